@@ -1,0 +1,238 @@
+// 2-D convolution, stride 1, 'same' zero padding, kernel 3×3 or 1×1, NCHW activations and
+// OIHW weights (PyTorch layout).
+//
+// Register blocking: each invocation computes OB = 8 output channels × PX = 4 adjacent pixels of
+// one row, so every input value it loads feeds up to 8 × 3 FMAs and every weight feeds 4. The
+// output-channel block comes from the workgroup id, so weight addresses are the same for every
+// invocation of a workgroup (uniform): drivers turn those into scalar loads + broadcasts, which is
+// what makes this fast on CPU drivers such as lavapipe as well as on real GPUs.
+//
+// conv2d_backward_input is the same computation with the kernel flipped and the roles of input
+// and output channels swapped, expressed through the weight strides in Params.
+
+struct Params {
+    n: u32,
+    c_in: u32,        // channels read (forward: C_in; backward-input: C_out of the layer)
+    c_out: u32,       // channels written
+    h: u32,
+    w: u32,
+    k: u32,           // 3 or 1
+    w_blocks: u32,    // ceil(w / PX)
+    o_blocks: u32,    // ceil(c_out / OB)
+    tiles: u32,       // ceil(h * w_blocks / WG) workgroups per (n, o-block)
+    w_stride_out: u32, // weight index stride per written channel
+    w_stride_in: u32,  // weight index stride per read channel
+    flip: u32,         // 1: tap t reads weight tap k*k-1-t (backward-input)
+    has_bias: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+const WG: u32 = 64u;
+const OB: u32 = 8u;
+const PX: u32 = 4u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+
+fn linear_workgroup(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return wid.x + wid.y * nwg.x;
+}
+
+// One input row segment x[row, c0 .. c0+5] with zero padding outside the plane.
+fn load_row(base: u32, row: i32, c0: i32, row_ok: bool) -> array<f32, 6> {
+    var v: array<f32, 6>;
+    let wi = i32(p.w);
+    for (var j = 0; j < 6; j++) {
+        let c = c0 + j;
+        if (row_ok && c >= 0 && c < wi) {
+            v[j] = src[base + u32(row) * p.w + u32(c)];
+        } else {
+            v[j] = 0.0;
+        }
+    }
+    return v;
+}
+
+fn weight_at(o: u32, i: u32, tap: u32) -> f32 {
+    let kk = p.k * p.k;
+    var t = tap;
+    if (p.flip == 1u) {
+        t = kk - 1u - tap;
+    }
+    return weight[o * p.w_stride_out + i * p.w_stride_in + t];
+}
+
+// Shared body of the forward and backward-input passes.
+fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
+    let g = linear_workgroup(wid, nwg);
+    let tile = g % p.tiles;
+    let rest = g / p.tiles;
+    let ob = rest % p.o_blocks;
+    let n = rest / p.o_blocks;
+    if (n >= p.n) {
+        return;
+    }
+    let item = tile * WG + lid;
+    let h = item / p.w_blocks;
+    let w0 = (item % p.w_blocks) * PX;
+    let valid = h < p.h;
+    let plane = p.h * p.w;
+
+    var acc: array<vec4<f32>, 8>;
+    for (var o = 0u; o < OB; o++) {
+        let co = min(ob * OB + o, p.c_out - 1u);
+        var b = 0.0;
+        if (p.has_bias == 1u) {
+            b = bias[co];
+        }
+        acc[o] = vec4<f32>(b);
+    }
+
+    let pad = i32(p.k / 2u);
+    for (var ci = 0u; ci < p.c_in; ci++) {
+        let base = (n * p.c_in + ci) * plane;
+        for (var ky = 0u; ky < p.k; ky++) {
+            let row = i32(h) + i32(ky) - pad;
+            let row_ok = valid && row >= 0 && row < i32(p.h);
+            let x = load_row(base, row, i32(w0) - 1, row_ok);
+            // Inputs under taps kx = 0, 1, 2 for the 4 output pixels.
+            let left = vec4<f32>(x[0], x[1], x[2], x[3]);
+            let centre = vec4<f32>(x[1], x[2], x[3], x[4]);
+            let right = vec4<f32>(x[2], x[3], x[4], x[5]);
+            for (var o = 0u; o < OB; o++) {
+                let co = min(ob * OB + o, p.c_out - 1u);
+                if (p.k == 3u) {
+                    let t = ky * 3u;
+                    acc[o] = acc[o] + weight_at(co, ci, t) * left + weight_at(co, ci, t + 1u) * centre
+                        + weight_at(co, ci, t + 2u) * right;
+                } else {
+                    acc[o] = acc[o] + weight_at(co, ci, 0u) * centre;
+                }
+            }
+        }
+    }
+
+    if (!valid) {
+        return;
+    }
+    for (var o = 0u; o < OB; o++) {
+        let co = ob * OB + o;
+        if (co < p.c_out) {
+            let out = ((n * p.c_out + co) * p.h + h) * p.w;
+            for (var j = 0u; j < PX; j++) {
+                if (w0 + j < p.w) {
+                    dst[out + w0 + j] = acc[o][j];
+                }
+            }
+        }
+    }
+}
+
+// y[n, co, h, w] = bias[co] + Σ_ci Σ_ky Σ_kx weight[co, ci, ky, kx] · x[n, ci, h+ky-pad, w+kx-pad]
+@compute @workgroup_size(64)
+fn conv2d_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+    conv_block(wid, nwg, lid);
+}
+
+// dx[n, ci, h, w] = Σ_co Σ_ky Σ_kx weight[co, ci, ky, kx] · dy[n, co, h-ky+pad, w-kx+pad]
+//                 = a convolution of dy with the flipped, channel-transposed kernel.
+@compute @workgroup_size(64)
+fn conv2d_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                         @builtin(local_invocation_index) lid: u32) {
+    conv_block(wid, nwg, lid);
+}
+
+// Weight gradient, dw[co, ci, ky, kx] = Σ_n Σ_h Σ_w dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad].
+// Bindings reuse the forward names: src = x, weight = dy, dst = dw (bias is unused).
+// One workgroup per (8 output channels, 1 input channel); its 64 invocations stride over every
+// (n, row, 4-pixel block), each keeping 8 × 9 partial sums; the workgroup then adds them up in
+// workgroup memory (no float atomics).
+var<workgroup> partial: array<f32, 2304>; // 64 invocations × 36 sums
+
+@compute @workgroup_size(64)
+fn conv2d_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                          @builtin(local_invocation_index) lid: u32) {
+    let g = linear_workgroup(wid, nwg);
+    // Here p.c_out = C_out, p.c_in = C_in of the layer; grid = o_blocks × c_in.
+    let ci = g % p.c_in;
+    let ob = g / p.c_in;
+    let in_range = ob < p.o_blocks; // uniform per workgroup; barriers below stay in uniform control flow
+
+    var acc: array<f32, 72>;
+    for (var i = 0u; i < 72u; i++) {
+        acc[i] = 0.0;
+    }
+    let plane = p.h * p.w;
+    let items = select(0u, p.n * p.h * p.w_blocks, in_range);
+    let pad = i32(p.k / 2u);
+    for (var item = lid; item < items; item += WG) {
+        let n = item / (p.h * p.w_blocks);
+        let rem = item % (p.h * p.w_blocks);
+        let h = rem / p.w_blocks;
+        let w0 = (rem % p.w_blocks) * PX;
+        // dy for the 8 output channels at the 4 pixels; pixels past the row end read as 0.
+        var dy: array<vec4<f32>, 8>;
+        for (var o = 0u; o < OB; o++) {
+            let co = ob * OB + o;
+            var v = vec4<f32>(0.0);
+            if (co < p.c_out) {
+                let base = ((n * p.c_out + co) * p.h + h) * p.w + w0;
+                for (var j = 0u; j < PX; j++) {
+                    if (w0 + j < p.w) {
+                        v[j] = weight[base + j];
+                    }
+                }
+            }
+            dy[o] = v;
+        }
+        let xbase = (n * p.c_in + ci) * plane;
+        for (var ky = 0u; ky < p.k; ky++) {
+            let row = i32(h) + i32(ky) - pad;
+            let row_ok = row >= 0 && row < i32(p.h);
+            let x = load_row(xbase, row, i32(w0) - 1, row_ok);
+            let left = vec4<f32>(x[0], x[1], x[2], x[3]);
+            let centre = vec4<f32>(x[1], x[2], x[3], x[4]);
+            let right = vec4<f32>(x[2], x[3], x[4], x[5]);
+            for (var o = 0u; o < OB; o++) {
+                let a = o * 9u + ky * 3u;
+                if (p.k == 3u) {
+                    acc[a] += dot(dy[o], left);
+                    acc[a + 1u] += dot(dy[o], centre);
+                    acc[a + 2u] += dot(dy[o], right);
+                } else {
+                    acc[a] += dot(dy[o], centre);
+                }
+            }
+        }
+    }
+
+    // Sum the 64 invocations' partials, 36 sums at a time.
+    let kk = p.k * p.k;
+    for (var half = 0u; half < 2u; half++) {
+        for (var s = 0u; s < 36u; s++) {
+            partial[s * WG + lid] = acc[half * 36u + s];
+        }
+        workgroupBarrier();
+        if (in_range && lid < 36u) {
+            var total = 0.0;
+            for (var j = 0u; j < WG; j++) {
+                total += partial[lid * WG + j];
+            }
+            let s = half * 36u + lid;
+            let o = s / 9u;
+            let tap = s % 9u;
+            let co = ob * OB + o;
+            // For k = 1 only tap slot 0 of each channel is used.
+            if (co < p.c_out && tap < kk) {
+                dst[(co * p.c_in + ci) * kk + tap] = total;
+            }
+        }
+        workgroupBarrier();
+    }
+}

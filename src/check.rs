@@ -1,0 +1,138 @@
+//! Comparing GPU results with the CPU references: one tolerance type, one comparison, one table of
+//! per-op tolerances.
+//!
+//! An element passes when `|got − want| ≤ atol + rtol·|want|`. A NaN or infinity in `got` where
+//! `want` is finite always fails — outputs are poisoned with NaN before every dispatch in checks,
+//! so an element a kernel forgot to write shows up here.
+
+/// Absolute + relative tolerance.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerance {
+    pub atol: f64,
+    pub rtol: f64,
+}
+
+impl Tolerance {
+    pub const fn new(atol: f64, rtol: f64) -> Self {
+        Self { atol, rtol }
+    }
+    /// Exact equality (integer outputs: indices, counts, argmax).
+    pub const EXACT: Tolerance = Tolerance::new(0.0, 0.0);
+}
+
+impl std::fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.atol == 0.0 && self.rtol == 0.0 {
+            write!(f, "exact")
+        } else {
+            write!(f, "atol {:.0e} + rtol {:.0e}", self.atol, self.rtol)
+        }
+    }
+}
+
+/// The per-op tolerance table (also printed in README.md). Values are for f32 kernels against
+/// f64 references; the reasons are next to each entry. Never loosen one without saying why.
+pub fn tolerance(entry: &str) -> Tolerance {
+    match entry {
+        // Pure data movement or selection: bit-exact.
+        "relu_forward" | "relu_backward" | "max_pool2d_forward" | "max_pool2d_backward" | "max_unpool2d_forward"
+        | "max_unpool2d_backward" | "concat_forward" | "concat_backward" | "argmax_channels" | "confusion_accumulate" => {
+            Tolerance::EXACT
+        }
+        // One multiply by a constant scale 1/(1-p): one rounding.
+        "dropout_forward" | "dropout_backward" => Tolerance::new(0.0, 1e-6),
+        // Sums of up to C_in·9 (forward/backward-input) products of O(1) values in f32.
+        "conv2d_forward" | "conv2d_backward_input" | "conv_transpose2d_forward" | "conv_transpose2d_backward_input" => {
+            Tolerance::new(1e-4, 1e-4)
+        }
+        // Sums over N·H·W (up to 131,072) products: f32 rounding grows with the count; partial
+        // sums per invocation keep it near sqrt(count)·eps.
+        "conv2d_backward_weight" | "conv_transpose2d_backward_weight" | "sum_per_channel" | "conv2d_backward_bias"
+        | "conv_transpose2d_backward_bias" => Tolerance::new(1e-3, 1e-4),
+        // Batch statistics over N·H·W, then a normalisation: relative error of the mean/variance
+        // feeds every output.
+        "batch_norm_stats" | "batch_norm_normalize" | "batch_norm_infer" | "batch_norm_backward_reduce"
+        | "batch_norm_backward_input" => Tolerance::new(1e-4, 1e-4),
+        // exp/log in f32 and a sum over every pixel.
+        "cross_entropy_loss" | "cross_entropy_backward" => Tolerance::new(1e-6, 1e-4),
+        // Element-wise, a handful of f32 operations including a sqrt and a division.
+        "adam_step" => Tolerance::new(1e-7, 1e-5),
+        _ => Tolerance::new(1e-5, 1e-5),
+    }
+}
+
+/// The outcome of comparing one output.
+#[derive(Clone, Debug)]
+pub struct CheckRow {
+    pub op: String,
+    pub entry: String,
+    pub shape: String,
+    pub max_abs: f64,
+    pub max_rel: f64,
+    /// Number of elements outside tolerance (NaN counts as outside).
+    pub failures: usize,
+    pub elements: usize,
+    pub tolerance: Tolerance,
+}
+
+impl CheckRow {
+    pub fn passed(&self) -> bool {
+        self.failures == 0
+    }
+}
+
+impl std::fmt::Display for CheckRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:<18} {:<34} {:<22} {:>10.3e} {:>10.3e}  {:<22} {}",
+            self.op,
+            self.entry,
+            self.shape,
+            self.max_abs,
+            self.max_rel,
+            self.tolerance.to_string(),
+            if self.passed() { "pass".to_string() } else { format!("FAIL ({}/{})", self.failures, self.elements) }
+        )
+    }
+}
+
+/// Compares `got` (from the GPU) with `want` (from the reference) under `tol`.
+pub fn compare(op: &str, entry: &str, shape: &[usize], got: &[f64], want: &[f64], tol: Tolerance) -> CheckRow {
+    let mut row = CheckRow {
+        op: op.into(),
+        entry: entry.into(),
+        shape: format!("{:?}", shape),
+        max_abs: 0.0,
+        max_rel: 0.0,
+        failures: 0,
+        elements: want.len(),
+        tolerance: tol,
+    };
+    if got.len() != want.len() {
+        row.failures = want.len().max(1);
+        row.max_abs = f64::INFINITY;
+        return row;
+    }
+    for (&g, &w) in got.iter().zip(want) {
+        let err = (g - w).abs();
+        let ok = if w.is_finite() { err.is_finite() && err <= tol.atol + tol.rtol * w.abs() } else { g == w || (g.is_nan() && w.is_nan()) };
+        if !ok {
+            row.failures += 1;
+        }
+        let err = if err.is_nan() { f64::INFINITY } else { err };
+        row.max_abs = row.max_abs.max(err);
+        if w != 0.0 {
+            row.max_rel = row.max_rel.max(err / w.abs());
+        }
+    }
+    row
+}
+
+/// Header line matching [`CheckRow`]'s `Display`.
+pub fn header() -> String {
+    format!(
+        "{:<18} {:<34} {:<22} {:>10} {:>10}  {:<22} {}",
+        "op", "entry point", "shape", "max abs", "max rel", "tolerance", "result"
+    )
+}

@@ -1,0 +1,224 @@
+//! The GPU context: a `wgpu::Device` + `wgpu::Queue`, the device's real limits, every compute
+//! pipeline (built once), a buffer pool and a uniform-parameter arena.
+//!
+//! Two ways in:
+//! * [`Gpu::from_device`] — embedding: the host application owns the device and queue. lungseg then
+//!   never creates an adapter, never installs an uncaptured-error handler, and reads
+//!   `device.limits()` / `device.features()` for every decision.
+//! * [`Gpu::headless`] — lungseg picks an adapter itself (by backend and name substring), asking for
+//!   the adapter's own limits rather than the WebGPU defaults (128 MiB per storage binding is too
+//!   small for a 64-channel 256×256 batch of 12).
+
+use crate::error::{Error, Result};
+use crate::kernels::Kernels;
+use crate::tensor::BufferPool;
+use std::sync::Arc;
+
+/// How to pick an adapter when lungseg creates its own device.
+#[derive(Clone, Debug, Default)]
+pub struct GpuOptions {
+    /// `vulkan`, `gl`, `metal`, `dx12` (comma-separated list allowed). `None`: `WGPU_BACKEND` or all.
+    pub backend: Option<String>,
+    /// Case-insensitive substring of the adapter name. `None`: `LUNGSEG_ADAPTER` or the best one.
+    pub adapter: Option<String>,
+}
+
+/// What `lungseg info` prints about one adapter.
+#[derive(Clone, Debug)]
+pub struct AdapterSummary {
+    pub name: String,
+    pub backend: String,
+    pub device_type: String,
+    pub driver: String,
+    pub subgroup_sizes: (u32, u32),
+}
+
+impl AdapterSummary {
+    fn from_info(info: &wgpu::AdapterInfo) -> Self {
+        Self {
+            name: info.name.clone(),
+            backend: format!("{:?}", info.backend),
+            device_type: format!("{:?}", info.device_type),
+            driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
+            subgroup_sizes: (info.subgroup_min_size, info.subgroup_max_size),
+        }
+    }
+}
+
+impl std::fmt::Display for AdapterSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}, {}, driver: {})", self.name, self.backend, self.device_type, self.driver)
+    }
+}
+
+const INSTALL_HINT: &str = "No GPU? Install a software Vulkan driver (Mesa lavapipe): \
+`apt-get install mesa-vulkan-drivers` on Debian/Ubuntu, `dnf install mesa-vulkan-drivers` on \
+Fedora. Choose a backend with --backend vulkan|gl|metal|dx12 (or WGPU_BACKEND) and an adapter \
+with --adapter NAME (or LUNGSEG_ADAPTER).";
+
+fn instance_for(options: &GpuOptions) -> (wgpu::Instance, wgpu::Backends) {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    let backends = match &options.backend {
+        Some(b) => wgpu::Backends::from_comma_list(b),
+        None => desc.backends,
+    };
+    desc.backends = backends;
+    (wgpu::Instance::new(desc), backends)
+}
+
+/// Every adapter wgpu can see for these options (backend filter only).
+pub fn list_adapters(options: &GpuOptions) -> Vec<AdapterSummary> {
+    let (instance, backends) = instance_for(options);
+    pollster::block_on(instance.enumerate_adapters(backends))
+        .iter()
+        .map(|a| AdapterSummary::from_info(&a.get_info()))
+        .collect()
+}
+
+fn type_rank(t: wgpu::DeviceType) -> u32 {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Cpu => 3,
+        wgpu::DeviceType::Other => 4,
+    }
+}
+
+fn backend_rank(b: wgpu::Backend) -> u32 {
+    // Vulkan/Metal/DX12 first; GL last (no subgroups, slower buffer paths).
+    match b {
+        wgpu::Backend::Vulkan | wgpu::Backend::Metal | wgpu::Backend::Dx12 => 0,
+        _ => 1,
+    }
+}
+
+/// A GPU ready to run lungseg's kernels.
+pub struct Gpu {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    limits: wgpu::Limits,
+    features: wgpu::Features,
+    adapter: Option<AdapterSummary>,
+    pub(crate) kernels: Kernels,
+    pub(crate) pool: Arc<BufferPool>,
+}
+
+impl Gpu {
+    /// Embedding: use the host application's device and queue. Nothing global is installed on the
+    /// device; limits and features are read from it.
+    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Self> {
+        let limits = device.limits();
+        let features = device.features();
+        let kernels = Kernels::new(&device, features)?;
+        Ok(Self {
+            device,
+            queue,
+            limits,
+            features,
+            adapter: None,
+            kernels,
+            pool: Arc::new(BufferPool::default()),
+        })
+    }
+
+    /// Headless: pick an adapter (see [`GpuOptions`]) and create a device with the adapter's own
+    /// limits and the optional features lungseg can use (subgroups, timestamp queries).
+    pub fn headless(options: &GpuOptions) -> Result<Self> {
+        let (instance, backends) = instance_for(options);
+        let adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        let wanted_name = options
+            .adapter
+            .clone()
+            .or_else(|| std::env::var("LUNGSEG_ADAPTER").ok())
+            .map(|s| s.to_lowercase());
+        let mut candidates: Vec<&wgpu::Adapter> = adapters
+            .iter()
+            .filter(|a| match &wanted_name {
+                Some(n) => a.get_info().name.to_lowercase().contains(n),
+                None => true,
+            })
+            .collect();
+        candidates.sort_by_key(|a| {
+            let i = a.get_info();
+            (type_rank(i.device_type), backend_rank(i.backend))
+        });
+        let Some(adapter) = candidates.first() else {
+            let found: Vec<String> =
+                adapters.iter().map(|a| AdapterSummary::from_info(&a.get_info()).to_string()).collect();
+            return Err(Error::NoAdapter {
+                wanted: format!(
+                    "backend {} and name {}",
+                    options.backend.as_deref().unwrap_or("any"),
+                    wanted_name.as_deref().unwrap_or("any")
+                ),
+                found: if found.is_empty() { "none".into() } else { found.join("; ") },
+                hint: INSTALL_HINT,
+            });
+        };
+        let info = adapter.get_info();
+        let wanted_features =
+            wgpu::Features::SUBGROUP | wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
+        let required_features = adapter.features() & wanted_features;
+        let desc = wgpu::DeviceDescriptor {
+            label: Some("lungseg"),
+            required_features,
+            required_limits: adapter.limits(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        };
+        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
+            .map_err(|source| Error::RequestDevice { adapter: info.name.clone(), source })?;
+        let mut gpu = Self::from_device(device, queue)?;
+        gpu.adapter = Some(AdapterSummary::from_info(&info));
+        Ok(gpu)
+    }
+
+    /// The device's limits, as read from the device.
+    pub fn limits(&self) -> &wgpu::Limits {
+        &self.limits
+    }
+
+    /// The device's features, as read from the device.
+    pub fn features(&self) -> wgpu::Features {
+        self.features
+    }
+
+    /// The adapter, when lungseg chose it (`None` for an embedded device).
+    pub fn adapter(&self) -> Option<&AdapterSummary> {
+        self.adapter.as_ref()
+    }
+
+    /// Short adapter name for reports ("embedded device" when the host owns it).
+    pub fn adapter_name(&self) -> String {
+        self.adapter.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "embedded device".into())
+    }
+
+    /// Largest buffer that may be bound as one storage binding.
+    pub fn max_binding_bytes(&self) -> u64 {
+        (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size)
+    }
+
+    /// Blocks until all submitted work has finished.
+    pub fn wait(&self) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| Error::Wgpu { during: "waiting for the queue".into(), message: e.to_string() })
+    }
+
+    /// A new command encoder.
+    pub fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
+        self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+    }
+
+    /// Submits an encoder.
+    ///
+    /// Always submit encoders that hold lungseg dispatches through this method: it also lets the
+    /// uniform-parameter ring know those slots are now owned by submitted work.
+    pub fn submit(&self, encoder: wgpu::CommandEncoder) {
+        self.queue.submit(Some(encoder.finish()));
+        self.kernels.submitted();
+    }
+}

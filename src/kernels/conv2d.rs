@@ -1,0 +1,139 @@
+//! Launchers for `shaders/conv2d.wgsl`: stride-1 'same' convolution with 3×3 or 1×1 kernels.
+//! Layouts follow PyTorch: x (N, C_in, H, W), weight (C_out, C_in, K, K), bias (C_out).
+
+use super::{expect_shape, launch, nchw, u32_of};
+use crate::error::{shape_err, Result};
+use crate::gpu::Gpu;
+use crate::tensor::Tensor;
+
+const WG: usize = 64;
+const OB: usize = 8;
+const PX: usize = 4;
+
+/// Mirror of `struct Params` in `shaders/conv2d.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct Conv2dParams {
+    pub n: u32,
+    pub c_in: u32,
+    pub c_out: u32,
+    pub h: u32,
+    pub w: u32,
+    pub k: u32,
+    pub w_blocks: u32,
+    pub o_blocks: u32,
+    pub tiles: u32,
+    pub w_stride_out: u32,
+    pub w_stride_in: u32,
+    pub flip: u32,
+    pub has_bias: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
+}
+
+/// Shapes of one convolution layer, checked once.
+struct Geometry {
+    n: usize,
+    c_in: usize,
+    c_out: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+}
+
+fn geometry(op: &'static str, x: &Tensor, weight: &Tensor) -> Result<Geometry> {
+    let [n, c_in, h, w] = nchw(op, "x", x)?;
+    let [c_out, wc_in, kh, kw] = nchw(op, "weight", weight)?;
+    if wc_in != c_in || kh != kw || !(kh == 3 || kh == 1) {
+        return Err(shape_err(
+            op,
+            "weight must be (C_out, C_in, 3, 3) or (C_out, C_in, 1, 1) with C_in matching x",
+            &[x.shape(), weight.shape()],
+        ));
+    }
+    if n == 0 || c_in == 0 || c_out == 0 || h == 0 || w == 0 {
+        return Err(shape_err(op, "empty dimension", &[x.shape(), weight.shape()]));
+    }
+    Ok(Geometry { n, c_in, c_out, h, w, k: kh })
+}
+
+fn params(op: &'static str, g: &Geometry, reads: usize, writes: usize) -> Result<Conv2dParams> {
+    let w_blocks = g.w.div_ceil(PX);
+    Ok(Conv2dParams {
+        n: u32_of(op, "N", g.n)?,
+        c_in: u32_of(op, "channels read", reads)?,
+        c_out: u32_of(op, "channels written", writes)?,
+        h: u32_of(op, "H", g.h)?,
+        w: u32_of(op, "W", g.w)?,
+        k: g.k as u32,
+        w_blocks: w_blocks as u32,
+        o_blocks: writes.div_ceil(OB) as u32,
+        tiles: u32_of(op, "tiles", (g.h * w_blocks).div_ceil(WG))?,
+        ..Default::default()
+    })
+}
+
+/// `y = conv2d(x, weight) + bias`, y of shape (N, C_out, H, W).
+pub fn conv2d_forward(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    y: &Tensor,
+) -> Result<()> {
+    const OP: &str = "conv2d_forward";
+    let g = geometry(OP, x, weight)?;
+    expect_shape(OP, "y", y, &[g.n, g.c_out, g.h, g.w])?;
+    if let Some(b) = bias {
+        expect_shape(OP, "bias", b, &[g.c_out])?;
+    }
+    let mut p = params(OP, &g, g.c_in, g.c_out)?;
+    p.w_stride_out = (g.c_in * g.k * g.k) as u32;
+    p.w_stride_in = (g.k * g.k) as u32;
+    p.has_bias = bias.is_some() as u32;
+    let groups = g.n as u64 * p.o_blocks as u64 * p.tiles as u64;
+    launch(gpu, enc, OP, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (4, y)], groups)
+}
+
+/// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
+pub fn conv2d_backward_input(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    dy: &Tensor,
+    weight: &Tensor,
+    dx: &Tensor,
+) -> Result<()> {
+    const OP: &str = "conv2d_backward_input";
+    let g = geometry(OP, dx, weight)?;
+    expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
+    let mut p = params(OP, &g, g.c_out, g.c_in)?;
+    // Reading channel `co` of dy and writing channel `ci` of dx uses weight[co, ci, flipped tap].
+    p.w_stride_out = (g.k * g.k) as u32;
+    p.w_stride_in = (g.c_in * g.k * g.k) as u32;
+    p.flip = 1;
+    let groups = g.n as u64 * p.o_blocks as u64 * p.tiles as u64;
+    launch(gpu, enc, OP, &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups)
+}
+
+/// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
+pub fn conv2d_backward_weight(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    dy: &Tensor,
+    dweight: &Tensor,
+) -> Result<()> {
+    const OP: &str = "conv2d_backward_weight";
+    let g = geometry(OP, x, dweight)?;
+    expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
+    let p = params(OP, &g, g.c_in, g.c_out)?;
+    let groups = p.o_blocks as u64 * g.c_in as u64;
+    launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (4, dweight)], groups)
+}
+
+/// `dbias[co] = Σ_{n,h,w} dy[n, co, h, w]` (overwrites dbias).
+pub fn conv2d_backward_bias(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, dbias: &Tensor) -> Result<()> {
+    super::reduce::sum_per_channel(gpu, enc, dy, dbias)
+}

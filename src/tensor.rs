@@ -1,0 +1,246 @@
+//! GPU-resident tensors (f32 or u32, row-major, NCHW for images) and the buffer pool behind them.
+//!
+//! Buffers are recycled: dropping a [`Tensor`] hands its buffer back to the pool of its [`Gpu`],
+//! keyed by byte size, and the next tensor of that size takes it instead of allocating.
+
+use crate::error::{fmt_shapes, Error, Result};
+use crate::gpu::Gpu;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+/// Element type of a tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DType {
+    F32,
+    U32,
+}
+
+/// Pool of storage buffers keyed by size in bytes.
+#[derive(Default)]
+pub struct BufferPool {
+    free: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
+    live: AtomicUsize,
+    created: AtomicUsize,
+}
+
+impl BufferPool {
+    /// Buffers currently owned by tensors.
+    pub fn live(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+    /// Buffers ever created by this pool (stable once a workload reaches steady state).
+    pub fn created(&self) -> usize {
+        self.created.load(Ordering::Relaxed)
+    }
+}
+
+pub(crate) struct PooledBuffer {
+    pub(crate) buffer: wgpu::Buffer,
+    bytes: u64,
+    pool: Weak<BufferPool>,
+}
+
+impl Drop for PooledBuffer {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.upgrade() {
+            pool.live.fetch_sub(1, Ordering::Relaxed);
+            if let Ok(mut free) = pool.free.lock() {
+                free.entry(self.bytes).or_default().push(self.buffer.clone());
+            }
+        }
+    }
+}
+
+/// A tensor resident in a GPU storage buffer. Cloning is cheap and shares the buffer.
+#[derive(Clone)]
+pub struct Tensor {
+    buf: Arc<PooledBuffer>,
+    shape: Vec<usize>,
+    dtype: DType,
+}
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tensor({:?}, {:?})", self.dtype, self.shape)
+    }
+}
+
+impl Tensor {
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Size of the data in bytes (the buffer may be a little larger).
+    pub fn bytes(&self) -> u64 {
+        self.len() as u64 * 4
+    }
+    pub fn buffer(&self) -> &wgpu::Buffer {
+        &self.buf.buffer
+    }
+    /// Same buffer, viewed with another shape of the same length.
+    pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
+        if shape.iter().product::<usize>() != self.len() {
+            return Err(Error::Shape {
+                op: "reshape",
+                detail: "element counts differ".into(),
+                shapes: fmt_shapes(&[&self.shape, shape]),
+            });
+        }
+        Ok(Tensor { buf: self.buf.clone(), shape: shape.to_vec(), dtype: self.dtype })
+    }
+}
+
+impl Gpu {
+    /// An uninitialised tensor (contents are whatever the recycled buffer held).
+    /// Fails with [`Error::Limit`] when it would exceed the device's storage-binding or buffer limit.
+    pub fn tensor(&self, op: &'static str, shape: &[usize], dtype: DType) -> Result<Tensor> {
+        let elems: usize = shape.iter().product();
+        let bytes = (elems.max(1) as u64) * 4;
+        let limit = self.max_binding_bytes();
+        if bytes > limit {
+            return Err(Error::Limit {
+                op,
+                what: format!("a {:?} tensor of {} elements ({} bytes)", dtype, elems, bytes),
+                needed: bytes,
+                limit_name: "max_storage_buffer_binding_size",
+                limit,
+                shapes: fmt_shapes(&[shape]),
+            });
+        }
+        // Round to 256 bytes so nearby sizes share pooled buffers.
+        let rounded = bytes.div_ceil(256) * 256;
+        let rounded = if rounded > limit { bytes.div_ceil(4) * 4 } else { rounded };
+        let reused = self.pool.free.lock().ok().and_then(|mut f| f.get_mut(&rounded).and_then(|v| v.pop()));
+        let buffer = match reused {
+            Some(b) => b,
+            None => {
+                self.pool.created.fetch_add(1, Ordering::Relaxed);
+                self.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(op),
+                    size: rounded,
+                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                })
+            }
+        };
+        self.pool.live.fetch_add(1, Ordering::Relaxed);
+        Ok(Tensor {
+            buf: Arc::new(PooledBuffer { buffer, bytes: rounded, pool: Arc::downgrade(&self.pool) }),
+            shape: shape.to_vec(),
+            dtype,
+        })
+    }
+
+    /// A tensor filled with `value` (bit pattern for u32 tensors via [`Gpu::fill_u32`]).
+    pub fn full(&self, op: &'static str, shape: &[usize], value: f32) -> Result<Tensor> {
+        let t = self.tensor(op, shape, DType::F32)?;
+        self.fill_f32(&t, value);
+        Ok(t)
+    }
+
+    /// A zero-filled f32 tensor.
+    pub fn zeros(&self, op: &'static str, shape: &[usize]) -> Result<Tensor> {
+        let t = self.tensor(op, shape, DType::F32)?;
+        let mut enc = self.encoder("zeros");
+        enc.clear_buffer(t.buffer(), 0, None);
+        self.submit(enc);
+        Ok(t)
+    }
+
+    /// Overwrites every element with `value` (used to poison outputs with NaN in checks).
+    pub fn fill_f32(&self, t: &Tensor, value: f32) {
+        let data = vec![value; t.len().max(1)];
+        self.queue.write_buffer(t.buffer(), 0, bytemuck::cast_slice(&data));
+    }
+
+    /// Overwrites every element with `value`.
+    pub fn fill_u32(&self, t: &Tensor, value: u32) {
+        let data = vec![value; t.len().max(1)];
+        self.queue.write_buffer(t.buffer(), 0, bytemuck::cast_slice(&data));
+    }
+
+    /// Uploads f32 data with the given shape.
+    pub fn upload_f32(&self, op: &'static str, data: &[f32], shape: &[usize]) -> Result<Tensor> {
+        self.upload(op, bytemuck::cast_slice(data), data.len(), shape, DType::F32)
+    }
+
+    /// Uploads u32 data (labels, indices) with the given shape.
+    pub fn upload_u32(&self, op: &'static str, data: &[u32], shape: &[usize]) -> Result<Tensor> {
+        self.upload(op, bytemuck::cast_slice(data), data.len(), shape, DType::U32)
+    }
+
+    fn upload(&self, op: &'static str, bytes: &[u8], len: usize, shape: &[usize], dtype: DType) -> Result<Tensor> {
+        if shape.iter().product::<usize>() != len {
+            return Err(Error::Shape {
+                op,
+                detail: format!("{} values do not fill the shape", len),
+                shapes: fmt_shapes(&[shape]),
+            });
+        }
+        let t = self.tensor(op, shape, dtype)?;
+        if !bytes.is_empty() {
+            self.queue.write_buffer(t.buffer(), 0, bytes);
+        }
+        Ok(t)
+    }
+
+    /// Copies a tensor back to the host (waits for all submitted work).
+    pub fn download_f32(&self, t: &Tensor) -> Result<Vec<f32>> {
+        Ok(bytemuck::cast_slice(&self.download_bytes(t)?).to_vec())
+    }
+
+    /// Copies a u32 tensor back to the host.
+    pub fn download_u32(&self, t: &Tensor) -> Result<Vec<u32>> {
+        Ok(bytemuck::cast_slice(&self.download_bytes(t)?).to_vec())
+    }
+
+    fn download_bytes(&self, t: &Tensor) -> Result<Vec<u8>> {
+        let bytes = t.bytes();
+        if bytes == 0 {
+            return Ok(Vec::new());
+        }
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("lungseg download"),
+            size: bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = self.encoder("download");
+        enc.copy_buffer_to_buffer(t.buffer(), 0, &staging, 0, bytes);
+        self.submit(enc);
+        let slice = staging.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.wait()?;
+        rx.recv()
+            .map_err(|e| Error::Wgpu { during: "download".into(), message: e.to_string() })?
+            .map_err(|e| Error::Wgpu { during: "mapping a download buffer".into(), message: e.to_string() })?;
+        let out = slice
+            .get_mapped_range()
+            .map_err(|e| Error::Wgpu { during: "reading a download buffer".into(), message: format!("{e:?}") })?
+            .to_vec();
+        staging.unmap();
+        Ok(out)
+    }
+
+    /// Number of pooled buffers owned by live tensors (for leak checks).
+    pub fn live_buffers(&self) -> usize {
+        self.pool.live()
+    }
+
+    /// Number of buffers the pool has ever created.
+    pub fn created_buffers(&self) -> usize {
+        self.pool.created()
+    }
+}
