@@ -83,52 +83,92 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
     let valid = h < p.h;
     let plane = p.h * p.w;
 
-    var acc: array<vec4<f32>, 8>;
-    for (var o = 0u; o < OB; o++) {
-        let co = min(ob * OB + o, p.c_out - 1u);
-        var b = 0.0;
-        if (p.has_bias == 1u) {
-            b = bias[co];
-        }
-        acc[o] = vec4<f32>(b);
-    }
+    // Output channels of this block (clamped: channels past c_out compute garbage, never stored).
+    let last = p.c_out - 1u;
+    let c0 = min(ob * OB, last);
+    let c1 = min(ob * OB + 1u, last);
+    let c2 = min(ob * OB + 2u, last);
+    let c3 = min(ob * OB + 3u, last);
+    let c4 = min(ob * OB + 4u, last);
+    let c5 = min(ob * OB + 5u, last);
+    let c6 = min(ob * OB + 6u, last);
+    let c7 = min(ob * OB + 7u, last);
+    var a0 = vec4<f32>(bias_of(c0));
+    var a1 = vec4<f32>(bias_of(c1));
+    var a2 = vec4<f32>(bias_of(c2));
+    var a3 = vec4<f32>(bias_of(c3));
+    var a4 = vec4<f32>(bias_of(c4));
+    var a5 = vec4<f32>(bias_of(c5));
+    var a6 = vec4<f32>(bias_of(c6));
+    var a7 = vec4<f32>(bias_of(c7));
 
     let pad = i32(p.k / 2u);
+    let kk = p.k * p.k;
     for (var ci = 0u; ci < p.c_in; ci++) {
         let base = (n * p.c_in + ci) * plane;
         for (var ky = 0u; ky < p.k; ky++) {
             let row = i32(h) + i32(ky) - pad;
             let row_ok = valid && row >= 0 && row < i32(p.h);
             let x = load_row(base, row, i32(w0) - 1, row_ok);
-            // Inputs under taps kx = 0, 1, 2 for the 4 output pixels.
-            let left = vec4<f32>(x[0], x[1], x[2], x[3]);
-            let centre = vec4<f32>(x[1], x[2], x[3], x[4]);
-            let right = vec4<f32>(x[2], x[3], x[4], x[5]);
-            for (var o = 0u; o < OB; o++) {
-                let co = min(ob * OB + o, p.c_out - 1u);
-                if (p.k == 3u) {
-                    let t = ky * 3u;
-                    acc[o] = acc[o] + weight_at(co, ci, t) * left + weight_at(co, ci, t + 1u) * centre
-                        + weight_at(co, ci, t + 2u) * right;
-                } else {
-                    acc[o] = acc[o] + weight_at(co, ci, 0u) * centre;
-                }
+            // Inputs under taps kx = 0, 1, 2 for the 4 output pixels; 1×1 kernels use the centre only.
+            var l = vec4<f32>(x[0], x[1], x[2], x[3]);
+            let m = vec4<f32>(x[1], x[2], x[3], x[4]);
+            var r = vec4<f32>(x[2], x[3], x[4], x[5]);
+            var t = ky * 3u;
+            if (p.k == 1u) {
+                l = vec4<f32>(0.0);
+                r = vec4<f32>(0.0);
+                t = 0u;
             }
+            a0 += taps(c0, ci, t, l, m, r);
+            a1 += taps(c1, ci, t, l, m, r);
+            a2 += taps(c2, ci, t, l, m, r);
+            a3 += taps(c3, ci, t, l, m, r);
+            a4 += taps(c4, ci, t, l, m, r);
+            a5 += taps(c5, ci, t, l, m, r);
+            a6 += taps(c6, ci, t, l, m, r);
+            a7 += taps(c7, ci, t, l, m, r);
         }
     }
 
     if (!valid) {
         return;
     }
-    for (var o = 0u; o < OB; o++) {
-        let co = ob * OB + o;
-        if (co < p.c_out) {
-            let out = ((n * p.c_out + co) * p.h + h) * p.w;
-            for (var j = 0u; j < PX; j++) {
-                if (w0 + j < p.w) {
-                    dst[out + w0 + j] = acc[o][j];
-                }
-            }
+    store(n, ob * OB, h, w0, a0);
+    store(n, ob * OB + 1u, h, w0, a1);
+    store(n, ob * OB + 2u, h, w0, a2);
+    store(n, ob * OB + 3u, h, w0, a3);
+    store(n, ob * OB + 4u, h, w0, a4);
+    store(n, ob * OB + 5u, h, w0, a5);
+    store(n, ob * OB + 6u, h, w0, a6);
+    store(n, ob * OB + 7u, h, w0, a7);
+}
+
+fn bias_of(co: u32) -> f32 {
+    if (p.has_bias == 1u) {
+        return bias[co];
+    }
+    return 0.0;
+}
+
+// One kernel row (taps t, t+1, t+2) of output channel o against the 4-pixel input vectors.
+// For 1×1 kernels l and r are zero, so the extra taps contribute nothing (and only tap 0 exists:
+// indices t+1, t+2 are clamped into the weight row to stay in bounds).
+fn taps(o: u32, i: u32, t: u32, l: vec4<f32>, m: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
+    if (p.k == 1u) {
+        return weight_at(o, i, 0u) * m;
+    }
+    return weight_at(o, i, t) * l + weight_at(o, i, t + 1u) * m + weight_at(o, i, t + 2u) * r;
+}
+
+fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
+    if (co >= p.c_out) {
+        return;
+    }
+    let out = ((n * p.c_out + co) * p.h + h) * p.w;
+    for (var j = 0u; j < PX; j++) {
+        if (w0 + j < p.w) {
+            dst[out + w0 + j] = v[j];
         }
     }
 }

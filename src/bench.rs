@@ -69,19 +69,30 @@ pub fn conv2d(gpu: &Gpu, label: &str, n: usize, ci: usize, co: usize, h: usize, 
     let dw = gpu.tensor("bench", &[co, ci, 3, 3], crate::DType::F32)?;
     let flop = 2.0 * (n * ci * co * 9 * h * w) as f64;
     let shape = format!("{label} N={n} {ci}->{co} {h}x{w}");
+    let filter = std::env::var("LUNGSEG_BENCH_FILTER").unwrap_or_default();
     let mut rows = Vec::new();
     let mut push = |kernel: &str, ms: f64| {
         rows.push(BenchRow { kernel: kernel.into(), shape: shape.clone(), median_ms: ms, rate: flop / ms / 1e6, unit: "gflops", adapter: gpu.adapter_name() })
     };
-    push("conv2d_forward", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_forward(gpu, e, &x, &wt, Some(&b), &y))?);
-    push("conv2d_backward_input", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_backward_input(gpu, e, &y, &wt, &dx))?);
-    push("conv2d_backward_weight", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_backward_weight(gpu, e, &x, &y, &dw))?);
+    let want = |k: &str| filter.is_empty() || k.contains(filter.as_str());
+    if want("conv2d_forward") {
+        push("conv2d_forward", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_forward(gpu, e, &x, &wt, Some(&b), &y))?);
+    }
+    if want("conv2d_backward_input") {
+        push("conv2d_backward_input", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_backward_input(gpu, e, &y, &wt, &dx))?);
+    }
+    if want("conv2d_backward_weight") {
+        push("conv2d_backward_weight", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_backward_weight(gpu, e, &x, &y, &dw))?);
+    }
     Ok(rows)
 }
 
 /// Every kernel benchmark.
 pub fn all(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
-    let mut rows = conv2d(gpu, "unet-dec1", 2, 64, 32, 256, 256, iters)?;
+    let mut rows = Vec::new();
+    if std::env::var("LUNGSEG_BENCH_QUICK").is_err() {
+        rows.extend(conv2d(gpu, "unet-dec1", 2, 64, 32, 256, 256, iters)?);
+    }
     rows.extend(conv2d(gpu, "segnet", 2, 64, 64, 256, 256, iters)?);
     Ok(rows)
 }

@@ -99,7 +99,7 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     limits: wgpu::Limits,
     features: wgpu::Features,
-    adapter: Option<AdapterSummary>,
+    adapter: AdapterSummary,
     pub(crate) kernels: Kernels,
     pub(crate) pool: Arc<BufferPool>,
 }
@@ -110,13 +110,14 @@ impl Gpu {
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Self> {
         let limits = device.limits();
         let features = device.features();
-        let kernels = Kernels::new(&device, features)?;
+        let info = device.adapter_info();
+        let kernels = Kernels::new(&device, features, info.subgroup_min_size)?;
         Ok(Self {
             device,
             queue,
             limits,
             features,
-            adapter: None,
+            adapter: AdapterSummary::from_info(&info),
             kernels,
             pool: Arc::new(BufferPool::default()),
         })
@@ -170,9 +171,7 @@ impl Gpu {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&desc))
             .map_err(|source| Error::RequestDevice { adapter: info.name.clone(), source })?;
-        let mut gpu = Self::from_device(device, queue)?;
-        gpu.adapter = Some(AdapterSummary::from_info(&info));
-        Ok(gpu)
+        Self::from_device(device, queue)
     }
 
     /// The device's limits, as read from the device.
@@ -185,14 +184,19 @@ impl Gpu {
         self.features
     }
 
-    /// The adapter, when lungseg chose it (`None` for an embedded device).
-    pub fn adapter(&self) -> Option<&AdapterSummary> {
-        self.adapter.as_ref()
+    /// The adapter behind the device (as the device reports it).
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.adapter
     }
 
-    /// Short adapter name for reports ("embedded device" when the host owns it).
+    /// Short adapter name for reports.
     pub fn adapter_name(&self) -> String {
-        self.adapter.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "embedded device".into())
+        self.adapter.name.clone()
+    }
+
+    /// Whether the subgroup kernel variants are in use on this device.
+    pub fn uses_subgroups(&self) -> bool {
+        self.kernels.subgroups
     }
 
     /// Largest buffer that may be bound as one storage binding.

@@ -94,7 +94,8 @@ pub fn conv2d_forward(
     p.w_stride_in = (g.k * g.k) as u32;
     p.has_bias = bias.is_some() as u32;
     let groups = g.n as u64 * p.o_blocks as u64 * p.tiles as u64;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (4, y)], groups)
+    let entry = if gpu.kernels.subgroups && g.k == 3 { "conv2d_forward_subgroup" } else { OP };
+    launch(gpu, enc, entry, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (4, y)], groups)
 }
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
@@ -114,7 +115,8 @@ pub fn conv2d_backward_input(
     p.w_stride_in = (g.c_in * g.k * g.k) as u32;
     p.flip = 1;
     let groups = g.n as u64 * p.o_blocks as u64 * p.tiles as u64;
-    launch(gpu, enc, OP, &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups)
+    let entry = if gpu.kernels.subgroups && g.k == 3 { "conv2d_backward_input_subgroup" } else { OP };
+    launch(gpu, enc, entry, &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups)
 }
 
 /// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
@@ -129,6 +131,10 @@ pub fn conv2d_backward_weight(
     let g = geometry(OP, x, dweight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
     let p = params(OP, &g, g.c_in, g.c_out)?;
+    if gpu.kernels.subgroups && g.k == 3 {
+        let groups = p.o_blocks as u64 * g.c_in.div_ceil(OB) as u64;
+        return launch(gpu, enc, "conv2d_backward_weight_subgroup", &p, &[(1, x), (2, dy), (4, dweight)], groups);
+    }
     let groups = p.o_blocks as u64 * g.c_in as u64;
     launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (4, dweight)], groups)
 }

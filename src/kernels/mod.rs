@@ -28,14 +28,21 @@ pub struct ShaderSource {
     pub name: &'static str,
     pub source: &'static str,
     pub entry_points: &'static [&'static str],
+    /// Uses `enable subgroups;`: built only on devices with `Features::SUBGROUP` and subgroups of
+    /// at least 8 invocations; the portable entry points cover every other device.
+    pub needs_subgroups: bool,
 }
 
 macro_rules! shader {
     ($name:literal, [$($entry:literal),* $(,)?]) => {
+        shader!($name, [$($entry),*], false)
+    };
+    ($name:literal, [$($entry:literal),* $(,)?], $sub:expr) => {
         ShaderSource {
             name: $name,
             source: include_str!(concat!("../../shaders/", $name, ".wgsl")),
             entry_points: &[$($entry),*],
+            needs_subgroups: $sub,
         }
     };
 }
@@ -43,6 +50,7 @@ macro_rules! shader {
 /// Every shader lungseg ships, with its entry points. Tests validate each with naga.
 pub const SHADERS: &[ShaderSource] = &[
     shader!("conv2d", ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
+    shader!("conv2d_subgroup", ["conv2d_forward_subgroup", "conv2d_backward_input_subgroup", "conv2d_backward_weight_subgroup"], true),
     shader!("reduce", ["sum_per_channel"]),
 //FULLLIST
 //F     shader!("conv2d", ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
@@ -84,6 +92,8 @@ pub struct Kernels {
     pipelines: HashMap<&'static str, wgpu::ComputePipeline>,
     arena: Mutex<ParamArena>,
     slot: u64,
+    /// Whether the subgroup variants were built (and are used).
+    pub subgroups: bool,
 }
 
 /// A ring of uniform slots. Slots are handed out round-robin and written with
@@ -99,9 +109,12 @@ struct ParamArena {
 }
 
 impl Kernels {
-    pub(crate) fn new(device: &wgpu::Device, _features: wgpu::Features) -> Result<Self> {
+    pub(crate) fn new(device: &wgpu::Device, features: wgpu::Features, min_subgroup: u32) -> Result<Self> {
+        let subgroups = features.contains(wgpu::Features::SUBGROUP)
+            && min_subgroup >= 8
+            && std::env::var("LUNGSEG_NO_SUBGROUPS").is_err();
         let mut pipelines = HashMap::new();
-        for shader in SHADERS {
+        for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(shader.name),
@@ -127,7 +140,7 @@ impl Kernels {
             }
         }
         let align = device.limits().min_uniform_buffer_offset_alignment as u64;
-        Ok(Self { pipelines, arena: Mutex::new(ParamArena::default()), slot: PARAM_SLOT.max(align) })
+        Ok(Self { pipelines, arena: Mutex::new(ParamArena::default()), slot: PARAM_SLOT.max(align), subgroups })
     }
 
     /// Writes `bytes` into the next slot and returns (buffer, offset).

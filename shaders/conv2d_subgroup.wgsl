@@ -1,0 +1,356 @@
+// 3×3 convolution (stride 1, 'same' zero padding), forward and backward-input, for adapters with
+// subgroups of at least 8 invocations. Same math, layouts and Params as conv2d.wgsl, which is the
+// portable path; the launcher picks this file at pipeline creation when the device has
+// `Features::SUBGROUP` and a minimum subgroup size ≥ 8.
+//
+// Why: on CPU drivers (lavapipe) every load whose address differs per invocation costs a gather,
+// and loads inside loops never take the scalar fast path. Here each invocation of a subgroup loads
+// the 9 weights of ONE of the 8 output channels of its block (9 gathers instead of 72) and
+// `subgroupBroadcast` hands every weight to every invocation. Each invocation still computes
+// 8 channels × 4 pixels, so an input value feeds 24 FMAs and a weight 4.
+
+// No `enable subgroups;` directive: naga 30 rejects it as not yet implemented and instead gates
+// subgroup built-ins on the device's SUBGROUP capability.
+
+struct Params {
+    n: u32,
+    c_in: u32,
+    c_out: u32,
+    h: u32,
+    w: u32,
+    k: u32,
+    w_blocks: u32,
+    o_blocks: u32,
+    tiles: u32,
+    w_stride_out: u32,
+    w_stride_in: u32,
+    flip: u32,
+    has_bias: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+const WG: u32 = 64u;
+const OB: u32 = 8u;
+const PX: u32 = 4u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+
+// x[row, c0 .. c0+5] with zero padding outside the plane.
+fn load_row(base: u32, row: i32, c0: i32, valid: bool) -> array<f32, 6> {
+    var v: array<f32, 6>;
+    let row_ok = valid && row >= 0 && row < i32(p.h);
+    for (var j = 0; j < 6; j++) {
+        let c = c0 + j;
+        if (row_ok && c >= 0 && c < i32(p.w)) {
+            v[j] = src[base + u32(row) * p.w + u32(c)];
+        } else {
+            v[j] = 0.0;
+        }
+    }
+    return v;
+}
+
+fn weight_at(o: u32, i: u32, tap: u32) -> f32 {
+    var t = tap;
+    if (p.flip == 1u) {
+        t = 8u - tap;
+    }
+    return weight[o * p.w_stride_out + i * p.w_stride_in + t];
+}
+
+fn bias_of(co: u32) -> f32 {
+    if (p.has_bias == 1u) {
+        return bias[co];
+    }
+    return 0.0;
+}
+
+fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
+    if (co >= p.c_out) {
+        return;
+    }
+    let out = ((n * p.c_out + co) * p.h + h) * p.w;
+    for (var j = 0u; j < PX; j++) {
+        if (w0 + j < p.w) {
+            dst[out + w0 + j] = v[j];
+        }
+    }
+}
+
+fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let tile = g % p.tiles;
+    let rest = g / p.tiles;
+    let ob = rest % p.o_blocks;
+    let n = rest / p.o_blocks;
+    if (n >= p.n) {
+        return; // whole workgroup: subgroup operations below stay uniform
+    }
+    let item = tile * WG + lid;
+    let h = item / p.w_blocks;
+    let w0 = (item % p.w_blocks) * PX;
+    let valid = h < p.h;
+    let plane = p.h * p.w;
+    let last = p.c_out - 1u;
+    // The output channel whose weights this invocation loads for the whole subgroup.
+    let mine = min(ob * OB + sid % OB, last);
+
+    var a0 = vec4<f32>(bias_of(min(ob * OB + 0u, last)));
+    var a1 = vec4<f32>(bias_of(min(ob * OB + 1u, last)));
+    var a2 = vec4<f32>(bias_of(min(ob * OB + 2u, last)));
+    var a3 = vec4<f32>(bias_of(min(ob * OB + 3u, last)));
+    var a4 = vec4<f32>(bias_of(min(ob * OB + 4u, last)));
+    var a5 = vec4<f32>(bias_of(min(ob * OB + 5u, last)));
+    var a6 = vec4<f32>(bias_of(min(ob * OB + 6u, last)));
+    var a7 = vec4<f32>(bias_of(min(ob * OB + 7u, last)));
+
+    for (var ci = 0u; ci < p.c_in; ci++) {
+        let base = (n * p.c_in + ci) * plane;
+        let k0 = weight_at(mine, ci, 0u);
+        let k1 = weight_at(mine, ci, 1u);
+        let k2 = weight_at(mine, ci, 2u);
+        let k3 = weight_at(mine, ci, 3u);
+        let k4 = weight_at(mine, ci, 4u);
+        let k5 = weight_at(mine, ci, 5u);
+        let k6 = weight_at(mine, ci, 6u);
+        let k7 = weight_at(mine, ci, 7u);
+        let k8 = weight_at(mine, ci, 8u);
+        let x0 = load_row(base, i32(h) + -1, i32(w0) - 1, valid);
+        let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]);
+        let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]);
+        let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);
+        let x1 = load_row(base, i32(h) + 0, i32(w0) - 1, valid);
+        let l1 = vec4<f32>(x1[0], x1[1], x1[2], x1[3]);
+        let m1 = vec4<f32>(x1[1], x1[2], x1[3], x1[4]);
+        let r1 = vec4<f32>(x1[2], x1[3], x1[4], x1[5]);
+        let x2 = load_row(base, i32(h) + 1, i32(w0) - 1, valid);
+        let l2 = vec4<f32>(x2[0], x2[1], x2[2], x2[3]);
+        let m2 = vec4<f32>(x2[1], x2[2], x2[3], x2[4]);
+        let r2 = vec4<f32>(x2[2], x2[3], x2[4], x2[5]);
+        a0 += subgroupBroadcast(k0, 0u) * l0 + subgroupBroadcast(k1, 0u) * m0 + subgroupBroadcast(k2, 0u) * r0;
+        a0 += subgroupBroadcast(k3, 0u) * l1 + subgroupBroadcast(k4, 0u) * m1 + subgroupBroadcast(k5, 0u) * r1;
+        a0 += subgroupBroadcast(k6, 0u) * l2 + subgroupBroadcast(k7, 0u) * m2 + subgroupBroadcast(k8, 0u) * r2;
+        a1 += subgroupBroadcast(k0, 1u) * l0 + subgroupBroadcast(k1, 1u) * m0 + subgroupBroadcast(k2, 1u) * r0;
+        a1 += subgroupBroadcast(k3, 1u) * l1 + subgroupBroadcast(k4, 1u) * m1 + subgroupBroadcast(k5, 1u) * r1;
+        a1 += subgroupBroadcast(k6, 1u) * l2 + subgroupBroadcast(k7, 1u) * m2 + subgroupBroadcast(k8, 1u) * r2;
+        a2 += subgroupBroadcast(k0, 2u) * l0 + subgroupBroadcast(k1, 2u) * m0 + subgroupBroadcast(k2, 2u) * r0;
+        a2 += subgroupBroadcast(k3, 2u) * l1 + subgroupBroadcast(k4, 2u) * m1 + subgroupBroadcast(k5, 2u) * r1;
+        a2 += subgroupBroadcast(k6, 2u) * l2 + subgroupBroadcast(k7, 2u) * m2 + subgroupBroadcast(k8, 2u) * r2;
+        a3 += subgroupBroadcast(k0, 3u) * l0 + subgroupBroadcast(k1, 3u) * m0 + subgroupBroadcast(k2, 3u) * r0;
+        a3 += subgroupBroadcast(k3, 3u) * l1 + subgroupBroadcast(k4, 3u) * m1 + subgroupBroadcast(k5, 3u) * r1;
+        a3 += subgroupBroadcast(k6, 3u) * l2 + subgroupBroadcast(k7, 3u) * m2 + subgroupBroadcast(k8, 3u) * r2;
+        a4 += subgroupBroadcast(k0, 4u) * l0 + subgroupBroadcast(k1, 4u) * m0 + subgroupBroadcast(k2, 4u) * r0;
+        a4 += subgroupBroadcast(k3, 4u) * l1 + subgroupBroadcast(k4, 4u) * m1 + subgroupBroadcast(k5, 4u) * r1;
+        a4 += subgroupBroadcast(k6, 4u) * l2 + subgroupBroadcast(k7, 4u) * m2 + subgroupBroadcast(k8, 4u) * r2;
+        a5 += subgroupBroadcast(k0, 5u) * l0 + subgroupBroadcast(k1, 5u) * m0 + subgroupBroadcast(k2, 5u) * r0;
+        a5 += subgroupBroadcast(k3, 5u) * l1 + subgroupBroadcast(k4, 5u) * m1 + subgroupBroadcast(k5, 5u) * r1;
+        a5 += subgroupBroadcast(k6, 5u) * l2 + subgroupBroadcast(k7, 5u) * m2 + subgroupBroadcast(k8, 5u) * r2;
+        a6 += subgroupBroadcast(k0, 6u) * l0 + subgroupBroadcast(k1, 6u) * m0 + subgroupBroadcast(k2, 6u) * r0;
+        a6 += subgroupBroadcast(k3, 6u) * l1 + subgroupBroadcast(k4, 6u) * m1 + subgroupBroadcast(k5, 6u) * r1;
+        a6 += subgroupBroadcast(k6, 6u) * l2 + subgroupBroadcast(k7, 6u) * m2 + subgroupBroadcast(k8, 6u) * r2;
+        a7 += subgroupBroadcast(k0, 7u) * l0 + subgroupBroadcast(k1, 7u) * m0 + subgroupBroadcast(k2, 7u) * r0;
+        a7 += subgroupBroadcast(k3, 7u) * l1 + subgroupBroadcast(k4, 7u) * m1 + subgroupBroadcast(k5, 7u) * r1;
+        a7 += subgroupBroadcast(k6, 7u) * l2 + subgroupBroadcast(k7, 7u) * m2 + subgroupBroadcast(k8, 7u) * r2;
+    }
+
+    if (!valid) {
+        return;
+    }
+    store(n, ob * OB + 0u, h, w0, a0);
+    store(n, ob * OB + 1u, h, w0, a1);
+    store(n, ob * OB + 2u, h, w0, a2);
+    store(n, ob * OB + 3u, h, w0, a3);
+    store(n, ob * OB + 4u, h, w0, a4);
+    store(n, ob * OB + 5u, h, w0, a5);
+    store(n, ob * OB + 6u, h, w0, a6);
+    store(n, ob * OB + 7u, h, w0, a7);
+}
+
+// y[n, co, h, w] = bias[co] + Σ_ci Σ_ky Σ_kx weight[co, ci, ky, kx] · x[n, ci, h+ky-1, w+kx-1]
+@compute @workgroup_size(64)
+fn conv2d_forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                           @builtin(local_invocation_index) lid: u32,
+                           @builtin(subgroup_invocation_id) sid: u32) {
+    conv_block(wid, nwg, lid, sid);
+}
+
+// dx[n, ci, h, w] = Σ_co Σ_ky Σ_kx weight[co, ci, ky, kx] · dy[n, co, h-ky+1, w-kx+1]
+@compute @workgroup_size(64)
+fn conv2d_backward_input_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                  @builtin(local_invocation_index) lid: u32,
+                                  @builtin(subgroup_invocation_id) sid: u32) {
+    conv_block(wid, nwg, lid, sid);
+}
+
+// Weight gradient with subgroups: dw[co, ci, ky, kx] = Σ_n Σ_h Σ_w dy[n, co, h, w] · x[n, ci, h+ky-1, w+kx-1].
+// Bindings as conv2d_backward_weight: src = x, weight = dy, dst = dw.
+// The GEMM view: rows = 8 output channels, columns = 8 input channels × 9 taps, reduction over every
+// pixel. A workgroup owns (8 input channels, 8 output channels); all invocations of a subgroup walk
+// the same 4-pixel blocks, invocation `sid % 8` reading input channel cb·8 + sid % 8 and the dy of
+// output channel ob·8 + sid % 8, which `subgroupBroadcast` shares. Invocations past the first 8 of a
+// wider subgroup mirror the first 8 and are masked out, so any subgroup size ≥ 8 is correct.
+var<workgroup> partial: array<f32, 2304>; // (64 invocations) × 36 sums
+
+@compute @workgroup_size(64)
+fn conv2d_backward_weight_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                   @builtin(local_invocation_index) lid: u32,
+                                   @builtin(subgroup_invocation_id) sid: u32,
+                                   @builtin(subgroup_size) sg_size: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let c_blocks = (p.c_in + OB - 1u) / OB;
+    let cb = g % c_blocks;
+    let ob = g / c_blocks;
+    let in_range = ob < p.o_blocks; // uniform per workgroup
+    let lane = sid % OB;
+    let ci = cb * OB + lane;
+    let mine = sid < OB && ci < p.c_in;       // this invocation's sums count
+    let co = min(ob * OB + lane, p.c_out - 1u);
+    let co_ok = ob * OB + lane < p.c_out;
+    let subgroup = lid / sg_size;
+    let n_subgroups = WG / sg_size;
+
+    var acc: array<f32, 72>;
+    for (var i = 0u; i < 72u; i++) {
+        acc[i] = 0.0;
+    }
+    let plane = p.h * p.w;
+    let per_image = p.h * p.w_blocks;
+    let items = select(0u, p.n * per_image, in_range);
+    for (var item = subgroup; item < items; item += n_subgroups) {
+        let n = item / per_image;
+        let rem = item % per_image;
+        let h = rem / p.w_blocks;
+        let w0 = (rem % p.w_blocks) * PX;
+        // This invocation's output channel at the 4 pixels (zero past the row end / channel count).
+        var dyv = vec4<f32>(0.0);
+        let dbase = ((n * p.c_out + co) * p.h + h) * p.w + w0;
+        for (var j = 0u; j < PX; j++) {
+            if (co_ok && w0 + j < p.w) {
+                dyv[j] = weight[dbase + j];
+            }
+        }
+        let xbase = (n * p.c_in + min(ci, p.c_in - 1u)) * plane;
+        let x0 = load_row(xbase, i32(h) - 1, i32(w0) - 1, mine);
+        let x1 = load_row(xbase, i32(h), i32(w0) - 1, mine);
+        let x2 = load_row(xbase, i32(h) + 1, i32(w0) - 1, mine);
+        let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]);
+        let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]);
+        let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);
+        let l1 = vec4<f32>(x1[0], x1[1], x1[2], x1[3]);
+        let m1 = vec4<f32>(x1[1], x1[2], x1[3], x1[4]);
+        let r1 = vec4<f32>(x1[2], x1[3], x1[4], x1[5]);
+        let l2 = vec4<f32>(x2[0], x2[1], x2[2], x2[3]);
+        let m2 = vec4<f32>(x2[1], x2[2], x2[3], x2[4]);
+        let r2 = vec4<f32>(x2[2], x2[3], x2[4], x2[5]);
+            let d0 = vec4<f32>(subgroupBroadcast(dyv.x, 0u), subgroupBroadcast(dyv.y, 0u), subgroupBroadcast(dyv.z, 0u), subgroupBroadcast(dyv.w, 0u));
+            let d1 = vec4<f32>(subgroupBroadcast(dyv.x, 1u), subgroupBroadcast(dyv.y, 1u), subgroupBroadcast(dyv.z, 1u), subgroupBroadcast(dyv.w, 1u));
+            let d2 = vec4<f32>(subgroupBroadcast(dyv.x, 2u), subgroupBroadcast(dyv.y, 2u), subgroupBroadcast(dyv.z, 2u), subgroupBroadcast(dyv.w, 2u));
+            let d3 = vec4<f32>(subgroupBroadcast(dyv.x, 3u), subgroupBroadcast(dyv.y, 3u), subgroupBroadcast(dyv.z, 3u), subgroupBroadcast(dyv.w, 3u));
+            let d4 = vec4<f32>(subgroupBroadcast(dyv.x, 4u), subgroupBroadcast(dyv.y, 4u), subgroupBroadcast(dyv.z, 4u), subgroupBroadcast(dyv.w, 4u));
+            let d5 = vec4<f32>(subgroupBroadcast(dyv.x, 5u), subgroupBroadcast(dyv.y, 5u), subgroupBroadcast(dyv.z, 5u), subgroupBroadcast(dyv.w, 5u));
+            let d6 = vec4<f32>(subgroupBroadcast(dyv.x, 6u), subgroupBroadcast(dyv.y, 6u), subgroupBroadcast(dyv.z, 6u), subgroupBroadcast(dyv.w, 6u));
+            let d7 = vec4<f32>(subgroupBroadcast(dyv.x, 7u), subgroupBroadcast(dyv.y, 7u), subgroupBroadcast(dyv.z, 7u), subgroupBroadcast(dyv.w, 7u));
+            acc[0] += dot(d0, l0);
+            acc[1] += dot(d0, m0);
+            acc[2] += dot(d0, r0);
+            acc[3] += dot(d0, l1);
+            acc[4] += dot(d0, m1);
+            acc[5] += dot(d0, r1);
+            acc[6] += dot(d0, l2);
+            acc[7] += dot(d0, m2);
+            acc[8] += dot(d0, r2);
+            acc[9] += dot(d1, l0);
+            acc[10] += dot(d1, m0);
+            acc[11] += dot(d1, r0);
+            acc[12] += dot(d1, l1);
+            acc[13] += dot(d1, m1);
+            acc[14] += dot(d1, r1);
+            acc[15] += dot(d1, l2);
+            acc[16] += dot(d1, m2);
+            acc[17] += dot(d1, r2);
+            acc[18] += dot(d2, l0);
+            acc[19] += dot(d2, m0);
+            acc[20] += dot(d2, r0);
+            acc[21] += dot(d2, l1);
+            acc[22] += dot(d2, m1);
+            acc[23] += dot(d2, r1);
+            acc[24] += dot(d2, l2);
+            acc[25] += dot(d2, m2);
+            acc[26] += dot(d2, r2);
+            acc[27] += dot(d3, l0);
+            acc[28] += dot(d3, m0);
+            acc[29] += dot(d3, r0);
+            acc[30] += dot(d3, l1);
+            acc[31] += dot(d3, m1);
+            acc[32] += dot(d3, r1);
+            acc[33] += dot(d3, l2);
+            acc[34] += dot(d3, m2);
+            acc[35] += dot(d3, r2);
+            acc[36] += dot(d4, l0);
+            acc[37] += dot(d4, m0);
+            acc[38] += dot(d4, r0);
+            acc[39] += dot(d4, l1);
+            acc[40] += dot(d4, m1);
+            acc[41] += dot(d4, r1);
+            acc[42] += dot(d4, l2);
+            acc[43] += dot(d4, m2);
+            acc[44] += dot(d4, r2);
+            acc[45] += dot(d5, l0);
+            acc[46] += dot(d5, m0);
+            acc[47] += dot(d5, r0);
+            acc[48] += dot(d5, l1);
+            acc[49] += dot(d5, m1);
+            acc[50] += dot(d5, r1);
+            acc[51] += dot(d5, l2);
+            acc[52] += dot(d5, m2);
+            acc[53] += dot(d5, r2);
+            acc[54] += dot(d6, l0);
+            acc[55] += dot(d6, m0);
+            acc[56] += dot(d6, r0);
+            acc[57] += dot(d6, l1);
+            acc[58] += dot(d6, m1);
+            acc[59] += dot(d6, r1);
+            acc[60] += dot(d6, l2);
+            acc[61] += dot(d6, m2);
+            acc[62] += dot(d6, r2);
+            acc[63] += dot(d7, l0);
+            acc[64] += dot(d7, m0);
+            acc[65] += dot(d7, r0);
+            acc[66] += dot(d7, l1);
+            acc[67] += dot(d7, m1);
+            acc[68] += dot(d7, r1);
+            acc[69] += dot(d7, l2);
+            acc[70] += dot(d7, m2);
+            acc[71] += dot(d7, r2);
+    }
+
+    // partial[s * 64 + lid]: sum s of invocation lid. Invocation `lid < 64` then owns outputs
+    // lid, lid + 64, … of the 8 lanes × 36 sums of this half, adding the copies of all subgroups.
+    for (var half = 0u; half < 2u; half++) {
+        for (var s = 0u; s < 36u; s++) {
+            partial[s * WG + lid] = select(0.0, acc[half * 36u + s], mine);
+        }
+        workgroupBarrier();
+        for (var out = lid; out < OB * 36u; out += WG) {
+            let l = out % OB;
+            let s = out / OB;
+            var total = 0.0;
+            for (var sg = 0u; sg < n_subgroups; sg++) {
+                total += partial[s * WG + sg * sg_size + l];
+            }
+            let idx = half * 36u + s;
+            let o = ob * OB + idx / 9u;
+            let c = cb * OB + l;
+            if (in_range && o < p.c_out && c < p.c_in) {
+                dst[(o * p.c_in + c) * 9u + idx % 9u] = total;
+            }
+        }
+        workgroupBarrier();
+    }
+}
