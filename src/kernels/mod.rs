@@ -5,17 +5,17 @@
 //! Pipelines are built once, when the [`Gpu`] is created; launchers only write a few bytes of
 //! parameters and record a dispatch.
 
-//TODO pub mod adam;
-//TODO pub mod batch_norm;
-//TODO pub mod concat;
+pub mod adam;
+pub mod batch_norm;
+pub mod concat;
 pub mod conv2d;
-//TODO pub mod conv_transpose2d;
-//TODO pub mod cross_entropy;
-//TODO pub mod dropout;
-//TODO pub mod max_pool;
-//TODO pub mod metrics;
+pub mod conv_transpose2d;
+pub mod cross_entropy;
+pub mod dropout;
+pub mod max_pool;
+pub mod metrics;
 pub mod reduce;
-//TODO pub mod relu;
+pub mod relu;
 
 use crate::error::{fmt_shapes, Error, Result};
 use crate::gpu::Gpu;
@@ -52,34 +52,31 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("conv2d", ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
     shader!("conv2d_subgroup", ["conv2d_forward_subgroup", "conv2d_backward_input_subgroup", "conv2d_backward_weight_subgroup"], true),
     shader!("reduce", ["sum_per_channel"]),
-//FULLLIST
-//F     shader!("conv2d", ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
-//F     shader!("conv_transpose2d", [
-//F         "conv_transpose2d_forward",
-//F         "conv_transpose2d_backward_input",
-//F         "conv_transpose2d_backward_weight"
-//F     ]),
-//F     shader!("reduce", ["sum_per_channel"]),
-//F     shader!("relu", ["relu_forward", "relu_backward"]),
-//F     shader!("batch_norm", [
-//F         "batch_norm_stats",
-//F         "batch_norm_normalize",
-//F         "batch_norm_infer",
-//F         "batch_norm_backward_reduce",
-//F         "batch_norm_backward_input"
-//F     ]),
-//F     shader!("max_pool", [
-//F         "max_pool2d_forward",
-//F         "max_pool2d_backward",
-//F         "max_unpool2d_forward",
-//F         "max_unpool2d_backward"
-//F     ]),
-//F     shader!("concat", ["concat_forward", "concat_backward"]),
-//F     shader!("dropout", ["dropout_forward", "dropout_backward"]),
-//F     shader!("cross_entropy", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
-//F     shader!("adam", ["adam_step"]),
-//F     shader!("metrics", ["argmax_channels", "confusion_accumulate"]),
-//F 
+    shader!("conv_transpose2d", [
+        "conv_transpose2d_forward",
+        "conv_transpose2d_backward_input",
+        "conv_transpose2d_backward_weight"
+    ]),
+    shader!("relu", ["relu_forward", "relu_backward"]),
+    shader!("batch_norm", [
+        "batch_norm_stats",
+        "batch_norm_normalize",
+        "batch_norm_infer",
+        "batch_norm_backward_reduce",
+        "batch_norm_backward_input"
+    ]),
+    shader!("max_pool", [
+        "max_pool2d_forward",
+        "max_pool2d_backward",
+        "max_unpool2d_forward",
+        "max_unpool2d_backward"
+    ]),
+    shader!("concat", ["concat_forward", "concat_backward"]),
+    shader!("dropout", ["dropout_forward", "dropout_backward"]),
+    shader!("cross_entropy", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
+    shader!("adam", ["adam_step"]),
+    shader!("metrics", ["argmax_channels", "confusion_accumulate"]),
+
 ];
 
 /// Size of one parameter slot in the uniform arena (every `Params` struct must fit).

@@ -1,0 +1,159 @@
+//! Launchers for `shaders/batch_norm.wgsl` (BatchNorm2d semantics, see the shader header).
+
+use super::{expect_shape, launch, nchw, u32_of};
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::tensor::Tensor;
+
+/// Mirror of `struct Params` in `shaders/batch_norm.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct BatchNormParams {
+    pub n: u32,
+    pub c: u32,
+    pub plane: u32,
+    pub update_running: u32,
+    pub eps: f32,
+    pub momentum: f32,
+    pub _pad: [u32; 2],
+}
+
+fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f32, momentum: f32) -> Result<BatchNormParams> {
+    let [n, c, h, w] = nchw(op, "x", x)?;
+    for (name, t) in per_channel {
+        expect_shape(op, name, t, &[c])?;
+    }
+    if !(eps > 0.0) || !(0.0..=1.0).contains(&momentum) {
+        return Err(Error::InvalidArgument { op, detail: format!("eps must be > 0 and momentum in [0, 1]; got eps {eps}, momentum {momentum}") });
+    }
+    Ok(BatchNormParams {
+        n: u32_of(op, "N", n)?,
+        c: u32_of(op, "C", c)?,
+        plane: u32_of(op, "H·W", h * w)?,
+        update_running: 0,
+        eps,
+        momentum,
+        _pad: [0; 2],
+    })
+}
+
+fn elements(p: &BatchNormParams) -> u64 {
+    (p.n as u64 * p.c as u64 * p.plane as u64).div_ceil(256)
+}
+
+/// Batch statistics: `mean`, `invstd` = 1/sqrt(biased var + eps); when `running` is given, also
+/// updates running mean / unbiased running variance with `momentum` (PyTorch convention).
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_stats(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    running: Option<(&Tensor, &Tensor)>,
+    eps: f32,
+    momentum: f32,
+) -> Result<()> {
+    const OP: &str = "batch_norm_stats";
+    let mut chans = vec![("mean", mean), ("invstd", invstd)];
+    if let Some((rm, rv)) = running {
+        chans.push(("running_mean", rm));
+        chans.push(("running_var", rv));
+    }
+    let mut p = params(OP, x, &chans, eps, momentum)?;
+    p.update_running = running.is_some() as u32;
+    match running {
+        Some((rm, rv)) => launch(gpu, enc, OP, &p, &[(1, x), (5, mean), (6, invstd), (7, rm), (8, rv)], p.c as u64),
+        None => {
+            // Bindings 7/8 are declared read_write, so they need two distinct buffers even though
+            // update_running = 0 leaves them untouched: small pooled scratch tensors.
+            let rm = gpu.tensor(OP, &[p.c as usize], crate::DType::F32)?;
+            let rv = gpu.tensor(OP, &[p.c as usize], crate::DType::F32)?;
+            launch(gpu, enc, OP, &p, &[(1, x), (5, mean), (6, invstd), (7, &rm), (8, &rv)], p.c as u64)
+        }
+    }
+}
+
+/// `y = gamma · (x − mean) · invstd + beta` with batch statistics.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_normalize(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    y: &Tensor,
+) -> Result<()> {
+    const OP: &str = "batch_norm_normalize";
+    let p = params(OP, x, &[("gamma", gamma), ("beta", beta), ("mean", mean), ("invstd", invstd)], 1e-5, 0.0)?;
+    expect_shape(OP, "y", y, x.shape())?;
+    launch(gpu, enc, OP, &p, &[(1, x), (3, gamma), (4, beta), (5, mean), (6, invstd), (11, y)], elements(&p))
+}
+
+/// Inference: `y = gamma · (x − running_mean) / sqrt(running_var + eps) + beta`.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_infer(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    running_mean: &Tensor,
+    running_var: &Tensor,
+    eps: f32,
+    y: &Tensor,
+) -> Result<()> {
+    const OP: &str = "batch_norm_infer";
+    let p = params(OP, x, &[("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)], eps, 0.0)?;
+    expect_shape(OP, "y", y, x.shape())?;
+    launch(gpu, enc, OP, &p, &[(1, x), (3, gamma), (4, beta), (7, running_mean), (8, running_var), (11, y)], elements(&p))
+}
+
+/// `dbeta = Σ dy`, `dgamma = Σ dy · x̂` per channel (overwrites both).
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_backward_reduce(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    dy: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    dgamma: &Tensor,
+    dbeta: &Tensor,
+) -> Result<()> {
+    const OP: &str = "batch_norm_backward_reduce";
+    let p = params(OP, x, &[("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
+    expect_shape(OP, "dy", dy, x.shape())?;
+    launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
+}
+
+/// `dx = gamma · invstd / M · (M·dy − dbeta − x̂·dgamma)`; needs the outputs of
+/// [`batch_norm_backward_reduce`].
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_backward_input(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    dy: &Tensor,
+    gamma: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    dgamma: &Tensor,
+    dbeta: &Tensor,
+    dx: &Tensor,
+) -> Result<()> {
+    const OP: &str = "batch_norm_backward_input";
+    let p = params(OP, x, &[("gamma", gamma), ("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
+    expect_shape(OP, "dy", dy, x.shape())?;
+    expect_shape(OP, "dx", dx, x.shape())?;
+    launch(
+        gpu,
+        enc,
+        OP,
+        &p,
+        &[(1, x), (2, dy), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, dx)],
+        elements(&p),
+    )
+}

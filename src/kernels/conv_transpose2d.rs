@@ -1,0 +1,112 @@
+//! Launchers for `shaders/conv_transpose2d.wgsl`: 2×2 stride-2 transposed convolution.
+//! x (N, C_in, H, W) → y (N, C_out, 2H, 2W); weight (C_in, C_out, 2, 2) as PyTorch.
+
+use super::{expect_shape, launch, nchw, u32_of};
+use crate::error::{shape_err, Result};
+use crate::gpu::Gpu;
+use crate::tensor::Tensor;
+
+const WG: usize = 64;
+const CB: usize = 4;
+const PX: usize = 4;
+
+/// Mirror of `struct Params` in `shaders/conv_transpose2d.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ConvTranspose2dParams {
+    pub n: u32,
+    pub c_in: u32,
+    pub c_out: u32,
+    pub h: u32,
+    pub w: u32,
+    pub w_blocks: u32,
+    pub blocks: u32,
+    pub tiles: u32,
+    pub has_bias: u32,
+    pub c_blocks: u32,
+    pub _pad: [u32; 2],
+}
+
+/// Checks x against weight and returns (params, [N, C_in, H, W], C_out); `blocks` are blocks of
+/// the channels the pass writes.
+fn params(op: &'static str, x_shape: [usize; 4], weight: &Tensor, writes: usize) -> Result<ConvTranspose2dParams> {
+    let [n, c_in, h, w] = x_shape;
+    let [wc_in, c_out, kh, kw] = nchw(op, "weight", weight)?;
+    if wc_in != c_in || kh != 2 || kw != 2 || n * c_in * h * w * c_out == 0 {
+        return Err(shape_err(op, "weight must be (C_in, C_out, 2, 2) with C_in matching x, no empty dimension", &[&x_shape, weight.shape()]));
+    }
+    let w_blocks = w.div_ceil(PX);
+    Ok(ConvTranspose2dParams {
+        n: u32_of(op, "N", n)?,
+        c_in: u32_of(op, "C_in", c_in)?,
+        c_out: u32_of(op, "C_out", c_out)?,
+        h: u32_of(op, "H", h)?,
+        w: u32_of(op, "W", w)?,
+        w_blocks: w_blocks as u32,
+        blocks: writes.div_ceil(CB) as u32,
+        tiles: u32_of(op, "tiles", (h * w_blocks).div_ceil(WG))?,
+        has_bias: 0,
+        c_blocks: c_in.div_ceil(CB) as u32,
+        _pad: [0; 2],
+    })
+}
+
+/// `y = conv_transpose2d(x, weight) + bias`.
+pub fn conv_transpose2d_forward(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    y: &Tensor,
+) -> Result<()> {
+    const OP: &str = "conv_transpose2d_forward";
+    let xs = nchw(OP, "x", x)?;
+    let c_out = weight.shape().get(1).copied().unwrap_or(0);
+    let mut p = params(OP, xs, weight, c_out)?;
+    expect_shape(OP, "y", y, &[xs[0], c_out, 2 * xs[2], 2 * xs[3]])?;
+    if let Some(b) = bias {
+        expect_shape(OP, "bias", b, &[c_out])?;
+    }
+    p.has_bias = bias.is_some() as u32;
+    let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
+    launch(gpu, enc, OP, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (5, y)], groups)
+}
+
+/// `dx[n,c,i,j] = Σ_o Σ_ab weight[c,o,a,b] · dy[n,o,2i+a,2j+b]`.
+pub fn conv_transpose2d_backward_input(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    dy: &Tensor,
+    weight: &Tensor,
+    dx: &Tensor,
+) -> Result<()> {
+    const OP: &str = "conv_transpose2d_backward_input";
+    let xs = nchw(OP, "dx", dx)?;
+    let p = params(OP, xs, weight, xs[1])?;
+    expect_shape(OP, "dy", dy, &[xs[0], p.c_out as usize, 2 * xs[2], 2 * xs[3]])?;
+    let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
+    launch(gpu, enc, OP, &p, &[(2, weight), (4, dy), (5, dx)], groups)
+}
+
+/// `dweight[c,o,a,b] = Σ_{n,i,j} x[n,c,i,j] · dy[n,o,2i+a,2j+b]` (overwrites).
+pub fn conv_transpose2d_backward_weight(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    dy: &Tensor,
+    dweight: &Tensor,
+) -> Result<()> {
+    const OP: &str = "conv_transpose2d_backward_weight";
+    let xs = nchw(OP, "x", x)?;
+    let c_out = dweight.shape().get(1).copied().unwrap_or(0);
+    let p = params(OP, xs, dweight, c_out)?;
+    expect_shape(OP, "dy", dy, &[xs[0], c_out, 2 * xs[2], 2 * xs[3]])?;
+    let groups = p.c_blocks as u64 * p.blocks as u64;
+    launch(gpu, enc, OP, &p, &[(1, x), (4, dy), (5, dweight)], groups)
+}
+
+/// `dbias[o] = Σ_{n,h,w} dy[n,o,h,w]`.
+pub fn conv_transpose2d_backward_bias(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, dbias: &Tensor) -> Result<()> {
+    super::reduce::sum_per_channel(gpu, enc, dy, dbias)
+}

@@ -1,0 +1,53 @@
+//! Launchers for `shaders/dropout.wgsl`: inverted dropout with a counter-based hash, no mask buffer.
+
+use super::{launch, u32_of};
+use crate::error::{shape_err, Error, Result};
+use crate::gpu::Gpu;
+use crate::tensor::Tensor;
+
+/// Mirror of `struct Params` in `shaders/dropout.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct DropoutParams {
+    pub len: u32,
+    pub seed_lo: u32,
+    pub seed_hi: u32,
+    pub threshold: u32,
+    pub scale: f32,
+    pub _pad: [u32; 3],
+}
+
+impl DropoutParams {
+    /// Parameters for drop probability `p` ∈ [0, 1) and a 64-bit seed.
+    pub fn new(len: usize, p: f32, seed: u64) -> Result<Self> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(Error::InvalidArgument { op: "dropout", detail: format!("drop probability must be in [0, 1), got {p}") });
+        }
+        Ok(Self {
+            len: u32_of("dropout", "length", len)?,
+            seed_lo: seed as u32,
+            seed_hi: (seed >> 32) as u32,
+            threshold: ((p as f64) * 4294967296.0).round().min(u32::MAX as f64) as u32,
+            scale: 1.0 / (1.0 - p),
+            _pad: [0; 3],
+        })
+    }
+}
+
+fn run(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, op: &'static str, src: &Tensor, dst: &Tensor, p: f32, seed: u64) -> Result<()> {
+    if src.len() != dst.len() {
+        return Err(shape_err(op, "input and output must have the same length", &[src.shape(), dst.shape()]));
+    }
+    let params = DropoutParams::new(src.len(), p, seed)?;
+    launch(gpu, enc, op, &params, &[(1, src), (2, dst)], (src.len() as u64).div_ceil(256))
+}
+
+/// `y = x · mask / (1 − p)`; the mask is a function of (element index, seed).
+pub fn dropout_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, y: &Tensor, p: f32, seed: u64) -> Result<()> {
+    run(gpu, enc, "dropout_forward", x, y, p, seed)
+}
+
+/// `dx = dy · mask / (1 − p)` with the forward pass's seed.
+pub fn dropout_backward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, dx: &Tensor, p: f32, seed: u64) -> Result<()> {
+    run(gpu, enc, "dropout_backward", dy, dx, p, seed)
+}
