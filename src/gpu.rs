@@ -21,6 +21,9 @@ pub struct GpuOptions {
     pub backend: Option<String>,
     /// Case-insensitive substring of the adapter name. `None`: `LUNGSEG_ADAPTER` or the best one.
     pub adapter: Option<String>,
+    /// Use only the portable kernels, even where subgroup variants could run (for checking the
+    /// portable path on any machine).
+    pub portable: bool,
 }
 
 /// What `lungseg info` prints about one adapter.
@@ -108,10 +111,15 @@ impl Gpu {
     /// Embedding: use the host application's device and queue. Nothing global is installed on the
     /// device; limits and features are read from it.
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Self> {
+        Self::from_device_with(device, queue, false)
+    }
+
+    /// As [`Gpu::from_device`]; `portable = true` skips the subgroup kernel variants.
+    pub fn from_device_with(device: wgpu::Device, queue: wgpu::Queue, portable: bool) -> Result<Self> {
         let limits = device.limits();
         let features = device.features();
         let info = device.adapter_info();
-        let kernels = Kernels::new(&device, features, info.subgroup_min_size)?;
+        let kernels = Kernels::new(&device, features, if portable { 0 } else { info.subgroup_min_size })?;
         Ok(Self {
             device,
             queue,
@@ -171,7 +179,7 @@ impl Gpu {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&desc))
             .map_err(|source| Error::RequestDevice { adapter: info.name.clone(), source })?;
-        Self::from_device(device, queue)
+        Self::from_device_with(device, queue, options.portable)
     }
 
     /// The device's limits, as read from the device.

@@ -16,11 +16,11 @@
 //! element a kernel fails to write cannot pass a comparison by accident. Layouts follow PyTorch:
 //! NCHW activations, OIHW conv weights, (in, out, kH, kW) transposed-conv weights.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::kernels;
 use crate::tensor::{DType, Tensor};
-use ndarray::{Array, Array1, Array4, Dimension};
+use ndarray::{Array, Array1, Array2, Array3, Array4, ArrayD, Dimension, IxDyn};
 
 /// Poison value written into every f32 output before a kernel runs.
 pub const POISON_F32: f32 = f32::NAN;
@@ -104,4 +104,267 @@ pub fn sum_per_channel(gpu: &Gpu, x: &Array4<f32>) -> Result<Array1<f32>> {
     let out = poisoned(gpu, OP, &[x.dim().1], DType::F32)?;
     run(gpu, OP, |e| kernels::reduce::sum_per_channel(gpu, e, &xt, &out))?;
     down1(gpu, &out)
+}
+
+pub(crate) fn down_u32_4(gpu: &Gpu, t: &Tensor) -> Result<Array4<u32>> {
+    let s = t.shape();
+    Ok(Array4::from_shape_vec((s[0], s[1], s[2], s[3]), gpu.download_u32(t)?).expect("shape matches length"))
+}
+
+pub(crate) fn down_d(gpu: &Gpu, t: &Tensor) -> Result<ArrayD<f32>> {
+    Ok(ArrayD::from_shape_vec(IxDyn(t.shape()), gpu.download_f32(t)?).expect("shape matches length"))
+}
+
+fn labels_in_range(op: &'static str, labels: &Array3<u32>, c: usize) -> Result<()> {
+    if let Some(((b, i, j), &y)) = labels.indexed_iter().find(|(_, &y)| y as usize >= c) {
+        return Err(Error::InvalidArgument { op, detail: format!("label {y} at (n={b}, h={i}, w={j}) is not a class index below C = {c}") });
+    }
+    Ok(())
+}
+
+/// [`kernels::conv_transpose2d::conv_transpose2d_forward`] on host arrays; weight (C_in, C_out, 2, 2).
+pub fn conv_transpose2d_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Option<&Array1<f32>>) -> Result<Array4<f32>> {
+    const OP: &str = "conv_transpose2d_forward";
+    let (n, _, h, w) = x.dim();
+    let (xt, wt) = (up(gpu, OP, x)?, up(gpu, OP, weight)?);
+    let bt = bias.map(|b| up(gpu, OP, b)).transpose()?;
+    let y = poisoned(gpu, OP, &[n, weight.dim().1, 2 * h, 2 * w], DType::F32)?;
+    run(gpu, OP, |e| kernels::conv_transpose2d::conv_transpose2d_forward(gpu, e, &xt, &wt, bt.as_ref(), &y))?;
+    down4(gpu, &y)
+}
+
+/// [`kernels::conv_transpose2d::conv_transpose2d_backward_input`] on host arrays.
+pub fn conv_transpose2d_backward_input(gpu: &Gpu, dy: &Array4<f32>, weight: &Array4<f32>) -> Result<Array4<f32>> {
+    const OP: &str = "conv_transpose2d_backward_input";
+    let (n, _, h2, w2) = dy.dim();
+    let (dyt, wt) = (up(gpu, OP, dy)?, up(gpu, OP, weight)?);
+    let dx = poisoned(gpu, OP, &[n, weight.dim().0, h2 / 2, w2 / 2], DType::F32)?;
+    run(gpu, OP, |e| kernels::conv_transpose2d::conv_transpose2d_backward_input(gpu, e, &dyt, &wt, &dx))?;
+    down4(gpu, &dx)
+}
+
+/// [`kernels::conv_transpose2d::conv_transpose2d_backward_weight`] on host arrays.
+pub fn conv_transpose2d_backward_weight(gpu: &Gpu, x: &Array4<f32>, dy: &Array4<f32>) -> Result<Array4<f32>> {
+    const OP: &str = "conv_transpose2d_backward_weight";
+    let (xt, dyt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?);
+    let dw = poisoned(gpu, OP, &[x.dim().1, dy.dim().1, 2, 2], DType::F32)?;
+    run(gpu, OP, |e| kernels::conv_transpose2d::conv_transpose2d_backward_weight(gpu, e, &xt, &dyt, &dw))?;
+    down4(gpu, &dw)
+}
+
+/// [`kernels::relu::relu_forward`] on a host array of any shape.
+pub fn relu_forward(gpu: &Gpu, x: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+    const OP: &str = "relu_forward";
+    let xt = up(gpu, OP, x)?;
+    let y = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| kernels::relu::relu_forward(gpu, e, &xt, &y))?;
+    down_d(gpu, &y)
+}
+
+/// [`kernels::relu::relu_backward`] on host arrays.
+pub fn relu_backward(gpu: &Gpu, x: &ArrayD<f32>, dy: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+    const OP: &str = "relu_backward";
+    let (xt, dyt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?);
+    let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| kernels::relu::relu_backward(gpu, e, &xt, &dyt, &dx))?;
+    down_d(gpu, &dx)
+}
+
+/// Outputs of a batch-norm training forward pass on the GPU.
+pub struct BatchNormTrain {
+    pub y: Array4<f32>,
+    pub mean: Array1<f32>,
+    pub invstd: Array1<f32>,
+    pub running_mean: Array1<f32>,
+    pub running_var: Array1<f32>,
+}
+
+/// Batch-norm training forward ([`kernels::batch_norm::batch_norm_stats`] with running update,
+/// then [`kernels::batch_norm::batch_norm_normalize`]) on host arrays.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_train(
+    gpu: &Gpu,
+    x: &Array4<f32>,
+    gamma: &Array1<f32>,
+    beta: &Array1<f32>,
+    running_mean: &Array1<f32>,
+    running_var: &Array1<f32>,
+    eps: f32,
+    momentum: f32,
+) -> Result<BatchNormTrain> {
+    const OP: &str = "batch_norm_stats";
+    let c = x.dim().1;
+    let (xt, gt, bt) = (up(gpu, OP, x)?, up(gpu, OP, gamma)?, up(gpu, OP, beta)?);
+    let (rm, rv) = (up(gpu, OP, running_mean)?, up(gpu, OP, running_var)?);
+    let mean = poisoned(gpu, OP, &[c], DType::F32)?;
+    let invstd = poisoned(gpu, OP, &[c], DType::F32)?;
+    let y = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| {
+        kernels::batch_norm::batch_norm_stats(gpu, e, &xt, &mean, &invstd, Some((&rm, &rv)), eps, momentum)?;
+        kernels::batch_norm::batch_norm_normalize(gpu, e, &xt, &gt, &bt, &mean, &invstd, &y)
+    })?;
+    Ok(BatchNormTrain { y: down4(gpu, &y)?, mean: down1(gpu, &mean)?, invstd: down1(gpu, &invstd)?, running_mean: down1(gpu, &rm)?, running_var: down1(gpu, &rv)? })
+}
+
+/// [`kernels::batch_norm::batch_norm_infer`] on host arrays.
+pub fn batch_norm_infer(gpu: &Gpu, x: &Array4<f32>, gamma: &Array1<f32>, beta: &Array1<f32>, running_mean: &Array1<f32>, running_var: &Array1<f32>, eps: f32) -> Result<Array4<f32>> {
+    const OP: &str = "batch_norm_infer";
+    let (xt, gt, bt) = (up(gpu, OP, x)?, up(gpu, OP, gamma)?, up(gpu, OP, beta)?);
+    let (rm, rv) = (up(gpu, OP, running_mean)?, up(gpu, OP, running_var)?);
+    let y = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| kernels::batch_norm::batch_norm_infer(gpu, e, &xt, &gt, &bt, &rm, &rv, eps, &y))?;
+    down4(gpu, &y)
+}
+
+/// Batch-norm backward (statistics recomputed from x, then
+/// [`kernels::batch_norm::batch_norm_backward_reduce`] and
+/// [`kernels::batch_norm::batch_norm_backward_input`]): `(dx, dgamma, dbeta)`.
+pub fn batch_norm_backward(gpu: &Gpu, x: &Array4<f32>, dy: &Array4<f32>, gamma: &Array1<f32>, eps: f32) -> Result<(Array4<f32>, Array1<f32>, Array1<f32>)> {
+    const OP: &str = "batch_norm_backward_input";
+    let c = x.dim().1;
+    let (xt, dyt, gt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?, up(gpu, OP, gamma)?);
+    let mean = poisoned(gpu, OP, &[c], DType::F32)?;
+    let invstd = poisoned(gpu, OP, &[c], DType::F32)?;
+    let dgamma = poisoned(gpu, OP, &[c], DType::F32)?;
+    let dbeta = poisoned(gpu, OP, &[c], DType::F32)?;
+    let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| {
+        kernels::batch_norm::batch_norm_stats(gpu, e, &xt, &mean, &invstd, None, eps, 0.0)?;
+        kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta)?;
+        kernels::batch_norm::batch_norm_backward_input(gpu, e, &xt, &dyt, &gt, &mean, &invstd, &dgamma, &dbeta, &dx)
+    })?;
+    Ok((down4(gpu, &dx)?, down1(gpu, &dgamma)?, down1(gpu, &dbeta)?))
+}
+
+/// [`kernels::max_pool::max_pool2d_forward`] on host arrays: `(y, indices)`.
+pub fn max_pool2d_forward(gpu: &Gpu, x: &Array4<f32>) -> Result<(Array4<f32>, Array4<u32>)> {
+    const OP: &str = "max_pool2d_forward";
+    let (n, c, h, w) = x.dim();
+    let xt = up(gpu, OP, x)?;
+    let y = poisoned(gpu, OP, &[n, c, h / 2, w / 2], DType::F32)?;
+    let idx = poisoned(gpu, OP, &[n, c, h / 2, w / 2], DType::U32)?;
+    run(gpu, OP, |e| kernels::max_pool::max_pool2d_forward(gpu, e, &xt, &y, &idx))?;
+    Ok((down4(gpu, &y)?, down_u32_4(gpu, &idx)?))
+}
+
+/// [`kernels::max_pool::max_pool2d_backward`] on host arrays; `(h, w)` is the pooled input's size.
+pub fn max_pool2d_backward(gpu: &Gpu, dy: &Array4<f32>, indices: &Array4<u32>, h: usize, w: usize) -> Result<Array4<f32>> {
+    const OP: &str = "max_pool2d_backward";
+    let (n, c, _, _) = dy.dim();
+    let (dyt, it) = (up(gpu, OP, dy)?, up_u32(gpu, OP, indices)?);
+    let dx = poisoned(gpu, OP, &[n, c, h, w], DType::F32)?;
+    run(gpu, OP, |e| kernels::max_pool::max_pool2d_backward(gpu, e, &dyt, &it, &dx))?;
+    down4(gpu, &dx)
+}
+
+/// [`kernels::max_pool::max_unpool2d_forward`] on host arrays; `(h, w)` is the output size.
+pub fn max_unpool2d_forward(gpu: &Gpu, x: &Array4<f32>, indices: &Array4<u32>, h: usize, w: usize) -> Result<Array4<f32>> {
+    const OP: &str = "max_unpool2d_forward";
+    let (n, c, _, _) = x.dim();
+    let (xt, it) = (up(gpu, OP, x)?, up_u32(gpu, OP, indices)?);
+    let y = poisoned(gpu, OP, &[n, c, h, w], DType::F32)?;
+    run(gpu, OP, |e| kernels::max_pool::max_unpool2d_forward(gpu, e, &xt, &it, &y))?;
+    down4(gpu, &y)
+}
+
+/// [`kernels::max_pool::max_unpool2d_backward`] on host arrays.
+pub fn max_unpool2d_backward(gpu: &Gpu, dy: &Array4<f32>, indices: &Array4<u32>) -> Result<Array4<f32>> {
+    const OP: &str = "max_unpool2d_backward";
+    let (dyt, it) = (up(gpu, OP, dy)?, up_u32(gpu, OP, indices)?);
+    let dx = poisoned(gpu, OP, indices.shape(), DType::F32)?;
+    run(gpu, OP, |e| kernels::max_pool::max_unpool2d_backward(gpu, e, &dyt, &it, &dx))?;
+    down4(gpu, &dx)
+}
+
+/// Concatenation along channels ([`kernels::concat::concat_forward`] twice).
+pub fn concat_forward(gpu: &Gpu, a: &Array4<f32>, b: &Array4<f32>) -> Result<Array4<f32>> {
+    const OP: &str = "concat_forward";
+    let (n, ca, h, w) = a.dim();
+    let (at, bt) = (up(gpu, OP, a)?, up(gpu, OP, b)?);
+    let y = poisoned(gpu, OP, &[n, ca + b.dim().1, h, w], DType::F32)?;
+    run(gpu, OP, |e| {
+        kernels::concat::concat_forward(gpu, e, &at, &y, 0)?;
+        kernels::concat::concat_forward(gpu, e, &bt, &y, ca)
+    })?;
+    down4(gpu, &y)
+}
+
+/// Concatenation backward ([`kernels::concat::concat_backward`] per part): `(da, db)`.
+/// With `accumulate_into`, the parts' gradients are added to those arrays instead.
+pub fn concat_backward(gpu: &Gpu, dy: &Array4<f32>, c_a: usize, accumulate_into: Option<(&Array4<f32>, &Array4<f32>)>) -> Result<(Array4<f32>, Array4<f32>)> {
+    const OP: &str = "concat_backward";
+    let (n, c, h, w) = dy.dim();
+    let dyt = up(gpu, OP, dy)?;
+    let (da, db) = match accumulate_into {
+        Some((a, b)) => (up(gpu, OP, a)?, up(gpu, OP, b)?),
+        None => (poisoned(gpu, OP, &[n, c_a, h, w], DType::F32)?, poisoned(gpu, OP, &[n, c - c_a, h, w], DType::F32)?),
+    };
+    let acc = accumulate_into.is_some();
+    run(gpu, OP, |e| {
+        kernels::concat::concat_backward(gpu, e, &dyt, &da, 0, acc)?;
+        kernels::concat::concat_backward(gpu, e, &dyt, &db, c_a, acc)
+    })?;
+    Ok((down4(gpu, &da)?, down4(gpu, &db)?))
+}
+
+/// [`kernels::dropout::dropout_forward`] (`backward = false`) or
+/// [`kernels::dropout::dropout_backward`] (`backward = true`) on a host array.
+pub fn dropout(gpu: &Gpu, x: &ArrayD<f32>, p: f32, seed: u64, backward: bool) -> Result<ArrayD<f32>> {
+    const OP: &str = "dropout_forward";
+    let xt = up(gpu, OP, x)?;
+    let y = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| {
+        if backward {
+            kernels::dropout::dropout_backward(gpu, e, &xt, &y, p, seed)
+        } else {
+            kernels::dropout::dropout_forward(gpu, e, &xt, &y, p, seed)
+        }
+    })?;
+    down_d(gpu, &y)
+}
+
+/// Weighted cross-entropy on host arrays: `(loss, Σ w[y], dlogits)`. Labels must be < C.
+pub fn cross_entropy(gpu: &Gpu, logits: &Array4<f32>, labels: &Array3<u32>, class_weights: &Array1<f32>) -> Result<(f32, f32, Array4<f32>)> {
+    const OP: &str = "cross_entropy_loss";
+    labels_in_range(OP, labels, logits.dim().1)?;
+    let (lt, yt, wt) = (up(gpu, OP, logits)?, up_u32(gpu, OP, labels)?, up(gpu, OP, class_weights)?);
+    let loss = poisoned(gpu, OP, &[2], DType::F32)?;
+    let d = poisoned(gpu, OP, logits.shape(), DType::F32)?;
+    run(gpu, OP, |e| {
+        kernels::cross_entropy::cross_entropy_forward(gpu, e, &lt, &yt, &wt, &loss)?;
+        kernels::cross_entropy::cross_entropy_backward(gpu, e, &lt, &yt, &wt, &loss, &d)
+    })?;
+    let l = gpu.download_f32(&loss)?;
+    Ok((l[0], l[1], down4(gpu, &d)?))
+}
+
+/// One [`kernels::adam::adam_step`] over whole host vectors: returns `(param, m, v)`.
+pub fn adam_step(gpu: &Gpu, param: &[f32], grad: &[f32], m: &[f32], v: &[f32], hyper: &kernels::adam::AdamHyper) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
+    const OP: &str = "adam_step";
+    let n = param.len();
+    let pt = gpu.upload_f32(OP, param, &[n])?;
+    let gt = gpu.upload_f32(OP, grad, &[grad.len()])?;
+    let mt = gpu.upload_f32(OP, m, &[m.len()])?;
+    let vt = gpu.upload_f32(OP, v, &[v.len()])?;
+    run(gpu, OP, |e| kernels::adam::adam_step(gpu, e, &pt, &gt, &mt, &vt, 0, n, hyper))?;
+    Ok((gpu.download_f32(&pt)?, gpu.download_f32(&mt)?, gpu.download_f32(&vt)?))
+}
+
+/// [`kernels::metrics::argmax_channels`] on host arrays.
+pub fn argmax_channels(gpu: &Gpu, logits: &Array4<f32>) -> Result<Array3<u32>> {
+    const OP: &str = "argmax_channels";
+    let (n, _, h, w) = logits.dim();
+    let lt = up(gpu, OP, logits)?;
+    let pred = poisoned(gpu, OP, &[n, h, w], DType::U32)?;
+    run(gpu, OP, |e| kernels::metrics::argmax_channels(gpu, e, &lt, &pred))?;
+    Ok(Array3::from_shape_vec((n, h, w), gpu.download_u32(&pred)?).expect("shape matches length"))
+}
+
+/// [`kernels::metrics::confusion_accumulate`] on host arrays, starting from zero counts.
+pub fn confusion(gpu: &Gpu, predicted: &Array3<u32>, labels: &Array3<u32>, c: usize) -> Result<Array2<u32>> {
+    const OP: &str = "confusion_accumulate";
+    let (pt, yt) = (up_u32(gpu, OP, predicted)?, up_u32(gpu, OP, labels)?);
+    let counts = gpu.upload_u32(OP, &vec![0; c * c], &[c, c])?;
+    run(gpu, OP, |e| kernels::metrics::confusion_accumulate(gpu, e, &pt, &yt, &counts))?;
+    Ok(Array2::from_shape_vec((c, c), gpu.download_u32(&counts)?).expect("shape matches length"))
 }

@@ -79,3 +79,233 @@ pub fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Result<Ve
 /// Hostile conv shapes: odd H and W, W not a multiple of the 4-pixel block, C_out not a multiple
 /// of the 8-channel block, batch > 1, 1×1 kernels, a single-pixel plane.
 pub const CONV_CASES: &[ConvCase] = &[(2, 3, 5, 7, 9, 3), (3, 8, 16, 13, 11, 3), (2, 5, 3, 6, 17, 1), (1, 1, 1, 1, 1, 3), (2, 16, 9, 19, 5, 3)];
+
+fn row_u32<D: Dimension>(op: &str, entry: &str, got: &Array<u32, D>, want: &Array<u32, D>) -> CheckRow {
+    let g: Vec<f64> = got.iter().map(|&v| v as f64).collect();
+    let w: Vec<f64> = want.iter().map(|&v| v as f64).collect();
+    compare(op, entry, got.shape(), &g, &w, tolerance(entry))
+}
+
+fn row_scalar(op: &str, entry: &str, got: f64, want: f64) -> CheckRow {
+    compare(op, entry, &[1], &[got], &[want], tolerance(entry))
+}
+
+/// Values on a coarse grid {−1, −0.5, 0, 0.5, 1}: 2×2 windows full of ties, plus a zero border.
+pub fn tied4(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f32> {
+    let mut a = hostile4(rng, shape);
+    a.mapv_inplace(|v| ((v * 2.0).round().clamp(-2.0, 2.0)) / 2.0);
+    a
+}
+
+/// Shape of one transposed-conv check: (N, C_in, C_out, H, W) of the input.
+pub type ConvTCase = (usize, usize, usize, usize, usize);
+
+/// Hostile shapes: odd H/W, W not a multiple of 4, channel counts not multiples of 4, batch > 1.
+pub const CONV_T_CASES: &[ConvTCase] = &[(2, 3, 5, 7, 9), (3, 8, 4, 5, 6), (1, 1, 1, 1, 1), (2, 6, 7, 3, 13)];
+
+/// conv_transpose2d forward, backward-input, backward-weight, backward-bias.
+pub fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let x = hostile4(&mut rng, (n, ci, h, w));
+    let wt = normal4(&mut rng, (ci, co, 2, 2), (1.0 / ci as f64).sqrt());
+    let b = normal1(&mut rng, co, 1.0);
+    let dy = hostile4(&mut rng, (n, co, 2 * h, 2 * w));
+    let (x64, w64, dy64) = (to_f64(&x), to_f64(&wt), to_f64(&dy));
+    let op = "conv_transpose2d";
+    Ok(vec![
+        row(op, "conv_transpose2d_forward", &host::conv_transpose2d_forward(gpu, &x, &wt, Some(&b))?, &r::conv_transpose2d::conv_transpose2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view()))),
+        row(op, "conv_transpose2d_backward_input", &host::conv_transpose2d_backward_input(gpu, &dy, &wt)?, &r::conv_transpose2d::conv_transpose2d_backward_input(dy64.view(), w64.view())),
+        row(op, "conv_transpose2d_backward_weight", &host::conv_transpose2d_backward_weight(gpu, &x, &dy)?, &r::conv_transpose2d::conv_transpose2d_backward_weight(x64.view(), dy64.view())),
+        row(op, "conv_transpose2d_backward_bias", &host::sum_per_channel(gpu, &dy)?, &r::conv_transpose2d::conv_transpose2d_backward_bias(dy64.view())),
+    ])
+}
+
+/// Hostile NCHW shapes for element-wise, pooling, normalisation and loss checks.
+pub const NCHW_CASES: &[(usize, usize, usize, usize)] = &[(2, 3, 7, 9), (3, 5, 16, 17), (1, 1, 2, 2), (2, 4, 33, 5)];
+
+/// relu forward and backward (inputs include exact zeros: gradient 0 there).
+pub fn relu(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let x = hostile4(&mut rng, shape).into_dyn();
+    let dy = hostile4(&mut rng, shape).into_dyn();
+    Ok(vec![
+        row("relu", "relu_forward", &host::relu_forward(gpu, &x)?, &r::relu::relu_forward(to_f64(&x).view())),
+        row("relu", "relu_backward", &host::relu_backward(gpu, &x, &dy)?, &r::relu::relu_backward(to_f64(&x).view(), to_f64(&dy).view())),
+    ])
+}
+
+/// Batch norm: statistics and running update, normalisation, inference, backward.
+pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    // A non-zero mean and a scale far from 1 make the statistics matter.
+    let x = hostile4(&mut rng, (n, c, h, w)).mapv(|v| 3.0 * v + 1.5);
+    let dy = hostile4(&mut rng, (n, c, h, w));
+    let gamma = normal1(&mut rng, c, 1.0);
+    let beta = normal1(&mut rng, c, 1.0);
+    let rm = normal1(&mut rng, c, 1.0);
+    let rv = normal1(&mut rng, c, 1.0).mapv(|v| v.abs() + 0.5);
+    let (eps, momentum) = (1e-5f32, 0.1f32);
+    let (x64, g64, b64) = (to_f64(&x), to_f64(&gamma), to_f64(&beta));
+    let (mean, var) = r::batch_norm::batch_stats(x64.view());
+    let (want_rm, want_rv) = r::batch_norm::running_update(to_f64(&rm).view(), to_f64(&rv).view(), mean.view(), var.view(), n * h * w, momentum as f64);
+    let got = host::batch_norm_train(gpu, &x, &gamma, &beta, &rm, &rv, eps, momentum)?;
+    let (dx, dgamma, dbeta) = host::batch_norm_backward(gpu, &x, &dy, &gamma, eps)?;
+    let (want_dx, want_dgamma, want_dbeta) = r::batch_norm::batch_norm_backward(x64.view(), to_f64(&dy).view(), g64.view(), eps as f64);
+    let op = "batch_norm";
+    Ok(vec![
+        row(op, "batch_norm_stats", &got.mean, &mean),
+        row(op, "batch_norm_stats", &got.invstd, &r::batch_norm::invstd(var.view(), eps as f64)),
+        row(op, "batch_norm_stats", &got.running_mean, &want_rm),
+        row(op, "batch_norm_stats", &got.running_var, &want_rv),
+        row(op, "batch_norm_normalize", &got.y, &r::batch_norm::batch_norm_train(x64.view(), g64.view(), b64.view(), eps as f64)),
+        row(op, "batch_norm_infer", &host::batch_norm_infer(gpu, &x, &gamma, &beta, &rm, &rv, eps)?, &r::batch_norm::batch_norm_infer(x64.view(), g64.view(), b64.view(), to_f64(&rm).view(), to_f64(&rv).view(), eps as f64)),
+        row(op, "batch_norm_backward_reduce", &dgamma, &want_dgamma),
+        row(op, "batch_norm_backward_reduce", &dbeta, &want_dbeta),
+        row(op, "batch_norm_backward_input", &dx, &want_dx),
+    ])
+}
+
+/// Max-pool forward (values and indices, with ties everywhere) and backward.
+pub fn max_pool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let x = tied4(&mut rng, (n, c, h, w));
+    let dy = hostile4(&mut rng, (n, c, h / 2, w / 2));
+    let (want_y, want_idx) = r::max_pool::max_pool2d_forward(to_f64(&x).view());
+    let (y, idx) = host::max_pool2d_forward(gpu, &x)?;
+    let op = "max_pool2d";
+    Ok(vec![
+        row(op, "max_pool2d_forward", &y, &want_y),
+        row_u32(op, "max_pool2d_forward", &idx, &want_idx),
+        row(op, "max_pool2d_backward", &host::max_pool2d_backward(gpu, &dy, &want_idx, h, w)?, &r::max_pool::max_pool2d_backward(to_f64(&dy).view(), want_idx.view(), h, w)),
+    ])
+}
+
+/// Max-unpool forward and backward with indices from a tie-laden pooling.
+pub fn max_unpool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let (_, idx) = r::max_pool::max_pool2d_forward(to_f64(&tied4(&mut rng, (n, c, h, w))).view());
+    let x = hostile4(&mut rng, (n, c, h / 2, w / 2));
+    let dy = hostile4(&mut rng, (n, c, h, w));
+    let op = "max_unpool2d";
+    Ok(vec![
+        row(op, "max_unpool2d_forward", &host::max_unpool2d_forward(gpu, &x, &idx, h, w)?, &r::max_unpool::max_unpool2d_forward(to_f64(&x).view(), idx.view(), h, w)),
+        row(op, "max_unpool2d_backward", &host::max_unpool2d_backward(gpu, &dy, &idx)?, &r::max_unpool::max_unpool2d_backward(to_f64(&dy).view(), idx.view())),
+    ])
+}
+
+/// Concatenation forward, backward (overwrite) and backward (accumulate).
+pub fn concat(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let ca = c;
+    let cb = c + 2;
+    let a = hostile4(&mut rng, (n, ca, h, w));
+    let b = hostile4(&mut rng, (n, cb, h, w));
+    let dy = hostile4(&mut rng, (n, ca + cb, h, w));
+    let (want_da, want_db) = r::concat::concat_backward(to_f64(&dy).view(), ca);
+    let (da, db) = host::concat_backward(gpu, &dy, ca, None)?;
+    let prev_a = hostile4(&mut rng, (n, ca, h, w));
+    let prev_b = hostile4(&mut rng, (n, cb, h, w));
+    let (acc_a, acc_b) = host::concat_backward(gpu, &dy, ca, Some((&prev_a, &prev_b)))?;
+    let op = "concat";
+    Ok(vec![
+        row(op, "concat_forward", &host::concat_forward(gpu, &a, &b)?, &r::concat::concat_forward(to_f64(&a).view(), to_f64(&b).view())),
+        row(op, "concat_backward", &da, &want_da),
+        row(op, "concat_backward", &db, &want_db),
+        // Accumulation is one f32 addition on the GPU: the exact expectation is that f32 sum.
+        row(op, "concat_backward", &acc_a, &to_f64(&(&da + &prev_a))),
+        row(op, "concat_backward", &acc_b, &to_f64(&(&db + &prev_b))),
+    ])
+}
+
+/// Dropout forward and backward (same mask) for drop probability `p`.
+pub fn dropout(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize), p: f32) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let x = hostile4(&mut rng, shape).into_dyn();
+    let dy = hostile4(&mut rng, shape).into_dyn();
+    let mask_seed = rng.next_u64();
+    Ok(vec![
+        row("dropout", "dropout_forward", &host::dropout(gpu, &x, p, mask_seed, false)?, &r::dropout::dropout(to_f64(&x).view(), p, mask_seed)),
+        row("dropout", "dropout_backward", &host::dropout(gpu, &dy, p, mask_seed, true)?, &r::dropout::dropout(to_f64(&dy).view(), p, mask_seed)),
+    ])
+}
+
+/// Weighted cross-entropy: loss, Σ w, and the logits gradient.
+pub fn cross_entropy(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let logits = normal4(&mut rng, (n, c, h, w), 3.0);
+    // Mostly background, as in CT: class 0 with probability 0.7.
+    let labels = Array::from_shape_fn((n, h, w), |_| if rng.uniform() < 0.7 { 0 } else { rng.below(c as u64) as u32 });
+    let weights = Array1::from_shape_fn(c, |_| rng.range(0.1, 5.0) as f32);
+    let (loss, wsum, d) = host::cross_entropy(gpu, &logits, &labels, &weights)?;
+    let (l64, wt64) = (to_f64(&logits), to_f64(&weights));
+    let (want_loss, want_wsum) = r::cross_entropy::cross_entropy_loss(l64.view(), labels.view(), wt64.view());
+    let op = "cross_entropy";
+    Ok(vec![
+        row_scalar(op, "cross_entropy_loss", loss as f64, want_loss),
+        row_scalar(op, "cross_entropy_loss", wsum as f64, want_wsum),
+        row(op, "cross_entropy_backward", &d, &r::cross_entropy::cross_entropy_backward(l64.view(), labels.view(), wt64.view())),
+    ])
+}
+
+/// Several Adam steps with weight decay: parameters and both moments after each.
+pub fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let mut p: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
+    let mut m = vec![0f32; len];
+    let mut v = vec![0f32; len];
+    let (mut p64, mut m64, mut v64): (Vec<f64>, Vec<f64>, Vec<f64>) = (p.iter().map(|&x| x as f64).collect(), vec![0.0; len], vec![0.0; len]);
+    let mut rows = Vec::new();
+    for step in 1..=3u32 {
+        let g: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
+        let hyper = crate::kernels::adam::AdamHyper { lr: 1e-2, weight_decay, step, ..Default::default() };
+        (p, m, v) = host::adam_step(gpu, &p, &g, &m, &v, &hyper)?;
+        let g64: Vec<f64> = g.iter().map(|&x| x as f64).collect();
+        r::adam::adam_step(&mut p64, &g64, &mut m64, &mut v64, &hyper);
+        for (got, want) in [(&p, &p64), (&m, &m64), (&v, &v64)] {
+            let got64: Vec<f64> = got.iter().map(|&x| x as f64).collect();
+            rows.push(compare("adam", "adam_step", &[len], &got64, want, tolerance("adam_step")));
+        }
+        // Continue both from the GPU's state so rounding differences do not compound.
+        p64 = p.iter().map(|&x| x as f64).collect();
+        m64 = m.iter().map(|&x| x as f64).collect();
+        v64 = v.iter().map(|&x| x as f64).collect();
+    }
+    Ok(rows)
+}
+
+/// Argmax (ties included) and confusion-matrix accumulation.
+pub fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let logits = tied4(&mut rng, (n, c, h, w));
+    let labels = Array::from_shape_fn((n, h, w), |_| rng.below(c as u64) as u32);
+    let pred = host::argmax_channels(gpu, &logits)?;
+    let want_pred = r::metrics::argmax_channels(to_f64(&logits).view());
+    let counts = host::confusion(gpu, &want_pred, &labels, c)?;
+    let want_counts = r::metrics::confusion(want_pred.view(), labels.view(), c).mapv(|v| v as u32);
+    Ok(vec![row_u32("metrics", "argmax_channels", &pred, &want_pred), row_u32("metrics", "confusion_accumulate", &counts, &want_counts)])
+}
+
+/// Every check on every hostile shape — what `lungseg selftest` runs.
+pub fn all(gpu: &Gpu) -> Result<Vec<CheckRow>> {
+    let mut rows = Vec::new();
+    for (i, &case) in CONV_CASES.iter().enumerate() {
+        rows.extend(conv2d(gpu, 100 + i as u64, case)?);
+    }
+    for (i, &case) in CONV_T_CASES.iter().enumerate() {
+        rows.extend(conv_transpose2d(gpu, 200 + i as u64, case)?);
+    }
+    for (i, &shape) in NCHW_CASES.iter().enumerate() {
+        let seed = 300 + 10 * i as u64;
+        rows.extend(relu(gpu, seed, shape)?);
+        rows.extend(batch_norm(gpu, seed + 1, shape)?);
+        rows.extend(max_pool(gpu, seed + 2, shape)?);
+        rows.extend(max_unpool(gpu, seed + 3, shape)?);
+        rows.extend(concat(gpu, seed + 4, shape)?);
+        rows.extend(dropout(gpu, seed + 5, shape, 0.5)?);
+        rows.extend(cross_entropy(gpu, seed + 6, shape)?);
+        rows.extend(metrics(gpu, seed + 7, shape)?);
+    }
+    rows.extend(adam(gpu, 400, 1000, 1e-4)?);
+    rows.extend(adam(gpu, 401, 77, 0.0)?);
+    Ok(rows)
+}

@@ -107,9 +107,9 @@ struct ParamArena {
 
 impl Kernels {
     pub(crate) fn new(device: &wgpu::Device, features: wgpu::Features, min_subgroup: u32) -> Result<Self> {
-        let subgroups = features.contains(wgpu::Features::SUBGROUP)
-            && min_subgroup >= 8
-            && std::env::var("LUNGSEG_NO_SUBGROUPS").is_err();
+        // Subgroup variants need subgroups of at least 8 invocations (they share 8 channels'
+        // values per subgroup); `min_subgroup = 0` requests the portable kernels only.
+        let subgroups = features.contains(wgpu::Features::SUBGROUP) && min_subgroup >= 8;
         let mut pipelines = HashMap::new();
         for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);

@@ -3,14 +3,24 @@
 
 use lungseg::check::{header, CheckRow};
 use lungseg::{Gpu, GpuOptions};
+use ndarray::{Array, Dimension};
 
-/// The adapter the tests run on: `LUNGSEG_BACKEND` / `LUNGSEG_ADAPTER` choose, default the best.
-pub fn gpu() -> Gpu {
-    let options = GpuOptions { backend: std::env::var("LUNGSEG_BACKEND").ok(), adapter: None };
+fn make(portable: bool) -> Gpu {
+    let options = GpuOptions { backend: std::env::var("LUNGSEG_BACKEND").ok(), adapter: None, portable };
     match Gpu::headless(&options) {
         Ok(g) => g,
         Err(e) => panic!("GPU tests need an adapter and none was usable — this is a failure, not a skip:\n{e}"),
     }
+}
+
+/// The adapter the tests run on (`LUNGSEG_BACKEND` / `LUNGSEG_ADAPTER` choose; default the best).
+pub fn gpu() -> Gpu {
+    make(false)
+}
+
+/// The same adapter with the portable kernels only (no subgroup variants).
+pub fn portable_gpu() -> Gpu {
+    make(true)
 }
 
 /// Prints the rows and fails if any is outside its tolerance.
@@ -22,3 +32,15 @@ pub fn assert_rows(rows: Vec<CheckRow>) {
     let failed: Vec<String> = rows.iter().filter(|r| !r.passed()).map(|r| r.to_string()).collect();
     assert!(failed.is_empty(), "outside tolerance:\n{}", failed.join("\n"));
 }
+
+/// Finite-difference agreement of an f64 reference backward: |num − ana| ≤ 1e-6 + 1e-6·|ana|.
+/// (Central differences with h = 1e-5 in f64 have truncation error ~h² and rounding ~1e-11/h.)
+pub fn assert_fd<D: Dimension>(what: &str, numeric: &Array<f64, D>, analytic: &Array<f64, D>) {
+    assert_eq!(numeric.shape(), analytic.shape(), "{what}: shapes");
+    for (i, (n, a)) in numeric.iter().zip(analytic.iter()).enumerate() {
+        assert!((n - a).abs() <= 1e-6 + 1e-6 * a.abs(), "{what}: element {i}: finite difference {n} vs analytic {a}");
+    }
+}
+
+/// Step for central differences.
+pub const H: f64 = 1e-5;

@@ -1,0 +1,44 @@
+//! Dropout against the CPU reference (same counter-based mask); keep rate; reference backward vs
+//! finite differences; bad probabilities rejected.
+
+mod common;
+use lungseg::reference::{dot, dropout as r, numeric_gradient};
+use lungseg::selftest;
+
+#[test]
+fn dropout_matches_reference_on_hostile_shapes() {
+    let gpu = common::gpu();
+    for (i, &shape) in selftest::NCHW_CASES.iter().enumerate() {
+        for p in [0.0, 0.5, 0.9] {
+            common::assert_rows(selftest::dropout(&gpu, 350 + i as u64, shape, p).expect("check ran"));
+        }
+    }
+}
+
+#[test]
+fn dropout_keeps_about_one_minus_p_and_depends_on_the_seed() {
+    let n = 200_000u32;
+    for p in [0.1f32, 0.5, 0.9] {
+        let kept = (0..n).filter(|&i| r::kept(i, p, 42)).count() as f64 / n as f64;
+        // Binomial standard deviation at n = 2e5 is < 0.0012; 5σ.
+        assert!((kept - (1.0 - p as f64)).abs() < 0.006, "p = {p}: kept {kept}");
+    }
+    let same = (0..10_000u32).filter(|&i| r::kept(i, 0.5, 1) == r::kept(i, 0.5, 2)).count();
+    assert!((4_500..5_500).contains(&same), "masks for different seeds should be independent: {same}");
+}
+
+#[test]
+fn dropout_reference_backward_matches_finite_differences() {
+    let x = ndarray::Array::from_shape_fn(ndarray::IxDyn(&[3, 7]), |i| (i[0] * 7 + i[1]) as f64 * 0.3 - 2.0);
+    let g = x.mapv(|v| 0.5 * v + 1.0);
+    let num = numeric_gradient(&x, common::H, |x| dot(&r::dropout(x.view(), 0.5, 9), &g));
+    common::assert_fd("dropout dx", &num, &r::dropout(g.view(), 0.5, 9));
+}
+
+#[test]
+fn dropout_rejects_probability_one() {
+    let gpu = common::gpu();
+    let x = ndarray::ArrayD::<f32>::zeros(ndarray::IxDyn(&[4]));
+    let err = lungseg::host::dropout(&gpu, &x, 1.0, 0, false).unwrap_err().to_string();
+    assert!(err.contains("[0, 1)"), "{err}");
+}
