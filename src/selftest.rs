@@ -309,3 +309,91 @@ pub fn all(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     rows.extend(adam(gpu, 401, 77, 0.0)?);
     Ok(rows)
 }
+
+/// Compares `got` with `want_at(index)` on `samples` random elements (for shapes whose full
+/// reference would take minutes).
+fn sampled(op: &str, entry: &str, rng: &mut Rng, got: &Array4<f32>, samples: usize, want_at: impl Fn([usize; 4]) -> f64) -> CheckRow {
+    let (a, b, c, d) = got.dim();
+    let mut g = Vec::with_capacity(samples);
+    let mut w = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let idx = [rng.below(a as u64) as usize, rng.below(b as u64) as usize, rng.below(c as u64) as usize, rng.below(d as u64) as usize];
+        g.push(got[idx] as f64);
+        w.push(want_at(idx));
+    }
+    let mut row = compare(op, entry, got.shape(), &g, &w, tolerance(entry));
+    // Poisoned outputs: any element left unwritten anywhere still fails the check.
+    let unwritten = got.iter().filter(|v| !v.is_finite()).count();
+    row.failures += unwritten;
+    row.shape = format!("{:?} ({samples} sampled)", got.shape());
+    row
+}
+
+/// Every kernel once at the paper's real sizes (256×256, batch 2, 64 channels: more than 65,536
+/// values per channel in every reduction). Conv outputs are compared on random samples; the
+/// reductions and element-wise ops in full.
+pub fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(2021);
+    let mut rows = Vec::new();
+    let big = (2, 64, 256, 256);
+    rows.extend(batch_norm(gpu, 1, big)?);
+    let x = hostile4(&mut rng, big);
+    rows.push(row("reduce", "sum_per_channel", &host::sum_per_channel(gpu, &x)?, &r::reduce::sum_per_channel(to_f64(&x).view())));
+    rows.extend(relu(gpu, 2, big)?);
+    rows.extend(max_pool(gpu, 3, big)?);
+    rows.extend(max_unpool(gpu, 4, big)?);
+    rows.extend(dropout(gpu, 5, big, 0.5)?);
+    rows.extend(concat(gpu, 6, (2, 32, 256, 256))?);
+    rows.extend(cross_entropy(gpu, 7, (2, 4, 256, 256))?);
+    rows.extend(metrics(gpu, 8, (2, 4, 256, 256))?);
+
+    // SegNet's 64 → 64 3×3 convolution at 256×256, and U-Net's final 1×1 convolution 32 → 4 in full.
+    let w = normal4(&mut rng, (64, 64, 3, 3), (2.0 / 576.0f64).sqrt());
+    let b = normal1(&mut rng, 64, 1.0);
+    let dy = hostile4(&mut rng, big);
+    let (x64, w64, b64, dy64) = (to_f64(&x), to_f64(&w), to_f64(&b), to_f64(&dy));
+    let y = host::conv2d_forward(gpu, &x, &w, Some(&b))?;
+    rows.push(sampled("conv2d", "conv2d_forward", &mut rng, &y, 4000, |i| r::conv2d::conv2d_forward_at(&x64.view(), &w64.view(), Some(&b64.view()), i)));
+    let dx = host::conv2d_backward_input(gpu, &dy, &w)?;
+    rows.push(sampled("conv2d", "conv2d_backward_input", &mut rng, &dx, 4000, |i| r::conv2d::conv2d_backward_input_at(&dy64.view(), &w64.view(), i)));
+    let dw = host::conv2d_backward_weight(gpu, &x, &dy, 3)?;
+    rows.push(sampled("conv2d", "conv2d_backward_weight", &mut rng, &dw, 48, |i| r::conv2d::conv2d_backward_weight_at(&x64.view(), &dy64.view(), 3, i)));
+    rows.push(row("conv2d", "conv2d_backward_bias", &host::sum_per_channel(gpu, &dy)?, &r::conv2d::conv2d_backward_bias(dy64.view())));
+    rows.extend(conv2d(gpu, 9, (2, 32, 4, 256, 256, 1))?);
+
+    // U-Net's last up-convolution: 64 → 32 channels, 128×128 → 256×256.
+    let xt = hostile4(&mut rng, (2, 64, 128, 128));
+    let wt = normal4(&mut rng, (64, 32, 2, 2), (1.0 / 64.0f64).sqrt());
+    let dyt = hostile4(&mut rng, (2, 32, 256, 256));
+    let (xt64, wt64, dyt64) = (to_f64(&xt), to_f64(&wt), to_f64(&dyt));
+    let op = "conv_transpose2d";
+    let yt = host::conv_transpose2d_forward(gpu, &xt, &wt, None)?;
+    rows.push(sampled(op, "conv_transpose2d_forward", &mut rng, &yt, 4000, |[n, o, r2, c2]| {
+        (0..64).map(|c| xt64[[n, c, r2 / 2, c2 / 2]] * wt64[[c, o, r2 % 2, c2 % 2]]).sum()
+    }));
+    let dxt = host::conv_transpose2d_backward_input(gpu, &dyt, &wt)?;
+    rows.push(sampled(op, "conv_transpose2d_backward_input", &mut rng, &dxt, 4000, |[n, c, i, j]| {
+        let mut s = 0.0;
+        for o in 0..32 {
+            for a in 0..2 {
+                for bb in 0..2 {
+                    s += wt64[[c, o, a, bb]] * dyt64[[n, o, 2 * i + a, 2 * j + bb]];
+                }
+            }
+        }
+        s
+    }));
+    let dwt = host::conv_transpose2d_backward_weight(gpu, &xt, &dyt)?;
+    rows.push(sampled(op, "conv_transpose2d_backward_weight", &mut rng, &dwt, 64, |[c, o, a, bb]| {
+        let mut s = 0.0;
+        for n in 0..2 {
+            for i in 0..128 {
+                for j in 0..128 {
+                    s += xt64[[n, c, i, j]] * dyt64[[n, o, 2 * i + a, 2 * j + bb]];
+                }
+            }
+        }
+        s
+    }));
+    Ok(rows)
+}

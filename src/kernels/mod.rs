@@ -28,55 +28,57 @@ pub struct ShaderSource {
     pub name: &'static str,
     pub source: &'static str,
     pub entry_points: &'static [&'static str],
-    /// Uses `enable subgroups;`: built only on devices with `Features::SUBGROUP` and subgroups of
+    /// Uses subgroup built-ins: built only on devices with `Features::SUBGROUP` and subgroups of
     /// at least 8 invocations; the portable entry points cover every other device.
     pub needs_subgroups: bool,
+    /// `size_of` the Rust mirror of the shader's `struct Params` (checked against naga's layout).
+    pub params_size: usize,
 }
 
 macro_rules! shader {
-    ($name:literal, [$($entry:literal),* $(,)?]) => {
-        shader!($name, [$($entry),*], false)
+    ($name:literal, $params:ty, [$($entry:literal),* $(,)?]) => {
+        shader!($name, $params, [$($entry),*], false)
     };
-    ($name:literal, [$($entry:literal),* $(,)?], $sub:expr) => {
+    ($name:literal, $params:ty, [$($entry:literal),* $(,)?], $sub:expr) => {
         ShaderSource {
             name: $name,
             source: include_str!(concat!("../../shaders/", $name, ".wgsl")),
             entry_points: &[$($entry),*],
             needs_subgroups: $sub,
+            params_size: std::mem::size_of::<$params>(),
         }
     };
 }
 
 /// Every shader lungseg ships, with its entry points. Tests validate each with naga.
 pub const SHADERS: &[ShaderSource] = &[
-    shader!("conv2d", ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
-    shader!("conv2d_subgroup", ["conv2d_forward_subgroup", "conv2d_backward_input_subgroup", "conv2d_backward_weight_subgroup"], true),
-    shader!("reduce", ["sum_per_channel"]),
-    shader!("conv_transpose2d", [
+    shader!("conv2d", conv2d::Conv2dParams, ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
+    shader!("conv2d_subgroup", conv2d::Conv2dParams, ["conv2d_forward_subgroup", "conv2d_backward_input_subgroup", "conv2d_backward_weight_subgroup"], true),
+    shader!("reduce", reduce::ReduceParams, ["sum_per_channel"]),
+    shader!("conv_transpose2d", conv_transpose2d::ConvTranspose2dParams, [
         "conv_transpose2d_forward",
         "conv_transpose2d_backward_input",
         "conv_transpose2d_backward_weight"
     ]),
-    shader!("relu", ["relu_forward", "relu_backward"]),
-    shader!("batch_norm", [
+    shader!("relu", relu::ReluParams, ["relu_forward", "relu_backward"]),
+    shader!("batch_norm", batch_norm::BatchNormParams, [
         "batch_norm_stats",
         "batch_norm_normalize",
         "batch_norm_infer",
         "batch_norm_backward_reduce",
         "batch_norm_backward_input"
     ]),
-    shader!("max_pool", [
+    shader!("max_pool", max_pool::MaxPoolParams, [
         "max_pool2d_forward",
         "max_pool2d_backward",
         "max_unpool2d_forward",
         "max_unpool2d_backward"
     ]),
-    shader!("concat", ["concat_forward", "concat_backward"]),
-    shader!("dropout", ["dropout_forward", "dropout_backward"]),
-    shader!("cross_entropy", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
-    shader!("adam", ["adam_step"]),
-    shader!("metrics", ["argmax_channels", "confusion_accumulate"]),
-
+    shader!("concat", concat::ConcatParams, ["concat_forward", "concat_backward"]),
+    shader!("dropout", dropout::DropoutParams, ["dropout_forward", "dropout_backward"]),
+    shader!("cross_entropy", cross_entropy::CrossEntropyParams, ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
+    shader!("adam", adam::AdamParams, ["adam_step"]),
+    shader!("metrics", metrics::MetricsParams, ["argmax_channels", "confusion_accumulate"]),
 ];
 
 /// Size of one parameter slot in the uniform arena (every `Params` struct must fit).

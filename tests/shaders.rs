@@ -1,0 +1,85 @@
+//! Every shader file parses and validates with naga, translates to SPIR-V, MSL and HLSL (Metal and
+//! DX12 cannot run here, so translation is what we can check), and its `struct Params` has the
+//! same size as the Rust mirror the launcher uploads. No GPU needed.
+
+use lungseg::kernels::SHADERS;
+use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+fn module_and_info(name: &str, source: &str, subgroups: bool) -> (naga::Module, naga::valid::ModuleInfo) {
+    let module = naga::front::wgsl::parse_str(source).unwrap_or_else(|e| panic!("shaders/{name}.wgsl does not parse:\n{}", e.emit_to_string(source)));
+    let caps = if subgroups { Capabilities::SUBGROUP } else { Capabilities::empty() };
+    let info = Validator::new(ValidationFlags::all(), caps)
+        .subgroup_stages(naga::valid::ShaderStages::COMPUTE)
+        .subgroup_operations(naga::valid::SubgroupOperationSet::all())
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("shaders/{name}.wgsl does not validate:\n{}", e.emit_to_string(source)));
+    (module, info)
+}
+
+#[test]
+fn every_shader_file_is_registered() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wgsl"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut registered: Vec<String> = SHADERS.iter().map(|s| s.name.to_string()).collect();
+    registered.sort();
+    assert_eq!(on_disk, registered);
+}
+
+#[test]
+fn shaders_validate_and_entry_points_exist() {
+    for s in SHADERS {
+        let (module, _) = module_and_info(s.name, s.source, s.needs_subgroups);
+        let names: Vec<&str> = module.entry_points.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names.len(), s.entry_points.len(), "{}: entry points {names:?}", s.name);
+        for e in s.entry_points {
+            assert!(names.contains(e), "{}: missing entry point {e}", s.name);
+        }
+        // Without the subgroup capability, only the subgroup shaders may fail validation.
+        if !s.needs_subgroups {
+            continue;
+        }
+        let plain = naga::front::wgsl::parse_str(s.source).unwrap();
+        assert!(Validator::new(ValidationFlags::all(), Capabilities::empty()).validate(&plain).is_err(), "{} claims to need subgroups but does not", s.name);
+    }
+}
+
+#[test]
+fn shaders_translate_to_spirv_msl_and_hlsl() {
+    for s in SHADERS {
+        let (module, info) = module_and_info(s.name, s.source, s.needs_subgroups);
+        let spv_options = naga::back::spv::Options { lang_version: (1, 3), ..Default::default() };
+        naga::back::spv::write_vec(&module, &info, &spv_options, None).unwrap_or_else(|e| panic!("{} → SPIR-V: {e}", s.name));
+        let msl_options = naga::back::msl::Options { lang_version: (2, 1), ..Default::default() };
+        naga::back::msl::write_string(&module, &info, &msl_options, &naga::back::msl::PipelineOptions::default())
+            .unwrap_or_else(|e| panic!("{} → MSL: {e}", s.name));
+        let hlsl_options = naga::back::hlsl::Options { shader_model: naga::back::hlsl::ShaderModel::V6_0, ..Default::default() };
+        let mut out = String::new();
+        naga::back::hlsl::Writer::new(&mut out, &hlsl_options, &naga::back::hlsl::PipelineOptions::default())
+            .write(&module, &info, None)
+            .unwrap_or_else(|e| panic!("{} → HLSL: {e}", s.name));
+    }
+}
+
+#[test]
+fn params_structs_match_rust_mirrors() {
+    for s in SHADERS {
+        let (module, _) = module_and_info(s.name, s.source, s.needs_subgroups);
+        let (_, ty) = module
+            .types
+            .iter()
+            .find(|(_, t)| t.name.as_deref() == Some("Params"))
+            .unwrap_or_else(|| panic!("{}: no struct Params", s.name));
+        let mut layouter = naga::proc::Layouter::default();
+        layouter.update(module.to_ctx()).unwrap();
+        let handle = module.types.iter().find(|(_, t)| t.name.as_deref() == Some("Params")).unwrap().0;
+        let size = layouter[handle].size as usize;
+        assert_eq!(size, s.params_size, "{}: WGSL Params is {size} bytes, Rust mirror {} ({:?})", s.name, s.params_size, ty.inner);
+        // Uniform buffers need 16-byte multiples.
+        assert_eq!(size % 16, 0, "{}: Params must be a multiple of 16 bytes", s.name);
+    }
+}
