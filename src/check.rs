@@ -136,3 +136,23 @@ pub fn header() -> String {
         "op", "entry point", "shape", "max abs", "max rel", "tolerance", "result"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_from_an_unwritten_poisoned_element_fails() {
+        let r = compare("op", "e", &[3], &[1.0, f64::NAN, 3.0], &[1.0, 2.0, 3.0], Tolerance::new(1.0, 1.0));
+        assert_eq!(r.failures, 1);
+        assert!(!r.passed());
+    }
+
+    #[test]
+    fn tolerance_is_atol_plus_rtol_times_want() {
+        let t = Tolerance::new(0.1, 0.01);
+        assert!(compare("op", "e", &[1], &[100.0 + 1.1 - 1e-9], &[100.0], t).passed());
+        assert!(!compare("op", "e", &[1], &[100.0 + 1.1 + 1e-9], &[100.0], t).passed());
+        assert!(!compare("op", "e", &[1], &[1.0], &[1.0, 2.0], t).passed(), "length mismatch fails");
+    }
+}

@@ -135,7 +135,16 @@ impl Gpu {
     /// limits and the optional features lungseg can use (subgroups, timestamp queries).
     pub fn headless(options: &GpuOptions) -> Result<Self> {
         let (instance, backends) = instance_for(options);
-        let adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        // Without an explicit backend, look at Vulkan/Metal/DX12 first and only then at GL (whose
+        // EGL probing is slow and noisy on headless machines).
+        let explicit = options.backend.is_some() || std::env::var("WGPU_BACKEND").is_ok();
+        let mut adapters = Vec::new();
+        if !explicit {
+            adapters = pollster::block_on(instance.enumerate_adapters(backends & wgpu::Backends::PRIMARY));
+        }
+        if adapters.is_empty() {
+            adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        }
         let wanted_name = options
             .adapter
             .clone()

@@ -81,6 +81,9 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("metrics", metrics::MetricsParams, ["argmax_channels", "confusion_accumulate"]),
 ];
 
+/// Storage bindings of the widest entry point (batch_norm_backward_input); the WebGPU default.
+pub const MIN_STORAGE_BUFFERS: u32 = 8;
+
 /// Size of one parameter slot in the uniform arena (every `Params` struct must fit).
 const PARAM_SLOT: u64 = 256;
 /// Bytes per arena chunk (one uniform buffer).
@@ -112,6 +115,17 @@ impl Kernels {
         // Subgroup variants need subgroups of at least 8 invocations (they share 8 channels'
         // values per subgroup); `min_subgroup = 0` requests the portable kernels only.
         let subgroups = features.contains(wgpu::Features::SUBGROUP) && min_subgroup >= 8;
+        let limits = device.limits();
+        if limits.max_storage_buffers_per_shader_stage < MIN_STORAGE_BUFFERS {
+            return Err(Error::Limit {
+                op: "batch_norm_backward_input",
+                what: format!("{MIN_STORAGE_BUFFERS} storage buffers in one compute shader"),
+                needed: MIN_STORAGE_BUFFERS as u64,
+                limit_name: "max_storage_buffers_per_shader_stage",
+                limit: limits.max_storage_buffers_per_shader_stage as u64,
+                shapes: "any".into(),
+            });
+        }
         let mut pipelines = HashMap::new();
         for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
