@@ -34,23 +34,44 @@ struct Params {
 const WG: u32 = 64u;
 const OB: u32 = 8u;
 const PX: u32 = 4u;
+const RB: u32 = 2u; // output rows per invocation (forward / backward-input)
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+// The same buffer as `src`, read 4 floats at a time by the aligned entry points.
+@group(0) @binding(5) var<storage, read> src4: array<vec4<f32>>;
 
-// x[row, c0 .. c0+5] with zero padding outside the plane.
-fn load_row(base: u32, row: i32, c0: i32, valid: bool) -> array<f32, 6> {
+// x[row, w0-1 .. w0+4] with zero padding outside the plane. Branch-free: out-of-plane positions
+// read a clamped (valid) address and are multiplied by 0, which keeps every invocation on the
+// same path (CPU drivers otherwise turn each guarded load into masked control flow).
+// `aligned` (W % 4 == 0, so every 4-pixel block starts on a 16-byte boundary): the 4 pixels under
+// the block come from one vec4 load of the same buffer bound as `src4`, and only the two halo
+// pixels are scalar loads — 3 loads per row instead of 6. Input loads are what bounds this
+// kernel on CPU drivers.
+fn load_row(base: u32, row: i32, w0: u32, valid: bool, aligned: bool) -> array<f32, 6> {
     var v: array<f32, 6>;
     let row_ok = valid && row >= 0 && row < i32(p.h);
-    for (var j = 0; j < 6; j++) {
-        let c = c0 + j;
-        if (row_ok && c >= 0 && c < i32(p.w)) {
-            v[j] = src[base + u32(row) * p.w + u32(c)];
-        } else {
-            v[j] = 0.0;
+    let r = u32(clamp(row, 0, i32(p.h) - 1));
+    let rbase = base + r * p.w;
+    let last = i32(p.w) - 1;
+    let c0 = i32(w0) - 1;
+    let keep_row = select(0.0, 1.0, row_ok);
+    if (aligned) {
+        let mid = src4[(rbase + min(w0, p.w - 4u)) / 4u] * keep_row;
+        v[1] = mid.x;
+        v[2] = mid.y;
+        v[3] = mid.z;
+        v[4] = mid.w;
+        v[0] = src[rbase + u32(max(c0, 0))] * select(0.0, keep_row, c0 >= 0);
+        v[5] = src[rbase + u32(min(c0 + 5, last))] * select(0.0, keep_row, c0 + 5 <= last);
+    } else {
+        for (var j = 0; j < 6; j++) {
+            let c = c0 + j;
+            let keep = select(0.0, keep_row, c >= 0 && c <= last);
+            v[j] = src[rbase + u32(clamp(c, 0, last))] * keep;
         }
     }
     return v;
@@ -83,7 +104,9 @@ fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
     }
 }
 
-fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
+// Each invocation: 8 output channels × 2 rows × 4 pixels. Loading 4 input rows serves
+// 2 output rows, so an input value feeds up to 48 FMAs.
+fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: bool) {
     let g = wid.x + wid.y * nwg.x;
     let tile = g % p.tiles;
     let rest = g / p.tiles;
@@ -93,22 +116,38 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
         return; // whole workgroup: subgroup operations below stay uniform
     }
     let item = tile * WG + lid;
-    let h = item / p.w_blocks;
+    let h0 = (item / p.w_blocks) * RB;
     let w0 = (item % p.w_blocks) * PX;
-    let valid = h < p.h;
+    let in_range = h0 < p.h;
     let plane = p.h * p.w;
     let last = p.c_out - 1u;
     // The output channel whose weights this invocation loads for the whole subgroup.
     let mine = min(ob * OB + sid % OB, last);
 
-    var a0 = vec4<f32>(bias_of(min(ob * OB + 0u, last)));
-    var a1 = vec4<f32>(bias_of(min(ob * OB + 1u, last)));
-    var a2 = vec4<f32>(bias_of(min(ob * OB + 2u, last)));
-    var a3 = vec4<f32>(bias_of(min(ob * OB + 3u, last)));
-    var a4 = vec4<f32>(bias_of(min(ob * OB + 4u, last)));
-    var a5 = vec4<f32>(bias_of(min(ob * OB + 5u, last)));
-    var a6 = vec4<f32>(bias_of(min(ob * OB + 6u, last)));
-    var a7 = vec4<f32>(bias_of(min(ob * OB + 7u, last)));
+    let b0 = bias_of(min(ob * OB + 0u, last));
+    let b1 = bias_of(min(ob * OB + 1u, last));
+    let b2 = bias_of(min(ob * OB + 2u, last));
+    let b3 = bias_of(min(ob * OB + 3u, last));
+    let b4 = bias_of(min(ob * OB + 4u, last));
+    let b5 = bias_of(min(ob * OB + 5u, last));
+    let b6 = bias_of(min(ob * OB + 6u, last));
+    let b7 = bias_of(min(ob * OB + 7u, last));
+    var a0_0 = vec4<f32>(b0);
+    var a0_1 = vec4<f32>(b0);
+    var a1_0 = vec4<f32>(b1);
+    var a1_1 = vec4<f32>(b1);
+    var a2_0 = vec4<f32>(b2);
+    var a2_1 = vec4<f32>(b2);
+    var a3_0 = vec4<f32>(b3);
+    var a3_1 = vec4<f32>(b3);
+    var a4_0 = vec4<f32>(b4);
+    var a4_1 = vec4<f32>(b4);
+    var a5_0 = vec4<f32>(b5);
+    var a5_1 = vec4<f32>(b5);
+    var a6_0 = vec4<f32>(b6);
+    var a6_1 = vec4<f32>(b6);
+    var a7_0 = vec4<f32>(b7);
+    var a7_1 = vec4<f32>(b7);
 
     for (var ci = 0u; ci < p.c_in; ci++) {
         let base = (n * p.c_in + ci) * plane;
@@ -121,55 +160,167 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
         let k6 = weight_at(mine, ci, 6u);
         let k7 = weight_at(mine, ci, 7u);
         let k8 = weight_at(mine, ci, 8u);
-        let x0 = load_row(base, i32(h) + -1, i32(w0) - 1, valid);
+        let x0 = load_row(base, i32(h0) + -1, w0, in_range, aligned);
         let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]);
         let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]);
         let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);
-        let x1 = load_row(base, i32(h) + 0, i32(w0) - 1, valid);
+        let x1 = load_row(base, i32(h0) + 0, w0, in_range, aligned);
         let l1 = vec4<f32>(x1[0], x1[1], x1[2], x1[3]);
         let m1 = vec4<f32>(x1[1], x1[2], x1[3], x1[4]);
         let r1 = vec4<f32>(x1[2], x1[3], x1[4], x1[5]);
-        let x2 = load_row(base, i32(h) + 1, i32(w0) - 1, valid);
+        let x2 = load_row(base, i32(h0) + 1, w0, in_range, aligned);
         let l2 = vec4<f32>(x2[0], x2[1], x2[2], x2[3]);
         let m2 = vec4<f32>(x2[1], x2[2], x2[3], x2[4]);
         let r2 = vec4<f32>(x2[2], x2[3], x2[4], x2[5]);
-        a0 += subgroupBroadcast(k0, 0u) * l0 + subgroupBroadcast(k1, 0u) * m0 + subgroupBroadcast(k2, 0u) * r0;
-        a0 += subgroupBroadcast(k3, 0u) * l1 + subgroupBroadcast(k4, 0u) * m1 + subgroupBroadcast(k5, 0u) * r1;
-        a0 += subgroupBroadcast(k6, 0u) * l2 + subgroupBroadcast(k7, 0u) * m2 + subgroupBroadcast(k8, 0u) * r2;
-        a1 += subgroupBroadcast(k0, 1u) * l0 + subgroupBroadcast(k1, 1u) * m0 + subgroupBroadcast(k2, 1u) * r0;
-        a1 += subgroupBroadcast(k3, 1u) * l1 + subgroupBroadcast(k4, 1u) * m1 + subgroupBroadcast(k5, 1u) * r1;
-        a1 += subgroupBroadcast(k6, 1u) * l2 + subgroupBroadcast(k7, 1u) * m2 + subgroupBroadcast(k8, 1u) * r2;
-        a2 += subgroupBroadcast(k0, 2u) * l0 + subgroupBroadcast(k1, 2u) * m0 + subgroupBroadcast(k2, 2u) * r0;
-        a2 += subgroupBroadcast(k3, 2u) * l1 + subgroupBroadcast(k4, 2u) * m1 + subgroupBroadcast(k5, 2u) * r1;
-        a2 += subgroupBroadcast(k6, 2u) * l2 + subgroupBroadcast(k7, 2u) * m2 + subgroupBroadcast(k8, 2u) * r2;
-        a3 += subgroupBroadcast(k0, 3u) * l0 + subgroupBroadcast(k1, 3u) * m0 + subgroupBroadcast(k2, 3u) * r0;
-        a3 += subgroupBroadcast(k3, 3u) * l1 + subgroupBroadcast(k4, 3u) * m1 + subgroupBroadcast(k5, 3u) * r1;
-        a3 += subgroupBroadcast(k6, 3u) * l2 + subgroupBroadcast(k7, 3u) * m2 + subgroupBroadcast(k8, 3u) * r2;
-        a4 += subgroupBroadcast(k0, 4u) * l0 + subgroupBroadcast(k1, 4u) * m0 + subgroupBroadcast(k2, 4u) * r0;
-        a4 += subgroupBroadcast(k3, 4u) * l1 + subgroupBroadcast(k4, 4u) * m1 + subgroupBroadcast(k5, 4u) * r1;
-        a4 += subgroupBroadcast(k6, 4u) * l2 + subgroupBroadcast(k7, 4u) * m2 + subgroupBroadcast(k8, 4u) * r2;
-        a5 += subgroupBroadcast(k0, 5u) * l0 + subgroupBroadcast(k1, 5u) * m0 + subgroupBroadcast(k2, 5u) * r0;
-        a5 += subgroupBroadcast(k3, 5u) * l1 + subgroupBroadcast(k4, 5u) * m1 + subgroupBroadcast(k5, 5u) * r1;
-        a5 += subgroupBroadcast(k6, 5u) * l2 + subgroupBroadcast(k7, 5u) * m2 + subgroupBroadcast(k8, 5u) * r2;
-        a6 += subgroupBroadcast(k0, 6u) * l0 + subgroupBroadcast(k1, 6u) * m0 + subgroupBroadcast(k2, 6u) * r0;
-        a6 += subgroupBroadcast(k3, 6u) * l1 + subgroupBroadcast(k4, 6u) * m1 + subgroupBroadcast(k5, 6u) * r1;
-        a6 += subgroupBroadcast(k6, 6u) * l2 + subgroupBroadcast(k7, 6u) * m2 + subgroupBroadcast(k8, 6u) * r2;
-        a7 += subgroupBroadcast(k0, 7u) * l0 + subgroupBroadcast(k1, 7u) * m0 + subgroupBroadcast(k2, 7u) * r0;
-        a7 += subgroupBroadcast(k3, 7u) * l1 + subgroupBroadcast(k4, 7u) * m1 + subgroupBroadcast(k5, 7u) * r1;
-        a7 += subgroupBroadcast(k6, 7u) * l2 + subgroupBroadcast(k7, 7u) * m2 + subgroupBroadcast(k8, 7u) * r2;
+        let x3 = load_row(base, i32(h0) + 2, w0, in_range, aligned);
+        let l3 = vec4<f32>(x3[0], x3[1], x3[2], x3[3]);
+        let m3 = vec4<f32>(x3[1], x3[2], x3[3], x3[4]);
+        let r3 = vec4<f32>(x3[2], x3[3], x3[4], x3[5]);
+        let w0_00 = subgroupBroadcast(k0, 0u);
+        let w0_01 = subgroupBroadcast(k1, 0u);
+        let w0_02 = subgroupBroadcast(k2, 0u);
+        a0_0 += w0_00 * l0 + w0_01 * m0 + w0_02 * r0;
+        a0_1 += w0_00 * l1 + w0_01 * m1 + w0_02 * r1;
+        let w0_10 = subgroupBroadcast(k3, 0u);
+        let w0_11 = subgroupBroadcast(k4, 0u);
+        let w0_12 = subgroupBroadcast(k5, 0u);
+        a0_0 += w0_10 * l1 + w0_11 * m1 + w0_12 * r1;
+        a0_1 += w0_10 * l2 + w0_11 * m2 + w0_12 * r2;
+        let w0_20 = subgroupBroadcast(k6, 0u);
+        let w0_21 = subgroupBroadcast(k7, 0u);
+        let w0_22 = subgroupBroadcast(k8, 0u);
+        a0_0 += w0_20 * l2 + w0_21 * m2 + w0_22 * r2;
+        a0_1 += w0_20 * l3 + w0_21 * m3 + w0_22 * r3;
+        let w1_00 = subgroupBroadcast(k0, 1u);
+        let w1_01 = subgroupBroadcast(k1, 1u);
+        let w1_02 = subgroupBroadcast(k2, 1u);
+        a1_0 += w1_00 * l0 + w1_01 * m0 + w1_02 * r0;
+        a1_1 += w1_00 * l1 + w1_01 * m1 + w1_02 * r1;
+        let w1_10 = subgroupBroadcast(k3, 1u);
+        let w1_11 = subgroupBroadcast(k4, 1u);
+        let w1_12 = subgroupBroadcast(k5, 1u);
+        a1_0 += w1_10 * l1 + w1_11 * m1 + w1_12 * r1;
+        a1_1 += w1_10 * l2 + w1_11 * m2 + w1_12 * r2;
+        let w1_20 = subgroupBroadcast(k6, 1u);
+        let w1_21 = subgroupBroadcast(k7, 1u);
+        let w1_22 = subgroupBroadcast(k8, 1u);
+        a1_0 += w1_20 * l2 + w1_21 * m2 + w1_22 * r2;
+        a1_1 += w1_20 * l3 + w1_21 * m3 + w1_22 * r3;
+        let w2_00 = subgroupBroadcast(k0, 2u);
+        let w2_01 = subgroupBroadcast(k1, 2u);
+        let w2_02 = subgroupBroadcast(k2, 2u);
+        a2_0 += w2_00 * l0 + w2_01 * m0 + w2_02 * r0;
+        a2_1 += w2_00 * l1 + w2_01 * m1 + w2_02 * r1;
+        let w2_10 = subgroupBroadcast(k3, 2u);
+        let w2_11 = subgroupBroadcast(k4, 2u);
+        let w2_12 = subgroupBroadcast(k5, 2u);
+        a2_0 += w2_10 * l1 + w2_11 * m1 + w2_12 * r1;
+        a2_1 += w2_10 * l2 + w2_11 * m2 + w2_12 * r2;
+        let w2_20 = subgroupBroadcast(k6, 2u);
+        let w2_21 = subgroupBroadcast(k7, 2u);
+        let w2_22 = subgroupBroadcast(k8, 2u);
+        a2_0 += w2_20 * l2 + w2_21 * m2 + w2_22 * r2;
+        a2_1 += w2_20 * l3 + w2_21 * m3 + w2_22 * r3;
+        let w3_00 = subgroupBroadcast(k0, 3u);
+        let w3_01 = subgroupBroadcast(k1, 3u);
+        let w3_02 = subgroupBroadcast(k2, 3u);
+        a3_0 += w3_00 * l0 + w3_01 * m0 + w3_02 * r0;
+        a3_1 += w3_00 * l1 + w3_01 * m1 + w3_02 * r1;
+        let w3_10 = subgroupBroadcast(k3, 3u);
+        let w3_11 = subgroupBroadcast(k4, 3u);
+        let w3_12 = subgroupBroadcast(k5, 3u);
+        a3_0 += w3_10 * l1 + w3_11 * m1 + w3_12 * r1;
+        a3_1 += w3_10 * l2 + w3_11 * m2 + w3_12 * r2;
+        let w3_20 = subgroupBroadcast(k6, 3u);
+        let w3_21 = subgroupBroadcast(k7, 3u);
+        let w3_22 = subgroupBroadcast(k8, 3u);
+        a3_0 += w3_20 * l2 + w3_21 * m2 + w3_22 * r2;
+        a3_1 += w3_20 * l3 + w3_21 * m3 + w3_22 * r3;
+        let w4_00 = subgroupBroadcast(k0, 4u);
+        let w4_01 = subgroupBroadcast(k1, 4u);
+        let w4_02 = subgroupBroadcast(k2, 4u);
+        a4_0 += w4_00 * l0 + w4_01 * m0 + w4_02 * r0;
+        a4_1 += w4_00 * l1 + w4_01 * m1 + w4_02 * r1;
+        let w4_10 = subgroupBroadcast(k3, 4u);
+        let w4_11 = subgroupBroadcast(k4, 4u);
+        let w4_12 = subgroupBroadcast(k5, 4u);
+        a4_0 += w4_10 * l1 + w4_11 * m1 + w4_12 * r1;
+        a4_1 += w4_10 * l2 + w4_11 * m2 + w4_12 * r2;
+        let w4_20 = subgroupBroadcast(k6, 4u);
+        let w4_21 = subgroupBroadcast(k7, 4u);
+        let w4_22 = subgroupBroadcast(k8, 4u);
+        a4_0 += w4_20 * l2 + w4_21 * m2 + w4_22 * r2;
+        a4_1 += w4_20 * l3 + w4_21 * m3 + w4_22 * r3;
+        let w5_00 = subgroupBroadcast(k0, 5u);
+        let w5_01 = subgroupBroadcast(k1, 5u);
+        let w5_02 = subgroupBroadcast(k2, 5u);
+        a5_0 += w5_00 * l0 + w5_01 * m0 + w5_02 * r0;
+        a5_1 += w5_00 * l1 + w5_01 * m1 + w5_02 * r1;
+        let w5_10 = subgroupBroadcast(k3, 5u);
+        let w5_11 = subgroupBroadcast(k4, 5u);
+        let w5_12 = subgroupBroadcast(k5, 5u);
+        a5_0 += w5_10 * l1 + w5_11 * m1 + w5_12 * r1;
+        a5_1 += w5_10 * l2 + w5_11 * m2 + w5_12 * r2;
+        let w5_20 = subgroupBroadcast(k6, 5u);
+        let w5_21 = subgroupBroadcast(k7, 5u);
+        let w5_22 = subgroupBroadcast(k8, 5u);
+        a5_0 += w5_20 * l2 + w5_21 * m2 + w5_22 * r2;
+        a5_1 += w5_20 * l3 + w5_21 * m3 + w5_22 * r3;
+        let w6_00 = subgroupBroadcast(k0, 6u);
+        let w6_01 = subgroupBroadcast(k1, 6u);
+        let w6_02 = subgroupBroadcast(k2, 6u);
+        a6_0 += w6_00 * l0 + w6_01 * m0 + w6_02 * r0;
+        a6_1 += w6_00 * l1 + w6_01 * m1 + w6_02 * r1;
+        let w6_10 = subgroupBroadcast(k3, 6u);
+        let w6_11 = subgroupBroadcast(k4, 6u);
+        let w6_12 = subgroupBroadcast(k5, 6u);
+        a6_0 += w6_10 * l1 + w6_11 * m1 + w6_12 * r1;
+        a6_1 += w6_10 * l2 + w6_11 * m2 + w6_12 * r2;
+        let w6_20 = subgroupBroadcast(k6, 6u);
+        let w6_21 = subgroupBroadcast(k7, 6u);
+        let w6_22 = subgroupBroadcast(k8, 6u);
+        a6_0 += w6_20 * l2 + w6_21 * m2 + w6_22 * r2;
+        a6_1 += w6_20 * l3 + w6_21 * m3 + w6_22 * r3;
+        let w7_00 = subgroupBroadcast(k0, 7u);
+        let w7_01 = subgroupBroadcast(k1, 7u);
+        let w7_02 = subgroupBroadcast(k2, 7u);
+        a7_0 += w7_00 * l0 + w7_01 * m0 + w7_02 * r0;
+        a7_1 += w7_00 * l1 + w7_01 * m1 + w7_02 * r1;
+        let w7_10 = subgroupBroadcast(k3, 7u);
+        let w7_11 = subgroupBroadcast(k4, 7u);
+        let w7_12 = subgroupBroadcast(k5, 7u);
+        a7_0 += w7_10 * l1 + w7_11 * m1 + w7_12 * r1;
+        a7_1 += w7_10 * l2 + w7_11 * m2 + w7_12 * r2;
+        let w7_20 = subgroupBroadcast(k6, 7u);
+        let w7_21 = subgroupBroadcast(k7, 7u);
+        let w7_22 = subgroupBroadcast(k8, 7u);
+        a7_0 += w7_20 * l2 + w7_21 * m2 + w7_22 * r2;
+        a7_1 += w7_20 * l3 + w7_21 * m3 + w7_22 * r3;
     }
 
-    if (!valid) {
+    if (!in_range) {
         return;
     }
-    store(n, ob * OB + 0u, h, w0, a0);
-    store(n, ob * OB + 1u, h, w0, a1);
-    store(n, ob * OB + 2u, h, w0, a2);
-    store(n, ob * OB + 3u, h, w0, a3);
-    store(n, ob * OB + 4u, h, w0, a4);
-    store(n, ob * OB + 5u, h, w0, a5);
-    store(n, ob * OB + 6u, h, w0, a6);
-    store(n, ob * OB + 7u, h, w0, a7);
+    if (h0 + 0u < p.h) {
+        store(n, ob * OB + 0u, h0 + 0u, w0, a0_0);
+        store(n, ob * OB + 1u, h0 + 0u, w0, a1_0);
+        store(n, ob * OB + 2u, h0 + 0u, w0, a2_0);
+        store(n, ob * OB + 3u, h0 + 0u, w0, a3_0);
+        store(n, ob * OB + 4u, h0 + 0u, w0, a4_0);
+        store(n, ob * OB + 5u, h0 + 0u, w0, a5_0);
+        store(n, ob * OB + 6u, h0 + 0u, w0, a6_0);
+        store(n, ob * OB + 7u, h0 + 0u, w0, a7_0);
+    }
+    if (h0 + 1u < p.h) {
+        store(n, ob * OB + 0u, h0 + 1u, w0, a0_1);
+        store(n, ob * OB + 1u, h0 + 1u, w0, a1_1);
+        store(n, ob * OB + 2u, h0 + 1u, w0, a2_1);
+        store(n, ob * OB + 3u, h0 + 1u, w0, a3_1);
+        store(n, ob * OB + 4u, h0 + 1u, w0, a4_1);
+        store(n, ob * OB + 5u, h0 + 1u, w0, a5_1);
+        store(n, ob * OB + 6u, h0 + 1u, w0, a6_1);
+        store(n, ob * OB + 7u, h0 + 1u, w0, a7_1);
+    }
 }
 
 // y[n, co, h, w] = bias[co] + Σ_ci Σ_ky Σ_kx weight[co, ci, ky, kx] · x[n, ci, h+ky-1, w+kx-1]
@@ -177,7 +328,7 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
 fn conv2d_forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                            @builtin(local_invocation_index) lid: u32,
                            @builtin(subgroup_invocation_id) sid: u32) {
-    conv_block(wid, nwg, lid, sid);
+    conv_block(wid, nwg, lid, sid, false);
 }
 
 // dx[n, ci, h, w] = Σ_co Σ_ky Σ_kx weight[co, ci, ky, kx] · dy[n, co, h-ky+1, w-kx+1]
@@ -185,7 +336,23 @@ fn conv2d_forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_w
 fn conv2d_backward_input_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                                   @builtin(local_invocation_index) lid: u32,
                                   @builtin(subgroup_invocation_id) sid: u32) {
-    conv_block(wid, nwg, lid, sid);
+    conv_block(wid, nwg, lid, sid, false);
+}
+
+// As conv2d_forward_subgroup, for W % 4 == 0 (vec4 input loads).
+@compute @workgroup_size(64)
+fn conv2d_forward_subgroup_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                   @builtin(local_invocation_index) lid: u32,
+                                   @builtin(subgroup_invocation_id) sid: u32) {
+    conv_block(wid, nwg, lid, sid, true);
+}
+
+// As conv2d_backward_input_subgroup, for W % 4 == 0 (vec4 input loads).
+@compute @workgroup_size(64)
+fn conv2d_backward_input_subgroup_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                          @builtin(local_invocation_index) lid: u32,
+                                          @builtin(subgroup_invocation_id) sid: u32) {
+    conv_block(wid, nwg, lid, sid, true);
 }
 
 // Weight gradient with subgroups: dw[co, ci, ky, kx] = Σ_n Σ_h Σ_w dy[n, co, h, w] · x[n, ci, h+ky-1, w+kx-1].
@@ -202,6 +369,19 @@ fn conv2d_backward_weight_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @built
                                    @builtin(local_invocation_index) lid: u32,
                                    @builtin(subgroup_invocation_id) sid: u32,
                                    @builtin(subgroup_size) sg_size: u32) {
+    weight_grad(wid, nwg, lid, sid, sg_size, false);
+}
+
+// As conv2d_backward_weight_subgroup, for W % 4 == 0 (vec4 input loads).
+@compute @workgroup_size(64)
+fn conv2d_backward_weight_subgroup_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                           @builtin(local_invocation_index) lid: u32,
+                                           @builtin(subgroup_invocation_id) sid: u32,
+                                           @builtin(subgroup_size) sg_size: u32) {
+    weight_grad(wid, nwg, lid, sid, sg_size, true);
+}
+
+fn weight_grad(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, sg_size: u32, aligned: bool) {
     let g = wid.x + wid.y * nwg.x;
     let c_blocks = (p.c_in + OB - 1u) / OB;
     let cb = g % c_blocks;
@@ -236,9 +416,9 @@ fn conv2d_backward_weight_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @built
             }
         }
         let xbase = (n * p.c_in + min(ci, p.c_in - 1u)) * plane;
-        let x0 = load_row(xbase, i32(h) - 1, i32(w0) - 1, mine);
-        let x1 = load_row(xbase, i32(h), i32(w0) - 1, mine);
-        let x2 = load_row(xbase, i32(h) + 1, i32(w0) - 1, mine);
+        let x0 = load_row(xbase, i32(h) - 1, w0, mine, aligned);
+        let x1 = load_row(xbase, i32(h), w0, mine, aligned);
+        let x2 = load_row(xbase, i32(h) + 1, w0, mine, aligned);
         let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]);
         let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]);
         let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);

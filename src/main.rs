@@ -52,6 +52,9 @@ enum Command {
         /// Timed repetitions per kernel (median reported).
         #[arg(long, default_value_t = 5)]
         iters: usize,
+        /// Skip checking the kernels against the CPU references before timing them.
+        #[arg(long)]
+        no_check: bool,
     },
 }
 
@@ -101,9 +104,9 @@ fn main() -> Result<()> {
     match cli.command {
         Some(Command::Info(args)) => info(&args),
         Some(Command::Selftest { adapter, paper_sizes }) => selftest(&adapter, paper_sizes),
-        Some(Command::Bench { adapter, iters }) => {
+        Some(Command::Bench { adapter, iters, no_check }) => {
             let gpu = adapter.gpu()?;
-            for row in lungseg::bench::all(&gpu, iters)? {
+            for row in lungseg::bench::all(&gpu, iters, !no_check)? {
                 println!("{}", row.json());
             }
             Ok(())

@@ -9,6 +9,8 @@ use crate::tensor::Tensor;
 const WG: usize = 64;
 const OB: usize = 8;
 const PX: usize = 4;
+/// Output rows per invocation of the subgroup forward / backward-input kernels (RB in the shader).
+const SUBGROUP_ROWS: usize = 2;
 
 /// Mirror of `struct Params` in `shaders/conv2d.wgsl`.
 #[repr(C)]
@@ -58,6 +60,35 @@ fn geometry(op: &'static str, x: &Tensor, weight: &Tensor) -> Result<Geometry> {
     Ok(Geometry { n, c_in, c_out, h, w, k: kh })
 }
 
+/// Which kernel family runs a layer: chosen from the device's features (at pipeline creation) and
+/// the layer's shape.
+enum Variant {
+    /// `shaders/conv2d.wgsl`: any device, any shape.
+    Portable,
+    /// `shaders/conv2d_subgroup.wgsl`, 3×3 kernels on devices with subgroups ≥ 8.
+    Subgroup,
+    /// The same with vec4 input loads, when W % 4 == 0. (Both subgroup variants bind the input a
+    /// second time as `src4`: the unaligned one never reads it.)
+    SubgroupAligned,
+}
+
+fn variant(gpu: &Gpu, g: &Geometry) -> Variant {
+    match (gpu.kernels.subgroups && g.k == 3, g.w % 4 == 0) {
+        (false, _) => Variant::Portable,
+        (true, false) => Variant::Subgroup,
+        (true, true) => Variant::SubgroupAligned,
+    }
+}
+
+/// Workgroups of a forward / backward-input pass. The subgroup kernels cover `SUBGROUP_ROWS` rows
+/// per invocation, so their `tiles` count differs from the portable kernel's.
+fn groups_for(v: &Variant, g: &Geometry, p: &mut Conv2dParams) -> u64 {
+    if !matches!(v, Variant::Portable) {
+        p.tiles = (g.h.div_ceil(SUBGROUP_ROWS) * p.w_blocks as usize).div_ceil(WG) as u32;
+    }
+    g.n as u64 * p.o_blocks as u64 * p.tiles as u64
+}
+
 fn params(op: &'static str, g: &Geometry, reads: usize, writes: usize) -> Result<Conv2dParams> {
     let w_blocks = g.w.div_ceil(PX);
     Ok(Conv2dParams {
@@ -93,9 +124,14 @@ pub fn conv2d_forward(
     p.w_stride_out = (g.c_in * g.k * g.k) as u32;
     p.w_stride_in = (g.k * g.k) as u32;
     p.has_bias = bias.is_some() as u32;
-    let groups = g.n as u64 * p.o_blocks as u64 * p.tiles as u64;
-    let entry = if gpu.kernels.subgroups && g.k == 3 { "conv2d_forward_subgroup" } else { OP };
-    launch(gpu, enc, entry, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (4, y)], groups)
+    let b = bias.unwrap_or(weight);
+    let v = variant(gpu, &g);
+    let groups = groups_for(&v, &g, &mut p);
+    match v {
+        Variant::Portable => launch(gpu, enc, OP, &p, &[(1, x), (2, weight), (3, b), (4, y)], groups),
+        Variant::Subgroup => launch(gpu, enc, "conv2d_forward_subgroup", &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups),
+        Variant::SubgroupAligned => launch(gpu, enc, "conv2d_forward_subgroup_aligned", &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups),
+    }
 }
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
@@ -114,9 +150,15 @@ pub fn conv2d_backward_input(
     p.w_stride_out = (g.k * g.k) as u32;
     p.w_stride_in = (g.c_in * g.k * g.k) as u32;
     p.flip = 1;
-    let groups = g.n as u64 * p.o_blocks as u64 * p.tiles as u64;
-    let entry = if gpu.kernels.subgroups && g.k == 3 { "conv2d_backward_input_subgroup" } else { OP };
-    launch(gpu, enc, entry, &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups)
+    let v = variant(gpu, &g);
+    let groups = groups_for(&v, &g, &mut p);
+    match v {
+        Variant::Portable => launch(gpu, enc, OP, &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups),
+        Variant::Subgroup => launch(gpu, enc, "conv2d_backward_input_subgroup", &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups),
+        Variant::SubgroupAligned => {
+            launch(gpu, enc, "conv2d_backward_input_subgroup_aligned", &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups)
+        }
+    }
 }
 
 /// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
@@ -131,12 +173,14 @@ pub fn conv2d_backward_weight(
     let g = geometry(OP, x, dweight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
     let p = params(OP, &g, g.c_in, g.c_out)?;
-    if gpu.kernels.subgroups && g.k == 3 {
-        let groups = p.o_blocks as u64 * g.c_in.div_ceil(OB) as u64;
-        return launch(gpu, enc, "conv2d_backward_weight_subgroup", &p, &[(1, x), (2, dy), (4, dweight)], groups);
+    let sub_groups = p.o_blocks as u64 * g.c_in.div_ceil(OB) as u64;
+    match variant(gpu, &g) {
+        Variant::Portable => launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (4, dweight)], p.o_blocks as u64 * g.c_in as u64),
+        Variant::Subgroup => launch(gpu, enc, "conv2d_backward_weight_subgroup", &p, &[(1, x), (2, dy), (4, dweight), (5, x)], sub_groups),
+        Variant::SubgroupAligned => {
+            launch(gpu, enc, "conv2d_backward_weight_subgroup_aligned", &p, &[(1, x), (2, dy), (4, dweight), (5, x)], sub_groups)
+        }
     }
-    let groups = p.o_blocks as u64 * g.c_in as u64;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (4, dweight)], groups)
 }
 
 /// `dbias[co] = Σ_{n,h,w} dy[n, co, h, w]` (overwrites dbias).

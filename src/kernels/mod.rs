@@ -53,7 +53,14 @@ macro_rules! shader {
 /// Every shader lungseg ships, with its entry points. Tests validate each with naga.
 pub const SHADERS: &[ShaderSource] = &[
     shader!("conv2d", conv2d::Conv2dParams, ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
-    shader!("conv2d_subgroup", conv2d::Conv2dParams, ["conv2d_forward_subgroup", "conv2d_backward_input_subgroup", "conv2d_backward_weight_subgroup"], true),
+    shader!("conv2d_subgroup", conv2d::Conv2dParams, [
+        "conv2d_forward_subgroup",
+        "conv2d_backward_input_subgroup",
+        "conv2d_backward_weight_subgroup",
+        "conv2d_forward_subgroup_aligned",
+        "conv2d_backward_input_subgroup_aligned",
+        "conv2d_backward_weight_subgroup_aligned"
+    ], true),
     shader!("reduce", reduce::ReduceParams, ["sum_per_channel"]),
     shader!("conv_transpose2d", conv_transpose2d::ConvTranspose2dParams, [
         "conv_transpose2d_forward",
@@ -233,7 +240,9 @@ pub(crate) fn launch<P: bytemuck::Pod>(
             resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                 buffer: t.buffer(),
                 offset: 0,
-                size: wgpu::BufferSize::new(t.bytes().max(4)),
+                // Rounded up to 16 bytes so the same tensor can also be read as array<vec4<f32>>;
+                // pooled buffers are allocated in 256-byte multiples, so this stays inside.
+                size: wgpu::BufferSize::new(t.bytes().div_ceil(16).max(1) * 16).map(|s| s.min(wgpu::BufferSize::new(t.buffer().size()).expect("non-empty buffer"))),
             }),
         });
     }
