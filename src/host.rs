@@ -368,3 +368,11 @@ pub fn confusion(gpu: &Gpu, predicted: &Array3<u32>, labels: &Array3<u32>, c: us
     run(gpu, OP, |e| kernels::metrics::confusion_accumulate(gpu, e, &pt, &yt, &counts))?;
     Ok(Array2::from_shape_vec((c, c), gpu.download_u32(&counts)?).expect("shape matches length"))
 }
+
+/// [`kernels::add::add_assign`] on host arrays: returns `dst + src`.
+pub fn add_assign(gpu: &Gpu, dst: &ArrayD<f32>, src: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+    const OP: &str = "add_assign";
+    let (dt, st) = (up(gpu, OP, dst)?, up(gpu, OP, src)?);
+    run(gpu, OP, |e| kernels::add::add_assign(gpu, e, &dt, &st))?;
+    down_d(gpu, &dt)
+}

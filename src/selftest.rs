@@ -285,6 +285,14 @@ pub fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize))
     Ok(vec![row_u32("metrics", "argmax_channels", &pred, &want_pred), row_u32("metrics", "confusion_accumulate", &counts, &want_counts)])
 }
 
+/// Gradient accumulation `dst += src`.
+pub fn add(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let a = hostile4(&mut rng, shape).into_dyn();
+    let b = hostile4(&mut rng, shape).into_dyn();
+    Ok(vec![row("add", "add_assign", &host::add_assign(gpu, &a, &b)?, &r::add::add(to_f64(&a).view(), to_f64(&b).view()))])
+}
+
 /// Every check on every hostile shape — what `lungseg selftest` runs.
 pub fn all(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     let mut rows = Vec::new();
@@ -304,6 +312,7 @@ pub fn all(gpu: &Gpu) -> Result<Vec<CheckRow>> {
         rows.extend(dropout(gpu, seed + 5, shape, 0.5)?);
         rows.extend(cross_entropy(gpu, seed + 6, shape)?);
         rows.extend(metrics(gpu, seed + 7, shape)?);
+        rows.extend(add(gpu, seed + 8, shape)?);
     }
     rows.extend(adam(gpu, 400, 1000, 1e-4)?);
     rows.extend(adam(gpu, 401, 77, 0.0)?);

@@ -52,12 +52,14 @@ impl Drop for PooledBuffer {
     }
 }
 
-/// A tensor resident in a GPU storage buffer. Cloning is cheap and shares the buffer.
+/// A tensor resident in a GPU storage buffer, possibly a view at a byte `offset` into a larger
+/// buffer (parameters live in one flat buffer). Cloning is cheap and shares the buffer.
 #[derive(Clone)]
 pub struct Tensor {
     buf: Arc<PooledBuffer>,
     shape: Vec<usize>,
     dtype: DType,
+    offset: u64,
 }
 
 impl std::fmt::Debug for Tensor {
@@ -86,6 +88,24 @@ impl Tensor {
     pub fn buffer(&self) -> &wgpu::Buffer {
         &self.buf.buffer
     }
+    /// Byte offset of element 0 inside [`Tensor::buffer`].
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+    /// A view of `shape` starting `start` elements into this tensor. The byte offset must be a
+    /// multiple of 256 (the largest `min_storage_buffer_offset_alignment` devices require).
+    pub fn view(&self, start: usize, shape: &[usize]) -> Result<Tensor> {
+        let len: usize = shape.iter().product();
+        let offset = self.offset + start as u64 * 4;
+        if start + len > self.len() || offset % 256 != 0 {
+            return Err(Error::Shape {
+                op: "view",
+                detail: format!("a view of {len} elements at element {start} must lie inside the tensor and start on a 256-byte boundary"),
+                shapes: fmt_shapes(&[&self.shape, shape]),
+            });
+        }
+        Ok(Tensor { buf: self.buf.clone(), shape: shape.to_vec(), dtype: self.dtype, offset })
+    }
     /// Same buffer, viewed with another shape of the same length.
     pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
         if shape.iter().product::<usize>() != self.len() {
@@ -95,7 +115,7 @@ impl Tensor {
                 shapes: fmt_shapes(&[&self.shape, shape]),
             });
         }
-        Ok(Tensor { buf: self.buf.clone(), shape: shape.to_vec(), dtype: self.dtype })
+        Ok(Tensor { buf: self.buf.clone(), shape: shape.to_vec(), dtype: self.dtype, offset: self.offset })
     }
 }
 
@@ -137,6 +157,7 @@ impl Gpu {
             buf: Arc::new(PooledBuffer { buffer, bytes: rounded, pool: Arc::downgrade(&self.pool) }),
             shape: shape.to_vec(),
             dtype,
+            offset: 0,
         })
     }
 
@@ -151,7 +172,7 @@ impl Gpu {
     pub fn zeros(&self, op: &'static str, shape: &[usize]) -> Result<Tensor> {
         let t = self.tensor(op, shape, DType::F32)?;
         let mut enc = self.encoder("zeros");
-        enc.clear_buffer(t.buffer(), 0, None);
+        enc.clear_buffer(t.buffer(), 0, None); // a fresh tensor: offset 0, whole buffer
         self.submit(enc);
         Ok(t)
     }
@@ -159,13 +180,24 @@ impl Gpu {
     /// Overwrites every element with `value` (used to poison outputs with NaN in checks).
     pub fn fill_f32(&self, t: &Tensor, value: f32) {
         let data = vec![value; t.len().max(1)];
-        self.queue.write_buffer(t.buffer(), 0, bytemuck::cast_slice(&data));
+        self.queue.write_buffer(t.buffer(), t.offset(), bytemuck::cast_slice(&data));
     }
 
     /// Overwrites every element with `value`.
     pub fn fill_u32(&self, t: &Tensor, value: u32) {
         let data = vec![value; t.len().max(1)];
-        self.queue.write_buffer(t.buffer(), 0, bytemuck::cast_slice(&data));
+        self.queue.write_buffer(t.buffer(), t.offset(), bytemuck::cast_slice(&data));
+    }
+
+    /// Overwrites a tensor (or view) with host data of the same length.
+    pub fn write_f32(&self, t: &Tensor, data: &[f32]) -> Result<()> {
+        if data.len() != t.len() {
+            return Err(Error::Shape { op: "write", detail: format!("{} values for {} elements", data.len(), t.len()), shapes: fmt_shapes(&[t.shape()]) });
+        }
+        if !data.is_empty() {
+            self.queue.write_buffer(t.buffer(), t.offset(), bytemuck::cast_slice(data));
+        }
+        Ok(())
     }
 
     /// Uploads f32 data with the given shape.
@@ -215,7 +247,7 @@ impl Gpu {
             mapped_at_creation: false,
         });
         let mut enc = self.encoder("download");
-        enc.copy_buffer_to_buffer(t.buffer(), 0, &staging, 0, bytes);
+        enc.copy_buffer_to_buffer(t.buffer(), t.offset(), &staging, 0, bytes);
         self.submit(enc);
         let slice = staging.slice(..);
         let (tx, rx) = std::sync::mpsc::channel();

@@ -6,6 +6,7 @@
 //! parameters and record a dispatch.
 
 pub mod adam;
+pub mod add;
 pub mod batch_norm;
 pub mod concat;
 pub mod conv2d;
@@ -85,6 +86,7 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("dropout", dropout::DropoutParams, ["dropout_forward", "dropout_backward"]),
     shader!("cross_entropy", cross_entropy::CrossEntropyParams, ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
     shader!("adam", adam::AdamParams, ["adam_step"]),
+    shader!("add", add::AddParams, ["add_assign"]),
     shader!("metrics", metrics::MetricsParams, ["argmax_channels", "confusion_accumulate"]),
 ];
 
@@ -239,10 +241,10 @@ pub(crate) fn launch<P: bytemuck::Pod>(
             binding,
             resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                 buffer: t.buffer(),
-                offset: 0,
+                offset: t.offset(),
                 // Rounded up to 16 bytes so the same tensor can also be read as array<vec4<f32>>;
                 // pooled buffers are allocated in 256-byte multiples, so this stays inside.
-                size: wgpu::BufferSize::new(t.bytes().div_ceil(16).max(1) * 16).map(|s| s.min(wgpu::BufferSize::new(t.buffer().size()).expect("non-empty buffer"))),
+                size: wgpu::BufferSize::new((t.bytes().div_ceil(16).max(1) * 16).min(t.buffer().size() - t.offset())),
             }),
         });
     }

@@ -5,6 +5,7 @@
 //! [`numeric_gradient`] in the tests.
 
 pub mod adam;
+pub mod add;
 pub mod batch_norm;
 pub mod concat;
 pub mod conv2d;

@@ -1,0 +1,24 @@
+//! Launcher for `shaders/add.wgsl`: `dst += src` (gradient accumulation).
+
+use super::{launch, u32_of};
+use crate::error::{shape_err, Result};
+use crate::gpu::Gpu;
+use crate::tensor::Tensor;
+
+/// Mirror of `struct Params` in `shaders/add.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct AddParams {
+    pub len: u32,
+    pub _pad: [u32; 3],
+}
+
+/// `dst += src` element-wise.
+pub fn add_assign(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dst: &Tensor, src: &Tensor) -> Result<()> {
+    const OP: &str = "add_assign";
+    if dst.len() != src.len() {
+        return Err(shape_err(OP, "dst and src must have the same number of elements", &[dst.shape(), src.shape()]));
+    }
+    let p = AddParams { len: u32_of(OP, "length", dst.len())?, _pad: [0; 3] };
+    launch(gpu, enc, OP, &p, &[(1, src), (2, dst)], (dst.len() as u64).div_ceil(256))
+}
