@@ -24,3 +24,7 @@ pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuOptions};
 pub use tensor::{DType, Tensor};
 pub mod bench;
+pub mod params;
+pub mod tape;
+pub mod models;
+pub mod step;

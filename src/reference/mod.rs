@@ -15,6 +15,7 @@ pub mod dropout;
 pub mod max_pool;
 pub mod max_unpool;
 pub mod metrics;
+pub mod model;
 pub mod reduce;
 pub mod relu;
 

@@ -1,0 +1,433 @@
+//! A minimal autodiff tape over the GPU kernels.
+//!
+//! Forward ops record themselves as a closed enum ([`Op`]) in recording order and encode their
+//! forward kernels into the tape's command encoder immediately. [`Tape::backward`] walks the
+//! records in reverse and encodes each op's dedicated backward kernels. A value used by several
+//! ops gets a fresh gradient from each and the tape adds them ([`crate::kernels::add`]) — the
+//! classic "used twice" bug (micrograd #64) cannot happen. Parameter gradients are written into the
+//! flat gradient buffer of the [`ParamStore`], which is cleared once per step; a parameter may be
+//! used only once per step (an error otherwise). Nothing is read back: a whole step — forward,
+//! loss, backward, optimizer — is one command buffer, one submit. Intermediate tensors come from
+//! the buffer pool and return to it when the tape is dropped.
+
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::kernels::{self, batch_norm as bn};
+use crate::params::{ParamId, ParamStore};
+use crate::tensor::{DType, Tensor};
+
+/// A value recorded on the tape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Var(pub usize);
+
+/// Training (batch statistics, dropout, gradients) or inference (running statistics, no dropout,
+/// nothing recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Train,
+    Infer,
+}
+
+/// Batch-norm hyper-parameters (PyTorch defaults).
+pub const BN_EPS: f32 = 1e-5;
+pub const BN_MOMENTUM: f32 = 0.1;
+
+/// One recorded op. Tensors saved for the backward pass are held here.
+enum Op {
+    Conv2d { x: Var, weight: ParamId, bias: Option<ParamId>, y: Var },
+    ConvTranspose2d { x: Var, weight: ParamId, bias: Option<ParamId>, y: Var },
+    Relu { x: Var, y: Var },
+    BatchNorm { x: Var, gamma: ParamId, beta: ParamId, mean: Tensor, invstd: Tensor, y: Var },
+    MaxPool { x: Var, indices: Tensor, y: Var },
+    MaxUnpool { x: Var, indices: Tensor, y: Var },
+    Concat { a: Var, b: Var, y: Var },
+    Dropout { x: Var, p: f32, seed: u64, y: Var },
+}
+
+/// Indices recorded by a max-pool, for the matching unpool (SegNet).
+#[derive(Clone)]
+pub struct PoolIndices {
+    pub indices: Tensor,
+    /// (H, W) of the pooled input: the unpooled output size.
+    pub size: (usize, usize),
+}
+
+/// The loss recorded by [`Tape::cross_entropy`].
+pub struct Loss {
+    logits: Var,
+    labels: Tensor,
+    class_weights: Tensor,
+    /// `[loss, Σ w]` on the GPU.
+    pub value: Tensor,
+}
+
+/// The tape of one step.
+pub struct Tape<'g> {
+    gpu: &'g Gpu,
+    enc: Option<wgpu::CommandEncoder>,
+    mode: Mode,
+    values: Vec<Tensor>,
+    needs_grad: Vec<bool>,
+    ops: Vec<Op>,
+    dropout_seed: u64,
+    dropout_count: u64,
+    /// Seeds of the dropout layers, in recording order (for references and reproducibility).
+    pub dropout_seeds: Vec<u64>,
+}
+
+/// SplitMix-style mixing of (step seed, layer counter) into a dropout seed.
+pub fn dropout_seed(step_seed: u64, layer: u64) -> u64 {
+    let mut r = crate::rng::Rng::new(step_seed ^ layer.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    r.next_u64()
+}
+
+impl<'g> Tape<'g> {
+    /// A new tape; `dropout_seed` makes the step's dropout masks reproducible.
+    pub fn new(gpu: &'g Gpu, mode: Mode, dropout_seed: u64) -> Self {
+        Self {
+            gpu,
+            enc: Some(gpu.encoder("lungseg step")),
+            mode,
+            values: Vec::new(),
+            needs_grad: Vec::new(),
+            ops: Vec::new(),
+            dropout_seed,
+            dropout_count: 0,
+            dropout_seeds: Vec::new(),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn gpu(&self) -> &'g Gpu {
+        self.gpu
+    }
+
+    /// The command encoder everything is recorded into.
+    pub fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
+        self.enc.as_mut().expect("the encoder is only taken by submit")
+    }
+
+    /// Submits everything recorded so far (the tape can keep recording into a new encoder).
+    pub fn submit(&mut self) {
+        if let Some(enc) = self.enc.take() {
+            self.gpu.submit(enc);
+        }
+        self.enc = Some(self.gpu.encoder("lungseg step"));
+    }
+
+    /// An input value (no gradient).
+    pub fn input(&mut self, t: Tensor) -> Var {
+        self.push(t, false)
+    }
+
+    /// The tensor behind a value.
+    pub fn value(&self, v: Var) -> &Tensor {
+        &self.values[v.0]
+    }
+
+    fn push(&mut self, t: Tensor, needs_grad: bool) -> Var {
+        self.values.push(t);
+        self.needs_grad.push(needs_grad);
+        Var(self.values.len() - 1)
+    }
+
+    fn out(&self, op: &'static str, shape: &[usize]) -> Result<Tensor> {
+        self.gpu.tensor(op, shape, DType::F32)
+    }
+
+    fn recording(&self) -> bool {
+        self.mode == Mode::Train
+    }
+
+    /// 3×3 or 1×1 'same' convolution with a parameter weight (OIHW) and optional bias.
+    pub fn conv2d(&mut self, params: &ParamStore, x: Var, weight: ParamId, bias: Option<ParamId>) -> Result<Var> {
+        let (w, b) = (params.value(weight)?, bias.map(|b| params.value(b)).transpose()?);
+        let xs = self.values[x.0].shape().to_vec();
+        let y = self.out("conv2d_forward", &[xs[0], w.shape()[0], xs[2], xs[3]])?;
+        let xt = self.values[x.0].clone();
+        kernels::conv2d::conv2d_forward(self.gpu, self.encoder(), &xt, &w, b.as_ref(), &y)?;
+        let y = self.push(y, true);
+        if self.recording() {
+            self.ops.push(Op::Conv2d { x, weight, bias, y });
+        }
+        Ok(y)
+    }
+
+    /// 2×2 stride-2 transposed convolution, weight (in, out, 2, 2).
+    pub fn conv_transpose2d(&mut self, params: &ParamStore, x: Var, weight: ParamId, bias: Option<ParamId>) -> Result<Var> {
+        let (w, b) = (params.value(weight)?, bias.map(|b| params.value(b)).transpose()?);
+        let xs = self.values[x.0].shape().to_vec();
+        let y = self.out("conv_transpose2d_forward", &[xs[0], w.shape()[1], 2 * xs[2], 2 * xs[3]])?;
+        let xt = self.values[x.0].clone();
+        kernels::conv_transpose2d::conv_transpose2d_forward(self.gpu, self.encoder(), &xt, &w, b.as_ref(), &y)?;
+        let y = self.push(y, true);
+        if self.recording() {
+            self.ops.push(Op::ConvTranspose2d { x, weight, bias, y });
+        }
+        Ok(y)
+    }
+
+    pub fn relu(&mut self, x: Var) -> Result<Var> {
+        let xt = self.values[x.0].clone();
+        let y = self.out("relu_forward", xt.shape())?;
+        kernels::relu::relu_forward(self.gpu, self.encoder(), &xt, &y)?;
+        let y = self.push(y, true);
+        if self.recording() {
+            self.ops.push(Op::Relu { x, y });
+        }
+        Ok(y)
+    }
+
+    /// Batch norm: batch statistics and a running-statistics update in training, running
+    /// statistics in inference. `name` is the layer's prefix (`enc1.bn1`): parameters
+    /// `{name}.weight`, `{name}.bias`, state `{name}.running_mean`, `{name}.running_var`.
+    pub fn batch_norm(&mut self, params: &ParamStore, x: Var, name: &str) -> Result<Var> {
+        let gamma_id = params.id(&format!("{name}.weight"))?;
+        let beta_id = params.id(&format!("{name}.bias"))?;
+        let (gamma, beta) = (params.value(gamma_id)?, params.value(beta_id)?);
+        let (rm, rv) = (params.state(&format!("{name}.running_mean"))?, params.state(&format!("{name}.running_var"))?);
+        let xt = self.values[x.0].clone();
+        let c = xt.shape()[1];
+        let y = self.out("batch_norm", xt.shape())?;
+        let gpu = self.gpu;
+        if self.recording() {
+            let mean = self.out("batch_norm_stats", &[c])?;
+            let invstd = self.out("batch_norm_stats", &[c])?;
+            let enc = self.encoder();
+            bn::batch_norm_stats(gpu, enc, &xt, &mean, &invstd, Some((&rm, &rv)), BN_EPS, BN_MOMENTUM)?;
+            bn::batch_norm_normalize(gpu, enc, &xt, &gamma, &beta, &mean, &invstd, &y)?;
+            let y = self.push(y, true);
+            self.ops.push(Op::BatchNorm { x, gamma: gamma_id, beta: beta_id, mean, invstd, y });
+            Ok(y)
+        } else {
+            bn::batch_norm_infer(gpu, self.encoder(), &xt, &gamma, &beta, &rm, &rv, BN_EPS, &y)?;
+            Ok(self.push(y, true))
+        }
+    }
+
+    /// 2×2 max-pool; returns the pooled value and the indices (for SegNet's unpool).
+    pub fn max_pool(&mut self, x: Var) -> Result<(Var, PoolIndices)> {
+        let xt = self.values[x.0].clone();
+        let s = xt.shape().to_vec();
+        let pooled = [s[0], s[1], s[2] / 2, s[3] / 2];
+        let y = self.out("max_pool2d_forward", &pooled)?;
+        let indices = self.gpu.tensor("max_pool2d_forward", &pooled, DType::U32)?;
+        kernels::max_pool::max_pool2d_forward(self.gpu, self.encoder(), &xt, &y, &indices)?;
+        let y = self.push(y, true);
+        if self.recording() {
+            self.ops.push(Op::MaxPool { x, indices: indices.clone(), y });
+        }
+        Ok((y, PoolIndices { indices, size: (s[2], s[3]) }))
+    }
+
+    /// Max-unpool by the indices of an earlier max-pool.
+    pub fn max_unpool(&mut self, x: Var, pool: &PoolIndices) -> Result<Var> {
+        let xt = self.values[x.0].clone();
+        let s = xt.shape().to_vec();
+        let y = self.out("max_unpool2d_forward", &[s[0], s[1], pool.size.0, pool.size.1])?;
+        kernels::max_pool::max_unpool2d_forward(self.gpu, self.encoder(), &xt, &pool.indices, &y)?;
+        let y = self.push(y, true);
+        if self.recording() {
+            self.ops.push(Op::MaxUnpool { x, indices: pool.indices.clone(), y });
+        }
+        Ok(y)
+    }
+
+    /// Channel concatenation `[a, b]`.
+    pub fn concat(&mut self, a: Var, b: Var) -> Result<Var> {
+        let (at, bt) = (self.values[a.0].clone(), self.values[b.0].clone());
+        let (sa, sb) = (at.shape().to_vec(), bt.shape().to_vec());
+        let y = self.out("concat_forward", &[sa[0], sa[1] + sb[1], sa[2], sa[3]])?;
+        let gpu = self.gpu;
+        let enc = self.encoder();
+        kernels::concat::concat_forward(gpu, enc, &at, &y, 0)?;
+        kernels::concat::concat_forward(gpu, enc, &bt, &y, sa[1])?;
+        let y = self.push(y, true);
+        if self.recording() {
+            self.ops.push(Op::Concat { a, b, y });
+        }
+        Ok(y)
+    }
+
+    /// Dropout with probability `p` in training; the identity in inference.
+    pub fn dropout(&mut self, x: Var, p: f32) -> Result<Var> {
+        if !self.recording() || p == 0.0 {
+            return Ok(x);
+        }
+        let seed = dropout_seed(self.dropout_seed, self.dropout_count);
+        self.dropout_count += 1;
+        self.dropout_seeds.push(seed);
+        let xt = self.values[x.0].clone();
+        let y = self.out("dropout_forward", xt.shape())?;
+        kernels::dropout::dropout_forward(self.gpu, self.encoder(), &xt, &y, p, seed)?;
+        let y = self.push(y, true);
+        self.ops.push(Op::Dropout { x, p, seed, y });
+        Ok(y)
+    }
+
+    /// Class-weighted softmax cross-entropy of `logits` (N, C, H, W) against u32 `labels` (N, H, W).
+    pub fn cross_entropy(&mut self, logits: Var, labels: &Tensor, class_weights: &Tensor) -> Result<Loss> {
+        let value = self.gpu.tensor("cross_entropy_loss", &[2], DType::F32)?;
+        let lt = self.values[logits.0].clone();
+        kernels::cross_entropy::cross_entropy_forward(self.gpu, self.encoder(), &lt, labels, class_weights, &value)?;
+        Ok(Loss { logits, labels: labels.clone(), class_weights: class_weights.clone(), value })
+    }
+
+    /// Records the whole backward pass from `loss`, writing parameter gradients into `params`'
+    /// gradient buffer (which this clears first).
+    pub fn backward(&mut self, loss: &Loss, params: &ParamStore) -> Result<()> {
+        if self.mode != Mode::Train {
+            return Err(Error::InvalidArgument { op: "backward", detail: "the tape was recorded in inference mode".into() });
+        }
+        let gpu = self.gpu;
+        params.zero_grads(self.encoder());
+        let mut grads: Vec<Option<Tensor>> = vec![None; self.values.len()];
+        let mut param_written = vec![false; params.entries.len()];
+        let lt = self.values[loss.logits.0].clone();
+        let dlogits = self.out("cross_entropy_backward", lt.shape())?;
+        kernels::cross_entropy::cross_entropy_backward(gpu, self.encoder(), &lt, &loss.labels, &loss.class_weights, &loss.value, &dlogits)?;
+        grads[loss.logits.0] = Some(dlogits);
+
+        let ops = std::mem::take(&mut self.ops);
+        for op in ops.iter().rev() {
+            match op {
+                Op::Conv2d { x, weight, bias, y } => {
+                    let Some(gy) = grads[y.0].take() else { continue };
+                    let w = params.value(*weight)?;
+                    let xt = self.values[x.0].clone();
+                    claim(&mut param_written, params, *weight)?;
+                    kernels::conv2d::conv2d_backward_weight(gpu, self.encoder(), &xt, &gy, &params.grad(*weight)?)?;
+                    if let Some(b) = bias {
+                        claim(&mut param_written, params, *b)?;
+                        kernels::conv2d::conv2d_backward_bias(gpu, self.encoder(), &gy, &params.grad(*b)?)?;
+                    }
+                    if self.needs_grad[x.0] {
+                        let dx = self.out("conv2d_backward_input", xt.shape())?;
+                        kernels::conv2d::conv2d_backward_input(gpu, self.encoder(), &gy, &w, &dx)?;
+                        self.accumulate(&mut grads, *x, dx)?;
+                    }
+                }
+                Op::ConvTranspose2d { x, weight, bias, y } => {
+                    let Some(gy) = grads[y.0].take() else { continue };
+                    let w = params.value(*weight)?;
+                    let xt = self.values[x.0].clone();
+                    claim(&mut param_written, params, *weight)?;
+                    kernels::conv_transpose2d::conv_transpose2d_backward_weight(gpu, self.encoder(), &xt, &gy, &params.grad(*weight)?)?;
+                    if let Some(b) = bias {
+                        claim(&mut param_written, params, *b)?;
+                        kernels::conv_transpose2d::conv_transpose2d_backward_bias(gpu, self.encoder(), &gy, &params.grad(*b)?)?;
+                    }
+                    if self.needs_grad[x.0] {
+                        let dx = self.out("conv_transpose2d_backward_input", xt.shape())?;
+                        kernels::conv_transpose2d::conv_transpose2d_backward_input(gpu, self.encoder(), &gy, &w, &dx)?;
+                        self.accumulate(&mut grads, *x, dx)?;
+                    }
+                }
+                Op::Relu { x, y } => {
+                    let Some(gy) = grads[y.0].take() else { continue };
+                    if self.needs_grad[x.0] {
+                        let xt = self.values[x.0].clone();
+                        let dx = self.out("relu_backward", xt.shape())?;
+                        kernels::relu::relu_backward(gpu, self.encoder(), &xt, &gy, &dx)?;
+                        self.accumulate(&mut grads, *x, dx)?;
+                    }
+                }
+                Op::BatchNorm { x, gamma, beta, mean, invstd, y } => {
+                    let Some(gy) = grads[y.0].take() else { continue };
+                    let xt = self.values[x.0].clone();
+                    claim(&mut param_written, params, *gamma)?;
+                    claim(&mut param_written, params, *beta)?;
+                    let (dg, db) = (params.grad(*gamma)?, params.grad(*beta)?);
+                    bn::batch_norm_backward_reduce(gpu, self.encoder(), &xt, &gy, mean, invstd, &dg, &db)?;
+                    if self.needs_grad[x.0] {
+                        let dx = self.out("batch_norm_backward_input", xt.shape())?;
+                        let g = params.value(*gamma)?;
+                        bn::batch_norm_backward_input(gpu, self.encoder(), &xt, &gy, &g, mean, invstd, &dg, &db, &dx)?;
+                        self.accumulate(&mut grads, *x, dx)?;
+                    }
+                }
+                Op::MaxPool { x, indices, y } => {
+                    let Some(gy) = grads[y.0].take() else { continue };
+                    if self.needs_grad[x.0] {
+                        let dx = self.out("max_pool2d_backward", self.values[x.0].shape())?;
+                        kernels::max_pool::max_pool2d_backward(gpu, self.encoder(), &gy, indices, &dx)?;
+                        self.accumulate(&mut grads, *x, dx)?;
+                    }
+                }
+                Op::MaxUnpool { x, indices, y } => {
+                    let Some(gy) = grads[y.0].take() else { continue };
+                    if self.needs_grad[x.0] {
+                        let dx = self.out("max_unpool2d_backward", self.values[x.0].shape())?;
+                        kernels::max_pool::max_unpool2d_backward(gpu, self.encoder(), &gy, indices, &dx)?;
+                        self.accumulate(&mut grads, *x, dx)?;
+                    }
+                }
+                Op::Concat { a, b, y } => {
+                    let Some(gy) = grads[y.0].take() else { continue };
+                    let ca = self.values[a.0].shape()[1];
+                    for (part, offset) in [(*a, 0), (*b, ca)] {
+                        if !self.needs_grad[part.0] {
+                            continue;
+                        }
+                        // Reads its channels of dy straight into an existing gradient (+=) or a fresh one.
+                        match grads[part.0].clone() {
+                            Some(g) => kernels::concat::concat_backward(gpu, self.encoder(), &gy, &g, offset, true)?,
+                            None => {
+                                let g = self.out("concat_backward", self.values[part.0].shape())?;
+                                kernels::concat::concat_backward(gpu, self.encoder(), &gy, &g, offset, false)?;
+                                grads[part.0] = Some(g);
+                            }
+                        }
+                    }
+                }
+                Op::Dropout { x, p, seed, y } => {
+                    let Some(gy) = grads[y.0].take() else { continue };
+                    if self.needs_grad[x.0] {
+                        let dx = self.out("dropout_backward", gy.shape())?;
+                        kernels::dropout::dropout_backward(gpu, self.encoder(), &gy, &dx, *p, *seed)?;
+                        self.accumulate(&mut grads, *x, dx)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds `fresh` to the gradient of `v` (or makes it the gradient).
+    fn accumulate(&mut self, grads: &mut [Option<Tensor>], v: Var, fresh: Tensor) -> Result<()> {
+        match &grads[v.0] {
+            Some(g) => {
+                let g = g.clone();
+                kernels::add::add_assign(self.gpu, self.encoder(), &g, &fresh)
+            }
+            None => {
+                grads[v.0] = Some(fresh);
+                Ok(())
+            }
+        }
+    }
+
+    /// Number of recorded ops (for tests).
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// Parameter gradients are written, not added: a parameter used twice in one step would lose a
+/// contribution, so it is refused.
+fn claim(written: &mut [bool], params: &ParamStore, id: ParamId) -> Result<()> {
+    if std::mem::replace(&mut written[id.0], true) {
+        return Err(Error::InvalidArgument {
+            op: "backward",
+            detail: format!("parameter {} is used twice in one step; lungseg's tape supports one use per parameter", params.entries[id.0].name),
+        });
+    }
+    Ok(())
+}
