@@ -134,23 +134,19 @@ impl Gpu {
     /// Headless: pick an adapter (see [`GpuOptions`]) and create a device with the adapter's own
     /// limits and the optional features lungseg can use (subgroups, timestamp queries).
     pub fn headless(options: &GpuOptions) -> Result<Self> {
-        let (mut instance, backends) = instance_for(options);
         // Without an explicit backend, look at Vulkan/Metal/DX12 first and only then at GL (whose
         // EGL probing is slow and noisy on headless machines).
         let explicit = options.backend.is_some() || std::env::var("WGPU_BACKEND").is_ok();
         let mut adapters = Vec::new();
         if !explicit {
             let primary = GpuOptions { backend: Some("vulkan,metal,dx12".into()), ..options.clone() };
-            let (first, b) = instance_for(&primary);
-            adapters = pollster::block_on(first.enumerate_adapters(b));
-            if !adapters.is_empty() {
-                instance = first;
-            }
-        }
-        if adapters.is_empty() {
+            let (instance, backends) = instance_for(&primary);
             adapters = pollster::block_on(instance.enumerate_adapters(backends));
         }
-        let _ = &instance;
+        if adapters.is_empty() {
+            let (instance, backends) = instance_for(options);
+            adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        }
         let wanted_name = options
             .adapter
             .clone()

@@ -28,3 +28,4 @@ pub mod params;
 pub mod tape;
 pub mod models;
 pub mod step;
+pub mod data;

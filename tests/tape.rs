@@ -1,0 +1,137 @@
+//! The autodiff tape: gradients of a value used twice add up (both through the concat path and
+//! through the general accumulation), fresh tapes are deterministic, nothing leaks across steps,
+//! and a tiny U-Net overfits two real MedSeg slices.
+
+mod common;
+use lungseg::check::{compare, tolerance};
+use lungseg::data::{load_medseg, shipped_dir, Task};
+use lungseg::models::{Arch, Model, ModelConfig};
+use lungseg::params::{Init, ParamSpec};
+use lungseg::reference::{concat as rc, conv2d as rconv, cross_entropy as rce, relu as rrelu};
+use lungseg::rng::Rng;
+use lungseg::selftest::{hostile4, to_f64};
+use lungseg::step::{train_step, StepConfig};
+use lungseg::tape::{Mode, Tape};
+use ndarray::{Array1, Array3, Array4, Ix4};
+
+#[test]
+fn a_value_used_twice_sums_both_gradients() {
+    // h = conv3x3(x); a = relu(h); b = conv1x1(h); logits = conv1x1([a, b]); h feeds two ops,
+    // and [a, b] ... so dh = relu'(h)·da + W3ᵀ·db must add two contributions.
+    let gpu = common::gpu();
+    let mut spec = ParamSpec::default();
+    spec.param("c1.weight", &[2, 1, 3, 3], true, Init::He { fan_in: 9 });
+    spec.param("c1.bias", &[2], false, Init::Zeros);
+    spec.param("c3.weight", &[2, 2, 1, 1], true, Init::He { fan_in: 2 });
+    spec.param("c2.weight", &[3, 4, 1, 1], true, Init::He { fan_in: 4 });
+    let params = spec.build(&gpu, 5).unwrap();
+    let id = |n: &str| params.id(n).unwrap();
+    let mut rng = Rng::new(3);
+    let x = hostile4(&mut rng, (2, 1, 5, 7));
+    let labels = Array3::from_shape_fn((2, 5, 7), |_| rng.below(3) as u32);
+    let xt = gpu.upload_f32("x", x.as_slice().unwrap(), &[2, 1, 5, 7]).unwrap();
+    let lt = gpu.upload_u32("labels", labels.as_slice().unwrap(), &[2, 5, 7]).unwrap();
+    let wt = gpu.upload_f32("w", &[1.0, 2.0, 0.5], &[3]).unwrap();
+
+    let mut tape = Tape::new(&gpu, Mode::Train, 0);
+    let xv = tape.input(xt);
+    let h = tape.conv2d(&params, xv, id("c1.weight"), Some(id("c1.bias"))).unwrap();
+    let a = tape.relu(h).unwrap();
+    let b = tape.conv2d(&params, h, id("c3.weight"), None).unwrap();
+    let cat = tape.concat(a, b).unwrap();
+    let logits = tape.conv2d(&params, cat, id("c2.weight"), None).unwrap();
+    let loss = tape.cross_entropy(logits, &lt, &wt).unwrap();
+    tape.backward(&loss, &params).unwrap();
+    tape.submit();
+    let got: Vec<f64> = gpu.download_f32(&params.grad(id("c1.weight")).unwrap()).unwrap().iter().map(|&v| v as f64).collect();
+
+    // Reference by hand.
+    let p = |n: &str| to_f64(&ndarray::ArrayD::from_shape_vec(params.entries[id(n).0].shape.clone(), gpu.download_f32(&params.value(id(n)).unwrap()).unwrap()).unwrap().into_dimensionality::<Ix4>().unwrap());
+    let (w1, w3, w2) = (p("c1.weight"), p("c3.weight"), p("c2.weight"));
+    let b1 = Array1::zeros(2);
+    let x64 = to_f64(&x);
+    let hh = rconv::conv2d_forward(x64.view(), w1.view(), Some(b1.view()));
+    let aa: Array4<f64> = rrelu::relu_forward(hh.view().into_dyn()).into_dimensionality().unwrap();
+    let bb = rconv::conv2d_forward(hh.view(), w3.view(), None);
+    let cc = rc::concat_forward(aa.view(), bb.view());
+    let ll = rconv::conv2d_forward(cc.view(), w2.view(), None);
+    let cw = Array1::from_vec(vec![1.0, 2.0, 0.5]);
+    let gl = rce::cross_entropy_backward(ll.view(), labels.view(), cw.view());
+    let gc = rconv::conv2d_backward_input(gl.view(), w2.view());
+    let (ga, gb) = rc::concat_backward(gc.view(), 2);
+    let gh_relu: Array4<f64> = rrelu::relu_backward(hh.view().into_dyn(), ga.view().into_dyn()).into_dimensionality().unwrap();
+    let gh_conv = rconv::conv2d_backward_input(gb.view(), w3.view());
+    let want = rconv::conv2d_backward_weight(x64.view(), (&gh_relu + &gh_conv).view(), 3);
+    common::assert_rows(vec![compare("tape", "model_gradient", &[2, 1, 3, 3], &got, want.as_slice().unwrap(), tolerance("model_gradient"))]);
+    // Either contribution alone is measurably different, so the check can fail.
+    let only_one = rconv::conv2d_backward_weight(x64.view(), gh_relu.view(), 3);
+    assert!(!compare("tape", "model_gradient", &[18], &got, only_one.as_slice().unwrap(), tolerance("model_gradient")).passed());
+}
+
+fn tiny_unet(gpu: &lungseg::Gpu, seed: u64) -> Model {
+    Model::new(gpu, ModelConfig { width: 8, dropout: 0.0, ..ModelConfig::paper(Arch::UNet, 2) }, seed).unwrap()
+}
+
+#[test]
+fn fresh_tapes_give_identical_gradients_and_nothing_leaks() {
+    let gpu = common::gpu();
+    let mut model = tiny_unet(&gpu, 1);
+    let mut rng = Rng::new(8);
+    let x = hostile4(&mut rng, (2, 1, 32, 32));
+    let labels: Vec<u32> = (0..2 * 32 * 32).map(|_| rng.below(2) as u32).collect();
+    let xt = gpu.upload_f32("x", x.as_slice().unwrap(), &[2, 1, 32, 32]).unwrap();
+    let lt = gpu.upload_u32("labels", &labels, &[2, 32, 32]).unwrap();
+    let wt = gpu.upload_f32("w", &[1.0, 3.0], &[2]).unwrap();
+    let grads = |model: &Model| {
+        let mut tape = Tape::new(&gpu, Mode::Train, 0);
+        let xv = tape.input(xt.clone());
+        let logits = model.forward(&mut tape, xv).unwrap();
+        let loss = tape.cross_entropy(logits, &lt, &wt).unwrap();
+        tape.backward(&loss, &model.params).unwrap();
+        tape.submit();
+        (gpu.download_f32(&loss.value).unwrap(), gpu.download_f32(&model.params.grads).unwrap())
+    };
+    let first = grads(&model);
+    let second = grads(&model);
+    assert_eq!(first, second, "two fresh tapes on the same batch must agree bit for bit");
+
+    let cfg = StepConfig { lr: 1e-3, l2: 1e-4, dropout_seed: 0 };
+    let mut counts = Vec::new();
+    for _ in 0..5 {
+        train_step(&gpu, &mut model, &xt, &lt, &wt, &cfg, true).unwrap();
+        counts.push((gpu.live_buffers(), gpu.created_buffers()));
+    }
+    assert!(counts[1..].iter().all(|c| *c == counts[1]), "live / created buffers per step: {counts:?}");
+}
+
+#[test]
+fn same_seed_gives_bit_identical_parameters_and_losses() {
+    let gpu = common::gpu();
+    let (a, b) = (tiny_unet(&gpu, 42), tiny_unet(&gpu, 42));
+    assert_eq!(gpu.download_f32(&a.params.values).unwrap(), gpu.download_f32(&b.params.values).unwrap());
+    let c = tiny_unet(&gpu, 43);
+    assert_ne!(gpu.download_f32(&a.params.values).unwrap(), gpu.download_f32(&c.params.values).unwrap());
+}
+
+#[test]
+fn tiny_unet_overfits_two_real_slices() {
+    let gpu = common::gpu();
+    let slices = load_medseg(&shipped_dir(), Task::Binary).unwrap();
+    // Two slices with plenty of infection.
+    let mut chosen: Vec<_> = slices.iter().filter(|s| s.labels.iter().filter(|&&l| l == 1).count() > 2000).take(2).map(|s| s.resized(64)).collect();
+    assert_eq!(chosen.len(), 2);
+    let images: Vec<f32> = chosen.iter().flat_map(|s| s.image.iter().copied()).collect();
+    let labels: Vec<u32> = chosen.drain(..).flat_map(|s| s.labels).collect();
+    let xt = gpu.upload_f32("x", &images, &[2, 1, 64, 64]).unwrap();
+    let lt = gpu.upload_u32("labels", &labels, &[2, 64, 64]).unwrap();
+    let wt = gpu.upload_f32("w", &[1.0, 1.0], &[2]).unwrap();
+    let mut model = tiny_unet(&gpu, 7);
+    let cfg = StepConfig { lr: 1e-2, l2: 0.0, dropout_seed: 0 };
+    let first = train_step(&gpu, &mut model, &xt, &lt, &wt, &cfg, true).unwrap().unwrap();
+    let mut last = first;
+    for _ in 0..79 {
+        last = train_step(&gpu, &mut model, &xt, &lt, &wt, &cfg, true).unwrap().unwrap();
+    }
+    println!("loss {first} → {last}");
+    assert!(last.is_finite() && last * 10.0 < first, "loss {first} → {last}: not a 10× decrease");
+}
