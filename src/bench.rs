@@ -180,3 +180,78 @@ pub fn all(gpu: &Gpu, iters: usize, check: bool) -> Result<Vec<BenchRow>> {
     rows.extend(memory_bound(gpu, iters)?);
     Ok(rows)
 }
+
+/// One model benchmark result (a JSON line).
+#[derive(Clone, Debug)]
+pub struct ModelBenchRow {
+    pub model: String,
+    pub classes: usize,
+    pub batch: usize,
+    pub size: usize,
+    pub mode: &'static str,
+    pub median_s_per_step: f64,
+    pub first_step_s: f64,
+    pub images_per_s: f64,
+    pub peak_gpu_bytes: u64,
+    pub adapter: String,
+}
+
+impl ModelBenchRow {
+    pub fn json(&self) -> String {
+        format!(
+            "{{\"model\":\"{}\",\"classes\":{},\"batch\":{},\"size\":{},\"mode\":\"{}\",\"median_s_per_step\":{:.4},\"first_step_s\":{:.4},\"images_per_s\":{:.4},\"peak_gpu_bytes\":{},\"adapter\":\"{}\"}}",
+            self.model, self.classes, self.batch, self.size, self.mode, self.median_s_per_step, self.first_step_s, self.images_per_s, self.peak_gpu_bytes, self.adapter.replace('"', "'")
+        )
+    }
+}
+
+/// Times `steps` training steps and `steps` inference passes of the paper's `arch` on random
+/// data (after one warm-up step, reported separately), synchronising the device before each clock
+/// read.
+pub fn model(gpu: &Gpu, arch: crate::models::Arch, classes: usize, batch: usize, size: usize, steps: usize) -> Result<Vec<ModelBenchRow>> {
+    use crate::models::{Model, ModelConfig};
+    use crate::step::{evaluate, train_step, StepConfig};
+    let mut rng = Rng::new(1);
+    let mut model = Model::new(gpu, ModelConfig::paper(arch, classes), 1)?;
+    let x = random_tensor(gpu, &mut rng, &[batch, 1, size, size])?;
+    let labels: Vec<u32> = (0..batch * size * size).map(|_| rng.below(classes as u64) as u32).collect();
+    let labels = gpu.upload_u32("bench", &labels, &[batch, size, size])?;
+    let weights = gpu.full("bench", &[classes], 1.0)?;
+    let mut rows = Vec::new();
+    for mode in ["train", "infer"] {
+        let mut times = Vec::new();
+        let mut first = 0.0;
+        for i in 0..=steps {
+            gpu.wait()?;
+            let t0 = Instant::now();
+            if mode == "train" {
+                let cfg = StepConfig { lr: 1e-4, l2: 1e-4, dropout_seed: i as u64 };
+                train_step(gpu, &mut model, &x, &labels, &weights, &cfg, false)?;
+            } else {
+                evaluate(gpu, &model, &x, &labels, &weights, crate::tape::Mode::Infer)?;
+            }
+            gpu.wait()?;
+            let dt = t0.elapsed().as_secs_f64();
+            if i == 0 {
+                first = dt;
+            } else {
+                times.push(dt);
+            }
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        let med = times[times.len() / 2];
+        rows.push(ModelBenchRow {
+            model: arch.to_string(),
+            classes,
+            batch,
+            size,
+            mode,
+            median_s_per_step: med,
+            first_step_s: first,
+            images_per_s: batch as f64 / med,
+            peak_gpu_bytes: gpu.pooled_bytes(),
+            adapter: gpu.adapter_name(),
+        });
+    }
+    Ok(rows)
+}

@@ -45,10 +45,26 @@ enum Command {
         #[arg(long)]
         paper_sizes: bool,
     },
-    /// Kernel benchmarks at the paper's heaviest shapes, as JSON lines.
+    /// Benchmarks as JSON lines: every kernel at the paper's heaviest shapes, or with --model a
+    /// whole training step and inference pass.
     Bench {
         #[command(flatten)]
         adapter: AdapterArgs,
+        /// Time a whole training step of this network (unet or segnet) instead of the kernels.
+        #[arg(long)]
+        model: Option<lungseg::models::Arch>,
+        /// Classes (2 or 4) for --model.
+        #[arg(long, default_value_t = 4)]
+        classes: usize,
+        /// Batch size for --model.
+        #[arg(long, default_value_t = 2)]
+        batch: usize,
+        /// Image size for --model.
+        #[arg(long, default_value_t = 256)]
+        size: usize,
+        /// Timed steps for --model (after one warm-up step).
+        #[arg(long, default_value_t = 3)]
+        steps: usize,
         /// Timed repetitions per kernel (median reported).
         #[arg(long, default_value_t = 5)]
         iters: usize,
@@ -104,8 +120,14 @@ fn main() -> Result<()> {
     match cli.command {
         Some(Command::Info(args)) => info(&args),
         Some(Command::Selftest { adapter, paper_sizes }) => selftest(&adapter, paper_sizes),
-        Some(Command::Bench { adapter, iters, no_check }) => {
+        Some(Command::Bench { adapter, model, classes, batch, size, steps, iters, no_check }) => {
             let gpu = adapter.gpu()?;
+            if let Some(arch) = model {
+                for row in lungseg::bench::model(&gpu, arch, classes, batch, size, steps)? {
+                    println!("{}", row.json());
+                }
+                return Ok(());
+            }
             for row in lungseg::bench::all(&gpu, iters, !no_check)? {
                 println!("{}", row.json());
             }

@@ -22,6 +22,7 @@ pub struct BufferPool {
     free: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
     live: AtomicUsize,
     created: AtomicUsize,
+    created_bytes: std::sync::atomic::AtomicU64,
 }
 
 impl BufferPool {
@@ -32,6 +33,10 @@ impl BufferPool {
     /// Buffers ever created by this pool (stable once a workload reaches steady state).
     pub fn created(&self) -> usize {
         self.created.load(Ordering::Relaxed)
+    }
+    /// Bytes of every buffer this pool created: its high-water mark of GPU memory.
+    pub fn created_bytes(&self) -> u64 {
+        self.created_bytes.load(Ordering::Relaxed)
     }
 }
 
@@ -144,6 +149,7 @@ impl Gpu {
             Some(b) => b,
             None => {
                 self.pool.created.fetch_add(1, Ordering::Relaxed);
+                self.pool.created_bytes.fetch_add(rounded, Ordering::Relaxed);
                 self.device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some(op),
                     size: rounded,
@@ -274,5 +280,10 @@ impl Gpu {
     /// Number of buffers the pool has ever created.
     pub fn created_buffers(&self) -> usize {
         self.pool.created()
+    }
+
+    /// GPU memory held by lungseg's tensors (live or pooled for reuse): the peak a workload needed.
+    pub fn pooled_bytes(&self) -> u64 {
+        self.pool.created_bytes()
     }
 }

@@ -129,7 +129,7 @@ fn tiny_unet_overfits_two_real_slices() {
     let cfg = StepConfig { lr: 1e-2, l2: 0.0, dropout_seed: 0 };
     let first = train_step(&gpu, &mut model, &xt, &lt, &wt, &cfg, true).unwrap().unwrap();
     let mut last = first;
-    for _ in 0..79 {
+    for _ in 0..149 {
         last = train_step(&gpu, &mut model, &xt, &lt, &wt, &cfg, true).unwrap().unwrap();
     }
     println!("loss {first} → {last}");

@@ -7,7 +7,10 @@ use crate::gpu::Gpu;
 use crate::tensor::Tensor;
 
 const WG: usize = 64;
+/// Channel block of the portable kernels (`CB` in conv_transpose2d.wgsl).
 const CB: usize = 4;
+/// Channel block of the subgroup kernels (`CB` in conv_transpose2d_subgroup.wgsl).
+const CB_SUBGROUP: usize = 8;
 const PX: usize = 4;
 
 /// Mirror of `struct Params` in `shaders/conv_transpose2d.wgsl`.
@@ -29,7 +32,8 @@ pub struct ConvTranspose2dParams {
 
 /// Checks x against weight and returns (params, [N, C_in, H, W], C_out); `blocks` are blocks of
 /// the channels the pass writes.
-fn params(op: &'static str, x_shape: [usize; 4], weight: &Tensor, writes: usize) -> Result<ConvTranspose2dParams> {
+fn params(gpu: &Gpu, op: &'static str, x_shape: [usize; 4], weight: &Tensor, writes: usize) -> Result<ConvTranspose2dParams> {
+    let cb = if gpu.kernels.subgroups { CB_SUBGROUP } else { CB };
     let [n, c_in, h, w] = x_shape;
     let [wc_in, c_out, kh, kw] = nchw(op, "weight", weight)?;
     if wc_in != c_in || kh != 2 || kw != 2 || n * c_in * h * w * c_out == 0 {
@@ -43,10 +47,10 @@ fn params(op: &'static str, x_shape: [usize; 4], weight: &Tensor, writes: usize)
         h: u32_of(op, "H", h)?,
         w: u32_of(op, "W", w)?,
         w_blocks: w_blocks as u32,
-        blocks: writes.div_ceil(CB) as u32,
+        blocks: writes.div_ceil(cb) as u32,
         tiles: u32_of(op, "tiles", (h * w_blocks).div_ceil(WG))?,
         has_bias: 0,
-        c_blocks: c_in.div_ceil(CB) as u32,
+        c_blocks: c_in.div_ceil(cb) as u32,
         _pad: [0; 2],
     })
 }
@@ -63,14 +67,15 @@ pub fn conv_transpose2d_forward(
     const OP: &str = "conv_transpose2d_forward";
     let xs = nchw(OP, "x", x)?;
     let c_out = weight.shape().get(1).copied().unwrap_or(0);
-    let mut p = params(OP, xs, weight, c_out)?;
+    let mut p = params(gpu, OP, xs, weight, c_out)?;
     expect_shape(OP, "y", y, &[xs[0], c_out, 2 * xs[2], 2 * xs[3]])?;
     if let Some(b) = bias {
         expect_shape(OP, "bias", b, &[c_out])?;
     }
     p.has_bias = bias.is_some() as u32;
     let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (5, y)], groups)
+    let entry = if gpu.kernels.subgroups { "conv_transpose2d_forward_subgroup" } else { OP };
+    launch(gpu, enc, entry, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (5, y)], groups)
 }
 
 /// `dx[n,c,i,j] = Σ_o Σ_ab weight[c,o,a,b] · dy[n,o,2i+a,2j+b]`.
@@ -83,10 +88,11 @@ pub fn conv_transpose2d_backward_input(
 ) -> Result<()> {
     const OP: &str = "conv_transpose2d_backward_input";
     let xs = nchw(OP, "dx", dx)?;
-    let p = params(OP, xs, weight, xs[1])?;
+    let p = params(gpu, OP, xs, weight, xs[1])?;
     expect_shape(OP, "dy", dy, &[xs[0], p.c_out as usize, 2 * xs[2], 2 * xs[3]])?;
     let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
-    launch(gpu, enc, OP, &p, &[(2, weight), (4, dy), (5, dx)], groups)
+    let entry = if gpu.kernels.subgroups { "conv_transpose2d_backward_input_subgroup" } else { OP };
+    launch(gpu, enc, entry, &p, &[(2, weight), (4, dy), (5, dx)], groups)
 }
 
 /// `dweight[c,o,a,b] = Σ_{n,i,j} x[n,c,i,j] · dy[n,o,2i+a,2j+b]` (overwrites).
@@ -100,10 +106,11 @@ pub fn conv_transpose2d_backward_weight(
     const OP: &str = "conv_transpose2d_backward_weight";
     let xs = nchw(OP, "x", x)?;
     let c_out = dweight.shape().get(1).copied().unwrap_or(0);
-    let p = params(OP, xs, dweight, c_out)?;
+    let p = params(gpu, OP, xs, dweight, c_out)?;
     expect_shape(OP, "dy", dy, &[xs[0], c_out, 2 * xs[2], 2 * xs[3]])?;
     let groups = p.c_blocks as u64 * p.blocks as u64;
-    launch(gpu, enc, OP, &p, &[(1, x), (4, dy), (5, dweight)], groups)
+    let entry = if gpu.kernels.subgroups { "conv_transpose2d_backward_weight_subgroup" } else { OP };
+    launch(gpu, enc, entry, &p, &[(1, x), (4, dy), (5, dweight)], groups)
 }
 
 /// `dbias[o] = Σ_{n,h,w} dy[n,o,h,w]`.

@@ -62,6 +62,11 @@ pub const SHADERS: &[ShaderSource] = &[
         "conv2d_backward_input_subgroup_aligned",
         "conv2d_backward_weight_subgroup_aligned"
     ], true),
+    shader!("conv_transpose2d_subgroup", conv_transpose2d::ConvTranspose2dParams, [
+        "conv_transpose2d_forward_subgroup",
+        "conv_transpose2d_backward_input_subgroup",
+        "conv_transpose2d_backward_weight_subgroup"
+    ], true),
     shader!("reduce", reduce::ReduceParams, ["sum_per_channel"]),
     shader!("conv_transpose2d", conv_transpose2d::ConvTranspose2dParams, [
         "conv_transpose2d_forward",
