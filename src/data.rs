@@ -219,3 +219,315 @@ impl Slice {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// NIfTI volumes (MedSeg's distribution format)
+
+/// A 3-D NIfTI volume as f32, indexed [first axis, second axis, slice].
+pub struct Volume {
+    pub header: nifti::NiftiHeader,
+    pub data: ndarray::Array3<f32>,
+}
+
+/// Reads a 3-D NIfTI-1 volume (`.nii` or `.nii.gz`) of an integer or float datatype. Errors name
+/// the file: unreadable or truncated data, not 3-D, unsupported datatype, NaN or infinite values.
+pub fn read_nifti(path: &Path) -> Result<Volume> {
+    use nifti::{IntoNdArray, NiftiObject, NiftiType};
+    if !path.exists() {
+        return Err(data_err(path, "no such file"));
+    }
+    let obj = nifti::ReaderOptions::new().read_file(path).map_err(|e| data_err(path, format!("not a readable NIfTI volume (truncated or corrupt?): {e}")))?;
+    let header = obj.header().clone();
+    let dtype = header.data_type().map_err(|e| data_err(path, format!("bad datatype field: {e}")))?;
+    match dtype {
+        NiftiType::Uint8 | NiftiType::Int8 | NiftiType::Int16 | NiftiType::Uint16 | NiftiType::Int32 | NiftiType::Uint32 | NiftiType::Float32 | NiftiType::Float64 => {}
+        other => return Err(data_err(path, format!("unsupported NIfTI datatype {other:?} (use an integer or float type)"))),
+    }
+    let dims: Vec<usize> = header.dim().map_err(|e| data_err(path, format!("bad dim field: {e}")))?.iter().map(|&d| d as usize).collect();
+    let spatial: Vec<usize> = dims.iter().copied().collect();
+    if !(spatial.len() == 3 || (spatial.len() > 3 && spatial[3..].iter().all(|&d| d == 1))) {
+        return Err(data_err(path, format!("expected a 3-D volume, found dimensions {dims:?}")));
+    }
+    let arr = obj.into_volume().into_ndarray::<f32>().map_err(|e| data_err(path, format!("cannot read the voxel data (truncated?): {e}")))?;
+    let arr = arr.into_shape_with_order((spatial[0], spatial[1], spatial[2])).map_err(|e| data_err(path, format!("unexpected voxel layout: {e}")))?;
+    if let Some(((i, j, k), v)) = arr.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(data_err(path, format!("voxel ({i}, {j}, {k}) is {v}: NaN or infinite values are not accepted")));
+    }
+    Ok(Volume { header, data: arr })
+}
+
+/// Lung window in Hounsfield units mapped to [0, 1] (default [-1250, 250]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub lo: f32,
+    pub hi: f32,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Self { lo: -1250.0, hi: 250.0 }
+    }
+}
+
+/// Slices of a MedSeg-style NIfTI triple: CT in HU, mask 0..3, optional lung mask (> 0 = lung).
+/// Axial slice z becomes sample z; row = first axis, column = second axis.
+pub fn load_nifti(image: &Path, mask: &Path, lungs: Option<&Path>, task: Task, window: Window) -> Result<Vec<Slice>> {
+    let im = read_nifti(image)?;
+    let mk = read_nifti(mask)?;
+    if im.data.dim() != mk.data.dim() {
+        return Err(data_err(mask, format!("mask is {:?} but image {} is {:?}", mk.data.dim(), image.display(), im.data.dim())));
+    }
+    let lung = match lungs {
+        Some(l) => {
+            let v = read_nifti(l)?;
+            if v.data.dim() != im.data.dim() {
+                return Err(data_err(l, format!("lung mask is {:?} but image {} is {:?}", v.data.dim(), image.display(), im.data.dim())));
+            }
+            Some(v)
+        }
+        None => None,
+    };
+    let (h, w, depth) = im.data.dim();
+    let mut out = Vec::with_capacity(depth);
+    for z in 0..depth {
+        let mut image_px = Vec::with_capacity(h * w);
+        let mut labels = Vec::with_capacity(h * w);
+        for r in 0..h {
+            for c in 0..w {
+                let hu = im.data[[r, c, z]];
+                let mut v = ((hu - window.lo) / (window.hi - window.lo)).clamp(0.0, 1.0);
+                if let Some(l) = &lung {
+                    if l.data[[r, c, z]] <= 0.0 {
+                        v = 0.0;
+                    }
+                }
+                image_px.push(v);
+                let m = mk.data[[r, c, z]];
+                let class = m.round();
+                if (m - class).abs() > 1e-3 || !(0.0..=3.0).contains(&class) {
+                    return Err(data_err(mask, format!("voxel ({r}, {c}, {z}) has value {m}, not a class 0..3")));
+                }
+                labels.push(match task {
+                    Task::Multi => class as u32,
+                    Task::Binary => (class > 0.0) as u32,
+                });
+            }
+        }
+        out.push(Slice { name: format!("z{:03}", z + 1), height: h, width: w, image: image_px, labels });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Class weights, normalisation, splits, augmentation
+
+/// Median frequency balancing (Eigen & Fergus), exactly as the paper: freq_c = (pixels of class c)
+/// / (pixels of all images that contain class c); w_c = median(freq) / freq_c. A class that no
+/// image contains gets weight 0 and is left out of the median. Median of an even count is the mean
+/// of the two middle values (MATLAB's `median`).
+pub fn median_frequency_weights(slices: &[&Slice], classes: usize) -> Vec<f32> {
+    let mut class_pixels = vec![0u64; classes];
+    let mut image_pixels = vec![0u64; classes];
+    for s in slices {
+        let mut counts = vec![0u64; classes];
+        for &l in &s.labels {
+            if (l as usize) < classes {
+                counts[l as usize] += 1;
+            }
+        }
+        for c in 0..classes {
+            if counts[c] > 0 {
+                class_pixels[c] += counts[c];
+                image_pixels[c] += s.labels.len() as u64;
+            }
+        }
+    }
+    let freq: Vec<Option<f64>> = (0..classes).map(|c| (image_pixels[c] > 0).then(|| class_pixels[c] as f64 / image_pixels[c] as f64)).collect();
+    let mut present: Vec<f64> = freq.iter().flatten().copied().collect();
+    present.sort_by(|a, b| a.total_cmp(b));
+    let median = match present.len() {
+        0 => return vec![0.0; classes],
+        n if n % 2 == 1 => present[n / 2],
+        n => 0.5 * (present[n / 2 - 1] + present[n / 2]),
+    };
+    freq.iter().map(|f| f.map_or(0.0, |f| (median / f) as f32)).collect()
+}
+
+/// Input normalisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Normalization {
+    /// MATLAB's 'zerocenter': subtract the mean training image (the default, as the paper).
+    ZeroCenter,
+    /// Each image to zero mean, unit standard deviation.
+    PerImage,
+    /// Pixels as read, in [0, 1].
+    None,
+}
+
+impl std::str::FromStr for Normalization {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "zerocenter" | "zero-center" => Ok(Self::ZeroCenter),
+            "per-image" | "perimage" | "standardize" => Ok(Self::PerImage),
+            "none" => Ok(Self::None),
+            _ => Err(Error::InvalidArgument { op: "normalization", detail: format!("unknown normalization {s:?}: zerocenter, per-image or none") }),
+        }
+    }
+}
+
+impl std::fmt::Display for Normalization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::ZeroCenter => "zerocenter",
+            Self::PerImage => "per-image",
+            Self::None => "none",
+        })
+    }
+}
+
+/// The mean image of `slices` (all of one size).
+pub fn mean_image(slices: &[&Slice]) -> Vec<f32> {
+    let n = slices.first().map_or(0, |s| s.image.len());
+    let mut acc = vec![0f64; n];
+    for s in slices {
+        for (a, &v) in acc.iter_mut().zip(&s.image) {
+            *a += v as f64;
+        }
+    }
+    acc.iter().map(|a| (a / slices.len().max(1) as f64) as f32).collect()
+}
+
+/// Applies the normalisation to one image in place.
+pub fn normalize(image: &mut [f32], how: Normalization, mean_image: Option<&[f32]>) {
+    match how {
+        Normalization::ZeroCenter => {
+            if let Some(m) = mean_image {
+                for (v, &mu) in image.iter_mut().zip(m) {
+                    *v -= mu;
+                }
+            }
+        }
+        Normalization::PerImage => {
+            let n = image.len().max(1) as f64;
+            let mean = image.iter().map(|&v| v as f64).sum::<f64>() / n;
+            let var = image.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+            let sd = var.sqrt().max(1e-6);
+            for v in image.iter_mut() {
+                *v = ((*v as f64 - mean) / sd) as f32;
+            }
+        }
+        Normalization::None => {}
+    }
+}
+
+/// Train / validation / test indices.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Split {
+    pub train: Vec<usize>,
+    pub val: Vec<usize>,
+    pub test: Vec<usize>,
+}
+
+/// The paper's split: a seeded random permutation of the `n` slices, then 72 % / 10 % / 18 %.
+pub fn paper_split(n: usize, seed: u64) -> Split {
+    let mut perm: Vec<usize> = (0..n).collect();
+    crate::rng::Rng::new(seed).shuffle(&mut perm);
+    let n_train = (n as f64 * 0.72).round() as usize;
+    let n_val = (n as f64 * 0.10).round() as usize;
+    Split { train: perm[..n_train].to_vec(), val: perm[n_train..n_train + n_val].to_vec(), test: perm[n_train + n_val..].to_vec() }
+}
+
+/// Fold `k` (0-based) of `folds`-fold cross-validation as the paper's: shuffle once with the seed,
+/// cut into `folds` equal test blocks; fold k tests block k, validates on the next half block
+/// (10 % for 5 folds), trains on the rest (70 %).
+pub fn kfold_split(n: usize, folds: usize, k: usize, seed: u64) -> Result<Split> {
+    if folds < 2 || k >= folds || n < folds {
+        return Err(Error::InvalidArgument { op: "split", detail: format!("fold {k} of {folds} over {n} images is not a valid cross-validation fold") });
+    }
+    let mut perm: Vec<usize> = (0..n).collect();
+    crate::rng::Rng::new(seed).shuffle(&mut perm);
+    let block = |i: usize| (i * n / folds)..((i + 1) * n / folds);
+    let test: Vec<usize> = perm[block(k)].to_vec();
+    let next = block((k + 1) % folds);
+    let half = next.start + (next.end - next.start) / 2;
+    let val: Vec<usize> = perm[next.start..half].to_vec();
+    let train: Vec<usize> = perm.iter().copied().filter(|i| !test.contains(i) && !val.contains(i)).collect();
+    Ok(Split { train, val, test })
+}
+
+/// Random vertical reflection (top–bottom, MATLAB's RandYReflection) and random x and y shear in
+/// [-max_shear, max_shear] degrees about the centre, as the paper's augmenter: bilinear sampling
+/// for the image, nearest for the labels, 0 (background) outside.
+pub fn augment(s: &Slice, rng: &mut crate::rng::Rng, max_shear_deg: f64) -> Slice {
+    let (h, w) = (s.height, s.width);
+    let flip = rng.uniform() < 0.5;
+    let sx = rng.range(-max_shear_deg, max_shear_deg).to_radians().tan();
+    let sy = rng.range(-max_shear_deg, max_shear_deg).to_radians().tan();
+    // Forward map (x, y) → (x + sx·y, y + sy·x) about the centre; sample with its inverse.
+    let det = 1.0 - sx * sy;
+    let (cy, cx) = ((h as f64 - 1.0) / 2.0, (w as f64 - 1.0) / 2.0);
+    let mut image = vec![0.0f32; h * w];
+    let mut labels = vec![0u32; h * w];
+    for i in 0..h {
+        for j in 0..w {
+            let (yo, xo) = (i as f64 - cy, j as f64 - cx);
+            let xs = (xo - sx * yo) / det + cx;
+            let mut ys = (yo - sy * xo) / det + cy;
+            if flip {
+                ys = (h as f64 - 1.0) - ys;
+            }
+            // Labels: nearest.
+            let (yn, xn) = (ys.round(), xs.round());
+            if yn >= 0.0 && xn >= 0.0 && (yn as usize) < h && (xn as usize) < w {
+                labels[i * w + j] = s.labels[yn as usize * w + xn as usize];
+            }
+            // Image: bilinear with zeros outside.
+            let (y0, x0) = (ys.floor(), xs.floor());
+            let (ty, tx) = ((ys - y0) as f32, (xs - x0) as f32);
+            let px = |y: f64, x: f64| -> f32 {
+                if y >= 0.0 && x >= 0.0 && (y as usize) < h && (x as usize) < w {
+                    s.image[y as usize * w + x as usize]
+                } else {
+                    0.0
+                }
+            };
+            image[i * w + j] = (px(y0, x0) * (1.0 - tx) + px(y0, x0 + 1.0) * tx) * (1.0 - ty) + (px(y0 + 1.0, x0) * (1.0 - tx) + px(y0 + 1.0, x0 + 1.0) * tx) * ty;
+        }
+    }
+    Slice { name: s.name.clone(), height: h, width: w, image, labels }
+}
+
+/// Writes an 8-bit RGB PNG (`pixels` = h·w·3).
+pub fn write_png_rgb(path: &Path, height: usize, width: usize, pixels: &[u8]) -> Result<()> {
+    let file = std::fs::File::create(path).map_err(|e| data_err(path, format!("cannot create: {e}")))?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width as u32, height as u32);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header().map_err(|e| data_err(path, format!("cannot write PNG: {e}")))?;
+    w.write_image_data(pixels).map_err(|e| data_err(path, format!("cannot write PNG: {e}")))
+}
+
+/// Grey level of class `c` in a mask PNG: 0/85/170/255 for the 4 classes, 0/255 for binary.
+pub fn grey_level(task: Task, c: u32) -> u8 {
+    match task {
+        Task::Multi => [0, 85, 170, 255][c.min(3) as usize],
+        Task::Binary => if c > 0 { 255 } else { 0 },
+    }
+}
+
+/// Writes a little-endian f32 `.npy` file (NumPy format 1.0) of the given shape.
+pub fn write_npy_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<()> {
+    let dims = shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
+    let dims = if shape.len() == 1 { format!("{dims},") } else { dims };
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}");
+    let total = 10 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - total % 64) % 64));
+    header.push('\n');
+    let mut out = Vec::with_capacity(10 + header.len() + data.len() * 4);
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(bytemuck::cast_slice(data));
+    std::fs::write(path, out).map_err(|e| data_err(path, format!("cannot write: {e}")))
+}

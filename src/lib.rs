@@ -29,3 +29,6 @@ pub mod tape;
 pub mod models;
 pub mod step;
 pub mod data;
+pub mod metrics;
+pub mod checkpoint;
+pub mod train;

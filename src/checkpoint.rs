@@ -1,0 +1,110 @@
+//! Checkpoints as safetensors files: every parameter under its layer name in PyTorch layout
+//! (`enc1.conv1.weight` is (out, in, kH, kW)), the batch-norm running statistics, Adam's moments
+//! (`optimizer.m.<name>`, `optimizer.v.<name>`), the optimizer step, and the input normalisation
+//! (`input.mean_image`). The training state and configuration go into the file's metadata.
+//! Files are written atomically: a temporary file in the same folder, then a rename.
+
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::params::ParamStore;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use std::collections::HashMap;
+use std::path::Path;
+
+fn ck_err(path: &Path, detail: impl Into<String>) -> Error {
+    Error::InvalidArgument { op: "checkpoint", detail: format!("{}: {}", path.display(), detail.into()) }
+}
+
+/// What a checkpoint holds besides the tensors of a [`ParamStore`].
+pub struct Extra {
+    /// Named f32 tensors (e.g. `input.mean_image`).
+    pub tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+    /// String metadata (configuration, training state as JSON).
+    pub metadata: HashMap<String, String>,
+}
+
+/// Writes `params` (values, state, Adam moments and step) and `extra` to `path` atomically.
+pub fn save(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) -> Result<()> {
+    let mut named: Vec<(String, Vec<usize>, Vec<f32>)> = params.download(gpu)?;
+    named.extend(params.download_state(gpu)?);
+    let m = gpu.download_f32(&params.m)?;
+    let v = gpu.download_f32(&params.v)?;
+    for e in &params.entries {
+        named.push((format!("optimizer.m.{}", e.name), e.shape.clone(), m[e.offset..e.offset + e.len()].to_vec()));
+        named.push((format!("optimizer.v.{}", e.name), e.shape.clone(), v[e.offset..e.offset + e.len()].to_vec()));
+    }
+    named.push(("optimizer.step".into(), vec![1], vec![params.step as f32]));
+    named.extend(extra.tensors.iter().cloned());
+    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = named.into_iter().map(|(n, s, d)| (n, bytemuck::cast_slice(&d).to_vec(), s)).collect();
+    let views: Vec<(String, TensorView)> = bytes
+        .iter()
+        .map(|(n, b, s)| TensorView::new(Dtype::F32, s.clone(), b).map(|v| (n.clone(), v)).map_err(|e| ck_err(path, format!("tensor {n}: {e}"))))
+        .collect::<Result<_>>()?;
+    let data = safetensors::serialize(views, Some(extra.metadata.clone())).map_err(|e| ck_err(path, format!("cannot serialise: {e}")))?;
+    let tmp = path.with_extension("safetensors.tmp");
+    std::fs::write(&tmp, &data).map_err(|e| ck_err(&tmp, format!("cannot write: {e}")))?;
+    std::fs::rename(&tmp, path).map_err(|e| ck_err(path, format!("cannot move the finished checkpoint into place: {e}")))?;
+    Ok(())
+}
+
+/// A loaded checkpoint file.
+pub struct Loaded {
+    bytes: Vec<u8>,
+    path: std::path::PathBuf,
+}
+
+impl Loaded {
+    pub fn open(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| ck_err(path, format!("cannot read: {e}")))?;
+        SafeTensors::deserialize(&bytes).map_err(|e| ck_err(path, format!("not a safetensors file: {e}")))?;
+        Ok(Self { bytes, path: path.to_path_buf() })
+    }
+
+    fn st(&self) -> SafeTensors<'_> {
+        SafeTensors::deserialize(&self.bytes).expect("checked in open")
+    }
+
+    /// The file's metadata.
+    pub fn metadata(&self) -> HashMap<String, String> {
+        SafeTensors::read_metadata(&self.bytes).ok().and_then(|(_, m)| m.metadata().clone()).unwrap_or_default()
+    }
+
+    /// A tensor as f32 with its shape.
+    pub fn tensor(&self, name: &str) -> Result<(Vec<usize>, Vec<f32>)> {
+        let st = self.st();
+        let t = st.tensor(name).map_err(|_| ck_err(&self.path, format!("has no tensor {name}")))?;
+        if t.dtype() != Dtype::F32 {
+            return Err(ck_err(&self.path, format!("tensor {name} is {:?}, expected F32", t.dtype())));
+        }
+        let data: Vec<f32> = t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        Ok((t.shape().to_vec(), data))
+    }
+
+    /// Loads values, running statistics, Adam moments and step into `params` (names and shapes
+    /// must match the model's).
+    pub fn restore(&self, gpu: &Gpu, params: &mut ParamStore) -> Result<()> {
+        for (i, e) in params.entries.iter().enumerate() {
+            let id = crate::params::ParamId(i);
+            for (name, target) in [
+                (e.name.clone(), params.value(id)?),
+                (format!("optimizer.m.{}", e.name), params.m.view(e.offset, &e.shape)?),
+                (format!("optimizer.v.{}", e.name), params.v.view(e.offset, &e.shape)?),
+            ] {
+                let (shape, data) = self.tensor(&name)?;
+                if shape != e.shape {
+                    return Err(ck_err(&self.path, format!("tensor {name} has shape {shape:?}, the model expects {:?}", e.shape)));
+                }
+                gpu.write_f32(&target, &data)?;
+            }
+        }
+        for e in &params.state_entries {
+            let (shape, data) = self.tensor(&e.name)?;
+            if shape != e.shape {
+                return Err(ck_err(&self.path, format!("tensor {} has shape {shape:?}, the model expects {:?}", e.name, e.shape)));
+            }
+            gpu.write_f32(&params.state.view(e.offset, &e.shape)?, &data)?;
+        }
+        params.step = self.tensor("optimizer.step")?.1.first().copied().unwrap_or(0.0) as u32;
+        Ok(())
+    }
+}
