@@ -249,7 +249,15 @@ pub fn read_nifti(path: &Path) -> Result<Volume> {
         return Err(data_err(path, format!("expected a 3-D volume, found dimensions {dims:?}")));
     }
     let arr = obj.into_volume().into_ndarray::<f32>().map_err(|e| data_err(path, format!("cannot read the voxel data (truncated?): {e}")))?;
-    let arr = arr.into_shape_with_order((spatial[0], spatial[1], spatial[2])).map_err(|e| data_err(path, format!("unexpected voxel layout: {e}")))?;
+    // NIfTI stores the first axis fastest (Fortran order); drop trailing unit axes, keep the
+    // axis order [first, second, slice] and copy into a standard layout.
+    let mut arr = arr;
+    while arr.ndim() > 3 {
+        arr = arr.index_axis_move(ndarray::Axis(3), 0);
+    }
+    let arr = arr.into_dimensionality::<ndarray::Ix3>().map_err(|e| data_err(path, format!("unexpected voxel layout: {e}")))?;
+    let arr = arr.as_standard_layout().into_owned();
+    let _ = &spatial;
     if let Some(((i, j, k), v)) = arr.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(data_err(path, format!("voxel ({i}, {j}, {k}) is {v}: NaN or infinite values are not accepted")));
     }

@@ -32,3 +32,4 @@ pub mod data;
 pub mod metrics;
 pub mod checkpoint;
 pub mod train;
+pub mod predict;

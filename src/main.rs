@@ -228,6 +228,26 @@ enum Command {
         #[arg(long, default_value = "test")]
         split: String,
     },
+    /// Segment new CT with a trained checkpoint: a PNG, a folder of PNGs, or a NIfTI volume.
+    Predict {
+        #[command(flatten)]
+        adapter: AdapterArgs,
+        /// A run folder (uses best.safetensors) or a checkpoint file.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// A PNG, a folder of PNGs, or a .nii / .nii.gz volume in Hounsfield units.
+        #[arg(long)]
+        input: PathBuf,
+        /// Output folder.
+        #[arg(long)]
+        output: PathBuf,
+        /// Lung mask (PNG, folder of PNGs named as the inputs, or NIfTI); default: non-zero pixels.
+        #[arg(long)]
+        lungs: Option<PathBuf>,
+        /// Also write the softmax probabilities (.npy, float32).
+        #[arg(long)]
+        probabilities: bool,
+    },
     /// Adapters found, the one chosen, its limits and features.
     Info(AdapterArgs),
     /// Every kernel against its CPU reference on seeded hostile shapes; non-zero exit on failure.
@@ -327,6 +347,19 @@ fn main() -> Result<()> {
             Ok(())
         }
         Some(Command::Train { adapter, args }) => run_train(&adapter, &args),
+        Some(Command::Predict { adapter, checkpoint, input, output, lungs, probabilities }) => {
+            let gpu = adapter.gpu()?;
+            let opts = lungseg::predict::PredictOptions { lungs, probabilities };
+            let rows = lungseg::predict::predict(&gpu, &checkpoint, &input, &output, &opts)?;
+            let lung: u64 = rows.iter().map(|r| r.lung_pixels).sum();
+            let classes = rows.first().map_or(0, |r| r.class_pixels.len());
+            let shares: Vec<String> = (1..classes)
+                .map(|k| format!("class {k}: {:.2}% of lung", 100.0 * rows.iter().map(|r| r.class_pixels[k]).sum::<u64>() as f64 / lung.max(1) as f64))
+                .collect();
+            println!("{} slices predicted into {}; {}", rows.len(), output.display(), shares.join(", "));
+            println!("per-slice figures: {}", output.join("severity.csv").display());
+            Ok(())
+        }
         Some(Command::Eval { adapter, run, split }) => {
             let gpu = adapter.gpu()?;
             let report = train::evaluate_run(&gpu, &run, &split)?;

@@ -1,0 +1,251 @@
+//! Prediction with a trained checkpoint on new CT: a PNG, a folder of PNGs, or a NIfTI volume.
+//! Writes the predicted mask in the input's format (PNG with the dataset's grey levels; NIfTI
+//! with the input's header and affine), an overlay PNG per slice, optional softmax probabilities
+//! (.npy), and the share of lung pixels in each class per slice and in total (`severity.csv`).
+
+use crate::data::{self, Gray8, Normalization, Task, Window};
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::models::Model;
+use crate::step;
+use crate::train::{self, TrainConfig};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Options of a prediction.
+pub struct PredictOptions {
+    pub lungs: Option<PathBuf>,
+    pub probabilities: bool,
+}
+
+/// Per-slice result: its name, lung pixels, and pixels of each class inside the lungs.
+#[derive(Clone, Debug)]
+pub struct Severity {
+    pub name: String,
+    pub lung_pixels: u64,
+    pub class_pixels: Vec<u64>,
+}
+
+/// Colour of a class in overlays: GGO yellow, consolidation red, effusion blue; binary infection red.
+fn colour(task: Task, c: u32) -> Option<[u8; 3]> {
+    match (task, c) {
+        (_, 0) => None,
+        (Task::Binary, _) => Some([255, 40, 40]),
+        (Task::Multi, 1) => Some([255, 220, 0]),
+        (Task::Multi, 2) => Some([255, 40, 40]),
+        _ => Some([40, 140, 255]),
+    }
+}
+
+fn pred_err(path: &Path, detail: impl Into<String>) -> Error {
+    Error::InvalidArgument { op: "predict", detail: format!("{}: {}", path.display(), detail.into()) }
+}
+
+struct Predictor<'a> {
+    gpu: &'a Gpu,
+    cfg: TrainConfig,
+    model: Model,
+    mean: Option<Vec<f32>>,
+    task: Task,
+    norm: Normalization,
+}
+
+impl Predictor<'_> {
+    /// Classes and softmax probabilities (C × h × w) of one image in [0, 1] at its own size.
+    fn run(&self, image: &[f32], h: usize, w: usize) -> Result<(Vec<u32>, Vec<f32>)> {
+        let s = self.cfg.size;
+        let mut x = data::resize_bilinear(image, h, w, s, s);
+        data::normalize(&mut x, self.norm, self.mean.as_deref());
+        let xt = self.gpu.upload_f32("predict", &x, &[1, 1, s, s])?;
+        let logits = step::infer(self.gpu, &self.model, &xt)?;
+        let l = self.gpu.download_f32(&logits)?;
+        let c = self.task.classes();
+        // Softmax per pixel at the network's size, then nearest-neighbour back to the input size.
+        let mut probs_small = vec![0f32; c * s * s];
+        for p in 0..s * s {
+            let m = (0..c).map(|k| l[k * s * s + p]).fold(f32::NEG_INFINITY, f32::max);
+            let z: f32 = (0..c).map(|k| (l[k * s * s + p] - m).exp()).sum();
+            for k in 0..c {
+                probs_small[k * s * s + p] = (l[k * s * s + p] - m).exp() / z;
+            }
+        }
+        let mut probs = Vec::with_capacity(c * h * w);
+        for k in 0..c {
+            probs.extend(data::resize_nearest(&probs_small[k * s * s..(k + 1) * s * s], s, s, h, w));
+        }
+        let classes = (0..h * w)
+            .map(|p| {
+                let mut best = 0;
+                for k in 1..c {
+                    if probs[k * h * w + p] > probs[best * h * w + p] {
+                        best = k;
+                    }
+                }
+                best as u32
+            })
+            .collect();
+        Ok((classes, probs))
+    }
+}
+
+fn overlay(image: &[f32], classes: &[u32], task: Task) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(image.len() * 3);
+    for (&v, &c) in image.iter().zip(classes) {
+        let g = (v.clamp(0.0, 1.0) * 255.0) as u8;
+        match colour(task, c) {
+            Some(col) => rgb.extend(col.iter().map(|&k| ((g as u16 + k as u16) / 2) as u8)),
+            None => rgb.extend([g, g, g]),
+        }
+    }
+    rgb
+}
+
+fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severity {
+    let mut class_pixels = vec![0u64; c];
+    let mut lung_pixels = 0;
+    for (&k, &in_lung) in classes.iter().zip(lung) {
+        if in_lung {
+            lung_pixels += 1;
+            class_pixels[k as usize] += 1;
+        }
+    }
+    Severity { name: name.into(), lung_pixels, class_pixels }
+}
+
+/// Predicts `input` (PNG file, folder of PNGs, or `.nii` / `.nii.gz`) with the checkpoint (a run
+/// folder or a `.safetensors` file) into `output`. Returns per-slice severity figures.
+pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
+    let (cfg, model, ck) = train::load_model(gpu, checkpoint)?;
+    let p = Predictor { gpu, task: cfg.task_kind()?, norm: cfg.normalization_kind()?, mean: ck.tensor("input.mean_image").ok().map(|(_, m)| m), cfg, model };
+    std::fs::create_dir_all(output).map_err(|e| pred_err(output, format!("cannot create: {e}")))?;
+    let c = p.task.classes();
+    let name = input.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let results = if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        predict_nifti(&p, input, output, opts)?
+    } else {
+        let files: Vec<PathBuf> = if input.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(input)
+                .map_err(|e| pred_err(input, format!("cannot read the folder: {e}")))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x.eq_ignore_ascii_case("png")))
+                .collect();
+            v.sort();
+            v
+        } else {
+            vec![input.to_path_buf()]
+        };
+        if files.is_empty() {
+            return Err(pred_err(input, "no PNG files to predict"));
+        }
+        let mut out = Vec::new();
+        for f in files {
+            let im = data::read_png_gray(&f)?;
+            let image: Vec<f32> = im.pixels.iter().map(|&v| v as f32 / 255.0).collect();
+            // Lung pixels: the given lung mask, else the non-zero pixels of a lung-masked slice.
+            let lung: Vec<bool> = match &opts.lungs {
+                Some(l) => {
+                    let lf = if l.is_dir() { l.join(f.file_name().unwrap_or_default()) } else { l.clone() };
+                    let lm = data::read_png_gray(&lf)?;
+                    if (lm.height, lm.width) != (im.height, im.width) {
+                        return Err(pred_err(&lf, format!("lung mask is {}×{}, image {}×{}", lm.height, lm.width, im.height, im.width)));
+                    }
+                    lm.pixels.iter().map(|&v| v > 0).collect()
+                }
+                None => im.pixels.iter().map(|&v| v > 0).collect(),
+            };
+            let (classes, probs) = p.run(&image, im.height, im.width)?;
+            let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let mask = Gray8 { height: im.height, width: im.width, pixels: classes.iter().map(|&k| data::grey_level(p.task, k)).collect() };
+            data::write_png_gray(&output.join(format!("{stem}_mask.png")), &mask)?;
+            data::write_png_rgb(&output.join(format!("{stem}_overlay.png")), im.height, im.width, &overlay(&image, &classes, p.task))?;
+            if opts.probabilities {
+                data::write_npy_f32(&output.join(format!("{stem}_prob.npy")), &[c, im.height, im.width], &probs)?;
+            }
+            out.push(severity(&stem, &classes, &lung, c));
+        }
+        out
+    };
+    write_severity(&output.join("severity.csv"), &results, p.task)?;
+    Ok(results)
+}
+
+fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
+    let vol = data::read_nifti(input)?;
+    let (h, w, depth) = vol.data.dim();
+    let lungs = opts.lungs.as_deref().map(data::read_nifti).transpose()?;
+    if let Some(l) = &lungs {
+        if l.data.dim() != vol.data.dim() {
+            return Err(pred_err(opts.lungs.as_deref().unwrap_or(input), format!("lung mask is {:?}, the CT {:?}", l.data.dim(), vol.data.dim())));
+        }
+    }
+    let window = Window { lo: p.cfg.window.0, hi: p.cfg.window.1 };
+    let c = p.task.classes();
+    let mut mask = ndarray::Array3::<u8>::zeros((h, w, depth));
+    let mut probs_all = if opts.probabilities { vec![0f32; c * h * w * depth] } else { Vec::new() };
+    let mut out = Vec::new();
+    let stem = input.file_name().map(|s| s.to_string_lossy().trim_end_matches(".gz").trim_end_matches(".nii").to_string()).unwrap_or_default();
+    for z in 0..depth {
+        let mut image = Vec::with_capacity(h * w);
+        let mut lung = Vec::with_capacity(h * w);
+        for r in 0..h {
+            for col in 0..w {
+                let in_lung = lungs.as_ref().is_none_or(|l| l.data[[r, col, z]] > 0.0);
+                let v = ((vol.data[[r, col, z]] - window.lo) / (window.hi - window.lo)).clamp(0.0, 1.0);
+                image.push(if in_lung { v } else { 0.0 });
+                lung.push(in_lung);
+            }
+        }
+        let (classes, probs) = p.run(&image, h, w)?;
+        for (i, &k) in classes.iter().enumerate() {
+            mask[[i / w, i % w, z]] = k as u8;
+        }
+        if opts.probabilities {
+            // (C, H, W, D) order, as the volume's axes.
+            for k in 0..c {
+                for i in 0..h * w {
+                    probs_all[((k * h + i / w) * w + i % w) * depth + z] = probs[k * h * w + i];
+                }
+            }
+        }
+        data::write_png_rgb(&output.join(format!("{stem}_z{:03}_overlay.png", z + 1)), h, w, &overlay(&image, &classes, p.task))?;
+        out.push(severity(&format!("z{:03}", z + 1), &classes, &lung, c));
+    }
+    let mask_path = output.join(format!("{stem}_mask.nii.gz"));
+    let mut header = vol.header.clone();
+    header.scl_slope = 1.0;
+    header.scl_inter = 0.0;
+    nifti::writer::WriterOptions::new(&mask_path)
+        .reference_header(&header)
+        .write_nifti(&mask)
+        .map_err(|e| pred_err(&mask_path, format!("cannot write NIfTI: {e}")))?;
+    if opts.probabilities {
+        data::write_npy_f32(&output.join(format!("{stem}_prob.npy")), &[c, h, w, depth], &probs_all)?;
+    }
+    Ok(out)
+}
+
+fn write_severity(path: &Path, rows: &[Severity], task: Task) -> Result<()> {
+    let names = task.class_names();
+    let mut f = std::fs::File::create(path).map_err(|e| pred_err(path, format!("cannot create: {e}")))?;
+    let io = |e: std::io::Error| pred_err(path, format!("cannot write: {e}"));
+    write!(f, "slice,lung_pixels").map_err(io)?;
+    for n in &names[1..] {
+        write!(f, ",% lung {n}").map_err(io)?;
+    }
+    writeln!(f).map_err(io)?;
+    let mut total = Severity { name: "total".into(), lung_pixels: 0, class_pixels: vec![0; names.len()] };
+    for r in rows {
+        total.lung_pixels += r.lung_pixels;
+        for k in 0..names.len() {
+            total.class_pixels[k] += r.class_pixels[k];
+        }
+    }
+    for r in rows.iter().chain(std::iter::once(&total)) {
+        write!(f, "{},{}", r.name, r.lung_pixels).map_err(io)?;
+        for k in 1..names.len() {
+            write!(f, ",{:.3}", 100.0 * r.class_pixels[k] as f64 / r.lung_pixels.max(1) as f64).map_err(io)?;
+        }
+        writeln!(f).map_err(io)?;
+    }
+    Ok(())
+}

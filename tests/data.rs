@@ -1,0 +1,165 @@
+//! Data readers: the shipped NIfTI mask volume agrees with the PNG masks; median-frequency
+//! weights on a known case; splits; every bad-input case gives an error naming the file.
+
+use lungseg::data::{self, Gray8, Slice, Task};
+use std::path::{Path, PathBuf};
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lungseg-test-data-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn shipped_nifti_mask_agrees_with_the_png_masks() {
+    let root = data::shipped_dir();
+    let vol = data::read_nifti(&root.join("nifti").join("tr_mask.nii.gz")).expect("shipped NIfTI loads");
+    assert_eq!(vol.data.dim(), (512, 512, 100));
+    let mut agree = 0u64;
+    let mut total = 0u64;
+    for z in [0usize, 17, 42, 99] {
+        let png = data::read_png_gray(&root.join("mask/multi/256").join(format!("tr_mask_z{:03}.png", z + 1))).unwrap();
+        let labels = data::labels_from_mask(&png, Task::Multi, Path::new("png")).unwrap();
+        for r in 0..256 {
+            for c in 0..256 {
+                // PNG (r, c) at 256 ↔ volume (2r, 2c, z): row = first axis.
+                agree += (vol.data[[2 * r, 2 * c, z]] as u32 == labels[r * 256 + c]) as u64;
+                total += 1;
+            }
+        }
+    }
+    let share = agree as f64 / total as f64;
+    assert!(share > 0.98, "NIfTI and PNG masks agree on {:.2}% of pixels", 100.0 * share);
+}
+
+#[test]
+fn shipped_png_class_counts_match_the_dataset_readme() {
+    let slices = data::load_medseg(&data::shipped_dir(), Task::Multi).unwrap();
+    assert_eq!(slices.len(), 100);
+    let mut counts = [0u64; 4];
+    for s in &slices {
+        for &l in &s.labels {
+            counts[l as usize] += 1;
+        }
+    }
+    assert_eq!(counts, [6_098_507, 299_217, 147_271, 8_605]);
+}
+
+#[test]
+fn median_frequency_weights_on_a_known_case() {
+    // Image A (4 px): classes 0,0,0,1. Image B (4 px): 0,0,2,2. Class 3 absent.
+    let a = Slice { name: "a".into(), height: 2, width: 2, image: vec![0.0; 4], labels: vec![0, 0, 0, 1] };
+    let b = Slice { name: "b".into(), height: 2, width: 2, image: vec![0.0; 4], labels: vec![0, 0, 2, 2] };
+    let w = data::median_frequency_weights(&[&a, &b], 4);
+    // freq0 = 5/8, freq1 = 1/4, freq2 = 2/4; median of {0.25, 0.5, 0.625} = 0.5.
+    let want = [0.5 / 0.625, 0.5 / 0.25, 1.0, 0.0];
+    for (g, w) in w.iter().zip(want) {
+        assert!((*g as f64 - w).abs() < 1e-6, "{g} vs {w}");
+    }
+}
+
+#[test]
+fn splits_are_disjoint_and_cover_every_image() {
+    let s = data::paper_split(100, 3);
+    assert_eq!((s.train.len(), s.val.len(), s.test.len()), (72, 10, 18));
+    let mut all: Vec<usize> = s.train.iter().chain(&s.val).chain(&s.test).copied().collect();
+    all.sort();
+    assert_eq!(all, (0..100).collect::<Vec<_>>());
+    let mut tested = Vec::new();
+    for k in 0..5 {
+        let f = data::kfold_split(100, 5, k, 3).unwrap();
+        assert_eq!((f.train.len(), f.val.len(), f.test.len()), (70, 10, 20));
+        let mut one: Vec<usize> = f.train.iter().chain(&f.val).chain(&f.test).copied().collect();
+        one.sort();
+        assert_eq!(one, (0..100).collect::<Vec<_>>(), "fold {k}: no image in two parts");
+        tested.extend(f.test);
+    }
+    tested.sort();
+    assert_eq!(tested, (0..100).collect::<Vec<_>>(), "every image tested exactly once across folds");
+}
+
+#[test]
+fn augmentation_is_seeded_and_keeps_labels_valid() {
+    let s = data::load_medseg(&data::shipped_dir(), Task::Multi).unwrap().remove(0).resized(64);
+    let a = data::augment(&s, &mut lungseg::rng::Rng::new(5), 10.0);
+    let b = data::augment(&s, &mut lungseg::rng::Rng::new(5), 10.0);
+    assert_eq!(a.image, b.image);
+    assert_eq!(a.labels, b.labels);
+    assert!(a.labels.iter().all(|&l| l < 4));
+    assert_ne!(a.image, s.image);
+}
+
+fn write_mask(path: &Path, h: usize, w: usize, v: u8) {
+    data::write_png_gray(path, &Gray8 { height: h, width: w, pixels: vec![v; h * w] }).unwrap();
+}
+
+#[test]
+fn bad_png_inputs_name_the_file_and_the_problem() {
+    let d = tmp("png");
+    let (im, mk) = (d.join("images"), d.join("masks"));
+    std::fs::create_dir_all(&im).unwrap();
+    std::fs::create_dir_all(&mk).unwrap();
+    // Missing folder.
+    let e = data::load_png_pairs(&d.join("nope"), &mk, Task::Multi).unwrap_err().to_string();
+    assert!(e.contains("nope") && e.contains("cannot read"), "{e}");
+    // Count mismatch.
+    write_mask(&im.join("a.png"), 4, 4, 10);
+    write_mask(&im.join("b.png"), 4, 4, 10);
+    write_mask(&mk.join("a.png"), 4, 4, 0);
+    let e = data::load_png_pairs(&im, &mk, Task::Multi).unwrap_err().to_string();
+    assert!(e.contains("2 images but 1 masks"), "{e}");
+    // Size mismatch.
+    write_mask(&mk.join("b.png"), 5, 4, 0);
+    let e = data::load_png_pairs(&im, &mk, Task::Multi).unwrap_err().to_string();
+    assert!(e.contains("b.png") && e.contains("5×4"), "{e}");
+    // Unknown grey level.
+    write_mask(&mk.join("b.png"), 4, 4, 100);
+    let e = data::load_png_pairs(&im, &mk, Task::Multi).unwrap_err().to_string();
+    assert!(e.contains("b.png") && e.contains("grey level 100"), "{e}");
+    // Not a PNG.
+    std::fs::write(mk.join("b.png"), b"not a png").unwrap();
+    let e = data::load_png_pairs(&im, &mk, Task::Multi).unwrap_err().to_string();
+    assert!(e.contains("b.png") && e.contains("PNG"), "{e}");
+}
+
+#[test]
+fn bad_nifti_inputs_name_the_file_and_the_problem() {
+    let d = tmp("nifti");
+    // Missing file.
+    let e = data::read_nifti(&d.join("missing.nii")).err().unwrap().to_string();
+    assert!(e.contains("missing.nii") && e.contains("no such file"), "{e}");
+    // Not 3-D.
+    let p2 = d.join("flat.nii");
+    nifti::writer::WriterOptions::new(&p2).write_nifti(&ndarray::Array2::<f32>::zeros((4, 5))).unwrap();
+    let e = data::read_nifti(&p2).err().unwrap().to_string();
+    assert!(e.contains("flat.nii") && e.contains("3-D"), "{e}");
+    // NaN.
+    let pn = d.join("nan.nii");
+    let mut a = ndarray::Array3::<f32>::zeros((3, 4, 2));
+    a[[1, 2, 1]] = f32::NAN;
+    nifti::writer::WriterOptions::new(&pn).write_nifti(&a).unwrap();
+    let e = data::read_nifti(&pn).err().unwrap().to_string();
+    assert!(e.contains("nan.nii") && e.contains("(1, 2, 1)") && e.contains("NaN"), "{e}");
+    // Truncated.
+    let pt = d.join("cut.nii");
+    nifti::writer::WriterOptions::new(&pt).write_nifti(&ndarray::Array3::<f32>::zeros((8, 8, 8))).unwrap();
+    let bytes = std::fs::read(&pt).unwrap();
+    std::fs::write(&pt, &bytes[..bytes.len() / 2]).unwrap();
+    let e = data::read_nifti(&pt).err().unwrap().to_string();
+    assert!(e.contains("cut.nii"), "{e}");
+    // Unsupported datatype: patch the datatype field (offset 70) of a valid file to COMPLEX64 (32).
+    let pu = d.join("complex.nii");
+    nifti::writer::WriterOptions::new(&pu).write_nifti(&ndarray::Array3::<f32>::zeros((2, 2, 2))).unwrap();
+    let mut bytes = std::fs::read(&pu).unwrap();
+    bytes[70..72].copy_from_slice(&32i16.to_le_bytes());
+    std::fs::write(&pu, &bytes).unwrap();
+    let e = data::read_nifti(&pu).err().unwrap().to_string();
+    assert!(e.contains("complex.nii") && e.contains("datatype"), "{e}");
+    // Mask values that are not classes.
+    let (pi, pm) = (d.join("im.nii"), d.join("mask.nii"));
+    nifti::writer::WriterOptions::new(&pi).write_nifti(&ndarray::Array3::<f32>::zeros((2, 2, 1))).unwrap();
+    nifti::writer::WriterOptions::new(&pm).write_nifti(&ndarray::Array3::<f32>::from_elem((2, 2, 1), 7.0)).unwrap();
+    let e = data::load_nifti(&pi, &pm, None, Task::Multi, Default::default()).err().unwrap().to_string();
+    assert!(e.contains("mask.nii") && e.contains("not a class"), "{e}");
+}
