@@ -40,11 +40,6 @@ const WG: u32 = 256u;
 var<workgroup> tree_a: array<f32, 256>;
 var<workgroup> tree_b: array<f32, 256>;
 
-fn at(i: u32, c: u32) -> u32 {
-    // i-th of the M values of channel c.
-    return ((i / p.plane) * p.c + c) * p.plane + i % p.plane;
-}
-
 // Sums tree_a and tree_b over the workgroup; the totals end in element 0 (all invocations call it).
 fn reduce_pair(lid: u32) {
     workgroupBarrier();
@@ -63,9 +58,14 @@ fn batch_norm_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     let c = wid.x + wid.y * nwg.x;
     let in_range = c < p.c;
     let m = select(0u, p.n * p.plane, in_range);
+    let images = select(0u, p.n, in_range);
+    // Loops over images, then over the plane: no division per element.
     var s = 0.0;
-    for (var i = lid; i < m; i += WG) {
-        s += x[at(i, c)];
+    for (var n = 0u; n < images; n++) {
+        let base = (n * p.c + c) * p.plane;
+        for (var i = lid; i < p.plane; i += WG) {
+            s += x[base + i];
+        }
     }
     tree_a[lid] = s;
     tree_b[lid] = 0.0;
@@ -73,9 +73,12 @@ fn batch_norm_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     let mu = tree_a[0] / f32(max(m, 1u));
     workgroupBarrier();
     var q = 0.0;
-    for (var i = lid; i < m; i += WG) {
-        let d = x[at(i, c)] - mu;
-        q += d * d;
+    for (var n = 0u; n < images; n++) {
+        let base = (n * p.c + c) * p.plane;
+        for (var i = lid; i < p.plane; i += WG) {
+            let d = x[base + i] - mu;
+            q += d * d;
+        }
     }
     tree_a[lid] = q;
     reduce_pair(lid);
@@ -91,32 +94,60 @@ fn batch_norm_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     }
 }
 
-fn flat(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-    return (wid.x + wid.y * nwg.x) * WG + lid;
+// Element-wise passes: each workgroup covers EPT·WG consecutive elements of ONE (n, c) plane, so
+// the channel is computed once per invocation rather than with a division per element (integer
+// division is scalarised on CPU drivers). Returns (first element, channel, elements in the plane
+// after the first).
+const EPT: u32 = 8u;
+
+struct Chunk {
+    first: u32,
+    c: u32,
+    end: u32,
+    in_range: bool,
+}
+
+fn chunk_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Chunk {
+    let g = wid.x + wid.y * nwg.x;
+    let per_plane = (p.plane + WG * EPT - 1u) / (WG * EPT);
+    let plane_index = g / per_plane;
+    let start = (g % per_plane) * WG * EPT;
+    var ch: Chunk;
+    ch.in_range = plane_index < p.n * p.c;
+    ch.c = plane_index % p.c;
+    ch.first = plane_index * p.plane + start + lid;
+    ch.end = plane_index * p.plane + min(start + WG * EPT, p.plane);
+    return ch;
 }
 
 // y = gamma · (x − mean) · invstd + beta with the batch statistics from batch_norm_stats.
 @compute @workgroup_size(256)
 fn batch_norm_normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                         @builtin(local_invocation_index) lid: u32) {
-    let i = flat(wid, nwg, lid);
-    if (i >= p.n * p.c * p.plane) {
+    let ch = chunk_of(wid, nwg, lid);
+    if (!ch.in_range) {
         return;
     }
-    let c = (i / p.plane) % p.c;
-    out[i] = gamma[c] * (x[i] - mean[c]) * invstd[c] + beta[c];
+    let scale = gamma[ch.c] * invstd[ch.c];
+    let shift = beta[ch.c] - mean[ch.c] * scale;
+    for (var i = ch.first; i < ch.end; i += WG) {
+        out[i] = x[i] * scale + shift;
+    }
 }
 
 // Inference: y = gamma · (x − running_mean) / sqrt(running_var + eps) + beta.
 @compute @workgroup_size(256)
 fn batch_norm_infer(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                     @builtin(local_invocation_index) lid: u32) {
-    let i = flat(wid, nwg, lid);
-    if (i >= p.n * p.c * p.plane) {
+    let ch = chunk_of(wid, nwg, lid);
+    if (!ch.in_range) {
         return;
     }
-    let c = (i / p.plane) % p.c;
-    out[i] = gamma[c] * (x[i] - running_mean[c]) / sqrt(running_var[c] + p.eps) + beta[c];
+    let scale = gamma[ch.c] / sqrt(running_var[ch.c] + p.eps);
+    let shift = beta[ch.c] - running_mean[ch.c] * scale;
+    for (var i = ch.first; i < ch.end; i += WG) {
+        out[i] = x[i] * scale + shift;
+    }
 }
 
 // dbeta = Σ dy, dgamma = Σ dy · x̂ per channel (overwrites).
@@ -125,17 +156,19 @@ fn batch_norm_backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
                               @builtin(local_invocation_index) lid: u32) {
     let c = wid.x + wid.y * nwg.x;
     let in_range = c < p.c;
-    let m = select(0u, p.n * p.plane, in_range);
+    let images = select(0u, p.n, in_range);
     let cc = min(c, p.c - 1u);
     let mu = mean[cc];
     let is = invstd[cc];
     var sb = 0.0;
     var sg = 0.0;
-    for (var i = lid; i < m; i += WG) {
-        let j = at(i, c);
-        let g = dy[j];
-        sb += g;
-        sg += g * (x[j] - mu) * is;
+    for (var n = 0u; n < images; n++) {
+        let base = (n * p.c + c) * p.plane;
+        for (var i = lid; i < p.plane; i += WG) {
+            let g = dy[base + i];
+            sb += g;
+            sg += g * (x[base + i] - mu) * is;
+        }
     }
     tree_a[lid] = sb;
     tree_b[lid] = sg;
@@ -150,12 +183,15 @@ fn batch_norm_backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
 @compute @workgroup_size(256)
 fn batch_norm_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                              @builtin(local_invocation_index) lid: u32) {
-    let i = flat(wid, nwg, lid);
-    if (i >= p.n * p.c * p.plane) {
+    let ch = chunk_of(wid, nwg, lid);
+    if (!ch.in_range) {
         return;
     }
-    let c = (i / p.plane) % p.c;
+    let c = ch.c;
     let m = f32(p.n * p.plane);
-    let xhat = (x[i] - mean[c]) * invstd[c];
-    out[i] = gamma[c] * invstd[c] / m * (m * dy[i] - dbeta[c] - xhat * dgamma[c]);
+    let k = gamma[c] * invstd[c] / m;
+    for (var i = ch.first; i < ch.end; i += WG) {
+        let xhat = (x[i] - mean[c]) * invstd[c];
+        out[i] = k * (m * dy[i] - dbeta[c] - xhat * dgamma[c]);
+    }
 }

@@ -127,3 +127,12 @@ fn predict_writes_a_nifti_mask_with_the_inputs_header() {
     assert!(mask.data.iter().all(|&v| v == 0.0 || v == 1.0));
     assert!(out.join("ct_z002_overlay.png").exists());
 }
+
+#[test]
+fn a_diverging_loss_stops_training_with_a_clear_message() {
+    let gpu = common::gpu();
+    let cfg = TrainConfig { epochs: 2, lr: 1e30, ..tiny(Arch::UNet) };
+    let dir = tmp("nan");
+    let err = train::train(&gpu, &cfg, &dir, false, &AtomicBool::new(false), &mut Quiet).err().expect("the loss must diverge").to_string();
+    assert!(err.contains("loss became") && err.contains("--lr"), "{err}");
+}

@@ -37,8 +37,10 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
     })
 }
 
+/// Workgroups of the element-wise passes: each covers up to 8 × 256 elements of one (n, c) plane
+/// (`EPT`, `WG` in the shader).
 fn elements(p: &BatchNormParams) -> u64 {
-    (p.n as u64 * p.c as u64 * p.plane as u64).div_ceil(256)
+    p.n as u64 * p.c as u64 * (p.plane as u64).div_ceil(8 * 256)
 }
 
 /// Batch statistics: `mean`, `invstd` = 1/sqrt(biased var + eps); when `running` is given, also
