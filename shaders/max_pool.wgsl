@@ -8,6 +8,10 @@
 // Backward passes are gathers — each invocation owns one output element — so there are no float
 // atomics and results are deterministic. Unpooling therefore assumes each index lies inside its
 // own 2×2 window, which max_pool2d_forward guarantees.
+//
+// One workgroup per row (of the pooled or of the full-resolution tensor, whichever the pass
+// writes); its invocations stride along the row. Plane and row come from the workgroup id, so no
+// invocation divides per element (integer division is scalarised on CPU drivers).
 
 struct Params {
     n: u32,
@@ -20,88 +24,97 @@ struct Params {
     _pad1: u32,
 }
 
-const WG: u32 = 256u;
+const WG: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
-fn flat(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-    return (wid.x + wid.y * nwg.x) * WG + lid;
+// (plane, row) of a workgroup that owns one row of a tensor with `rows` rows per plane.
+fn plane_row(wid: vec3<u32>, nwg: vec3<u32>, rows: u32) -> vec2<u32> {
+    let g = wid.x + wid.y * nwg.x;
+    return vec2<u32>(g / rows, g % rows);
 }
 
-// Pooled element o = ((n·C + c)·oh + i)·ow + j → y, index.
-@compute @workgroup_size(256)
+// Pooled row i of plane `plane`: y and index for every column j.
+@compute @workgroup_size(64)
 fn max_pool2d_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                       @builtin(local_invocation_index) lid: u32) {
-    let o = flat(wid, nwg, lid);
-    if (o >= p.n * p.c * p.oh * p.ow) {
+    let pr = plane_row(wid, nwg, p.oh);
+    if (pr.x >= p.n * p.c) {
         return;
     }
-    let j = o % p.ow;
-    let i = (o / p.ow) % p.oh;
-    let plane = o / (p.oh * p.ow);
-    let base = plane * p.h * p.w;
-    var best_idx = (2u * i) * p.w + 2u * j;
-    var best = src[base + best_idx];
-    for (var k = 1u; k < 4u; k++) {
-        let idx = (2u * i + k / 2u) * p.w + 2u * j + k % 2u;
-        let v = src[base + idx];
-        if (v > best) {
-            best = v;
-            best_idx = idx;
+    let base = pr.x * p.h * p.w;
+    let top = (2u * pr.y) * p.w;
+    let out = (pr.x * p.oh + pr.y) * p.ow;
+    for (var j = lid; j < p.ow; j += WG) {
+        var best_idx = top + 2u * j;
+        var best = src[base + best_idx];
+        for (var k = 1u; k < 4u; k++) {
+            let idx = top + (k / 2u) * p.w + 2u * j + k % 2u;
+            let v = src[base + idx];
+            if (v > best) {
+                best = v;
+                best_idx = idx;
+            }
         }
+        dst[out + j] = best;
+        indices[out + j] = best_idx;
     }
-    dst[o] = best;
-    indices[o] = best_idx;
 }
 
-// For full-resolution element e = ((n·C + c)·h + row)·w + col: the pooled value src[n, c, row/2,
-// col/2] if that window's index points at (row, col), else 0. This one gather is both the pool
-// backward (src = dy of the pooled output) and the unpool forward (src = pooled values).
-fn gather_window(e: u32) -> f32 {
-    let col = e % p.w;
-    let row = (e / p.w) % p.h;
-    let plane = e / (p.h * p.w);
-    if (row / 2u < p.oh && col / 2u < p.ow) {
-        let o = (plane * p.oh + row / 2u) * p.ow + col / 2u;
-        if (indices[o] == row * p.w + col) {
-            return src[o];
+// For full-resolution row `row` of plane `plane`: at each column, the pooled value src[plane,
+// row/2, col/2] if that window's index points at (row, col), else 0. This one gather is both the
+// pool backward (src = dy of the pooled output) and the unpool forward (src = pooled values).
+fn gather_row(plane: u32, row: u32, lid: u32) {
+    let out = (plane * p.h + row) * p.w;
+    let pooled_row = row / 2u < p.oh;
+    let prow = (plane * p.oh + min(row / 2u, p.oh - 1u)) * p.ow;
+    for (var col = lid; col < p.w; col += WG) {
+        var v = 0.0;
+        if (pooled_row && col / 2u < p.ow) {
+            let o = prow + col / 2u;
+            if (indices[o] == row * p.w + col) {
+                v = src[o];
+            }
         }
+        dst[out + col] = v;
     }
-    return 0.0;
 }
 
 // dx[n, c, h, w] = dy[n, c, h/2, w/2] if that window chose (h, w), else 0.
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn max_pool2d_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                        @builtin(local_invocation_index) lid: u32) {
-    let e = flat(wid, nwg, lid);
-    if (e < p.n * p.c * p.h * p.w) {
-        dst[e] = gather_window(e);
+    let pr = plane_row(wid, nwg, p.h);
+    if (pr.x < p.n * p.c) {
+        gather_row(pr.x, pr.y, lid);
     }
 }
 
 // Unpool: y[n, c, h, w] = x[n, c, h/2, w/2] if that window's index is (h, w), else 0; y has the
 // full resolution (h, w) recorded by the pooling layer.
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn max_unpool2d_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                         @builtin(local_invocation_index) lid: u32) {
-    let e = flat(wid, nwg, lid);
-    if (e < p.n * p.c * p.h * p.w) {
-        dst[e] = gather_window(e);
+    let pr = plane_row(wid, nwg, p.h);
+    if (pr.x < p.n * p.c) {
+        gather_row(pr.x, pr.y, lid);
     }
 }
 
 // Unpool backward: dx[n, c, i, j] = dy[n, c, index[n, c, i, j]].
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn max_unpool2d_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                          @builtin(local_invocation_index) lid: u32) {
-    let o = flat(wid, nwg, lid);
-    if (o >= p.n * p.c * p.oh * p.ow) {
+    let pr = plane_row(wid, nwg, p.oh);
+    if (pr.x >= p.n * p.c) {
         return;
     }
-    let plane = o / (p.oh * p.ow);
-    dst[o] = src[plane * p.h * p.w + min(indices[o], p.h * p.w - 1u)];
+    let base = pr.x * p.h * p.w;
+    let out = (pr.x * p.oh + pr.y) * p.ow;
+    for (var j = lid; j < p.ow; j += WG) {
+        dst[out + j] = src[base + min(indices[out + j], p.h * p.w - 1u)];
+    }
 }

@@ -35,6 +35,16 @@ fn params(op: &'static str, full: [usize; 4]) -> Result<MaxPoolParams> {
     })
 }
 
+/// One workgroup per row of the pooled tensor.
+fn pooled_rows(p: &MaxPoolParams) -> u64 {
+    p.n as u64 * p.c as u64 * p.oh as u64
+}
+
+/// One workgroup per row of the full-resolution tensor.
+fn full_rows(p: &MaxPoolParams) -> u64 {
+    p.n as u64 * p.c as u64 * p.h as u64
+}
+
 fn check_indices(op: &'static str, indices: &Tensor, pooled: &[usize]) -> Result<()> {
     expect_shape(op, "indices", indices, pooled)?;
     if indices.dtype() != DType::U32 {
@@ -51,7 +61,7 @@ pub fn max_pool2d_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor,
     let pooled = [full[0], full[1], full[2] / 2, full[3] / 2];
     expect_shape(OP, "y", y, &pooled)?;
     check_indices(OP, indices, &pooled)?;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, indices), (3, y)], (y.len() as u64).div_ceil(256))
+    launch(gpu, enc, OP, &p, &[(1, x), (2, indices), (3, y)], pooled_rows(&p))
 }
 
 /// `dx` (N, C, H, W) from `dy` (N, C, H/2, W/2): each input element takes dy of its window if the
@@ -63,7 +73,7 @@ pub fn max_pool2d_backward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tenso
     let pooled = [full[0], full[1], full[2] / 2, full[3] / 2];
     expect_shape(OP, "dy", dy, &pooled)?;
     check_indices(OP, indices, &pooled)?;
-    launch(gpu, enc, OP, &p, &[(1, dy), (2, indices), (3, dx)], (dx.len() as u64).div_ceil(256))
+    launch(gpu, enc, OP, &p, &[(1, dy), (2, indices), (3, dx)], full_rows(&p))
 }
 
 /// `y` (N, C, H, W) = max_unpool2d(x (N, C, H/2, W/2), indices): x at each recorded position, 0 elsewhere.
@@ -74,7 +84,7 @@ pub fn max_unpool2d_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tenso
     let pooled = [full[0], full[1], full[2] / 2, full[3] / 2];
     expect_shape(OP, "x", x, &pooled)?;
     check_indices(OP, indices, &pooled)?;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, indices), (3, y)], (y.len() as u64).div_ceil(256))
+    launch(gpu, enc, OP, &p, &[(1, x), (2, indices), (3, y)], full_rows(&p))
 }
 
 /// `dx[n,c,i,j] = dy[n, c, indices[n,c,i,j]]`.
@@ -85,5 +95,5 @@ pub fn max_unpool2d_backward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Ten
     let pooled = [full[0], full[1], full[2] / 2, full[3] / 2];
     expect_shape(OP, "dx", dx, &pooled)?;
     check_indices(OP, indices, &pooled)?;
-    launch(gpu, enc, OP, &p, &[(1, dy), (2, indices), (3, dx)], (dx.len() as u64).div_ceil(256))
+    launch(gpu, enc, OP, &p, &[(1, dy), (2, indices), (3, dx)], pooled_rows(&p))
 }
