@@ -72,7 +72,14 @@ pub fn conv2d(gpu: &Gpu, label: &str, n: usize, ci: usize, co: usize, h: usize, 
     let filter = std::env::var("LUNGSEG_BENCH_FILTER").unwrap_or_default();
     let mut rows = Vec::new();
     let mut push = |kernel: &str, ms: f64| {
-        rows.push(BenchRow { kernel: kernel.into(), shape: shape.clone(), median_ms: ms, rate: flop / ms / 1e6, unit: "gflops", adapter: gpu.adapter_name() })
+        rows.push(BenchRow {
+            kernel: kernel.into(),
+            shape: shape.clone(),
+            median_ms: ms,
+            rate: flop / ms / 1e6,
+            unit: "gflops",
+            adapter: gpu.adapter_name(),
+        })
     };
     let want = |k: &str| filter.is_empty() || k.contains(filter.as_str()); // LUNGSEG_BENCH_FILTER
     if want("conv2d_forward") {
@@ -105,9 +112,30 @@ pub fn conv_transpose2d(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
     let shape = format!("unet-up N={n} {ci}->{co} {h}x{w}->{}x{}", 2 * h, 2 * w);
     use kernels::conv_transpose2d as k;
     Ok(vec![
-        row(gpu, "conv_transpose2d_forward", &shape, time_ms(gpu, 1, iters, |e| k::conv_transpose2d_forward(gpu, e, &x, &wt, None, &y))?, flop, "gflops"),
-        row(gpu, "conv_transpose2d_backward_input", &shape, time_ms(gpu, 1, iters, |e| k::conv_transpose2d_backward_input(gpu, e, &dy, &wt, &dx))?, flop, "gflops"),
-        row(gpu, "conv_transpose2d_backward_weight", &shape, time_ms(gpu, 1, iters, |e| k::conv_transpose2d_backward_weight(gpu, e, &x, &dy, &dw))?, flop, "gflops"),
+        row(
+            gpu,
+            "conv_transpose2d_forward",
+            &shape,
+            time_ms(gpu, 1, iters, |e| k::conv_transpose2d_forward(gpu, e, &x, &wt, None, &y))?,
+            flop,
+            "gflops",
+        ),
+        row(
+            gpu,
+            "conv_transpose2d_backward_input",
+            &shape,
+            time_ms(gpu, 1, iters, |e| k::conv_transpose2d_backward_input(gpu, e, &dy, &wt, &dx))?,
+            flop,
+            "gflops",
+        ),
+        row(
+            gpu,
+            "conv_transpose2d_backward_weight",
+            &shape,
+            time_ms(gpu, 1, iters, |e| k::conv_transpose2d_backward_weight(gpu, e, &x, &dy, &dw))?,
+            flop,
+            "gflops",
+        ),
     ])
 }
 
@@ -122,7 +150,8 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
     let dy = random_tensor(gpu, &mut rng, &[n, c, h, w])?;
     let y = gpu.tensor("bench", &[n, c, h, w], crate::DType::F32)?;
     let per_c = |v: f32| gpu.full("bench", &[c], v);
-    let (gamma, beta, mean, invstd, rm, rv, dg, db) = (per_c(1.0)?, per_c(0.0)?, per_c(0.0)?, per_c(1.0)?, per_c(0.0)?, per_c(1.0)?, per_c(0.0)?, per_c(0.0)?);
+    let (gamma, beta, mean, invstd, rm, rv, dg, db) =
+        (per_c(1.0)?, per_c(0.0)?, per_c(0.0)?, per_c(1.0)?, per_c(0.0)?, per_c(1.0)?, per_c(0.0)?, per_c(0.0)?);
     let pooled = gpu.tensor("bench", &[n, c, h / 2, w / 2], crate::DType::F32)?;
     let idx = gpu.tensor("bench", &[n, c, h / 2, w / 2], crate::DType::U32)?;
     use kernels::{batch_norm as bn, max_pool as mp, relu};
@@ -130,19 +159,61 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
         row(gpu, "relu_forward", &shape, time_ms(gpu, 1, iters, |e| relu::relu_forward(gpu, e, &x, &y))?, 2.0 * bytes, "gbps"),
         row(gpu, "relu_backward", &shape, time_ms(gpu, 1, iters, |e| relu::relu_backward(gpu, e, &x, &dy, &y))?, 3.0 * bytes, "gbps"),
         // Training forward = statistics (2 reads) + normalise (read + write).
-        row(gpu, "batch_norm_train_forward", &shape, time_ms(gpu, 1, iters, |e| {
-            bn::batch_norm_stats(gpu, e, &x, &mean, &invstd, Some((&rm, &rv)), 1e-5, 0.1)?;
-            bn::batch_norm_normalize(gpu, e, &x, &gamma, &beta, &mean, &invstd, &y)
-        })?, 4.0 * bytes, "gbps"),
+        row(
+            gpu,
+            "batch_norm_train_forward",
+            &shape,
+            time_ms(gpu, 1, iters, |e| {
+                bn::batch_norm_stats(gpu, e, &x, &mean, &invstd, Some((&rm, &rv)), 1e-5, 0.1)?;
+                bn::batch_norm_normalize(gpu, e, &x, &gamma, &beta, &mean, &invstd, &y)
+            })?,
+            4.0 * bytes,
+            "gbps",
+        ),
         // Backward = reduce (2 reads) + input gradient (2 reads + write).
-        row(gpu, "batch_norm_backward", &shape, time_ms(gpu, 1, iters, |e| {
-            bn::batch_norm_backward_reduce(gpu, e, &x, &dy, &mean, &invstd, &dg, &db)?;
-            bn::batch_norm_backward_input(gpu, e, &x, &dy, &gamma, &mean, &invstd, &dg, &db, &y)
-        })?, 5.0 * bytes, "gbps"),
-        row(gpu, "max_pool2d_forward", &shape, time_ms(gpu, 1, iters, |e| mp::max_pool2d_forward(gpu, e, &x, &pooled, &idx))?, 1.5 * bytes, "gbps"),
-        row(gpu, "max_pool2d_backward", &shape, time_ms(gpu, 1, iters, |e| mp::max_pool2d_backward(gpu, e, &pooled, &idx, &y))?, 1.5 * bytes, "gbps"),
-        row(gpu, "max_unpool2d_forward", &shape, time_ms(gpu, 1, iters, |e| mp::max_unpool2d_forward(gpu, e, &pooled, &idx, &y))?, 1.5 * bytes, "gbps"),
-        row(gpu, "max_unpool2d_backward", &shape, time_ms(gpu, 1, iters, |e| mp::max_unpool2d_backward(gpu, e, &dy, &idx, &pooled))?, 0.75 * bytes, "gbps"),
+        row(
+            gpu,
+            "batch_norm_backward",
+            &shape,
+            time_ms(gpu, 1, iters, |e| {
+                bn::batch_norm_backward_reduce(gpu, e, &x, &dy, &mean, &invstd, &dg, &db)?;
+                bn::batch_norm_backward_input(gpu, e, &x, &dy, &gamma, &mean, &invstd, &dg, &db, &y)
+            })?,
+            5.0 * bytes,
+            "gbps",
+        ),
+        row(
+            gpu,
+            "max_pool2d_forward",
+            &shape,
+            time_ms(gpu, 1, iters, |e| mp::max_pool2d_forward(gpu, e, &x, &pooled, &idx))?,
+            1.5 * bytes,
+            "gbps",
+        ),
+        row(
+            gpu,
+            "max_pool2d_backward",
+            &shape,
+            time_ms(gpu, 1, iters, |e| mp::max_pool2d_backward(gpu, e, &pooled, &idx, &y))?,
+            1.5 * bytes,
+            "gbps",
+        ),
+        row(
+            gpu,
+            "max_unpool2d_forward",
+            &shape,
+            time_ms(gpu, 1, iters, |e| mp::max_unpool2d_forward(gpu, e, &pooled, &idx, &y))?,
+            1.5 * bytes,
+            "gbps",
+        ),
+        row(
+            gpu,
+            "max_unpool2d_backward",
+            &shape,
+            time_ms(gpu, 1, iters, |e| mp::max_unpool2d_backward(gpu, e, &dy, &idx, &pooled))?,
+            0.75 * bytes,
+            "gbps",
+        ),
         row(gpu, "sum_per_channel", &shape, time_ms(gpu, 1, iters, |e| kernels::reduce::sum_per_channel(gpu, e, &dy, &db))?, bytes, "gbps"),
     ];
     // Loss over the 4-class logits of a batch of 2.
@@ -152,15 +223,30 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
     let loss = gpu.tensor("bench", &[2], crate::DType::F32)?;
     let dl = gpu.tensor("bench", &[n, 4, h, w], crate::DType::F32)?;
     let ce_bytes = (n * 4 * h * w * 4 * 3 + n * h * w * 4 * 2) as f64;
-    rows.push(row(gpu, "cross_entropy_forward_backward", &format!("N={n} C=4 {h}x{w}"), time_ms(gpu, 1, iters, |e| {
-        kernels::cross_entropy::cross_entropy_forward(gpu, e, &logits, &labels, &cw, &loss)?;
-        kernels::cross_entropy::cross_entropy_backward(gpu, e, &logits, &labels, &cw, &loss, &dl)
-    })?, ce_bytes, "gbps"));
+    rows.push(row(
+        gpu,
+        "cross_entropy_forward_backward",
+        &format!("N={n} C=4 {h}x{w}"),
+        time_ms(gpu, 1, iters, |e| {
+            kernels::cross_entropy::cross_entropy_forward(gpu, e, &logits, &labels, &cw, &loss)?;
+            kernels::cross_entropy::cross_entropy_backward(gpu, e, &logits, &labels, &cw, &loss, &dl)
+        })?,
+        ce_bytes,
+        "gbps",
+    ));
     // Adam over the paper U-Net's ~470k parameters (rounded up to 2^19).
     let np = 1 << 19;
-    let (p, g, m, v) = (gpu.full("bench", &[np], 0.5)?, gpu.full("bench", &[np], 0.1)?, gpu.full("bench", &[np], 0.0)?, gpu.full("bench", &[np], 0.0)?);
+    let (p, g, m, v) =
+        (gpu.full("bench", &[np], 0.5)?, gpu.full("bench", &[np], 0.1)?, gpu.full("bench", &[np], 0.0)?, gpu.full("bench", &[np], 0.0)?);
     let hyper = kernels::adam::AdamHyper { weight_decay: 1e-4, ..Default::default() };
-    rows.push(row(gpu, "adam_step", &format!("{np} parameters"), time_ms(gpu, 1, iters, |e| kernels::adam::adam_step(gpu, e, &p, &g, &m, &v, 0, np, &hyper))?, (np * 4 * 7) as f64, "gbps"));
+    rows.push(row(
+        gpu,
+        "adam_step",
+        &format!("{np} parameters"),
+        time_ms(gpu, 1, iters, |e| kernels::adam::adam_step(gpu, e, &p, &g, &m, &v, 0, np, &hyper))?,
+        (np * 4 * 7) as f64,
+        "gbps",
+    ));
     Ok(rows)
 }
 
@@ -170,7 +256,10 @@ pub fn all(gpu: &Gpu, iters: usize, check: bool) -> Result<Vec<BenchRow>> {
     if check {
         let failed: Vec<String> = crate::selftest::paper_sizes(gpu)?.iter().filter(|r| !r.passed()).map(|r| r.to_string()).collect();
         if !failed.is_empty() {
-            return Err(crate::Error::InvalidArgument { op: "bench", detail: format!("kernels disagree with the CPU reference, not timing them:\n{}", failed.join("\n")) });
+            return Err(crate::Error::InvalidArgument {
+                op: "bench",
+                detail: format!("kernels disagree with the CPU reference, not timing them:\n{}", failed.join("\n")),
+            });
         }
     }
     let mut rows = Vec::new();

@@ -35,10 +35,16 @@ impl std::fmt::Display for Tolerance {
 pub fn tolerance(entry: &str) -> Tolerance {
     match entry {
         // Pure data movement or selection: bit-exact.
-        "relu_forward" | "relu_backward" | "max_pool2d_forward" | "max_pool2d_backward" | "max_unpool2d_forward"
-        | "max_unpool2d_backward" | "concat_forward" | "concat_backward" | "argmax_channels" | "confusion_accumulate" => {
-            Tolerance::EXACT
-        }
+        "relu_forward"
+        | "relu_backward"
+        | "max_pool2d_forward"
+        | "max_pool2d_backward"
+        | "max_unpool2d_forward"
+        | "max_unpool2d_backward"
+        | "concat_forward"
+        | "concat_backward"
+        | "argmax_channels"
+        | "confusion_accumulate" => Tolerance::EXACT,
         // One f32 addition: one rounding.
         "add_assign" => Tolerance::new(0.0, 1e-7),
         // One multiply by a constant scale 1/(1-p): one rounding.
@@ -49,12 +55,16 @@ pub fn tolerance(entry: &str) -> Tolerance {
         }
         // Sums over N·H·W (up to 131,072) products: f32 rounding grows with the count; partial
         // sums per invocation keep it near sqrt(count)·eps.
-        "conv2d_backward_weight" | "conv_transpose2d_backward_weight" | "sum_per_channel" | "conv2d_backward_bias"
+        "conv2d_backward_weight"
+        | "conv_transpose2d_backward_weight"
+        | "sum_per_channel"
+        | "conv2d_backward_bias"
         | "conv_transpose2d_backward_bias" => Tolerance::new(1e-3, 1e-4),
         // Batch statistics over N·H·W, then a normalisation: relative error of the mean/variance
         // feeds every output.
-        "batch_norm_stats" | "batch_norm_normalize" | "batch_norm_infer" | "batch_norm_backward_reduce"
-        | "batch_norm_backward_input" => Tolerance::new(1e-4, 1e-4),
+        "batch_norm_stats" | "batch_norm_normalize" | "batch_norm_infer" | "batch_norm_backward_reduce" | "batch_norm_backward_input" => {
+            Tolerance::new(1e-4, 1e-4)
+        }
         // exp/log in f32 and a sum over every pixel.
         "cross_entropy_loss" | "cross_entropy_backward" => Tolerance::new(1e-6, 1e-4),
         // Whole models (tests/models.rs): f32 rounding compounds through ~10–20 layers of sums
@@ -139,10 +149,7 @@ pub fn compare(op: &str, entry: &str, shape: &[usize], got: &[f64], want: &[f64]
 
 /// Header line matching [`CheckRow`]'s `Display`.
 pub fn header() -> String {
-    format!(
-        "{:<18} {:<34} {:<22} {:>10} {:>10}  {:<22} {}",
-        "op", "entry point", "shape", "max abs", "max rel", "tolerance", "result"
-    )
+    format!("{:<18} {:<34} {:<22} {:>10} {:>10}  {:<22} {}", "op", "entry point", "shape", "max abs", "max rel", "tolerance", "result")
 }
 
 #[cfg(test)]

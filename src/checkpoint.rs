@@ -38,7 +38,9 @@ pub fn save(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) -> Resul
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = named.into_iter().map(|(n, s, d)| (n, bytemuck::cast_slice(&d).to_vec(), s)).collect();
     let views: Vec<(String, TensorView)> = bytes
         .iter()
-        .map(|(n, b, s)| TensorView::new(Dtype::F32, s.clone(), b).map(|v| (n.clone(), v)).map_err(|e| ck_err(path, format!("tensor {n}: {e}"))))
+        .map(|(n, b, s)| {
+            TensorView::new(Dtype::F32, s.clone(), b).map(|v| (n.clone(), v)).map_err(|e| ck_err(path, format!("tensor {n}: {e}")))
+        })
         .collect::<Result<_>>()?;
     let data = safetensors::serialize(views, Some(extra.metadata.clone())).map_err(|e| ck_err(path, format!("cannot serialise: {e}")))?;
     let tmp = path.with_extension("safetensors.tmp");

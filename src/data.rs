@@ -102,7 +102,11 @@ pub fn labels_from_mask(mask: &Gray8, task: Task, path: &Path) -> Result<Vec<u32
             _ => {
                 return Err(data_err(
                     path,
-                    format!("grey level {v} at row {}, column {} is not a class (expected 0, 85, 170 or 255)", i / mask.width, i % mask.width),
+                    format!(
+                        "grey level {v} at row {}, column {} is not a class (expected 0, 85, 170 or 255)",
+                        i / mask.width,
+                        i % mask.width
+                    ),
                 ))
             }
         };
@@ -126,7 +130,8 @@ pub struct Slice {
 
 fn pngs_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = std::fs::read_dir(dir).map_err(|e| data_err(dir, format!("cannot read the folder: {e}")))?;
-    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("png"))).collect();
+    let mut v: Vec<PathBuf> =
+        rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("png"))).collect();
     v.sort();
     if v.is_empty() {
         return Err(data_err(dir, "no .png files"));
@@ -146,7 +151,10 @@ pub fn load_png_pairs(images: &Path, masks: &Path, task: Task) -> Result<Vec<Sli
             let im = read_png_gray(ip)?;
             let mk = read_png_gray(mp)?;
             if (im.height, im.width) != (mk.height, mk.width) {
-                return Err(data_err(mp, format!("mask is {}×{} but image {} is {}×{}", mk.height, mk.width, ip.display(), im.height, im.width)));
+                return Err(data_err(
+                    mp,
+                    format!("mask is {}×{} but image {} is {}×{}", mk.height, mk.width, ip.display(), im.height, im.width),
+                ));
             }
             Ok(Slice {
                 name: ip.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -236,19 +244,28 @@ pub fn read_nifti(path: &Path) -> Result<Volume> {
     if !path.exists() {
         return Err(data_err(path, "no such file"));
     }
-    let obj = nifti::ReaderOptions::new().read_file(path).map_err(|e| data_err(path, format!("not a readable NIfTI volume (truncated or corrupt?): {e}")))?;
+    let obj = nifti::ReaderOptions::new()
+        .read_file(path)
+        .map_err(|e| data_err(path, format!("not a readable NIfTI volume (truncated or corrupt?): {e}")))?;
     let header = obj.header().clone();
     let dtype = header.data_type().map_err(|e| data_err(path, format!("bad datatype field: {e}")))?;
     match dtype {
-        NiftiType::Uint8 | NiftiType::Int8 | NiftiType::Int16 | NiftiType::Uint16 | NiftiType::Int32 | NiftiType::Uint32 | NiftiType::Float32 | NiftiType::Float64 => {}
+        NiftiType::Uint8
+        | NiftiType::Int8
+        | NiftiType::Int16
+        | NiftiType::Uint16
+        | NiftiType::Int32
+        | NiftiType::Uint32
+        | NiftiType::Float32
+        | NiftiType::Float64 => {}
         other => return Err(data_err(path, format!("unsupported NIfTI datatype {other:?} (use an integer or float type)"))),
     }
     let dims: Vec<usize> = header.dim().map_err(|e| data_err(path, format!("bad dim field: {e}")))?.iter().map(|&d| d as usize).collect();
-    let spatial: Vec<usize> = dims.iter().copied().collect();
-    if !(spatial.len() == 3 || (spatial.len() > 3 && spatial[3..].iter().all(|&d| d == 1))) {
+    if !(dims.len() == 3 || (dims.len() > 3 && dims[3..].iter().all(|&d| d == 1))) {
         return Err(data_err(path, format!("expected a 3-D volume, found dimensions {dims:?}")));
     }
-    let arr = obj.into_volume().into_ndarray::<f32>().map_err(|e| data_err(path, format!("cannot read the voxel data (truncated?): {e}")))?;
+    let arr =
+        obj.into_volume().into_ndarray::<f32>().map_err(|e| data_err(path, format!("cannot read the voxel data (truncated?): {e}")))?;
     // NIfTI stores the first axis fastest (Fortran order); drop trailing unit axes, keep the
     // axis order [first, second, slice] and copy into a standard layout.
     let mut arr = arr;
@@ -257,7 +274,6 @@ pub fn read_nifti(path: &Path) -> Result<Volume> {
     }
     let arr = arr.into_dimensionality::<ndarray::Ix3>().map_err(|e| data_err(path, format!("unexpected voxel layout: {e}")))?;
     let arr = arr.as_standard_layout().into_owned();
-    let _ = &spatial;
     if let Some(((i, j, k), v)) = arr.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(data_err(path, format!("voxel ({i}, {j}, {k}) is {v}: NaN or infinite values are not accepted")));
     }
@@ -350,7 +366,8 @@ pub fn median_frequency_weights(slices: &[&Slice], classes: usize) -> Vec<f32> {
             }
         }
     }
-    let freq: Vec<Option<f64>> = (0..classes).map(|c| (image_pixels[c] > 0).then(|| class_pixels[c] as f64 / image_pixels[c] as f64)).collect();
+    let freq: Vec<Option<f64>> =
+        (0..classes).map(|c| (image_pixels[c] > 0).then(|| class_pixels[c] as f64 / image_pixels[c] as f64)).collect();
     let mut present: Vec<f64> = freq.iter().flatten().copied().collect();
     present.sort_by(|a, b| a.total_cmp(b));
     let median = match present.len() {
@@ -379,7 +396,10 @@ impl std::str::FromStr for Normalization {
             "zerocenter" | "zero-center" => Ok(Self::ZeroCenter),
             "per-image" | "perimage" | "standardize" => Ok(Self::PerImage),
             "none" => Ok(Self::None),
-            _ => Err(Error::InvalidArgument { op: "normalization", detail: format!("unknown normalization {s:?}: zerocenter, per-image or none") }),
+            _ => Err(Error::InvalidArgument {
+                op: "normalization",
+                detail: format!("unknown normalization {s:?}: zerocenter, per-image or none"),
+            }),
         }
     }
 }
@@ -451,7 +471,10 @@ pub fn paper_split(n: usize, seed: u64) -> Split {
 /// (10 % for 5 folds), trains on the rest (70 %).
 pub fn kfold_split(n: usize, folds: usize, k: usize, seed: u64) -> Result<Split> {
     if folds < 2 || k >= folds || n < folds {
-        return Err(Error::InvalidArgument { op: "split", detail: format!("fold {k} of {folds} over {n} images is not a valid cross-validation fold") });
+        return Err(Error::InvalidArgument {
+            op: "split",
+            detail: format!("fold {k} of {folds} over {n} images is not a valid cross-validation fold"),
+        });
     }
     let mut perm: Vec<usize> = (0..n).collect();
     crate::rng::Rng::new(seed).shuffle(&mut perm);
@@ -500,7 +523,8 @@ pub fn augment(s: &Slice, rng: &mut crate::rng::Rng, max_shear_deg: f64) -> Slic
                     0.0
                 }
             };
-            image[i * w + j] = (px(y0, x0) * (1.0 - tx) + px(y0, x0 + 1.0) * tx) * (1.0 - ty) + (px(y0 + 1.0, x0) * (1.0 - tx) + px(y0 + 1.0, x0 + 1.0) * tx) * ty;
+            image[i * w + j] = (px(y0, x0) * (1.0 - tx) + px(y0, x0 + 1.0) * tx) * (1.0 - ty)
+                + (px(y0 + 1.0, x0) * (1.0 - tx) + px(y0 + 1.0, x0 + 1.0) * tx) * ty;
         }
     }
     Slice { name: s.name.clone(), height: h, width: w, image, labels }
@@ -520,7 +544,13 @@ pub fn write_png_rgb(path: &Path, height: usize, width: usize, pixels: &[u8]) ->
 pub fn grey_level(task: Task, c: u32) -> u8 {
     match task {
         Task::Multi => [0, 85, 170, 255][c.min(3) as usize],
-        Task::Binary => if c > 0 { 255 } else { 0 },
+        Task::Binary => {
+            if c > 0 {
+                255
+            } else {
+                0
+            }
+        }
     }
 }
 

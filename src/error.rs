@@ -24,14 +24,7 @@ pub enum Error {
 
     /// A buffer would exceed one of the device's limits.
     #[error("{op}: {what} needs {needed} but the device's {limit_name} is {limit} ({shapes}); use a smaller batch or image size")]
-    Limit {
-        op: &'static str,
-        what: String,
-        needed: u64,
-        limit_name: &'static str,
-        limit: u64,
-        shapes: String,
-    },
+    Limit { op: &'static str, what: String, needed: u64, limit_name: &'static str, limit: u64, shapes: String },
 
     /// A value outside what an op accepts (a label ≥ number of classes, a probability outside [0,1) …).
     #[error("{op}: {detail}")]

@@ -72,10 +72,7 @@ fn instance_for(options: &GpuOptions) -> (wgpu::Instance, wgpu::Backends) {
 /// Every adapter wgpu can see for these options (backend filter only).
 pub fn list_adapters(options: &GpuOptions) -> Vec<AdapterSummary> {
     let (instance, backends) = instance_for(options);
-    pollster::block_on(instance.enumerate_adapters(backends))
-        .iter()
-        .map(|a| AdapterSummary::from_info(&a.get_info()))
-        .collect()
+    pollster::block_on(instance.enumerate_adapters(backends)).iter().map(|a| AdapterSummary::from_info(&a.get_info())).collect()
 }
 
 fn type_rank(t: wgpu::DeviceType) -> u32 {
@@ -147,11 +144,7 @@ impl Gpu {
             let (instance, backends) = instance_for(options);
             adapters = pollster::block_on(instance.enumerate_adapters(backends));
         }
-        let wanted_name = options
-            .adapter
-            .clone()
-            .or_else(|| std::env::var("LUNGSEG_ADAPTER").ok())
-            .map(|s| s.to_lowercase());
+        let wanted_name = options.adapter.clone().or_else(|| std::env::var("LUNGSEG_ADAPTER").ok()).map(|s| s.to_lowercase());
         let mut candidates: Vec<&wgpu::Adapter> = adapters
             .iter()
             .filter(|a| match &wanted_name {
@@ -164,8 +157,7 @@ impl Gpu {
             (type_rank(i.device_type), backend_rank(i.backend))
         });
         let Some(adapter) = candidates.first() else {
-            let found: Vec<String> =
-                adapters.iter().map(|a| AdapterSummary::from_info(&a.get_info()).to_string()).collect();
+            let found: Vec<String> = adapters.iter().map(|a| AdapterSummary::from_info(&a.get_info()).to_string()).collect();
             return Err(Error::NoAdapter {
                 wanted: format!(
                     "backend {} and name {}",
@@ -177,8 +169,7 @@ impl Gpu {
             });
         };
         let info = adapter.get_info();
-        let wanted_features =
-            wgpu::Features::SUBGROUP | wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
+        let wanted_features = wgpu::Features::SUBGROUP | wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
         let required_features = adapter.features() & wanted_features;
         let desc = wgpu::DeviceDescriptor {
             label: Some("lungseg"),

@@ -117,7 +117,10 @@ pub(crate) fn down_d(gpu: &Gpu, t: &Tensor) -> Result<ArrayD<f32>> {
 
 fn labels_in_range(op: &'static str, labels: &Array3<u32>, c: usize) -> Result<()> {
     if let Some(((b, i, j), &y)) = labels.indexed_iter().find(|(_, &y)| y as usize >= c) {
-        return Err(Error::InvalidArgument { op, detail: format!("label {y} at (n={b}, h={i}, w={j}) is not a class index below C = {c}") });
+        return Err(Error::InvalidArgument {
+            op,
+            detail: format!("label {y} at (n={b}, h={i}, w={j}) is not a class index below C = {c}"),
+        });
     }
     Ok(())
 }
@@ -203,11 +206,25 @@ pub fn batch_norm_train(
         kernels::batch_norm::batch_norm_stats(gpu, e, &xt, &mean, &invstd, Some((&rm, &rv)), eps, momentum)?;
         kernels::batch_norm::batch_norm_normalize(gpu, e, &xt, &gt, &bt, &mean, &invstd, &y)
     })?;
-    Ok(BatchNormTrain { y: down4(gpu, &y)?, mean: down1(gpu, &mean)?, invstd: down1(gpu, &invstd)?, running_mean: down1(gpu, &rm)?, running_var: down1(gpu, &rv)? })
+    Ok(BatchNormTrain {
+        y: down4(gpu, &y)?,
+        mean: down1(gpu, &mean)?,
+        invstd: down1(gpu, &invstd)?,
+        running_mean: down1(gpu, &rm)?,
+        running_var: down1(gpu, &rv)?,
+    })
 }
 
 /// [`kernels::batch_norm::batch_norm_infer`] on host arrays.
-pub fn batch_norm_infer(gpu: &Gpu, x: &Array4<f32>, gamma: &Array1<f32>, beta: &Array1<f32>, running_mean: &Array1<f32>, running_var: &Array1<f32>, eps: f32) -> Result<Array4<f32>> {
+pub fn batch_norm_infer(
+    gpu: &Gpu,
+    x: &Array4<f32>,
+    gamma: &Array1<f32>,
+    beta: &Array1<f32>,
+    running_mean: &Array1<f32>,
+    running_var: &Array1<f32>,
+    eps: f32,
+) -> Result<Array4<f32>> {
     const OP: &str = "batch_norm_infer";
     let (xt, gt, bt) = (up(gpu, OP, x)?, up(gpu, OP, gamma)?, up(gpu, OP, beta)?);
     let (rm, rv) = (up(gpu, OP, running_mean)?, up(gpu, OP, running_var)?);
@@ -219,7 +236,13 @@ pub fn batch_norm_infer(gpu: &Gpu, x: &Array4<f32>, gamma: &Array1<f32>, beta: &
 /// Batch-norm backward (statistics recomputed from x, then
 /// [`kernels::batch_norm::batch_norm_backward_reduce`] and
 /// [`kernels::batch_norm::batch_norm_backward_input`]): `(dx, dgamma, dbeta)`.
-pub fn batch_norm_backward(gpu: &Gpu, x: &Array4<f32>, dy: &Array4<f32>, gamma: &Array1<f32>, eps: f32) -> Result<(Array4<f32>, Array1<f32>, Array1<f32>)> {
+pub fn batch_norm_backward(
+    gpu: &Gpu,
+    x: &Array4<f32>,
+    dy: &Array4<f32>,
+    gamma: &Array1<f32>,
+    eps: f32,
+) -> Result<(Array4<f32>, Array1<f32>, Array1<f32>)> {
     const OP: &str = "batch_norm_backward_input";
     let c = x.dim().1;
     let (xt, dyt, gt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?, up(gpu, OP, gamma)?);
@@ -291,7 +314,12 @@ pub fn concat_forward(gpu: &Gpu, a: &Array4<f32>, b: &Array4<f32>) -> Result<Arr
 
 /// Concatenation backward ([`kernels::concat::concat_backward`] per part): `(da, db)`.
 /// With `accumulate_into`, the parts' gradients are added to those arrays instead.
-pub fn concat_backward(gpu: &Gpu, dy: &Array4<f32>, c_a: usize, accumulate_into: Option<(&Array4<f32>, &Array4<f32>)>) -> Result<(Array4<f32>, Array4<f32>)> {
+pub fn concat_backward(
+    gpu: &Gpu,
+    dy: &Array4<f32>,
+    c_a: usize,
+    accumulate_into: Option<(&Array4<f32>, &Array4<f32>)>,
+) -> Result<(Array4<f32>, Array4<f32>)> {
     const OP: &str = "concat_backward";
     let (n, c, h, w) = dy.dim();
     let dyt = up(gpu, OP, dy)?;
@@ -324,7 +352,12 @@ pub fn dropout(gpu: &Gpu, x: &ArrayD<f32>, p: f32, seed: u64, backward: bool) ->
 }
 
 /// Weighted cross-entropy on host arrays: `(loss, Σ w[y], dlogits)`. Labels must be < C.
-pub fn cross_entropy(gpu: &Gpu, logits: &Array4<f32>, labels: &Array3<u32>, class_weights: &Array1<f32>) -> Result<(f32, f32, Array4<f32>)> {
+pub fn cross_entropy(
+    gpu: &Gpu,
+    logits: &Array4<f32>,
+    labels: &Array3<u32>,
+    class_weights: &Array1<f32>,
+) -> Result<(f32, f32, Array4<f32>)> {
     const OP: &str = "cross_entropy_loss";
     labels_in_range(OP, labels, logits.dim().1)?;
     let (lt, yt, wt) = (up(gpu, OP, logits)?, up_u32(gpu, OP, labels)?, up(gpu, OP, class_weights)?);
@@ -339,7 +372,14 @@ pub fn cross_entropy(gpu: &Gpu, logits: &Array4<f32>, labels: &Array3<u32>, clas
 }
 
 /// One [`kernels::adam::adam_step`] over whole host vectors: returns `(param, m, v)`.
-pub fn adam_step(gpu: &Gpu, param: &[f32], grad: &[f32], m: &[f32], v: &[f32], hyper: &kernels::adam::AdamHyper) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
+pub fn adam_step(
+    gpu: &Gpu,
+    param: &[f32],
+    grad: &[f32],
+    m: &[f32],
+    v: &[f32],
+    hyper: &kernels::adam::AdamHyper,
+) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
     const OP: &str = "adam_step";
     let n = param.len();
     let pt = gpu.upload_f32(OP, param, &[n])?;

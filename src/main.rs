@@ -180,7 +180,20 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
             (cfg, dir, false)
         }
     };
-    println!("lungseg train: {} {} ({} preset), {}×{}, width {}, {} epochs, batch {}, lr {:e}, seed {} on {}", cfg.model, cfg.task, cfg.preset, cfg.size, cfg.size, cfg.width, cfg.epochs, cfg.batch, cfg.lr, cfg.seed, gpu.adapter());
+    println!(
+        "lungseg train: {} {} ({} preset), {}×{}, width {}, {} epochs, batch {}, lr {:e}, seed {} on {}",
+        cfg.model,
+        cfg.task,
+        cfg.preset,
+        cfg.size,
+        cfg.size,
+        cfg.width,
+        cfg.epochs,
+        cfg.batch,
+        cfg.lr,
+        cfg.seed,
+        gpu.adapter()
+    );
     println!("run folder: {}", run_dir.display());
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -199,7 +212,12 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
     let outcome = train::train(&gpu, &cfg, &run_dir, resume, &stop, &mut bar)?;
     println!("trained for {:.1} min", t0.elapsed().as_secs_f64() / 60.0);
     if outcome.interrupted {
-        println!("stopped at epoch {}, iteration {}; continue with: lungseg train --resume {}", outcome.state.epoch + 1, outcome.state.iteration, run_dir.display());
+        println!(
+            "stopped at epoch {}, iteration {}; continue with: lungseg train --resume {}",
+            outcome.state.epoch + 1,
+            outcome.state.iteration,
+            run_dir.display()
+        );
         return Ok(());
     }
     let report = train::evaluate_run(&gpu, &run_dir, "test")?;
@@ -354,7 +372,12 @@ fn main() -> Result<()> {
             let lung: u64 = rows.iter().map(|r| r.lung_pixels).sum();
             let classes = rows.first().map_or(0, |r| r.class_pixels.len());
             let shares: Vec<String> = (1..classes)
-                .map(|k| format!("class {k}: {:.2}% of lung", 100.0 * rows.iter().map(|r| r.class_pixels[k]).sum::<u64>() as f64 / lung.max(1) as f64))
+                .map(|k| {
+                    format!(
+                        "class {k}: {:.2}% of lung",
+                        100.0 * rows.iter().map(|r| r.class_pixels[k]).sum::<u64>() as f64 / lung.max(1) as f64
+                    )
+                })
                 .collect();
             println!("{} slices predicted into {}; {}", rows.len(), output.display(), shares.join(", "));
             println!("per-slice figures: {}", output.join("severity.csv").display());
@@ -367,6 +390,9 @@ fn main() -> Result<()> {
             Ok(())
         }
         // No arguments: the main job — the quick preset on the shipped real data.
-        None => run_train(&AdapterArgs { backend: None, adapter: None, portable: false }, &TrainArgs { model: "unet".into(), task: "binary".into(), preset: "quick".into(), ..Default::default() }),
+        None => run_train(
+            &AdapterArgs { backend: None, adapter: None, portable: false },
+            &TrainArgs { model: "unet".into(), task: "binary".into(), preset: "quick".into(), ..Default::default() },
+        ),
     }
 }

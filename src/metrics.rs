@@ -104,7 +104,10 @@ impl Report {
             "{} {} — {} split, {} images; global accuracy mean {:.4}, std {:.4}, variance {:.6}\n",
             self.model, self.task, self.split, self.n_images, self.global_accuracy.mean, self.global_accuracy.std, self.global_accuracy.var
         );
-        s += &format!("{:<26} {:>11} {:>11} {:>9} {:>7} {:>7} {:>7} {:>7}\n", "class", "sensitivity", "specificity", "precision", "dice", "g-mean", "f2", "iou");
+        s += &format!(
+            "{:<26} {:>11} {:>11} {:>9} {:>7} {:>7} {:>7} {:>7}\n",
+            "class", "sensitivity", "specificity", "precision", "dice", "g-mean", "f2", "iou"
+        );
         for c in &self.classes {
             s += &format!(
                 "{:<26} {:>11} {:>11} {:>9} {:>7} {:>7} {:>7} {:>7}{}\n",

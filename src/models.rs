@@ -69,7 +69,10 @@ impl ModelConfig {
     pub fn check_size(&self, h: usize, w: usize) -> Result<()> {
         let m = 1 << self.depth;
         if h % m != 0 || w % m != 0 || h == 0 || w == 0 {
-            return Err(Error::InvalidArgument { op: "model", detail: format!("{}: input {h}×{w} must be a positive multiple of 2^depth = {m}", self.arch) });
+            return Err(Error::InvalidArgument {
+                op: "model",
+                detail: format!("{}: input {h}×{w} must be a positive multiple of 2^depth = {m}", self.arch),
+            });
         }
         Ok(())
     }

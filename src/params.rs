@@ -18,7 +18,9 @@ const ALIGN: usize = 64;
 pub enum Init {
     /// He (Kaiming) normal: N(0, 2 / fan_in) — MATLAB's `'he'` initializer, which `unetLayers`
     /// uses for its convolutions. lungseg uses it for every convolution of both networks.
-    He { fan_in: usize },
+    He {
+        fan_in: usize,
+    },
     Zeros,
     Ones,
 }

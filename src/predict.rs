@@ -116,7 +116,14 @@ fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severity {
 /// folder or a `.safetensors` file) into `output`. Returns per-slice severity figures.
 pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
     let (cfg, model, ck) = train::load_model(gpu, checkpoint)?;
-    let p = Predictor { gpu, task: cfg.task_kind()?, norm: cfg.normalization_kind()?, mean: ck.tensor("input.mean_image").ok().map(|(_, m)| m), cfg, model };
+    let p = Predictor {
+        gpu,
+        task: cfg.task_kind()?,
+        norm: cfg.normalization_kind()?,
+        mean: ck.tensor("input.mean_image").ok().map(|(_, m)| m),
+        cfg,
+        model,
+    };
     std::fs::create_dir_all(output).map_err(|e| pred_err(output, format!("cannot create: {e}")))?;
     let c = p.task.classes();
     let name = input.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -175,7 +182,10 @@ fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptio
     let lungs = opts.lungs.as_deref().map(data::read_nifti).transpose()?;
     if let Some(l) = &lungs {
         if l.data.dim() != vol.data.dim() {
-            return Err(pred_err(opts.lungs.as_deref().unwrap_or(input), format!("lung mask is {:?}, the CT {:?}", l.data.dim(), vol.data.dim())));
+            return Err(pred_err(
+                opts.lungs.as_deref().unwrap_or(input),
+                format!("lung mask is {:?}, the CT {:?}", l.data.dim(), vol.data.dim()),
+            ));
         }
     }
     let window = Window { lo: p.cfg.window.0, hi: p.cfg.window.1 };
@@ -183,7 +193,8 @@ fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptio
     let mut mask = ndarray::Array3::<u8>::zeros((h, w, depth));
     let mut probs_all = if opts.probabilities { vec![0f32; c * h * w * depth] } else { Vec::new() };
     let mut out = Vec::new();
-    let stem = input.file_name().map(|s| s.to_string_lossy().trim_end_matches(".gz").trim_end_matches(".nii").to_string()).unwrap_or_default();
+    let stem =
+        input.file_name().map(|s| s.to_string_lossy().trim_end_matches(".gz").trim_end_matches(".nii").to_string()).unwrap_or_default();
     for z in 0..depth {
         let mut image = Vec::with_capacity(h * w);
         let mut lung = Vec::with_capacity(h * w);

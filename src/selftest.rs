@@ -69,16 +69,32 @@ pub fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Result<Ve
     let dy = hostile4(&mut rng, (n, co, h, w));
     let (x64, w64, dy64) = (to_f64(&x), to_f64(&wt), to_f64(&dy));
     Ok(vec![
-        row("conv2d", "conv2d_forward", &host::conv2d_forward(gpu, &x, &wt, Some(&b))?, &r::conv2d::conv2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view()))),
-        row("conv2d", "conv2d_backward_input", &host::conv2d_backward_input(gpu, &dy, &wt)?, &r::conv2d::conv2d_backward_input(dy64.view(), w64.view())),
-        row("conv2d", "conv2d_backward_weight", &host::conv2d_backward_weight(gpu, &x, &dy, k)?, &r::conv2d::conv2d_backward_weight(x64.view(), dy64.view(), k)),
+        row(
+            "conv2d",
+            "conv2d_forward",
+            &host::conv2d_forward(gpu, &x, &wt, Some(&b))?,
+            &r::conv2d::conv2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view())),
+        ),
+        row(
+            "conv2d",
+            "conv2d_backward_input",
+            &host::conv2d_backward_input(gpu, &dy, &wt)?,
+            &r::conv2d::conv2d_backward_input(dy64.view(), w64.view()),
+        ),
+        row(
+            "conv2d",
+            "conv2d_backward_weight",
+            &host::conv2d_backward_weight(gpu, &x, &dy, k)?,
+            &r::conv2d::conv2d_backward_weight(x64.view(), dy64.view(), k),
+        ),
         row("conv2d", "conv2d_backward_bias", &host::sum_per_channel(gpu, &dy)?, &r::conv2d::conv2d_backward_bias(dy64.view())),
     ])
 }
 
 /// Hostile conv shapes: odd H and W, W not a multiple of the 4-pixel block, C_out not a multiple
 /// of the 8-channel block, batch > 1, 1×1 kernels, a single-pixel plane.
-pub const CONV_CASES: &[ConvCase] = &[(2, 3, 5, 7, 9, 3), (3, 8, 16, 13, 11, 3), (2, 5, 3, 6, 17, 1), (1, 1, 1, 1, 1, 3), (2, 16, 9, 19, 5, 3)];
+pub const CONV_CASES: &[ConvCase] =
+    &[(2, 3, 5, 7, 9, 3), (3, 8, 16, 13, 11, 3), (2, 5, 3, 6, 17, 1), (1, 1, 1, 1, 1, 3), (2, 16, 9, 19, 5, 3)];
 
 fn row_u32<D: Dimension>(op: &str, entry: &str, got: &Array<u32, D>, want: &Array<u32, D>) -> CheckRow {
     let g: Vec<f64> = got.iter().map(|&v| v as f64).collect();
@@ -113,10 +129,30 @@ pub fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase) -> R
     let (x64, w64, dy64) = (to_f64(&x), to_f64(&wt), to_f64(&dy));
     let op = "conv_transpose2d";
     Ok(vec![
-        row(op, "conv_transpose2d_forward", &host::conv_transpose2d_forward(gpu, &x, &wt, Some(&b))?, &r::conv_transpose2d::conv_transpose2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view()))),
-        row(op, "conv_transpose2d_backward_input", &host::conv_transpose2d_backward_input(gpu, &dy, &wt)?, &r::conv_transpose2d::conv_transpose2d_backward_input(dy64.view(), w64.view())),
-        row(op, "conv_transpose2d_backward_weight", &host::conv_transpose2d_backward_weight(gpu, &x, &dy)?, &r::conv_transpose2d::conv_transpose2d_backward_weight(x64.view(), dy64.view())),
-        row(op, "conv_transpose2d_backward_bias", &host::sum_per_channel(gpu, &dy)?, &r::conv_transpose2d::conv_transpose2d_backward_bias(dy64.view())),
+        row(
+            op,
+            "conv_transpose2d_forward",
+            &host::conv_transpose2d_forward(gpu, &x, &wt, Some(&b))?,
+            &r::conv_transpose2d::conv_transpose2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view())),
+        ),
+        row(
+            op,
+            "conv_transpose2d_backward_input",
+            &host::conv_transpose2d_backward_input(gpu, &dy, &wt)?,
+            &r::conv_transpose2d::conv_transpose2d_backward_input(dy64.view(), w64.view()),
+        ),
+        row(
+            op,
+            "conv_transpose2d_backward_weight",
+            &host::conv_transpose2d_backward_weight(gpu, &x, &dy)?,
+            &r::conv_transpose2d::conv_transpose2d_backward_weight(x64.view(), dy64.view()),
+        ),
+        row(
+            op,
+            "conv_transpose2d_backward_bias",
+            &host::sum_per_channel(gpu, &dy)?,
+            &r::conv_transpose2d::conv_transpose2d_backward_bias(dy64.view()),
+        ),
     ])
 }
 
@@ -147,7 +183,8 @@ pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
     let (eps, momentum) = (1e-5f32, 0.1f32);
     let (x64, g64, b64) = (to_f64(&x), to_f64(&gamma), to_f64(&beta));
     let (mean, var) = r::batch_norm::batch_stats(x64.view());
-    let (want_rm, want_rv) = r::batch_norm::running_update(to_f64(&rm).view(), to_f64(&rv).view(), mean.view(), var.view(), n * h * w, momentum as f64);
+    let (want_rm, want_rv) =
+        r::batch_norm::running_update(to_f64(&rm).view(), to_f64(&rv).view(), mean.view(), var.view(), n * h * w, momentum as f64);
     let got = host::batch_norm_train(gpu, &x, &gamma, &beta, &rm, &rv, eps, momentum)?;
     let (dx, dgamma, dbeta) = host::batch_norm_backward(gpu, &x, &dy, &gamma, eps)?;
     let (want_dx, want_dgamma, want_dbeta) = r::batch_norm::batch_norm_backward(x64.view(), to_f64(&dy).view(), g64.view(), eps as f64);
@@ -158,7 +195,12 @@ pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
         row(op, "batch_norm_stats", &got.running_mean, &want_rm),
         row(op, "batch_norm_stats", &got.running_var, &want_rv),
         row(op, "batch_norm_normalize", &got.y, &r::batch_norm::batch_norm_train(x64.view(), g64.view(), b64.view(), eps as f64)),
-        row(op, "batch_norm_infer", &host::batch_norm_infer(gpu, &x, &gamma, &beta, &rm, &rv, eps)?, &r::batch_norm::batch_norm_infer(x64.view(), g64.view(), b64.view(), to_f64(&rm).view(), to_f64(&rv).view(), eps as f64)),
+        row(
+            op,
+            "batch_norm_infer",
+            &host::batch_norm_infer(gpu, &x, &gamma, &beta, &rm, &rv, eps)?,
+            &r::batch_norm::batch_norm_infer(x64.view(), g64.view(), b64.view(), to_f64(&rm).view(), to_f64(&rv).view(), eps as f64),
+        ),
         row(op, "batch_norm_backward_reduce", &dgamma, &want_dgamma),
         row(op, "batch_norm_backward_reduce", &dbeta, &want_dbeta),
         row(op, "batch_norm_backward_input", &dx, &want_dx),
@@ -176,7 +218,12 @@ pub fn max_pool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)
     Ok(vec![
         row(op, "max_pool2d_forward", &y, &want_y),
         row_u32(op, "max_pool2d_forward", &idx, &want_idx),
-        row(op, "max_pool2d_backward", &host::max_pool2d_backward(gpu, &dy, &want_idx, h, w)?, &r::max_pool::max_pool2d_backward(to_f64(&dy).view(), want_idx.view(), h, w)),
+        row(
+            op,
+            "max_pool2d_backward",
+            &host::max_pool2d_backward(gpu, &dy, &want_idx, h, w)?,
+            &r::max_pool::max_pool2d_backward(to_f64(&dy).view(), want_idx.view(), h, w),
+        ),
     ])
 }
 
@@ -188,8 +235,18 @@ pub fn max_unpool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
     let dy = hostile4(&mut rng, (n, c, h, w));
     let op = "max_unpool2d";
     Ok(vec![
-        row(op, "max_unpool2d_forward", &host::max_unpool2d_forward(gpu, &x, &idx, h, w)?, &r::max_unpool::max_unpool2d_forward(to_f64(&x).view(), idx.view(), h, w)),
-        row(op, "max_unpool2d_backward", &host::max_unpool2d_backward(gpu, &dy, &idx)?, &r::max_unpool::max_unpool2d_backward(to_f64(&dy).view(), idx.view())),
+        row(
+            op,
+            "max_unpool2d_forward",
+            &host::max_unpool2d_forward(gpu, &x, &idx, h, w)?,
+            &r::max_unpool::max_unpool2d_forward(to_f64(&x).view(), idx.view(), h, w),
+        ),
+        row(
+            op,
+            "max_unpool2d_backward",
+            &host::max_unpool2d_backward(gpu, &dy, &idx)?,
+            &r::max_unpool::max_unpool2d_backward(to_f64(&dy).view(), idx.view()),
+        ),
     ])
 }
 
@@ -224,8 +281,18 @@ pub fn dropout(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize), p: f32
     let dy = hostile4(&mut rng, shape).into_dyn();
     let mask_seed = rng.next_u64();
     Ok(vec![
-        row("dropout", "dropout_forward", &host::dropout(gpu, &x, p, mask_seed, false)?, &r::dropout::dropout(to_f64(&x).view(), p, mask_seed)),
-        row("dropout", "dropout_backward", &host::dropout(gpu, &dy, p, mask_seed, true)?, &r::dropout::dropout(to_f64(&dy).view(), p, mask_seed)),
+        row(
+            "dropout",
+            "dropout_forward",
+            &host::dropout(gpu, &x, p, mask_seed, false)?,
+            &r::dropout::dropout(to_f64(&x).view(), p, mask_seed),
+        ),
+        row(
+            "dropout",
+            "dropout_backward",
+            &host::dropout(gpu, &dy, p, mask_seed, true)?,
+            &r::dropout::dropout(to_f64(&dy).view(), p, mask_seed),
+        ),
     ])
 }
 
@@ -253,7 +320,8 @@ pub fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result<Vec<C
     let mut p: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
     let mut m = vec![0f32; len];
     let mut v = vec![0f32; len];
-    let (mut p64, mut m64, mut v64): (Vec<f64>, Vec<f64>, Vec<f64>) = (p.iter().map(|&x| x as f64).collect(), vec![0.0; len], vec![0.0; len]);
+    let (mut p64, mut m64, mut v64): (Vec<f64>, Vec<f64>, Vec<f64>) =
+        (p.iter().map(|&x| x as f64).collect(), vec![0.0; len], vec![0.0; len]);
     let mut rows = Vec::new();
     for step in 1..=3u32 {
         let g: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
@@ -362,11 +430,17 @@ pub fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     let dy = hostile4(&mut rng, big);
     let (x64, w64, b64, dy64) = (to_f64(&x), to_f64(&w), to_f64(&b), to_f64(&dy));
     let y = host::conv2d_forward(gpu, &x, &w, Some(&b))?;
-    rows.push(sampled("conv2d", "conv2d_forward", &mut rng, &y, 4000, |i| r::conv2d::conv2d_forward_at(&x64.view(), &w64.view(), Some(&b64.view()), i)));
+    rows.push(sampled("conv2d", "conv2d_forward", &mut rng, &y, 4000, |i| {
+        r::conv2d::conv2d_forward_at(&x64.view(), &w64.view(), Some(&b64.view()), i)
+    }));
     let dx = host::conv2d_backward_input(gpu, &dy, &w)?;
-    rows.push(sampled("conv2d", "conv2d_backward_input", &mut rng, &dx, 4000, |i| r::conv2d::conv2d_backward_input_at(&dy64.view(), &w64.view(), i)));
+    rows.push(sampled("conv2d", "conv2d_backward_input", &mut rng, &dx, 4000, |i| {
+        r::conv2d::conv2d_backward_input_at(&dy64.view(), &w64.view(), i)
+    }));
     let dw = host::conv2d_backward_weight(gpu, &x, &dy, 3)?;
-    rows.push(sampled("conv2d", "conv2d_backward_weight", &mut rng, &dw, 48, |i| r::conv2d::conv2d_backward_weight_at(&x64.view(), &dy64.view(), 3, i)));
+    rows.push(sampled("conv2d", "conv2d_backward_weight", &mut rng, &dw, 48, |i| {
+        r::conv2d::conv2d_backward_weight_at(&x64.view(), &dy64.view(), 3, i)
+    }));
     rows.push(row("conv2d", "conv2d_backward_bias", &host::sum_per_channel(gpu, &dy)?, &r::conv2d::conv2d_backward_bias(dy64.view())));
     rows.extend(conv2d(gpu, 9, (2, 32, 4, 256, 256, 1))?);
 

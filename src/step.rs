@@ -19,7 +19,15 @@ pub struct StepConfig {
 
 /// Records and submits one training step on a batch: `images` (N, C, H, W), `labels` (N, H, W)
 /// u32, `class_weights` (C). Returns the loss when `read_loss` (which waits for the GPU).
-pub fn train_step(gpu: &Gpu, model: &mut Model, images: &Tensor, labels: &Tensor, class_weights: &Tensor, cfg: &StepConfig, read_loss: bool) -> Result<Option<f32>> {
+pub fn train_step(
+    gpu: &Gpu,
+    model: &mut Model,
+    images: &Tensor,
+    labels: &Tensor,
+    class_weights: &Tensor,
+    cfg: &StepConfig,
+    read_loss: bool,
+) -> Result<Option<f32>> {
     Ok(train_step_stats(gpu, model, images, labels, class_weights, cfg, read_loss)?.map(|s| s.loss))
 }
 
@@ -32,7 +40,15 @@ pub struct StepStats {
 
 /// [`train_step`] that also counts correctly classified pixels of the batch (argmax and a
 /// confusion matrix on the GPU, in the same submit); both are read back when `read` is set.
-pub fn train_step_stats(gpu: &Gpu, model: &mut Model, images: &Tensor, labels: &Tensor, class_weights: &Tensor, cfg: &StepConfig, read: bool) -> Result<Option<StepStats>> {
+pub fn train_step_stats(
+    gpu: &Gpu,
+    model: &mut Model,
+    images: &Tensor,
+    labels: &Tensor,
+    class_weights: &Tensor,
+    cfg: &StepConfig,
+    read: bool,
+) -> Result<Option<StepStats>> {
     let mut tape = Tape::new(gpu, Mode::Train, cfg.dropout_seed);
     let x = tape.input(images.clone());
     let logits = model.forward(&mut tape, x)?;

@@ -426,7 +426,10 @@ fn claim(written: &mut [bool], params: &ParamStore, id: ParamId) -> Result<()> {
     if std::mem::replace(&mut written[id.0], true) {
         return Err(Error::InvalidArgument {
             op: "backward",
-            detail: format!("parameter {} is used twice in one step; lungseg's tape supports one use per parameter", params.entries[id.0].name),
+            detail: format!(
+                "parameter {} is used twice in one step; lungseg's tape supports one use per parameter",
+                params.entries[id.0].name
+            ),
         });
     }
     Ok(())

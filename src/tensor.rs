@@ -114,11 +114,7 @@ impl Tensor {
     /// Same buffer, viewed with another shape of the same length.
     pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
         if shape.iter().product::<usize>() != self.len() {
-            return Err(Error::Shape {
-                op: "reshape",
-                detail: "element counts differ".into(),
-                shapes: fmt_shapes(&[&self.shape, shape]),
-            });
+            return Err(Error::Shape { op: "reshape", detail: "element counts differ".into(), shapes: fmt_shapes(&[&self.shape, shape]) });
         }
         Ok(Tensor { buf: self.buf.clone(), shape: shape.to_vec(), dtype: self.dtype, offset: self.offset })
     }
@@ -198,7 +194,11 @@ impl Gpu {
     /// Overwrites a tensor (or view) with host data of the same length.
     pub fn write_f32(&self, t: &Tensor, data: &[f32]) -> Result<()> {
         if data.len() != t.len() {
-            return Err(Error::Shape { op: "write", detail: format!("{} values for {} elements", data.len(), t.len()), shapes: fmt_shapes(&[t.shape()]) });
+            return Err(Error::Shape {
+                op: "write",
+                detail: format!("{} values for {} elements", data.len(), t.len()),
+                shapes: fmt_shapes(&[t.shape()]),
+            });
         }
         if !data.is_empty() {
             self.queue.write_buffer(t.buffer(), t.offset(), bytemuck::cast_slice(data));
@@ -218,11 +218,7 @@ impl Gpu {
 
     fn upload(&self, op: &'static str, bytes: &[u8], len: usize, shape: &[usize], dtype: DType) -> Result<Tensor> {
         if shape.iter().product::<usize>() != len {
-            return Err(Error::Shape {
-                op,
-                detail: format!("{} values do not fill the shape", len),
-                shapes: fmt_shapes(&[shape]),
-            });
+            return Err(Error::Shape { op, detail: format!("{} values do not fill the shape", len), shapes: fmt_shapes(&[shape]) });
         }
         let t = self.tensor(op, shape, dtype)?;
         if !bytes.is_empty() {

@@ -135,7 +135,13 @@ impl TrainConfig {
     }
     pub fn model_config(&self) -> Result<ModelConfig> {
         let arch = self.arch()?;
-        let c = ModelConfig { width: self.width, depth: self.depth, dropout: self.dropout, final_bn_relu: self.final_bn_relu, ..ModelConfig::paper(arch, self.task_kind()?.classes()) };
+        let c = ModelConfig {
+            width: self.width,
+            depth: self.depth,
+            dropout: self.dropout,
+            final_bn_relu: self.final_bn_relu,
+            ..ModelConfig::paper(arch, self.task_kind()?.classes())
+        };
         c.check_size(self.size, self.size)?;
         Ok(c)
     }
@@ -156,7 +162,9 @@ pub fn load_slices(cfg: &TrainConfig) -> Result<Vec<Slice>> {
                 data::load_medseg(dir, task)?
             }
         }
-        DataSource::Nifti { image, mask, lungs } => data::load_nifti(image, mask, lungs.as_deref(), task, Window { lo: cfg.window.0, hi: cfg.window.1 })?,
+        DataSource::Nifti { image, mask, lungs } => {
+            data::load_nifti(image, mask, lungs.as_deref(), task, Window { lo: cfg.window.0, hi: cfg.window.1 })?
+        }
     };
     Ok(raw.iter().map(|s| s.resized(cfg.size)).collect())
 }
@@ -180,7 +188,10 @@ fn batch_tensors(gpu: &Gpu, slices: &[Slice], norm: Normalization, mean: Option<
         images.extend(im);
         labels.extend_from_slice(&sl.labels);
     }
-    Ok((gpu.upload_f32("batch images", &images, &[slices.len(), 1, s, s])?, gpu.upload_u32("batch labels", &labels, &[slices.len(), s, s])?))
+    Ok((
+        gpu.upload_f32("batch images", &images, &[slices.len(), 1, s, s])?,
+        gpu.upload_u32("batch labels", &labels, &[slices.len(), s, s])?,
+    ))
 }
 
 /// Where a run stands (checkpoint metadata `state`).
@@ -251,7 +262,8 @@ pub fn prepare(cfg: &TrainConfig) -> Result<Prepared> {
 fn checkpoint_extra(cfg: &TrainConfig, prep: &Prepared, state: &RunState) -> Result<Extra> {
     let mut metadata = std::collections::HashMap::new();
     metadata.insert("config".into(), serde_json::to_string(cfg).map_err(|e| Error::InvalidArgument { op: "json", detail: e.to_string() })?);
-    metadata.insert("state".into(), serde_json::to_string(state).map_err(|e| Error::InvalidArgument { op: "json", detail: e.to_string() })?);
+    metadata
+        .insert("state".into(), serde_json::to_string(state).map_err(|e| Error::InvalidArgument { op: "json", detail: e.to_string() })?);
     metadata.insert("class_weights".into(), format!("{:?}", prep.class_weights));
     metadata.insert("format".into(), "lungseg checkpoint 1: parameters in PyTorch layouts under layer names".into());
     let mut tensors = vec![("input.class_weights".to_string(), vec![prep.class_weights.len()], prep.class_weights.clone())];
@@ -263,14 +275,24 @@ fn checkpoint_extra(cfg: &TrainConfig, prep: &Prepared, state: &RunState) -> Res
 
 /// Trains (or, with `resume`, continues) a run in `run_dir`. `stop` is polled after every
 /// iteration: when set, the run saves `last.safetensors` and returns with `interrupted`.
-pub fn train(gpu: &Gpu, cfg: &TrainConfig, run_dir: &Path, resume: bool, stop: &AtomicBool, progress: &mut dyn Progress) -> Result<Outcome> {
+pub fn train(
+    gpu: &Gpu,
+    cfg: &TrainConfig,
+    run_dir: &Path,
+    resume: bool,
+    stop: &AtomicBool,
+    progress: &mut dyn Progress,
+) -> Result<Outcome> {
     std::fs::create_dir_all(run_dir).map_err(|e| io_err(run_dir, e))?;
     let prep = prepare(cfg)?;
     let task = cfg.task_kind()?;
     let norm = cfg.normalization_kind()?;
     write_json(&run_dir.join("config.json"), cfg)?;
     let names = |idx: &[usize]| idx.iter().map(|&i| prep.slices[i].name.clone()).collect::<Vec<_>>();
-    write_json(&run_dir.join("split.json"), &serde_json::json!({"train": names(&prep.split.train), "val": names(&prep.split.val), "test": names(&prep.split.test), "indices": &prep.split}))?;
+    write_json(
+        &run_dir.join("split.json"),
+        &serde_json::json!({"train": names(&prep.split.train), "val": names(&prep.split.val), "test": names(&prep.split.test), "indices": &prep.split}),
+    )?;
     progress.message(&format!(
         "{} images ({} train / {} val / {} test) at {}×{}; class weights (median frequency): {}",
         prep.slices.len(),
@@ -290,7 +312,10 @@ pub fn train(gpu: &Gpu, cfg: &TrainConfig, run_dir: &Path, resume: bool, stop: &
     if resume {
         let ck = checkpoint::Loaded::open(&last)?;
         ck.restore(gpu, &mut model.params)?;
-        state = ck.metadata().get("state").and_then(|s| serde_json::from_str(s).ok()).ok_or_else(|| Error::InvalidArgument { op: "resume", detail: format!("{}: no training state in the checkpoint", last.display()) })?;
+        state = ck.metadata().get("state").and_then(|s| serde_json::from_str(s).ok()).ok_or_else(|| Error::InvalidArgument {
+            op: "resume",
+            detail: format!("{}: no training state in the checkpoint", last.display()),
+        })?;
         progress.message(&format!("resuming at epoch {}, batch {}, iteration {}", state.epoch + 1, state.batch_in_epoch, state.iteration));
     } else {
         std::fs::write(&log_path, "kind,epoch,iteration,loss,accuracy,lr\n").map_err(|e| io_err(&log_path, e))?;
@@ -300,7 +325,9 @@ pub fn train(gpu: &Gpu, cfg: &TrainConfig, run_dir: &Path, resume: bool, stop: &
     let per_epoch = prep.split.train.len().div_ceil(cfg.batch);
     progress.start((cfg.epochs * per_epoch) as u64, per_epoch as u64);
 
-    let save = |model: &Model, state: &RunState, path: &Path| -> Result<()> { checkpoint::save(gpu, &model.params, &checkpoint_extra(cfg, &prep, state)?, path) };
+    let save = |model: &Model, state: &RunState, path: &Path| -> Result<()> {
+        checkpoint::save(gpu, &model.params, &checkpoint_extra(cfg, &prep, state)?, path)
+    };
     let mut interrupted = false;
     'epochs: while state.epoch < cfg.epochs {
         let epoch = state.epoch;
@@ -312,7 +339,10 @@ pub fn train(gpu: &Gpu, cfg: &TrainConfig, run_dir: &Path, resume: bool, stop: &
             let b = state.batch_in_epoch;
             let idx = &order[b * cfg.batch..((b + 1) * cfg.batch).min(order.len())];
             let mut aug = Rng::new(cfg.seed ^ (state.iteration as u64 + 1).wrapping_mul(0x9FB2_1C65_1E98_DF25));
-            let batch: Vec<Slice> = idx.iter().map(|&i| if cfg.augment { data::augment(&prep.slices[i], &mut aug, cfg.max_shear_deg) } else { prep.slices[i].clone() }).collect();
+            let batch: Vec<Slice> = idx
+                .iter()
+                .map(|&i| if cfg.augment { data::augment(&prep.slices[i], &mut aug, cfg.max_shear_deg) } else { prep.slices[i].clone() })
+                .collect();
             let (x, y) = batch_tensors(gpu, &batch, norm, prep.mean_image.as_deref())?;
             let sc = StepConfig { lr, l2: cfg.l2, dropout_seed: cfg.seed.wrapping_add(state.iteration as u64) };
             let stats = step::train_step_stats(gpu, &mut model, &x, &y, &weights, &sc, true)?.expect("stats were requested");
@@ -330,7 +360,8 @@ pub fn train(gpu: &Gpu, cfg: &TrainConfig, run_dir: &Path, resume: bool, stop: &
             }
             state.iteration += 1;
             state.batch_in_epoch += 1;
-            writeln!(log, "train,{},{},{},{},{}", epoch + 1, state.iteration, stats.loss, stats.accuracy, lr).map_err(|e| io_err(&log_path, e))?;
+            writeln!(log, "train,{},{},{},{},{}", epoch + 1, state.iteration, stats.loss, stats.accuracy, lr)
+                .map_err(|e| io_err(&log_path, e))?;
             progress.iteration(epoch, state.iteration, stats.loss, stats.accuracy, lr);
             if cfg.val_every > 0 && state.iteration % cfg.val_every == 0 && !prep.split.val.is_empty() {
                 let (vl, va) = validate(gpu, &model, &prep, &prep.split.val, cfg, &weights)?;
@@ -359,7 +390,14 @@ pub fn train(gpu: &Gpu, cfg: &TrainConfig, run_dir: &Path, resume: bool, stop: &
 }
 
 /// Mean loss (weighted by images) and pixel accuracy over `indices`, in inference mode.
-fn validate(gpu: &Gpu, model: &Model, prep: &Prepared, indices: &[usize], cfg: &TrainConfig, weights: &crate::Tensor) -> Result<(f32, f32)> {
+fn validate(
+    gpu: &Gpu,
+    model: &Model,
+    prep: &Prepared,
+    indices: &[usize],
+    cfg: &TrainConfig,
+    weights: &crate::Tensor,
+) -> Result<(f32, f32)> {
     let norm = cfg.normalization_kind()?;
     let (mut loss_sum, mut correct, mut total) = (0.0f64, 0u64, 0u64);
     for chunk in indices.chunks(cfg.batch.max(1)) {
@@ -380,11 +418,9 @@ fn validate(gpu: &Gpu, model: &Model, prep: &Prepared, indices: &[usize], cfg: &
 pub fn load_model(gpu: &Gpu, checkpoint_or_run: &Path) -> Result<(TrainConfig, Model, checkpoint::Loaded)> {
     let file = if checkpoint_or_run.is_dir() { checkpoint_or_run.join("best.safetensors") } else { checkpoint_or_run.to_path_buf() };
     let ck = checkpoint::Loaded::open(&file)?;
-    let cfg: TrainConfig = ck
-        .metadata()
-        .get("config")
-        .and_then(|s| serde_json::from_str(s).ok())
-        .ok_or_else(|| Error::InvalidArgument { op: "checkpoint", detail: format!("{}: no lungseg configuration in the metadata", file.display()) })?;
+    let cfg: TrainConfig = ck.metadata().get("config").and_then(|s| serde_json::from_str(s).ok()).ok_or_else(|| {
+        Error::InvalidArgument { op: "checkpoint", detail: format!("{}: no lungseg configuration in the metadata", file.display()) }
+    })?;
     let mut model = Model::new(gpu, cfg.model_config()?, cfg.seed)?;
     ck.restore(gpu, &mut model.params)?;
     Ok((cfg, model, ck))
@@ -409,7 +445,15 @@ pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Repor
 }
 
 /// The paper's metrics for `indices` of `slices`.
-pub fn evaluate_slices(gpu: &Gpu, cfg: &TrainConfig, model: &Model, slices: &[Slice], indices: &[usize], mean: Option<&[f32]>, split_name: &str) -> Result<Report> {
+pub fn evaluate_slices(
+    gpu: &Gpu,
+    cfg: &TrainConfig,
+    model: &Model,
+    slices: &[Slice],
+    indices: &[usize],
+    mean: Option<&[f32]>,
+    split_name: &str,
+) -> Result<Report> {
     let task = cfg.task_kind()?;
     let c = task.classes();
     let norm = cfg.normalization_kind()?;

@@ -22,7 +22,9 @@ fn batch_norm_reference_backward_matches_finite_differences() {
     let gamma = ndarray::Array1::from_vec(vec![0.5, -1.2, 2.0]);
     let beta = ndarray::Array1::from_vec(vec![0.1, 0.0, -0.3]);
     let eps = 1e-5;
-    let f = |x: &ndarray::Array4<f64>, gm: &ndarray::Array1<f64>, bt: &ndarray::Array1<f64>| dot(&r::batch_norm_train(x.view(), gm.view(), bt.view(), eps), &g);
+    let f = |x: &ndarray::Array4<f64>, gm: &ndarray::Array1<f64>, bt: &ndarray::Array1<f64>| {
+        dot(&r::batch_norm_train(x.view(), gm.view(), bt.view(), eps), &g)
+    };
     let (dx, dgamma, dbeta) = r::batch_norm_backward(x.view(), g.view(), gamma.view(), eps);
     common::assert_fd("bn dx", &numeric_gradient(&x, common::H, |x| f(x, &gamma, &beta)), &dx);
     common::assert_fd("bn dgamma", &numeric_gradient(&gamma, common::H, |gm| f(&x, gm, &beta)), &dgamma);

@@ -6,9 +6,12 @@ use lungseg::reference::{conv2d as r, dot, numeric_gradient};
 use lungseg::rng::Rng;
 use lungseg::selftest::{self, hostile4, to_f64};
 
+/// On adapters with subgroups of ≥ 8 (lavapipe, most GPUs) this runs shaders/conv2d_subgroup.wgsl;
+/// CI sets LUNGSEG_EXPECT_SUBGROUPS=1 so a silent fallback to the portable kernels fails there.
 #[test]
 fn conv2d_matches_reference_on_hostile_shapes() {
     let gpu = common::gpu();
+    common::expect_subgroups(&gpu, "conv2d_subgroup");
     for (i, &case) in selftest::CONV_CASES.iter().enumerate() {
         common::assert_rows(selftest::conv2d(&gpu, 100 + i as u64, case).expect("conv2d check ran"));
     }

@@ -59,10 +59,9 @@ fn a_device_with_too_few_storage_bindings_is_refused_clearly() {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
     let adapter = adapters.first().expect("GPU tests need an adapter: this is a failure, not a skip");
-    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-        required_limits: wgpu::Limits::downlevel_defaults(),
-        ..Default::default()
-    }))
+    let (device, queue) = pollster::block_on(
+        adapter.request_device(&wgpu::DeviceDescriptor { required_limits: wgpu::Limits::downlevel_defaults(), ..Default::default() }),
+    )
     .expect("downlevel device");
     let err = Gpu::from_device(device, queue).err().expect("4 storage buffers per stage is too few").to_string();
     assert!(err.contains("max_storage_buffers_per_shader_stage") && err.contains('8'), "{err}");

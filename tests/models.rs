@@ -159,7 +159,8 @@ fn reference_model_matches_finite_differences(arch: Arch, classes: usize) {
     // ReLU's kink, where finite differences average the one-sided slopes; random biases move
     // them off it.
     let mut noise = Rng::new(4);
-    let params: Tensors = named(model.params.download(&gpu).unwrap()).into_iter().map(|(n, t)| (n, t.mapv(|v| v + 0.05 * noise.normal()))).collect();
+    let params: Tensors =
+        named(model.params.download(&gpu).unwrap()).into_iter().map(|(n, t)| (n, t.mapv(|v| v + 0.05 * noise.normal()))).collect();
     let state = named(model.params.download_state(&gpu).unwrap());
     let b = batch(21, classes);
     let (x, cw) = (to_f64(&b.x), to_f64(&b.weights));
@@ -167,7 +168,8 @@ fn reference_model_matches_finite_differences(arch: Arch, classes: usize) {
     let r = refm::train_step(&cfg, &params, &state, &x, &b.labels, &cw, &seeds);
     let mut rng = Rng::new(1);
     let names: Vec<String> = params.keys().cloned().collect();
-    for name in names.iter().filter(|n| n.starts_with("enc1") || n.starts_with("dec1") || n.starts_with("final") || n.starts_with("bridge")) {
+    for name in names.iter().filter(|n| n.starts_with("enc1") || n.starts_with("dec1") || n.starts_with("final") || n.starts_with("bridge"))
+    {
         for _ in 0..2 {
             let i = rng.below(params[name].len() as u64) as usize;
             let h = 1e-6;
@@ -178,7 +180,10 @@ fn reference_model_matches_finite_differences(arch: Arch, classes: usize) {
             let lm = refm::loss(&cfg, &p, &state, &x, &b.labels, &cw, &seeds);
             let num = (lp - lm) / (2.0 * h);
             let ana = r.grads[name].as_slice().unwrap()[i];
-            assert!((num - ana).abs() <= 1e-6 + 1e-4 * ana.abs(), "{arch} {name}[{i}]: finite difference {num} vs reference backward {ana}");
+            assert!(
+                (num - ana).abs() <= 1e-6 + 1e-4 * ana.abs(),
+                "{arch} {name}[{i}]: finite difference {num} vs reference backward {ana}"
+            );
         }
     }
 }

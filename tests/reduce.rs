@@ -13,6 +13,13 @@ fn sum_per_channel_matches_reference() {
         let x = hostile4(&mut rng, shape);
         let got: Vec<f64> = lungseg::host::sum_per_channel(&gpu, &x).unwrap().iter().map(|&v| v as f64).collect();
         let want = lungseg::reference::reduce::sum_per_channel(to_f64(&x).view());
-        common::assert_rows(vec![compare("reduce", "sum_per_channel", &[shape.1], &got, want.as_slice().unwrap(), tolerance("sum_per_channel"))]);
+        common::assert_rows(vec![compare(
+            "reduce",
+            "sum_per_channel",
+            &[shape.1],
+            &got,
+            want.as_slice().unwrap(),
+            tolerance("sum_per_channel"),
+        )]);
     }
 }

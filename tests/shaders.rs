@@ -6,7 +6,8 @@ use lungseg::kernels::SHADERS;
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
 fn module_and_info(name: &str, source: &str, subgroups: bool) -> (naga::Module, naga::valid::ModuleInfo) {
-    let module = naga::front::wgsl::parse_str(source).unwrap_or_else(|e| panic!("shaders/{name}.wgsl does not parse:\n{}", e.emit_to_string(source)));
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("shaders/{name}.wgsl does not parse:\n{}", e.emit_to_string(source)));
     let caps = if subgroups { Capabilities::SUBGROUP } else { Capabilities::empty() };
     let info = Validator::new(ValidationFlags::all(), caps)
         .subgroup_stages(naga::valid::ShaderStages::COMPUTE)
@@ -44,7 +45,11 @@ fn shaders_validate_and_entry_points_exist() {
             continue;
         }
         let plain = naga::front::wgsl::parse_str(s.source).unwrap();
-        assert!(Validator::new(ValidationFlags::all(), Capabilities::empty()).validate(&plain).is_err(), "{} claims to need subgroups but does not", s.name);
+        assert!(
+            Validator::new(ValidationFlags::all(), Capabilities::empty()).validate(&plain).is_err(),
+            "{} claims to need subgroups but does not",
+            s.name
+        );
     }
 }
 

@@ -46,7 +46,17 @@ fn a_value_used_twice_sums_both_gradients() {
     let got: Vec<f64> = gpu.download_f32(&params.grad(id("c1.weight")).unwrap()).unwrap().iter().map(|&v| v as f64).collect();
 
     // Reference by hand.
-    let p = |n: &str| to_f64(&ndarray::ArrayD::from_shape_vec(params.entries[id(n).0].shape.clone(), gpu.download_f32(&params.value(id(n)).unwrap()).unwrap()).unwrap().into_dimensionality::<Ix4>().unwrap());
+    let p = |n: &str| {
+        to_f64(
+            &ndarray::ArrayD::from_shape_vec(
+                params.entries[id(n).0].shape.clone(),
+                gpu.download_f32(&params.value(id(n)).unwrap()).unwrap(),
+            )
+            .unwrap()
+            .into_dimensionality::<Ix4>()
+            .unwrap(),
+        )
+    };
     let (w1, w3, w2) = (p("c1.weight"), p("c3.weight"), p("c2.weight"));
     let b1 = Array1::zeros(2);
     let x64 = to_f64(&x);
@@ -62,7 +72,14 @@ fn a_value_used_twice_sums_both_gradients() {
     let gh_relu: Array4<f64> = rrelu::relu_backward(hh.view().into_dyn(), ga.view().into_dyn()).into_dimensionality().unwrap();
     let gh_conv = rconv::conv2d_backward_input(gb.view(), w3.view());
     let want = rconv::conv2d_backward_weight(x64.view(), (&gh_relu + &gh_conv).view(), 3);
-    common::assert_rows(vec![compare("tape", "model_gradient", &[2, 1, 3, 3], &got, want.as_slice().unwrap(), tolerance("model_gradient"))]);
+    common::assert_rows(vec![compare(
+        "tape",
+        "model_gradient",
+        &[2, 1, 3, 3],
+        &got,
+        want.as_slice().unwrap(),
+        tolerance("model_gradient"),
+    )]);
     // Either contribution alone is measurably different, so the check can fail.
     let only_one = rconv::conv2d_backward_weight(x64.view(), gh_relu.view(), 3);
     assert!(!compare("tape", "model_gradient", &[18], &got, only_one.as_slice().unwrap(), tolerance("model_gradient")).passed());
@@ -118,7 +135,8 @@ fn tiny_unet_overfits_two_real_slices() {
     let gpu = common::gpu();
     let slices = load_medseg(&shipped_dir(), Task::Binary).unwrap();
     // Two slices with plenty of infection.
-    let mut chosen: Vec<_> = slices.iter().filter(|s| s.labels.iter().filter(|&&l| l == 1).count() > 2000).take(2).map(|s| s.resized(64)).collect();
+    let mut chosen: Vec<_> =
+        slices.iter().filter(|s| s.labels.iter().filter(|&&l| l == 1).count() > 2000).take(2).map(|s| s.resized(64)).collect();
     assert_eq!(chosen.len(), 2);
     let images: Vec<f32> = chosen.iter().flat_map(|s| s.image.iter().copied()).collect();
     let labels: Vec<u32> = chosen.drain(..).flat_map(|s| s.labels).collect();

@@ -80,7 +80,15 @@ fn checkpoint_round_trip_gives_identical_predictions() {
 #[test]
 fn short_run_beats_the_all_background_baseline_and_predicts() {
     let gpu = common::gpu();
-    let cfg = TrainConfig { size: 64, width: 8, epochs: 6, batch: 4, lr: 3e-3, val_every: 18, ..TrainConfig::preset(Preset::Quick, Arch::UNet, Task::Binary) };
+    let cfg = TrainConfig {
+        size: 64,
+        width: 8,
+        epochs: 6,
+        batch: 4,
+        lr: 3e-3,
+        val_every: 18,
+        ..TrainConfig::preset(Preset::Quick, Arch::UNet, Task::Binary)
+    };
     let dir = tmp("short");
     train::train(&gpu, &cfg, &dir, false, &AtomicBool::new(false), &mut Quiet).unwrap();
     let report = train::evaluate_run(&gpu, &dir, "test").unwrap();
@@ -97,7 +105,8 @@ fn short_run_beats_the_all_background_baseline_and_predicts() {
         std::fs::copy(lungseg::data::shipped_dir().join("im/256").join(n), input.join(n)).unwrap();
     }
     let out = tmp("predict-out");
-    let rows = lungseg::predict::predict(&gpu, &dir, &input, &out, &lungseg::predict::PredictOptions { lungs: None, probabilities: true }).unwrap();
+    let rows = lungseg::predict::predict(&gpu, &dir, &input, &out, &lungseg::predict::PredictOptions { lungs: None, probabilities: true })
+        .unwrap();
     assert_eq!(rows.len(), 2);
     let mask = lungseg::data::read_png_gray(&out.join("i045_mask.png")).unwrap();
     assert_eq!((mask.height, mask.width), (256, 256));
@@ -120,7 +129,8 @@ fn predict_writes_a_nifti_mask_with_the_inputs_header() {
     let path = input.join("ct.nii.gz");
     nifti::writer::WriterOptions::new(&path).write_nifti(&vol).unwrap();
     let out = tmp("nifti-out");
-    let rows = lungseg::predict::predict(&gpu, &dir, &path, &out, &lungseg::predict::PredictOptions { lungs: None, probabilities: false }).unwrap();
+    let rows = lungseg::predict::predict(&gpu, &dir, &path, &out, &lungseg::predict::PredictOptions { lungs: None, probabilities: false })
+        .unwrap();
     assert_eq!(rows.len(), 3);
     let mask = lungseg::data::read_nifti(&out.join("ct_mask.nii.gz")).unwrap();
     assert_eq!(mask.data.dim(), (40, 48, 3));

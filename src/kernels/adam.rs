@@ -56,7 +56,11 @@ pub fn adam_step(
     const OP: &str = "adam_step";
     let n = param.len();
     if grad.len() != n || m.len() != n || v.len() != n || offset + len > n {
-        return Err(shape_err(OP, format!("param, grad, m, v must have equal lengths covering [{offset}, {})", offset + len), &[param.shape(), grad.shape(), m.shape(), v.shape()]));
+        return Err(shape_err(
+            OP,
+            format!("param, grad, m, v must have equal lengths covering [{offset}, {})", offset + len),
+            &[param.shape(), grad.shape(), m.shape(), v.shape()],
+        ));
     }
     if hyper.step == 0 {
         return Err(Error::InvalidArgument { op: OP, detail: "step numbers start at 1".into() });

@@ -24,7 +24,10 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
         expect_shape(op, name, t, &[c])?;
     }
     if !(eps > 0.0) || !(0.0..=1.0).contains(&momentum) {
-        return Err(Error::InvalidArgument { op, detail: format!("eps must be > 0 and momentum in [0, 1]; got eps {eps}, momentum {momentum}") });
+        return Err(Error::InvalidArgument {
+            op,
+            detail: format!("eps must be > 0 and momentum in [0, 1]; got eps {eps}, momentum {momentum}"),
+        });
     }
     Ok(BatchNormParams {
         n: u32_of(op, "N", n)?,
@@ -150,12 +153,5 @@ pub fn batch_norm_backward_input(
     let p = params(OP, x, &[("gamma", gamma), ("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
     expect_shape(OP, "dy", dy, x.shape())?;
     expect_shape(OP, "dx", dx, x.shape())?;
-    launch(
-        gpu,
-        enc,
-        OP,
-        &p,
-        &[(1, x), (2, dy), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, dx)],
-        elements(&p),
-    )
+    launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, dx)], elements(&p))
 }

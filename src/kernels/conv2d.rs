@@ -130,18 +130,14 @@ pub fn conv2d_forward(
     match v {
         Variant::Portable => launch(gpu, enc, OP, &p, &[(1, x), (2, weight), (3, b), (4, y)], groups),
         Variant::Subgroup => launch(gpu, enc, "conv2d_forward_subgroup", &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups),
-        Variant::SubgroupAligned => launch(gpu, enc, "conv2d_forward_subgroup_aligned", &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups),
+        Variant::SubgroupAligned => {
+            launch(gpu, enc, "conv2d_forward_subgroup_aligned", &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups)
+        }
     }
 }
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
-pub fn conv2d_backward_input(
-    gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
-    dy: &Tensor,
-    weight: &Tensor,
-    dx: &Tensor,
-) -> Result<()> {
+pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "conv2d_backward_input";
     let g = geometry(OP, dx, weight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
@@ -154,7 +150,9 @@ pub fn conv2d_backward_input(
     let groups = groups_for(&v, &g, &mut p);
     match v {
         Variant::Portable => launch(gpu, enc, OP, &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups),
-        Variant::Subgroup => launch(gpu, enc, "conv2d_backward_input_subgroup", &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups),
+        Variant::Subgroup => {
+            launch(gpu, enc, "conv2d_backward_input_subgroup", &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups)
+        }
         Variant::SubgroupAligned => {
             launch(gpu, enc, "conv2d_backward_input_subgroup_aligned", &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups)
         }
@@ -162,13 +160,7 @@ pub fn conv2d_backward_input(
 }
 
 /// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
-pub fn conv2d_backward_weight(
-    gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
-    x: &Tensor,
-    dy: &Tensor,
-    dweight: &Tensor,
-) -> Result<()> {
+pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     const OP: &str = "conv2d_backward_weight";
     let g = geometry(OP, x, dweight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;

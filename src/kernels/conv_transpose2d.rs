@@ -37,7 +37,11 @@ fn params(gpu: &Gpu, op: &'static str, x_shape: [usize; 4], weight: &Tensor, wri
     let [n, c_in, h, w] = x_shape;
     let [wc_in, c_out, kh, kw] = nchw(op, "weight", weight)?;
     if wc_in != c_in || kh != 2 || kw != 2 || n * c_in * h * w * c_out == 0 {
-        return Err(shape_err(op, "weight must be (C_in, C_out, 2, 2) with C_in matching x, no empty dimension", &[&x_shape, weight.shape()]));
+        return Err(shape_err(
+            op,
+            "weight must be (C_in, C_out, 2, 2) with C_in matching x, no empty dimension",
+            &[&x_shape, weight.shape()],
+        ));
     }
     let w_blocks = w.div_ceil(PX);
     Ok(ConvTranspose2dParams {
@@ -79,13 +83,7 @@ pub fn conv_transpose2d_forward(
 }
 
 /// `dx[n,c,i,j] = Σ_o Σ_ab weight[c,o,a,b] · dy[n,o,2i+a,2j+b]`.
-pub fn conv_transpose2d_backward_input(
-    gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
-    dy: &Tensor,
-    weight: &Tensor,
-    dx: &Tensor,
-) -> Result<()> {
+pub fn conv_transpose2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "conv_transpose2d_backward_input";
     let xs = nchw(OP, "dx", dx)?;
     let p = params(gpu, OP, xs, weight, xs[1])?;

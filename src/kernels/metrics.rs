@@ -32,8 +32,16 @@ pub fn confusion_accumulate(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, predicted
     const OP: &str = "confusion_accumulate";
     let c = counts.shape().first().copied().unwrap_or(0);
     expect_shape(OP, "counts", counts, &[c, c])?;
-    if c == 0 || c > MAX_CLASSES || [predicted, labels, counts].iter().any(|t| t.dtype() != DType::U32) || predicted.shape() != labels.shape() {
-        return Err(shape_err(OP, format!("predicted and labels must be u32 of equal shape, counts u32 (C, C) with 1 ≤ C ≤ {MAX_CLASSES}"), &[predicted.shape(), labels.shape(), counts.shape()]));
+    if c == 0
+        || c > MAX_CLASSES
+        || [predicted, labels, counts].iter().any(|t| t.dtype() != DType::U32)
+        || predicted.shape() != labels.shape()
+    {
+        return Err(shape_err(
+            OP,
+            format!("predicted and labels must be u32 of equal shape, counts u32 (C, C) with 1 ≤ C ≤ {MAX_CLASSES}"),
+            &[predicted.shape(), labels.shape(), counts.shape()],
+        ));
     }
     let len = labels.len();
     let p = MetricsParams { n: 1, c: c as u32, plane: u32_of(OP, "pixels", len)?, _pad: 0 };

@@ -54,42 +54,49 @@ macro_rules! shader {
 /// Every shader lungseg ships, with its entry points. Tests validate each with naga.
 pub const SHADERS: &[ShaderSource] = &[
     shader!("conv2d", conv2d::Conv2dParams, ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
-    shader!("conv2d_subgroup", conv2d::Conv2dParams, [
-        "conv2d_forward_subgroup",
-        "conv2d_backward_input_subgroup",
-        "conv2d_backward_weight_subgroup",
-        "conv2d_forward_subgroup_aligned",
-        "conv2d_backward_input_subgroup_aligned",
-        "conv2d_backward_weight_subgroup_aligned"
-    ], true),
-    shader!("conv_transpose2d_subgroup", conv_transpose2d::ConvTranspose2dParams, [
-        "conv_transpose2d_forward_subgroup",
-        "conv_transpose2d_backward_input_subgroup",
-        "conv_transpose2d_backward_weight_subgroup"
-    ], true),
+    shader!(
+        "conv2d_subgroup",
+        conv2d::Conv2dParams,
+        [
+            "conv2d_forward_subgroup",
+            "conv2d_backward_input_subgroup",
+            "conv2d_backward_weight_subgroup",
+            "conv2d_forward_subgroup_aligned",
+            "conv2d_backward_input_subgroup_aligned",
+            "conv2d_backward_weight_subgroup_aligned"
+        ],
+        true
+    ),
+    shader!(
+        "conv_transpose2d_subgroup",
+        conv_transpose2d::ConvTranspose2dParams,
+        ["conv_transpose2d_forward_subgroup", "conv_transpose2d_backward_input_subgroup", "conv_transpose2d_backward_weight_subgroup"],
+        true
+    ),
     shader!("reduce", reduce::ReduceParams, ["sum_per_channel"]),
-    shader!("conv_transpose2d", conv_transpose2d::ConvTranspose2dParams, [
-        "conv_transpose2d_forward",
-        "conv_transpose2d_backward_input",
-        "conv_transpose2d_backward_weight"
-    ]),
+    shader!(
+        "conv_transpose2d",
+        conv_transpose2d::ConvTranspose2dParams,
+        ["conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight"]
+    ),
     shader!("relu", relu::ReluParams, ["relu_forward", "relu_backward"]),
-    shader!("batch_norm", batch_norm::BatchNormParams, [
-        "batch_norm_stats",
-        "batch_norm_normalize",
-        "batch_norm_infer",
-        "batch_norm_backward_reduce",
-        "batch_norm_backward_input"
-    ]),
-    shader!("max_pool", max_pool::MaxPoolParams, [
-        "max_pool2d_forward",
-        "max_pool2d_backward",
-        "max_unpool2d_forward",
-        "max_unpool2d_backward"
-    ]),
+    shader!(
+        "batch_norm",
+        batch_norm::BatchNormParams,
+        ["batch_norm_stats", "batch_norm_normalize", "batch_norm_infer", "batch_norm_backward_reduce", "batch_norm_backward_input"]
+    ),
+    shader!(
+        "max_pool",
+        max_pool::MaxPoolParams,
+        ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]
+    ),
     shader!("concat", concat::ConcatParams, ["concat_forward", "concat_backward"]),
     shader!("dropout", dropout::DropoutParams, ["dropout_forward", "dropout_backward"]),
-    shader!("cross_entropy", cross_entropy::CrossEntropyParams, ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
+    shader!(
+        "cross_entropy",
+        cross_entropy::CrossEntropyParams,
+        ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]
+    ),
     shader!("adam", adam::AdamParams, ["adam_step"]),
     shader!("add", add::AddParams, ["add_assign"]),
     shader!("metrics", metrics::MetricsParams, ["argmax_channels", "confusion_accumulate"]),
@@ -268,11 +275,7 @@ pub(crate) fn launch<P: bytemuck::Pod>(
 /// Checks that `t` has exactly `want` as shape.
 pub(crate) fn expect_shape(op: &'static str, name: &str, t: &Tensor, want: &[usize]) -> Result<()> {
     if t.shape() != want {
-        return Err(Error::Shape {
-            op,
-            detail: format!("{} must have shape {:?}", name, want),
-            shapes: fmt_shapes(&[t.shape()]),
-        });
+        return Err(Error::Shape { op, detail: format!("{} must have shape {:?}", name, want), shapes: fmt_shapes(&[t.shape()]) });
     }
     Ok(())
 }

@@ -39,7 +39,13 @@ pub fn running_update(
 }
 
 /// `y = gamma · (x − mean) · invstd + beta`.
-pub fn normalize(x: ArrayView4<f64>, gamma: ArrayView1<f64>, beta: ArrayView1<f64>, mean: ArrayView1<f64>, invstd: ArrayView1<f64>) -> Array4<f64> {
+pub fn normalize(
+    x: ArrayView4<f64>,
+    gamma: ArrayView1<f64>,
+    beta: ArrayView1<f64>,
+    mean: ArrayView1<f64>,
+    invstd: ArrayView1<f64>,
+) -> Array4<f64> {
     let mut y = x.to_owned();
     for ((_, c, _, _), v) in y.indexed_iter_mut() {
         *v = gamma[c] * (*v - mean[c]) * invstd[c] + beta[c];
@@ -54,14 +60,26 @@ pub fn batch_norm_train(x: ArrayView4<f64>, gamma: ArrayView1<f64>, beta: ArrayV
 }
 
 /// Inference forward with running statistics.
-pub fn batch_norm_infer(x: ArrayView4<f64>, gamma: ArrayView1<f64>, beta: ArrayView1<f64>, rm: ArrayView1<f64>, rv: ArrayView1<f64>, eps: f64) -> Array4<f64> {
+pub fn batch_norm_infer(
+    x: ArrayView4<f64>,
+    gamma: ArrayView1<f64>,
+    beta: ArrayView1<f64>,
+    rm: ArrayView1<f64>,
+    rv: ArrayView1<f64>,
+    eps: f64,
+) -> Array4<f64> {
     normalize(x, gamma, beta, rm, invstd(rv, eps).view())
 }
 
 /// Gradients of the training forward: `(dx, dgamma, dbeta)`.
 /// With x̂ = (x − μ)·s, s = invstd, M = N·H·W:
 /// dbeta = Σ dy, dgamma = Σ dy·x̂, dx = gamma·s/M · (M·dy − dbeta − x̂·dgamma).
-pub fn batch_norm_backward(x: ArrayView4<f64>, dy: ArrayView4<f64>, gamma: ArrayView1<f64>, eps: f64) -> (Array4<f64>, Array1<f64>, Array1<f64>) {
+pub fn batch_norm_backward(
+    x: ArrayView4<f64>,
+    dy: ArrayView4<f64>,
+    gamma: ArrayView1<f64>,
+    eps: f64,
+) -> (Array4<f64>, Array1<f64>, Array1<f64>) {
     let (n, c, h, w) = x.dim();
     let m = (n * h * w) as f64;
     let (mean, var) = batch_stats(x);

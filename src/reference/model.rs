@@ -47,7 +47,15 @@ fn conv_back(t: &Tensors, g: &mut Tensors, x: &Array4<f64>, gy: &Array4<f64>, na
 
 /// Loss, gradients and new running statistics of one training step of `cfg` on a batch.
 /// `dropout_seeds`: the seeds the GPU tape used, in recording order.
-pub fn train_step(cfg: &ModelConfig, params: &Tensors, state: &Tensors, x: &Array4<f64>, labels: &Array3<u32>, class_weights: &Array1<f64>, dropout_seeds: &[u64]) -> RefStep {
+pub fn train_step(
+    cfg: &ModelConfig,
+    params: &Tensors,
+    state: &Tensors,
+    x: &Array4<f64>,
+    labels: &Array3<u32>,
+    class_weights: &Array1<f64>,
+    dropout_seeds: &[u64],
+) -> RefStep {
     match cfg.arch {
         Arch::UNet => unet(cfg, params, x, labels, class_weights, dropout_seeds),
         Arch::SegNet => segnet(cfg, params, state, x, labels, class_weights),
@@ -55,7 +63,15 @@ pub fn train_step(cfg: &ModelConfig, params: &Tensors, state: &Tensors, x: &Arra
 }
 
 /// The loss only (for finite differences).
-pub fn loss(cfg: &ModelConfig, params: &Tensors, state: &Tensors, x: &Array4<f64>, labels: &Array3<u32>, class_weights: &Array1<f64>, dropout_seeds: &[u64]) -> f64 {
+pub fn loss(
+    cfg: &ModelConfig,
+    params: &Tensors,
+    state: &Tensors,
+    x: &Array4<f64>,
+    labels: &Array3<u32>,
+    class_weights: &Array1<f64>,
+    dropout_seeds: &[u64],
+) -> f64 {
     train_step(cfg, params, state, x, labels, class_weights, dropout_seeds).loss
 }
 
@@ -110,7 +126,11 @@ fn unet(cfg: &ModelConfig, t: &Tensors, x: &Array4<f64>, labels: &Array3<u32>, c
     }
     let mut dec = Vec::new();
     for d in (1..=depth).rev() {
-        let up = convt::conv_transpose2d_forward(h.view(), p4(t, &format!("dec{d}.up.weight")).view(), Some(p1(t, &format!("dec{d}.up.bias")).view()));
+        let up = convt::conv_transpose2d_forward(
+            h.view(),
+            p4(t, &format!("dec{d}.up.weight")).view(),
+            Some(p1(t, &format!("dec{d}.up.bias")).view()),
+        );
         let ru = relu4(&up);
         let cat = concat::concat_forward(ru.view(), enc[d - 1].skip.view());
         let c1 = conv(t, &cat, &format!("dec{d}.conv1"));
@@ -172,9 +192,21 @@ fn segnet(cfg: &ModelConfig, t: &Tensors, state: &Tensors, x: &Array4<f64>, labe
     // The forward pass as a list of layers with what their backward needs.
     enum Layer {
         /// conv → (BN → ReLU): names, the conv's input and output, the BN's output.
-        Block { conv: String, bn: Option<String>, input: Array4<f64>, conv_out: Array4<f64>, bn_out: Option<Array4<f64>> },
-        Pool { indices: Array4<u32>, h: usize, w: usize },
-        Unpool { indices: Array4<u32> },
+        Block {
+            conv: String,
+            bn: Option<String>,
+            input: Array4<f64>,
+            conv_out: Array4<f64>,
+            bn_out: Option<Array4<f64>>,
+        },
+        Pool {
+            indices: Array4<u32>,
+            h: usize,
+            w: usize,
+        },
+        Unpool {
+            indices: Array4<u32>,
+        },
     }
     let mut new_state = Tensors::new();
     let mut layers = Vec::new();
@@ -247,12 +279,27 @@ fn segnet(cfg: &ModelConfig, t: &Tensors, state: &Tensors, x: &Array4<f64>, labe
 }
 
 /// One reference Adam step on named tensors (decay per tensor as the model's spec).
-pub fn adam_step(params: &mut Tensors, grads: &Tensors, m: &mut Tensors, v: &mut Tensors, decayed: &dyn Fn(&str) -> bool, lr: f32, l2: f32, step: u32) {
+pub fn adam_step(
+    params: &mut Tensors,
+    grads: &Tensors,
+    m: &mut Tensors,
+    v: &mut Tensors,
+    decayed: &dyn Fn(&str) -> bool,
+    lr: f32,
+    l2: f32,
+    step: u32,
+) {
     for (name, p) in params.iter_mut() {
         let h = crate::kernels::adam::AdamHyper { lr, weight_decay: if decayed(name) { l2 } else { 0.0 }, step, ..Default::default() };
         let g = grads[name].as_slice().expect("contiguous").to_vec();
         let mm = m.entry(name.clone()).or_insert_with(|| ArrayD::zeros(p.raw_dim()));
         let vv = v.entry(name.clone()).or_insert_with(|| ArrayD::zeros(p.raw_dim()));
-        super::adam::adam_step(p.as_slice_mut().expect("contiguous"), &g, mm.as_slice_mut().expect("contiguous"), vv.as_slice_mut().expect("contiguous"), &h);
+        super::adam::adam_step(
+            p.as_slice_mut().expect("contiguous"),
+            &g,
+            mm.as_slice_mut().expect("contiguous"),
+            vv.as_slice_mut().expect("contiguous"),
+            &h,
+        );
     }
 }

@@ -44,3 +44,13 @@ pub fn assert_fd<D: Dimension>(what: &str, numeric: &Array<f64, D>, analytic: &A
 
 /// Step for central differences.
 pub const H: f64 = 1e-5;
+
+/// Fails when `LUNGSEG_EXPECT_SUBGROUPS=1` (set by CI, whose lavapipe has subgroups of 8) and the
+/// subgroup kernel variants of `shader` are not in use.
+pub fn expect_subgroups(gpu: &Gpu, shader: &str) {
+    if std::env::var("LUNGSEG_EXPECT_SUBGROUPS").is_ok_and(|v| v == "1") {
+        assert!(gpu.uses_subgroups(), "expected shaders/{shader}.wgsl to run on {}, but the subgroup kernels are not in use", gpu.adapter_name());
+    } else if !gpu.uses_subgroups() {
+        println!("note: {} has no subgroups of >= 8; shaders/{shader}.wgsl is not exercised here", gpu.adapter_name());
+    }
+}
