@@ -9,6 +9,45 @@
 //! * [`host`] — run any kernel on host `ndarray` arrays (upload, run, download).
 //! * [`reference`] — CPU references in f64, written from the math.
 //! * [`selftest`] — every kernel against its reference on seeded hostile shapes.
+//! * [`tape`], [`params`], [`models`], [`step`] — autodiff, parameters, U-Net / SegNet, one
+//!   training step per submit; [`data`], [`train`], [`metrics`], [`checkpoint`], [`predict`] —
+//!   the MedSeg pipeline.
+//!
+//! Embedding in an application that owns its wgpu device:
+//!
+//! ```no_run
+//! use lungseg::{kernels::conv2d, Gpu};
+//!
+//! fn run(device: wgpu::Device, queue: wgpu::Queue) -> Result<(), lungseg::Error> {
+//!     let gpu = Gpu::from_device(device, queue)?; // pipelines built once, here
+//!     let x = gpu.upload_f32("input", &vec![0.5; 2 * 3 * 64 * 64], &[2, 3, 64, 64])?;
+//!     let w = gpu.upload_f32("weight", &vec![0.1; 8 * 3 * 3 * 3], &[8, 3, 3, 3])?; // OIHW
+//!     let y = gpu.tensor("output", &[2, 8, 64, 64], lungseg::DType::F32)?; // pooled buffer
+//!     let mut enc = gpu.encoder("my step");
+//!     conv2d::conv2d_forward(&gpu, &mut enc, &x, &w, None, &y)?; // records a dispatch
+//!     gpu.submit(enc); // one submit for many dispatches
+//!     assert_eq!(gpu.download_f32(&y)?.len(), 2 * 8 * 64 * 64);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! A whole training step of the paper's U-Net on the same device:
+//!
+//! ```no_run
+//! use lungseg::models::{Arch, Model, ModelConfig};
+//! use lungseg::step::{train_step, StepConfig};
+//!
+//! fn step(gpu: &lungseg::Gpu) -> Result<(), lungseg::Error> {
+//!     let mut model = Model::new(gpu, ModelConfig::paper(Arch::UNet, 2), 42)?;
+//!     let x = gpu.upload_f32("images", &vec![0.0; 2 * 256 * 256], &[2, 1, 256, 256])?;
+//!     let y = gpu.upload_u32("labels", &vec![0; 2 * 256 * 256], &[2, 256, 256])?;
+//!     let w = gpu.upload_f32("class weights", &[0.5, 6.8], &[2])?;
+//!     let cfg = StepConfig { lr: 5e-4, l2: 1e-4, dropout_seed: 0 };
+//!     let loss = train_step(gpu, &mut model, &x, &y, &w, &cfg, true)?; // one submit
+//!     println!("loss {loss:?}");
+//!     Ok(())
+//! }
+//! ```
 
 pub mod check;
 pub mod error;
