@@ -165,7 +165,7 @@ impl train::Progress for Bar {
 }
 
 fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
-    let gpu = adapter.gpu()?;
+    // Configuration errors are reported before any GPU work starts.
     let (cfg, run_dir, resume) = match &args.resume {
         Some(dir) => {
             let mut cfg: TrainConfig = train::read_json(&dir.join("config.json"))?;
@@ -180,6 +180,7 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
             (cfg, dir, false)
         }
     };
+    let gpu = adapter.gpu()?;
     println!(
         "lungseg train: {} {} ({} preset), {}×{}, width {}, {} epochs, batch {}, lr {:e}, seed {} on {}",
         cfg.model,
@@ -346,7 +347,17 @@ fn selftest(args: &AdapterArgs, paper_sizes: bool) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Info(args)) => info(&args),

@@ -66,3 +66,11 @@ fn a_device_with_too_few_storage_bindings_is_refused_clearly() {
     let err = Gpu::from_device(device, queue).err().expect("4 storage buffers per stage is too few").to_string();
     assert!(err.contains("max_storage_buffers_per_shader_stage") && err.contains('8'), "{err}");
 }
+
+#[test]
+fn no_matching_adapter_is_a_clear_error_listing_what_was_found() {
+    let err = Gpu::headless(&lungseg::GpuOptions { adapter: Some("no-such-adapter-xyz".into()), ..Default::default() }).err().expect("no adapter has that name");
+    assert!(matches!(err, Error::NoAdapter { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("no-such-adapter-xyz") && msg.contains("adapters found") && msg.contains("mesa-vulkan-drivers"), "{msg}");
+}
