@@ -164,6 +164,21 @@ impl train::Progress for Bar {
     }
 }
 
+/// The binary, not the library, owns process-wide signal handling: the first Ctrl-C asks the
+/// training loop to save a checkpoint and stop, a second one exits at once.
+fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: saving a checkpoint after this iteration (Ctrl-C again to quit now)");
+    })
+    .context("installing the Ctrl-C handler")?;
+    Ok(stop)
+}
+
 fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
     // Configuration errors are reported before any GPU work starts.
     let (cfg, run_dir, resume) = match &args.resume {
@@ -196,18 +211,7 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
         gpu.adapter()
     );
     println!("run folder: {}", run_dir.display());
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // The binary, not the library, owns process-wide signal handling.
-        ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\ninterrupted: saving a checkpoint after this iteration (Ctrl-C again to quit now)");
-        })
-        .context("installing the Ctrl-C handler")?;
-    }
+    let stop = stop_on_ctrl_c()?;
     let mut bar = Bar { bar: indicatif::ProgressBar::new(0), per_epoch: 0, last_val: None };
     let t0 = std::time::Instant::now();
     let outcome = train::train(&gpu, &cfg, &run_dir, resume, &stop, &mut bar)?;
@@ -231,6 +235,20 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
 enum Command {
     /// Train U-Net or SegNet on the shipped MedSeg slices (or your data), then evaluate on the test split.
     Train {
+        #[command(flatten)]
+        adapter: AdapterArgs,
+        #[command(flatten)]
+        args: TrainArgs,
+    },
+    /// k-fold cross-validation as the paper's Table 7 (shuffle once, 70/10/20 per fold); writes OUT/cv.json.
+    Cv {
+        #[command(flatten)]
+        adapter: AdapterArgs,
+        #[command(flatten)]
+        args: TrainArgs,
+    },
+    /// The paper's nine-configuration learning-rate × mini-batch sweep (Tables 2, 3, 5); writes OUT/sweep.json.
+    Sweep {
         #[command(flatten)]
         adapter: AdapterArgs,
         #[command(flatten)]
@@ -376,6 +394,36 @@ fn run() -> Result<()> {
             Ok(())
         }
         Some(Command::Train { adapter, args }) => run_train(&adapter, &args),
+        Some(Command::Cv { adapter, args }) => {
+            let cfg = args.config()?;
+            let folds = args.folds.unwrap_or(5);
+            let out =
+                args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("cv-{}-{}-{}", cfg.model, cfg.task, cfg.preset)));
+            let gpu = adapter.gpu()?;
+            let stop = stop_on_ctrl_c()?;
+            let mut bar = Bar { bar: indicatif::ProgressBar::new(0), per_epoch: 0, last_val: None };
+            match lungseg::experiments::cross_validate(&gpu, &cfg, folds, &out, &stop, &mut bar)? {
+                Some(report) => print!("{}", lungseg::experiments::cv_table(&report)),
+                None => println!("stopped; rerun the same command to continue"),
+            }
+            Ok(())
+        }
+        Some(Command::Sweep { adapter, args }) => {
+            let cfg = args.config()?;
+            let out =
+                args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("sweep-{}-{}-{}", cfg.model, cfg.task, cfg.preset)));
+            let gpu = adapter.gpu()?;
+            let stop = stop_on_ctrl_c()?;
+            let mut bar = Bar { bar: indicatif::ProgressBar::new(0), per_epoch: 0, last_val: None };
+            match lungseg::experiments::sweep(&gpu, &cfg, &out, &stop, &mut bar)? {
+                Some((rows, best)) => {
+                    print!("{}", lungseg::experiments::sweep_table(&rows, best));
+                    print!("{}", rows[best].report.table());
+                }
+                None => println!("stopped; rerun the same command to continue"),
+            }
+            Ok(())
+        }
         Some(Command::Predict { adapter, checkpoint, input, output, lungs, probabilities }) => {
             let gpu = adapter.gpu()?;
             let opts = lungseg::predict::PredictOptions { lungs, probabilities };

@@ -69,7 +69,9 @@ fn a_device_with_too_few_storage_bindings_is_refused_clearly() {
 
 #[test]
 fn no_matching_adapter_is_a_clear_error_listing_what_was_found() {
-    let err = Gpu::headless(&lungseg::GpuOptions { adapter: Some("no-such-adapter-xyz".into()), ..Default::default() }).err().expect("no adapter has that name");
+    let err = Gpu::headless(&lungseg::GpuOptions { adapter: Some("no-such-adapter-xyz".into()), ..Default::default() })
+        .err()
+        .expect("no adapter has that name");
     assert!(matches!(err, Error::NoAdapter { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("no-such-adapter-xyz") && msg.contains("adapters found") && msg.contains("mesa-vulkan-drivers"), "{msg}");

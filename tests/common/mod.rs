@@ -49,7 +49,11 @@ pub const H: f64 = 1e-5;
 /// subgroup kernel variants of `shader` are not in use.
 pub fn expect_subgroups(gpu: &Gpu, shader: &str) {
     if std::env::var("LUNGSEG_EXPECT_SUBGROUPS").is_ok_and(|v| v == "1") {
-        assert!(gpu.uses_subgroups(), "expected shaders/{shader}.wgsl to run on {}, but the subgroup kernels are not in use", gpu.adapter_name());
+        assert!(
+            gpu.uses_subgroups(),
+            "expected shaders/{shader}.wgsl to run on {}, but the subgroup kernels are not in use",
+            gpu.adapter_name()
+        );
     } else if !gpu.uses_subgroups() {
         println!("note: {} has no subgroups of >= 8; shaders/{shader}.wgsl is not exercised here", gpu.adapter_name());
     }

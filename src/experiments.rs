@@ -1,0 +1,204 @@
+//! The paper's experiment protocols on top of [`crate::train`]: k-fold cross-validation
+//! (Table 7) and the nine-configuration learning-rate × mini-batch sweep (Tables 2, 3, 5).
+//! Each run lives in its own folder; a run whose `metrics.json` exists is skipped, so an
+//! interrupted protocol picks up where it stopped.
+
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::metrics::Report;
+use crate::models::Arch;
+use crate::train::{self, Progress, TrainConfig};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// Mean and (sample) standard deviation of one metric over folds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MeanStd {
+    pub mean: Option<f64>,
+    pub std: Option<f64>,
+}
+
+/// `cv.json`: every fold's metrics and, per class and metric, mean and std over the folds where
+/// the metric is defined.
+#[derive(Clone, Debug, Serialize)]
+pub struct CvReport {
+    pub model: String,
+    pub task: String,
+    pub preset: String,
+    pub folds: Vec<Report>,
+    pub summary: BTreeMap<String, BTreeMap<String, MeanStd>>,
+}
+
+/// Summarises fold reports (classes in the same order in every fold).
+pub fn summarize_folds(folds: &[Report]) -> BTreeMap<String, BTreeMap<String, MeanStd>> {
+    let mut out = BTreeMap::new();
+    let Some(first) = folds.first() else { return out };
+    for (k, class) in first.classes.iter().enumerate() {
+        let mut per_metric = BTreeMap::new();
+        for metric in ["sensitivity", "specificity", "precision", "dice", "gmean", "f2", "iou"] {
+            let values: Vec<f64> = folds
+                .iter()
+                .filter_map(|r| {
+                    let c = &r.classes[k];
+                    match metric {
+                        "sensitivity" => c.sensitivity,
+                        "specificity" => c.specificity,
+                        "precision" => c.precision,
+                        "dice" => c.dice,
+                        "gmean" => c.gmean,
+                        "f2" => c.f2,
+                        _ => c.iou,
+                    }
+                })
+                .collect();
+            let s = (!values.is_empty()).then(|| crate::metrics::summarize(&values));
+            per_metric.insert(metric.to_string(), MeanStd { mean: s.as_ref().map(|s| s.mean), std: s.map(|s| s.std) });
+        }
+        out.insert(class.name.clone(), per_metric);
+    }
+    out
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::InvalidArgument { op: "json", detail: e.to_string() })?;
+    std::fs::write(path, text).map_err(|e| Error::InvalidArgument { op: "experiments", detail: format!("{}: {e}", path.display()) })
+}
+
+/// Trains and evaluates one run unless its `metrics.json` already exists.
+fn run_once(gpu: &Gpu, cfg: &TrainConfig, dir: &Path, stop: &AtomicBool, progress: &mut dyn Progress) -> Result<Option<Report>> {
+    if dir.join("metrics.json").exists() {
+        progress.message(&format!("{}: finished earlier, evaluating its best checkpoint again", dir.display()));
+        return train::evaluate_run(gpu, dir, "test").map(Some);
+    }
+    let resume = dir.join("last.safetensors").exists();
+    let outcome = train::train(gpu, cfg, dir, resume, stop, progress)?;
+    if outcome.interrupted {
+        return Ok(None);
+    }
+    train::evaluate_run(gpu, dir, "test").map(Some)
+}
+
+/// `folds`-fold cross-validation of `base` into `out/fold<k>`; writes `out/cv.json`. Returns `None`
+/// when stopped (rerun to continue).
+pub fn cross_validate(
+    gpu: &Gpu,
+    base: &TrainConfig,
+    folds: usize,
+    out: &Path,
+    stop: &AtomicBool,
+    progress: &mut dyn Progress,
+) -> Result<Option<CvReport>> {
+    let mut reports = Vec::new();
+    for k in 0..folds {
+        let cfg = TrainConfig { fold: Some(k), folds, ..base.clone() };
+        progress.message(&format!("fold {} of {folds}", k + 1));
+        match run_once(gpu, &cfg, &out.join(format!("fold{k}")), stop, progress)? {
+            Some(r) => reports.push(r),
+            None => return Ok(None),
+        }
+    }
+    let report = CvReport {
+        model: base.model.clone(),
+        task: base.task.clone(),
+        preset: base.preset.clone(),
+        summary: summarize_folds(&reports),
+        folds: reports,
+    };
+    write_json(&out.join("cv.json"), &report)?;
+    Ok(Some(report))
+}
+
+/// The paper's Table 2 grid for `arch`: (initial learning rate, mini-batch) of its nine runs.
+pub fn sweep_grid(arch: Arch) -> Vec<(f32, usize)> {
+    let (lrs, batches): (&[f32], &[usize]) = match arch {
+        Arch::SegNet => (&[1e-4, 1e-3, 3e-3], &[4, 8, 12]),
+        Arch::UNet => (&[1e-4, 5e-4, 1e-3], &[2, 8, 12]),
+    };
+    lrs.iter().flat_map(|&lr| batches.iter().map(move |&b| (lr, b))).collect()
+}
+
+/// One row of the sweep table (the paper's Tables 3 and 5).
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepRow {
+    pub experiment: usize,
+    pub lr: f32,
+    pub batch: usize,
+    pub run: PathBuf,
+    pub report: Report,
+}
+
+/// The nine-configuration sweep of `base` on the paper's split into `out/exp<k>`; writes
+/// `out/sweep.json`. The best run is the one with the highest mean per-image global accuracy on
+/// the test split, as the paper chose. Returns `None` when stopped.
+pub fn sweep(
+    gpu: &Gpu,
+    base: &TrainConfig,
+    out: &Path,
+    stop: &AtomicBool,
+    progress: &mut dyn Progress,
+) -> Result<Option<(Vec<SweepRow>, usize)>> {
+    let mut rows = Vec::new();
+    for (k, (lr, batch)) in sweep_grid(base.arch()?).into_iter().enumerate() {
+        let cfg = TrainConfig { lr, batch, fold: None, ..base.clone() };
+        let dir = out.join(format!("exp{}", k + 1));
+        progress.message(&format!("experiment {}: initial learning rate {lr:e}, mini-batch {batch}", k + 1));
+        match run_once(gpu, &cfg, &dir, stop, progress)? {
+            Some(report) => rows.push(SweepRow { experiment: k + 1, lr, batch, run: dir, report }),
+            None => return Ok(None),
+        }
+    }
+    let best = rows
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.report.global_accuracy.mean.total_cmp(&b.1.report.global_accuracy.mean))
+        .map(|(i, _)| i)
+        .ok_or_else(|| Error::InvalidArgument { op: "sweep", detail: "no experiment ran".into() })?;
+    write_json(
+        &out.join("sweep.json"),
+        &serde_json::json!({"model": base.model, "task": base.task, "preset": base.preset, "best_experiment": rows[best].experiment, "experiments": &rows}),
+    )?;
+    Ok(Some((rows, best)))
+}
+
+/// The sweep table in the layout of the paper's Tables 3 and 5.
+pub fn sweep_table(rows: &[SweepRow], best: usize) -> String {
+    let mut s = format!("{:<11} {:>8} {:>6} {:>10} {:>9} {:>10}\n", "experiment", "lr", "batch", "mean acc", "std", "variance");
+    for (i, r) in rows.iter().enumerate() {
+        let g = &r.report.global_accuracy;
+        s += &format!(
+            "{:<11} {:>8.0e} {:>6} {:>10.4} {:>9.4} {:>10.6}{}\n",
+            r.experiment,
+            r.lr,
+            r.batch,
+            g.mean,
+            g.std,
+            g.var,
+            if i == best { "  ← best" } else { "" }
+        );
+    }
+    s
+}
+
+/// The cross-validation summary in the layout of the paper's Table 7.
+pub fn cv_table(report: &CvReport) -> String {
+    let cell = |m: &MeanStd| match (m.mean, m.std) {
+        (Some(a), Some(b)) => format!("{a:.3} ± {b:.3}"),
+        _ => "n/a".into(),
+    };
+    let mut s = format!("{} {} — {}-fold cross-validation ({} preset)\n", report.model, report.task, report.folds.len(), report.preset);
+    s += &format!("{:<26} {:>15} {:>15} {:>15} {:>15} {:>15}\n", "class", "sensitivity", "specificity", "dice", "g-mean", "f2");
+    for (class, m) in &report.summary {
+        s += &format!(
+            "{:<26} {:>15} {:>15} {:>15} {:>15} {:>15}\n",
+            class,
+            cell(&m["sensitivity"]),
+            cell(&m["specificity"]),
+            cell(&m["dice"]),
+            cell(&m["gmean"]),
+            cell(&m["f2"])
+        );
+    }
+    s
+}

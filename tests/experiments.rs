@@ -1,0 +1,58 @@
+//! Cross-validation and sweep bookkeeping: every image tested exactly once across folds, no image
+//! in two parts of a fold, finished runs skipped on a rerun, the cv summary over folds.
+
+mod common;
+use lungseg::data::Task;
+use lungseg::experiments;
+use lungseg::models::Arch;
+use lungseg::train::{Preset, Quiet, TrainConfig};
+use std::sync::atomic::AtomicBool;
+
+#[test]
+fn five_fold_cross_validation_tests_every_image_once_and_resumes() {
+    let gpu = common::gpu();
+    let cfg = TrainConfig {
+        size: 32,
+        width: 4,
+        epochs: 1,
+        batch: 8,
+        val_every: 100,
+        ..TrainConfig::preset(Preset::Quick, Arch::UNet, Task::Binary)
+    };
+    let out = std::env::temp_dir().join(format!("lungseg-test-cv-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let report = experiments::cross_validate(&gpu, &cfg, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().expect("not stopped");
+    assert_eq!(report.folds.len(), 5);
+    let mut tested = Vec::new();
+    for k in 0..5 {
+        let split: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join(format!("fold{k}/split.json"))).unwrap()).unwrap();
+        let idx = |part: &str| split["indices"][part].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect::<Vec<_>>();
+        let (tr, va, te) = (idx("train"), idx("val"), idx("test"));
+        assert_eq!((tr.len(), va.len(), te.len()), (70, 10, 20));
+        assert!(
+            te.iter().all(|i| !tr.contains(i) && !va.contains(i)) && va.iter().all(|i| !tr.contains(i)),
+            "fold {k}: an image in two parts"
+        );
+        tested.extend(te);
+    }
+    tested.sort();
+    assert_eq!(tested, (0..100).collect::<Vec<u64>>(), "every image tested exactly once");
+    let cv: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("cv.json")).unwrap()).unwrap();
+    assert!(cv["summary"]["infection"]["dice"]["mean"].is_number() && cv["folds"].as_array().unwrap().len() == 5);
+    println!("{}", experiments::cv_table(&report));
+    // A rerun finds every fold finished and only re-evaluates.
+    let t0 = std::time::Instant::now();
+    let again = experiments::cross_validate(&gpu, &cfg, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().unwrap();
+    assert_eq!(again.summary, report.summary);
+    println!("rerun took {:?}", t0.elapsed());
+}
+
+#[test]
+fn sweep_grids_are_the_papers() {
+    assert_eq!(
+        experiments::sweep_grid(Arch::SegNet),
+        vec![(1e-4, 4), (1e-4, 8), (1e-4, 12), (1e-3, 4), (1e-3, 8), (1e-3, 12), (3e-3, 4), (3e-3, 8), (3e-3, 12)]
+    );
+    assert_eq!(experiments::sweep_grid(Arch::UNet)[3], (5e-4, 2));
+}
