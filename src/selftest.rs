@@ -8,7 +8,7 @@ use crate::gpu::Gpu;
 use crate::host;
 use crate::reference as r;
 use crate::rng::Rng;
-use ndarray::{Array, Array1, Array4, Dimension, IxDyn};
+use ndarray::{Array, Array1, Array4, Dimension};
 
 /// f32 array → f64 array (the references work in f64).
 pub fn to_f64<D: Dimension>(a: &Array<f32, D>) -> Array<f64, D> {
@@ -35,11 +35,6 @@ pub fn hostile4(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f3
         }
     }
     a
-}
-
-/// Standard-normal values in any shape.
-pub fn normal(rng: &mut Rng, shape: &[usize]) -> Array<f32, IxDyn> {
-    Array::from_shape_fn(IxDyn(shape), |_| rng.normal() as f32)
 }
 
 fn normal4(rng: &mut Rng, shape: (usize, usize, usize, usize), scale: f64) -> Array4<f32> {
