@@ -59,6 +59,7 @@ pub fn time_ms(gpu: &Gpu, warmup: usize, iters: usize, mut f: impl FnMut(&mut wg
 }
 
 /// Conv forward and both backwards for (N, C_in, C_out, H, W), 3×3.
+#[allow(clippy::too_many_arguments)]
 pub fn conv2d(gpu: &Gpu, label: &str, n: usize, ci: usize, co: usize, h: usize, w: usize, iters: usize) -> Result<Vec<BenchRow>> {
     let mut rng = Rng::new(7);
     let x = random_tensor(gpu, &mut rng, &[n, ci, h, w])?;

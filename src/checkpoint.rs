@@ -18,14 +18,14 @@ fn ck_err(path: &Path, detail: impl Into<String>) -> Error {
 /// What a checkpoint holds besides the tensors of a [`ParamStore`].
 pub struct Extra {
     /// Named f32 tensors (e.g. `input.mean_image`).
-    pub tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+    pub tensors: Vec<crate::params::NamedTensor>,
     /// String metadata (configuration, training state as JSON).
     pub metadata: HashMap<String, String>,
 }
 
 /// Writes `params` (values, state, Adam moments and step) and `extra` to `path` atomically.
 pub fn save(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) -> Result<()> {
-    let mut named: Vec<(String, Vec<usize>, Vec<f32>)> = params.download(gpu)?;
+    let mut named: Vec<crate::params::NamedTensor> = params.download(gpu)?;
     named.extend(params.download_state(gpu)?);
     let m = gpu.download_f32(&params.m)?;
     let v = gpu.download_f32(&params.v)?;

@@ -211,7 +211,7 @@ impl Gpu {
 
     /// Largest buffer that may be bound as one storage binding.
     pub fn max_binding_bytes(&self) -> u64 {
-        (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size)
+        self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
     }
 
     /// Blocks until all submitted work has finished.

@@ -146,7 +146,7 @@ impl train::Progress for Bar {
         let val = self.last_val.map_or(String::new(), |(l, a)| format!("  val loss {l:.4} acc {a:.3}"));
         self.bar.set_message(format!("epoch {} loss {loss:.4} acc {accuracy:.3} lr {lr:.2e}{val}", epoch + 1));
         self.bar.set_position(iteration as u64);
-        if self.bar.is_hidden() && self.per_epoch > 0 && iteration as u64 % self.per_epoch == 0 {
+        if self.bar.is_hidden() && self.per_epoch > 0 && (iteration as u64).is_multiple_of(self.per_epoch) {
             println!("epoch {} (iteration {iteration}): loss {loss:.4} accuracy {accuracy:.3} lr {lr:.2e}{val}", epoch + 1);
         }
     }

@@ -68,7 +68,7 @@ impl ModelConfig {
     /// The input size must be divisible by 2^depth.
     pub fn check_size(&self, h: usize, w: usize) -> Result<()> {
         let m = 1 << self.depth;
-        if h % m != 0 || w % m != 0 || h == 0 || w == 0 {
+        if !h.is_multiple_of(m) || !w.is_multiple_of(m) || h == 0 || w == 0 {
             return Err(Error::InvalidArgument {
                 op: "model",
                 detail: format!("{}: input {h}×{w} must be a positive multiple of 2^depth = {m}", self.arch),

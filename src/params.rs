@@ -141,6 +141,9 @@ fn init_tensor(rng: &mut Rng, shape: &[usize], init: Init) -> Vec<f32> {
     }
 }
 
+/// A named host copy of one tensor: (name, shape, values).
+pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
+
 /// Identifies one tensor of a [`ParamStore`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ParamId(pub usize);
@@ -219,19 +222,19 @@ impl ParamStore {
     }
 
     /// Downloads every trainable tensor by name (declaration order).
-    pub fn download(&self, gpu: &Gpu) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>> {
+    pub fn download(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
         let all = gpu.download_f32(&self.values)?;
         Ok(self.entries.iter().map(|e| (e.name.clone(), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
     }
 
     /// Downloads every gradient by name.
-    pub fn download_grads(&self, gpu: &Gpu) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>> {
+    pub fn download_grads(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
         let all = gpu.download_f32(&self.grads)?;
         Ok(self.entries.iter().map(|e| (e.name.clone(), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
     }
 
     /// Downloads every state tensor by name.
-    pub fn download_state(&self, gpu: &Gpu) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>> {
+    pub fn download_state(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
         let all = gpu.download_f32(&self.state)?;
         Ok(self.state_entries.iter().map(|e| (e.name.clone(), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
     }

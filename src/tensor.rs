@@ -102,7 +102,7 @@ impl Tensor {
     pub fn view(&self, start: usize, shape: &[usize]) -> Result<Tensor> {
         let len: usize = shape.iter().product();
         let offset = self.offset + start as u64 * 4;
-        if start + len > self.len() || offset % 256 != 0 {
+        if start + len > self.len() || !offset.is_multiple_of(256) {
             return Err(Error::Shape {
                 op: "view",
                 detail: format!("a view of {len} elements at element {start} must lie inside the tensor and start on a 256-byte boundary"),

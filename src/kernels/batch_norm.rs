@@ -23,7 +23,8 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
     for (name, t) in per_channel {
         expect_shape(op, name, t, &[c])?;
     }
-    if !(eps > 0.0) || !(0.0..=1.0).contains(&momentum) {
+    // Written so that a NaN eps is rejected too.
+    if eps.is_nan() || eps <= 0.0 || !(0.0..=1.0).contains(&momentum) {
         return Err(Error::InvalidArgument {
             op,
             detail: format!("eps must be > 0 and momentum in [0, 1]; got eps {eps}, momentum {momentum}"),

@@ -73,7 +73,7 @@ enum Variant {
 }
 
 fn variant(gpu: &Gpu, g: &Geometry) -> Variant {
-    match (gpu.kernels.subgroups && g.k == 3, g.w % 4 == 0) {
+    match (gpu.kernels.subgroups && g.k == 3, g.w.is_multiple_of(4)) {
         (false, _) => Variant::Portable,
         (true, false) => Variant::Subgroup,
         (true, true) => Variant::SubgroupAligned,

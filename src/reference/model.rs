@@ -190,6 +190,7 @@ fn segnet(cfg: &ModelConfig, t: &Tensors, state: &Tensors, x: &Array4<f64>, labe
     const EPS: f64 = crate::tape::BN_EPS as f64;
     let momentum = crate::tape::BN_MOMENTUM as f64;
     // The forward pass as a list of layers with what their backward needs.
+    #[allow(clippy::large_enum_variant)] // a short-lived list of a few dozen layers
     enum Layer {
         /// conv → (BN → ReLU): names, the conv's input and output, the BN's output.
         Block {
@@ -279,6 +280,7 @@ fn segnet(cfg: &ModelConfig, t: &Tensors, state: &Tensors, x: &Array4<f64>, labe
 }
 
 /// One reference Adam step on named tensors (decay per tensor as the model's spec).
+#[allow(clippy::too_many_arguments)]
 pub fn adam_step(
     params: &mut Tensors,
     grads: &Tensors,
