@@ -66,6 +66,7 @@ pub mod bench;
 pub mod checkpoint;
 pub mod data;
 pub mod experiments;
+pub mod figures;
 pub mod metrics;
 pub mod models;
 pub mod params;

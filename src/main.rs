@@ -254,6 +254,17 @@ enum Command {
         #[command(flatten)]
         args: TrainArgs,
     },
+    /// Figures of a run: loss / accuracy curves (SVG), dataset sample, label heat map, test overlays.
+    Figures {
+        #[command(flatten)]
+        adapter: AdapterArgs,
+        /// Run folder.
+        #[arg(long)]
+        run: PathBuf,
+        /// Output folder (default RUN_DIR/figures).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The paper's metrics for a run on one split (writes RUN_DIR/metrics.json).
     Eval {
         #[command(flatten)]
@@ -394,6 +405,13 @@ fn run() -> Result<()> {
             Ok(())
         }
         Some(Command::Train { adapter, args }) => run_train(&adapter, &args),
+        Some(Command::Figures { adapter, run, out }) => {
+            let gpu = adapter.gpu()?;
+            let out = out.unwrap_or_else(|| run.join("figures"));
+            let files = lungseg::figures::write_figures(&gpu, &run, &out)?;
+            println!("{} figures written to {}", files.len(), out.display());
+            Ok(())
+        }
         Some(Command::Cv { adapter, args }) => {
             let cfg = args.config()?;
             let folds = args.folds.unwrap_or(5);

@@ -88,7 +88,8 @@ impl Predictor<'_> {
     }
 }
 
-fn overlay(image: &[f32], classes: &[u32], task: Task) -> Vec<u8> {
+/// CT in grey (image in [0, 1]) with each non-background class blended in its colour, RGB.
+pub(crate) fn overlay(image: &[f32], classes: &[u32], task: Task) -> Vec<u8> {
     let mut rgb = Vec::with_capacity(image.len() * 3);
     for (&v, &c) in image.iter().zip(classes) {
         let g = (v.clamp(0.0, 1.0) * 255.0) as u8;
