@@ -65,6 +65,7 @@ pub use tensor::{DType, Tensor};
 pub mod bench;
 pub mod checkpoint;
 pub mod data;
+pub mod dream;
 pub mod experiments;
 pub mod figures;
 pub mod metrics;

@@ -265,6 +265,25 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Deep Dream of a trained network for one class (the paper's Fig. 5): gradient ascent on the input.
+    Dream {
+        #[command(flatten)]
+        adapter: AdapterArgs,
+        /// A run folder (uses best.safetensors) or a checkpoint file.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// Class index (0..classes).
+        #[arg(long)]
+        class: usize,
+        #[arg(long, default_value_t = 60)]
+        iterations: usize,
+        /// Step size of the normalised gradient ascent.
+        #[arg(long, default_value_t = 0.02)]
+        step: f32,
+        /// Output PNG (default dream_class<K>.png in the run folder).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// The paper's metrics for a run on one split (writes RUN_DIR/metrics.json).
     Eval {
         #[command(flatten)]
@@ -405,6 +424,22 @@ fn run() -> Result<()> {
             Ok(())
         }
         Some(Command::Train { adapter, args }) => run_train(&adapter, &args),
+        Some(Command::Dream { adapter, checkpoint, class, iterations, step, output }) => {
+            let gpu = adapter.gpu()?;
+            let (cfg, model, _) = train::load_model(&gpu, &checkpoint)?;
+            let d = lungseg::dream::dream(&gpu, &model, cfg.size, class, iterations, step, cfg.seed)?;
+            let dir = if checkpoint.is_dir() { checkpoint.clone() } else { checkpoint.parent().map(PathBuf::from).unwrap_or_default() };
+            let out = output.unwrap_or_else(|| dir.join(format!("dream_class{class}.png")));
+            let img = lungseg::data::Gray8 { height: d.size, width: d.size, pixels: d.image.iter().map(|&v| (v * 255.0) as u8).collect() };
+            lungseg::data::write_png_gray(&out, &img)?;
+            println!(
+                "class {class}: mean logit {:.3} → {:.3} over {iterations} iterations; image written to {}",
+                d.mean_logits.first().copied().unwrap_or(0.0),
+                d.mean_logits.last().copied().unwrap_or(0.0),
+                out.display()
+            );
+            Ok(())
+        }
         Some(Command::Figures { adapter, run, out }) => {
             let gpu = adapter.gpu()?;
             let out = out.unwrap_or_else(|| run.join("figures"));

@@ -73,6 +73,7 @@ pub struct Tape<'g> {
     dropout_count: u64,
     /// Seeds of the dropout layers, in recording order (for references and reproducibility).
     pub dropout_seeds: Vec<u64>,
+    dropout_enabled: bool,
 }
 
 /// SplitMix-style mixing of (step seed, layer counter) into a dropout seed.
@@ -94,7 +95,14 @@ impl<'g> Tape<'g> {
             dropout_seed,
             dropout_count: 0,
             dropout_seeds: Vec::new(),
+            dropout_enabled: true,
         }
+    }
+
+    /// Makes dropout the identity on this tape while keeping the training-mode graph (used to
+    /// take gradients with respect to the input, as Deep Dream does).
+    pub fn disable_dropout(&mut self) {
+        self.dropout_enabled = false;
     }
 
     pub fn mode(&self) -> Mode {
@@ -121,6 +129,11 @@ impl<'g> Tape<'g> {
     /// An input value (no gradient).
     pub fn input(&mut self, t: Tensor) -> Var {
         self.push(t, false)
+    }
+
+    /// An input value whose gradient the backward pass computes (e.g. Deep Dream).
+    pub fn input_with_grad(&mut self, t: Tensor) -> Var {
+        self.push(t, true)
     }
 
     /// The tensor behind a value.
@@ -254,7 +267,7 @@ impl<'g> Tape<'g> {
 
     /// Dropout with probability `p` in training; the identity in inference.
     pub fn dropout(&mut self, x: Var, p: f32) -> Result<Var> {
-        if !self.recording() || p == 0.0 {
+        if !self.recording() || !self.dropout_enabled || p == 0.0 {
             return Ok(x);
         }
         let seed = dropout_seed(self.dropout_seed, self.dropout_count);
@@ -282,14 +295,39 @@ impl<'g> Tape<'g> {
         if self.mode != Mode::Train {
             return Err(Error::InvalidArgument { op: "backward", detail: "the tape was recorded in inference mode".into() });
         }
+        let lt = self.values[loss.logits.0].clone();
+        let dlogits = self.out("cross_entropy_backward", lt.shape())?;
+        kernels::cross_entropy::cross_entropy_backward(
+            self.gpu,
+            self.encoder(),
+            &lt,
+            &loss.labels,
+            &loss.class_weights,
+            &loss.value,
+            &dlogits,
+        )?;
+        self.backward_from(loss.logits, dlogits, params, None).map(|_| ())
+    }
+
+    /// Records the backward pass from a given gradient of `from` (any objective), writing
+    /// parameter gradients into `params`; with `input`, returns that value's gradient (its
+    /// `Var` must come from [`Tape::input_with_grad`]).
+    pub fn backward_from(&mut self, from: Var, grad: Tensor, params: &ParamStore, input: Option<Var>) -> Result<Option<Tensor>> {
+        if self.mode != Mode::Train {
+            return Err(Error::InvalidArgument { op: "backward", detail: "the tape was recorded in inference mode".into() });
+        }
+        if grad.shape() != self.values[from.0].shape() {
+            return Err(Error::Shape {
+                op: "backward",
+                detail: "the seed gradient must have the value's shape".into(),
+                shapes: crate::error::fmt_shapes(&[grad.shape(), self.values[from.0].shape()]),
+            });
+        }
         let gpu = self.gpu;
         params.zero_grads(self.encoder());
         let mut grads: Vec<Option<Tensor>> = vec![None; self.values.len()];
         let mut param_written = vec![false; params.entries.len()];
-        let lt = self.values[loss.logits.0].clone();
-        let dlogits = self.out("cross_entropy_backward", lt.shape())?;
-        kernels::cross_entropy::cross_entropy_backward(gpu, self.encoder(), &lt, &loss.labels, &loss.class_weights, &loss.value, &dlogits)?;
-        grads[loss.logits.0] = Some(dlogits);
+        grads[from.0] = Some(grad);
 
         let ops = std::mem::take(&mut self.ops);
         for op in ops.iter().rev() {
@@ -393,7 +431,7 @@ impl<'g> Tape<'g> {
                 }
             }
         }
-        Ok(())
+        Ok(input.and_then(|v| grads[v.0].take()))
     }
 
     /// Adds `fresh` to the gradient of `v` (or makes it the gradient).
