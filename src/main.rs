@@ -284,6 +284,15 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// One Markdown report of runs (cv, sweep or single runs) with the paper's transcribed numbers beside.
+    Report {
+        /// Run folders holding cv.json, sweep.json or metrics.json.
+        #[arg(long, num_args = 1.., required = true)]
+        runs: Vec<PathBuf>,
+        /// Output Markdown file.
+        #[arg(long, default_value = "report.md")]
+        out: PathBuf,
+    },
     /// The paper's metrics for a run on one split (writes RUN_DIR/metrics.json).
     Eval {
         #[command(flatten)]
@@ -424,6 +433,14 @@ fn run() -> Result<()> {
             Ok(())
         }
         Some(Command::Train { adapter, args }) => run_train(&adapter, &args),
+        Some(Command::Report { runs, out }) => {
+            let base = out.parent().map(PathBuf::from).unwrap_or_default();
+            let refs: Vec<&std::path::Path> = runs.iter().map(|p| p.as_path()).collect();
+            let text = lungseg::report::render(&refs, &base)?;
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            println!("report written to {}", out.display());
+            Ok(())
+        }
         Some(Command::Dream { adapter, checkpoint, class, iterations, step, output }) => {
             let gpu = adapter.gpu()?;
             let (cfg, model, _) = train::load_model(&gpu, &checkpoint)?;
