@@ -128,7 +128,8 @@ pub struct Slice {
     pub labels: Vec<u32>,
 }
 
-fn pngs_in(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The `.png` files of a folder, sorted; an error naming the folder when it has none.
+pub(crate) fn pngs_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = std::fs::read_dir(dir).map_err(|e| data_err(dir, format!("cannot read the folder: {e}")))?;
     let mut v: Vec<PathBuf> =
         rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("png"))).collect();

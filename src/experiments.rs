@@ -61,11 +61,6 @@ pub fn summarize_folds(folds: &[Report]) -> BTreeMap<String, BTreeMap<String, Me
     out
 }
 
-fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::InvalidArgument { op: "json", detail: e.to_string() })?;
-    std::fs::write(path, text).map_err(|e| Error::InvalidArgument { op: "experiments", detail: format!("{}: {e}", path.display()) })
-}
-
 /// Trains and evaluates one run unless its `metrics.json` already exists.
 fn run_once(gpu: &Gpu, cfg: &TrainConfig, dir: &Path, stop: &AtomicBool, progress: &mut dyn Progress) -> Result<Option<Report>> {
     if dir.join("metrics.json").exists() {
@@ -106,7 +101,7 @@ pub fn cross_validate(
         summary: summarize_folds(&reports),
         folds: reports,
     };
-    write_json(&out.join("cv.json"), &report)?;
+    train::write_json(&out.join("cv.json"), &report)?;
     Ok(Some(report))
 }
 
@@ -155,7 +150,7 @@ pub fn sweep(
         .max_by(|a, b| a.1.report.global_accuracy.mean.total_cmp(&b.1.report.global_accuracy.mean))
         .map(|(i, _)| i)
         .ok_or_else(|| Error::InvalidArgument { op: "sweep", detail: "no experiment ran".into() })?;
-    write_json(
+    train::write_json(
         &out.join("sweep.json"),
         &serde_json::json!({"model": base.model, "task": base.task, "preset": base.preset, "best_experiment": rows[best].experiment, "experiments": &rows}),
     )?;

@@ -131,20 +131,7 @@ pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: 
     let results = if name.ends_with(".nii") || name.ends_with(".nii.gz") {
         predict_nifti(&p, input, output, opts)?
     } else {
-        let files: Vec<PathBuf> = if input.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(input)
-                .map_err(|e| pred_err(input, format!("cannot read the folder: {e}")))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x.eq_ignore_ascii_case("png")))
-                .collect();
-            v.sort();
-            v
-        } else {
-            vec![input.to_path_buf()]
-        };
-        if files.is_empty() {
-            return Err(pred_err(input, "no PNG files to predict"));
-        }
+        let files: Vec<PathBuf> = if input.is_dir() { data::pngs_in(input)? } else { vec![input.to_path_buf()] };
         let mut out = Vec::new();
         for f in files {
             let im = data::read_png_gray(&f)?;

@@ -229,7 +229,8 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
     Error::InvalidArgument { op: "run folder", detail: format!("{}: {e}", path.display()) }
 }
 
-fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+/// Writes JSON atomically (temporary file, then rename).
+pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::InvalidArgument { op: "json", detail: e.to_string() })?;
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text).map_err(|e| io_err(&tmp, e))?;
