@@ -84,6 +84,13 @@ struct TrainArgs {
     /// SegNet: batch norm + ReLU after the last convolution, as MATLAB's segnetLayers.
     #[arg(long)]
     final_bn_relu: bool,
+    /// Cross-entropy class weights: median (median-frequency balancing, the paper), sqrt-median
+    /// (their square root) or uniform.
+    #[arg(long)]
+    class_weights: Option<String>,
+    /// Write the resumable checkpoint every N epochs (default 1).
+    #[arg(long)]
+    checkpoint_every: Option<usize>,
     /// Run folder (default runs/<model>-<task>-<preset>[-fold<k>]).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -107,7 +114,7 @@ impl TrainArgs {
         macro_rules! set {
             ($($f:ident),*) => { $(if let Some(v) = self.$f.clone() { c.$f = v; })* };
         }
-        set!(size, width, epochs, batch, lr, seed, folds, normalization);
+        set!(size, width, epochs, batch, lr, seed, folds, normalization, class_weights, checkpoint_every);
         c.fold = self.fold;
         if self.no_augment {
             c.augment = false;
@@ -115,6 +122,7 @@ impl TrainArgs {
         c.final_bn_relu |= self.final_bn_relu;
         c.model_config()?;
         c.normalization_kind()?;
+        c.class_weighting()?;
         Ok(c)
     }
 

@@ -58,6 +58,40 @@ fn class_table(s: &mut String, metrics: &Value) {
     );
 }
 
+/// One line saying how `dirs` (a run, or a cross-validation's folds) were trained: the recipe from
+/// `config.json`, the adapter and training time from `run.json` (summed over the folds).
+fn recipe(dirs: &[std::path::PathBuf]) -> Option<String> {
+    let cfg = dirs.iter().find_map(|d| read(&d.join("config.json")).ok())?;
+    let mut line = format!(
+        "Recipe: {} preset, {}×{}, width {}, {} epochs, batch {}, initial lr {}, class weights {}, {} normalisation, augmentation {}, seed {}.",
+        cfg["preset"].as_str().unwrap_or("?"),
+        cfg["size"],
+        cfg["size"],
+        cfg["width"],
+        cfg["epochs"],
+        cfg["batch"],
+        cfg["lr"].as_f64().map_or("?".into(), |x| format!("{x:e}")),
+        cfg["class_weights"].as_str().unwrap_or("median"),
+        cfg["normalization"].as_str().unwrap_or("?"),
+        if cfg["augment"].as_bool().unwrap_or(false) { "on" } else { "off" },
+        cfg["seed"]
+    );
+    let records: Vec<Value> = dirs.iter().filter_map(|d| read(&d.join("run.json")).ok()).collect();
+    if records.is_empty() {
+        line.push_str(" Adapter and training time: not recorded (no run.json).");
+    } else {
+        let mut adapters: Vec<&str> = records.iter().filter_map(|r| r["adapter"].as_str()).collect();
+        adapters.dedup();
+        let seconds: f64 = records.iter().filter_map(|r| r["train_seconds"].as_f64()).sum();
+        let _ = write!(line, " Trained on {} in {:.1} min", adapters.join(", "), seconds / 60.0);
+        if records.len() < dirs.len() {
+            let _ = write!(line, " ({} of {} runs recorded)", records.len(), dirs.len());
+        }
+        line.push('.');
+    }
+    Some(line + "\n")
+}
+
 /// Renders the report of `runs` (folders holding cv.json, sweep.json or metrics.json).
 pub fn render(runs: &[&Path], out_dir: &Path) -> Result<String> {
     let paper = paper_tables()?;
@@ -74,6 +108,10 @@ pub fn render(runs: &[&Path], out_dir: &Path) -> Result<String> {
                 cv["folds"].as_array().map_or(0, |f| f.len()),
                 cv["preset"].as_str().unwrap_or("?")
             );
+            let folds: Vec<_> = (0..cv["folds"].as_array().map_or(0, |f| f.len())).map(|k| run.join(format!("fold{k}"))).collect();
+            if let Some(line) = recipe(&folds) {
+                let _ = writeln!(s, "{line}");
+            }
             let _ = writeln!(s, "| class | {} | paper Dice |\n| --- | --- | --- | --- | --- | --- | --- |", METRICS.join(" | "));
             for (class, m) in cv["summary"].as_object().into_iter().flatten() {
                 let cells: Vec<String> = METRICS.iter().map(|k| format!("{} ± {}", num(&m[*k]["mean"]), num(&m[*k]["std"]))).collect();
@@ -126,6 +164,9 @@ pub fn render(runs: &[&Path], out_dir: &Path) -> Result<String> {
                 m["split"].as_str().unwrap_or("?"),
                 run.display()
             );
+            if let Some(line) = recipe(&[run.to_path_buf()]) {
+                let _ = writeln!(s, "{line}");
+            }
             class_table(&mut s, &m);
         }
         let figs = run.join("figures");

@@ -5,7 +5,7 @@
 //! continues exactly where an uninterrupted one would be.
 
 use crate::checkpoint::{self, Extra};
-use crate::data::{self, Normalization, Slice, Split, Task, Window};
+use crate::data::{self, ClassWeighting, Normalization, Slice, Split, Task, Window};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::metrics::{class_metrics, summarize, Report};
@@ -57,6 +57,20 @@ pub struct TrainConfig {
     /// Validation every this many iterations (the paper: 10).
     pub val_every: usize,
     pub window: (f32, f32),
+    /// Cross-entropy class weights: median (the paper), sqrt-median or uniform.
+    #[serde(default = "default_class_weights")]
+    pub class_weights: String,
+    /// Write `last.safetensors` every this many epochs (and at the end and on Ctrl-C); a resume
+    /// repeats at most this many epochs, exactly.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: usize,
+}
+
+fn default_class_weights() -> String {
+    "median".into()
+}
+fn default_checkpoint_every() -> usize {
+    1
 }
 
 /// Which preset, before flags override it.
@@ -121,6 +135,8 @@ impl TrainConfig {
             max_shear_deg: 10.0,
             val_every: 10,
             window: (Window::default().lo, Window::default().hi),
+            class_weights: default_class_weights(),
+            checkpoint_every: default_checkpoint_every(),
         }
     }
 
@@ -132,6 +148,9 @@ impl TrainConfig {
     }
     pub fn normalization_kind(&self) -> Result<Normalization> {
         self.normalization.parse()
+    }
+    pub fn class_weighting(&self) -> Result<ClassWeighting> {
+        self.class_weights.parse()
     }
     pub fn model_config(&self) -> Result<ModelConfig> {
         let arch = self.arch()?;
@@ -255,7 +274,7 @@ pub fn prepare(cfg: &TrainConfig) -> Result<Prepared> {
     let slices = load_slices(cfg)?;
     let split = split_for(cfg, slices.len())?;
     let train: Vec<&Slice> = split.train.iter().map(|&i| &slices[i]).collect();
-    let class_weights = data::median_frequency_weights(&train, cfg.task_kind()?.classes());
+    let class_weights = cfg.class_weighting()?.weights(&train, cfg.task_kind()?.classes());
     let mean_image = (cfg.normalization_kind()? == Normalization::ZeroCenter).then(|| data::mean_image(&train));
     Ok(Prepared { slices, split, class_weights, mean_image })
 }
@@ -284,6 +303,7 @@ pub fn train(
     stop: &AtomicBool,
     progress: &mut dyn Progress,
 ) -> Result<Outcome> {
+    let started = std::time::Instant::now();
     std::fs::create_dir_all(run_dir).map_err(|e| io_err(run_dir, e))?;
     let prep = prepare(cfg)?;
     let task = cfg.task_kind()?;
@@ -295,13 +315,14 @@ pub fn train(
         &serde_json::json!({"train": names(&prep.split.train), "val": names(&prep.split.val), "test": names(&prep.split.test), "indices": &prep.split}),
     )?;
     progress.message(&format!(
-        "{} images ({} train / {} val / {} test) at {}×{}; class weights (median frequency): {}",
+        "{} images ({} train / {} val / {} test) at {}×{}; class weights ({}): {}",
         prep.slices.len(),
         prep.split.train.len(),
         prep.split.val.len(),
         prep.split.test.len(),
         cfg.size,
         cfg.size,
+        cfg.class_weights,
         task.class_names().iter().zip(&prep.class_weights).map(|(n, w)| format!("{n} {w:.3}")).collect::<Vec<_>>().join(", ")
     ));
 
@@ -318,6 +339,18 @@ pub fn train(
             detail: format!("{}: no training state in the checkpoint", last.display()),
         })?;
         progress.message(&format!("resuming at epoch {}, batch {}, iteration {}", state.epoch + 1, state.batch_in_epoch, state.iteration));
+        // With --checkpoint-every > 1 the log can run past the checkpoint: drop the rows the
+        // resumed run will write again, so log.csv holds each iteration once.
+        let text = std::fs::read_to_string(&log_path).map_err(|e| io_err(&log_path, e))?;
+        let kept: String = text
+            .lines()
+            .enumerate()
+            .filter(|(i, line)| {
+                *i == 0 || line.split(',').nth(2).and_then(|it| it.parse::<usize>().ok()).is_some_and(|it| it <= state.iteration)
+            })
+            .map(|(_, line)| format!("{line}\n"))
+            .collect();
+        std::fs::write(&log_path, kept).map_err(|e| io_err(&log_path, e))?;
     } else {
         std::fs::write(&log_path, "kind,epoch,iteration,loss,accuracy,lr\n").map_err(|e| io_err(&log_path, e))?;
     }
@@ -381,13 +414,42 @@ pub fn train(
         }
         state.epoch += 1;
         state.batch_in_epoch = 0;
-        save(&model, &state, &last)?;
+        if state.epoch % cfg.checkpoint_every.max(1) == 0 || state.epoch == cfg.epochs {
+            save(&model, &state, &last)?;
+        }
     }
     if !best.exists() {
         save(&model, &state, &best)?;
     }
+    record_run(run_dir, gpu, resume, started.elapsed().as_secs_f64(), &state)?;
     progress.finish();
     Ok(Outcome { run_dir: run_dir.to_path_buf(), state, interrupted })
+}
+
+/// `RUN_DIR/run.json`: where and how long a run trained, for reports.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Adapter of the last session that trained the run.
+    pub adapter: String,
+    /// Training seconds summed over the sessions (resumes add theirs; time after an interrupted
+    /// session's last checkpoint is counted although the resume repeats it).
+    pub train_seconds: f64,
+    /// Sessions (1 + resumes).
+    pub sessions: usize,
+    /// Epochs finished.
+    pub epochs: usize,
+}
+
+fn record_run(run_dir: &Path, gpu: &Gpu, resume: bool, seconds: f64, state: &RunState) -> Result<()> {
+    let path = run_dir.join("run.json");
+    let before: RunRecord = if resume && path.exists() { read_json(&path)? } else { RunRecord::default() };
+    let record = RunRecord {
+        adapter: gpu.adapter_name(),
+        train_seconds: before.train_seconds + seconds,
+        sessions: before.sessions + 1,
+        epochs: state.epoch,
+    };
+    write_json(&path, &record)
 }
 
 /// Mean loss (weighted by images) and pixel accuracy over `indices`, in inference mode.

@@ -1,7 +1,7 @@
 //! Data readers: the shipped NIfTI mask volume agrees with the PNG masks; median-frequency
 //! weights on a known case; splits; every bad-input case gives an error naming the file.
 
-use lungseg::data::{self, Gray8, Slice, Task};
+use lungseg::data::{self, ClassWeighting, Gray8, Slice, Task};
 use std::path::{Path, PathBuf};
 
 fn tmp(name: &str) -> PathBuf {
@@ -57,6 +57,23 @@ fn median_frequency_weights_on_a_known_case() {
     for (g, w) in w.iter().zip(want) {
         assert!((*g as f64 - w).abs() < 1e-6, "{g} vs {w}");
     }
+}
+
+#[test]
+fn class_weightings_follow_their_definitions() {
+    let a = Slice { name: "a".into(), height: 2, width: 2, image: vec![0.0; 4], labels: vec![0, 0, 0, 1] };
+    let b = Slice { name: "b".into(), height: 2, width: 2, image: vec![0.0; 4], labels: vec![0, 0, 2, 2] };
+    let median = data::median_frequency_weights(&[&a, &b], 4);
+    let sqrt = "sqrt-median".parse::<ClassWeighting>().unwrap().weights(&[&a, &b], 4);
+    // sqrt(0.8), sqrt(2), 1, 0: the absent class stays at 0, the rare class still weighs most.
+    for (s, m) in sqrt.iter().zip(&median) {
+        assert!((s - m.sqrt()).abs() < 1e-7, "{s} vs sqrt({m})");
+    }
+    assert!((sqrt[1] - 2f32.sqrt()).abs() < 1e-6 && sqrt[3] == 0.0);
+    assert_eq!("median".parse::<ClassWeighting>().unwrap().weights(&[&a, &b], 4), median);
+    assert_eq!("uniform".parse::<ClassWeighting>().unwrap().weights(&[&a, &b], 4), vec![1.0; 4]);
+    let err = "inverse".parse::<ClassWeighting>().unwrap_err().to_string();
+    assert!(err.contains("inverse") && err.contains("sqrt-median"), "{err}");
 }
 
 #[test]

@@ -26,6 +26,24 @@ fn report_of_synthetic_runs_has_every_table_and_the_papers_numbers() {
     )
     .unwrap();
     std::fs::write(single.join("metrics.json"), metrics(0.58).to_string()).unwrap();
+    // How each was trained: the recipe from config.json, adapter and time from run.json (summed
+    // over the folds).
+    let config = |weights: &str| {
+        json!({"preset": "quick", "size": 128, "width": 32, "epochs": 20, "batch": 4, "lr": 0.002, "class_weights": weights,
+               "normalization": "zerocenter", "augment": true, "seed": 1})
+        .to_string()
+    };
+    for k in 0..2 {
+        let fold = cv.join(format!("fold{k}"));
+        std::fs::create_dir_all(&fold).unwrap();
+        std::fs::write(fold.join("config.json"), config("sqrt-median")).unwrap();
+        std::fs::write(
+            fold.join("run.json"),
+            json!({"adapter": "Test GPU", "train_seconds": 90.0, "sessions": 1, "epochs": 20}).to_string(),
+        )
+        .unwrap();
+    }
+    std::fs::write(single.join("config.json"), config("median")).unwrap();
     std::fs::write(sweep.join("sweep.json"), json!({"model": "segnet", "task": "binary", "best_experiment": 2, "experiments": [
         {"experiment": 1, "lr": 1e-4, "batch": 4, "report": metrics(0.5)}, {"experiment": 2, "lr": 1e-3, "batch": 4, "report": metrics(0.6)}]}).to_string()).unwrap();
     let text = lungseg::report::render(&[cv.as_path(), sweep.as_path(), single.as_path()], &root).unwrap();
@@ -35,4 +53,6 @@ fn report_of_synthetic_runs_has_every_table_and_the_papers_numbers() {
     assert!(text.contains("| 2 (best) | 0.001 | 4 |"), "{text}");
     assert!(text.contains("| infection | 0.800 | 0.900 | 0.500 | 0.580 |"), "{text}");
     assert!(text.contains("Saood and I. Hatem"));
+    assert!(text.contains("class weights sqrt-median") && text.contains("Trained on Test GPU in 3.0 min."), "{text}");
+    assert!(text.contains("class weights median") && text.contains("not recorded (no run.json)"), "{text}");
 }

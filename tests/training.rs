@@ -58,6 +58,32 @@ fn resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one() {
 }
 
 #[test]
+fn resume_after_a_checkpoint_gap_repeats_the_lost_iterations_exactly_once() {
+    let gpu = common::gpu();
+    let cfg = TrainConfig { epochs: 3, checkpoint_every: 2, ..tiny(Arch::UNet) };
+    let (a, b) = (tmp("gap-whole"), tmp("gap-crashed"));
+    let never = AtomicBool::new(false);
+    let whole = train::train(&gpu, &cfg, &a, false, &never, &mut Quiet).unwrap();
+    // A crash in epoch 3 leaves the epoch-2 checkpoint behind a log that runs past it: build that
+    // state from a 2-epoch run and the uninterrupted run's log, then resume.
+    train::train(&gpu, &TrainConfig { epochs: 2, ..cfg.clone() }, &b, false, &never, &mut Quiet).unwrap();
+    std::fs::copy(a.join("log.csv"), b.join("log.csv")).unwrap();
+    let resumed = train::train(&gpu, &cfg, &b, true, &never, &mut Quiet).unwrap();
+    assert_eq!(resumed.state, whole.state);
+    assert_eq!(std::fs::read_to_string(b.join("log.csv")).unwrap(), std::fs::read_to_string(a.join("log.csv")).unwrap());
+    let (wa, wb) = (
+        lungseg::checkpoint::Loaded::open(&a.join("last.safetensors")).unwrap(),
+        lungseg::checkpoint::Loaded::open(&b.join("last.safetensors")).unwrap(),
+    );
+    assert_eq!(wa.tensor("enc1.conv1.weight").unwrap(), wb.tensor("enc1.conv1.weight").unwrap());
+    // run.json: where and how long; a resume adds a session and its time.
+    let (ra, rb): (train::RunRecord, train::RunRecord) =
+        (train::read_json(&a.join("run.json")).unwrap(), train::read_json(&b.join("run.json")).unwrap());
+    assert_eq!((ra.sessions, ra.epochs, rb.sessions, rb.epochs), (1, 3, 2, 3));
+    assert!(ra.adapter == gpu.adapter_name() && ra.train_seconds > 0.0 && rb.train_seconds > 0.0);
+}
+
+#[test]
 fn checkpoint_round_trip_gives_identical_predictions() {
     let gpu = common::gpu();
     let cfg = TrainConfig { epochs: 1, ..tiny(Arch::SegNet) };
