@@ -114,7 +114,7 @@ pub fn write_figures(gpu: &Gpu, run_dir: &Path, out: &Path) -> Result<Vec<std::p
         written.push(p);
     }
 
-    let (cfg, model, ck) = train::load_model(gpu, run_dir)?;
+    let cfg: train::TrainConfig = train::read_json(&run_dir.join("config.json"))?;
     let task = cfg.task_kind()?;
     let prep = train::prepare(&cfg)?;
     let (h, w) = (cfg.size, cfg.size);
@@ -150,7 +150,12 @@ pub fn write_figures(gpu: &Gpu, run_dir: &Path, out: &Path) -> Result<Vec<std::p
     data::write_png_rgb(&p, h, w, &heat)?;
     written.push(p);
 
-    // Ground truth beside prediction for the test images.
+    // Ground truth beside prediction for the test images, where the run's weights are here (a run
+    // copied back without its checkpoints still gets the figures above).
+    if !run_dir.join("best.safetensors").exists() {
+        return Ok(written);
+    }
+    let (_, model, ck) = train::load_model(gpu, run_dir)?;
     let mean = ck.tensor("input.mean_image").ok().map(|(_, m)| m);
     let norm = cfg.normalization_kind()?;
     let dir = out.join("test_overlays");

@@ -470,6 +470,9 @@ fn run() -> Result<()> {
             let out = out.unwrap_or_else(|| run.join("figures"));
             let files = lungseg::figures::write_figures(&gpu, &run, &out)?;
             println!("{} figures written to {}", files.len(), out.display());
+            if !run.join("best.safetensors").exists() {
+                println!("no best.safetensors in {}: test overlays need the run's weights", run.display());
+            }
             Ok(())
         }
         Some(Command::Cv { adapter, args }) => {

@@ -31,4 +31,11 @@ fn figures_of_a_short_run() {
     assert!(heat.is_err(), "the heat map is an RGB image");
     let sample = std::fs::read(out.join("dataset_sample.png")).unwrap();
     assert_eq!(&sample[1..4], b"PNG");
+    // A run copied back without its checkpoints (from a GPU machine, say) still gets its curves,
+    // sample and heat map.
+    for f in ["best.safetensors", "last.safetensors"] {
+        std::fs::remove_file(run.join(f)).unwrap();
+    }
+    let files = lungseg::figures::write_figures(&gpu, &run, &run.join("figures-no-weights")).unwrap();
+    assert_eq!(files.len(), 4, "{files:?}");
 }
