@@ -81,6 +81,7 @@ fn recipe(dirs: &[std::path::PathBuf]) -> Option<String> {
         line.push_str(" Adapter and training time: not recorded (no run.json).");
     } else {
         let mut adapters: Vec<&str> = records.iter().filter_map(|r| r["adapter"].as_str()).collect();
+        adapters.sort_unstable();
         adapters.dedup();
         let seconds: f64 = records.iter().filter_map(|r| r["train_seconds"].as_f64()).sum();
         let _ = write!(line, " Trained on {} in {:.1} min", adapters.join(", "), seconds / 60.0);
