@@ -103,13 +103,9 @@ pub fn render(runs: &[&Path], out_dir: &Path) -> Result<String> {
         if run.join("cv.json").exists() {
             let cv = read(&run.join("cv.json"))?;
             let (model, task) = (cv["model"].as_str().unwrap_or("?"), cv["task"].as_str().unwrap_or("?"));
-            let _ = writeln!(
-                s,
-                "## {model} {task}: {}-fold cross-validation ({} preset)\n",
-                cv["folds"].as_array().map_or(0, |f| f.len()),
-                cv["preset"].as_str().unwrap_or("?")
-            );
-            let folds: Vec<_> = (0..cv["folds"].as_array().map_or(0, |f| f.len())).map(|k| run.join(format!("fold{k}"))).collect();
+            let n_folds = cv["folds"].as_array().map_or(0, |f| f.len());
+            let _ = writeln!(s, "## {model} {task}: {n_folds}-fold cross-validation ({} preset)\n", cv["preset"].as_str().unwrap_or("?"));
+            let folds: Vec<_> = (0..n_folds).map(|k| run.join(format!("fold{k}"))).collect();
             if let Some(line) = recipe(&folds) {
                 let _ = writeln!(s, "{line}");
             }
