@@ -24,9 +24,9 @@ struct Params {
     w_stride_in: u32,  // weight index stride per read channel
     flip: u32,         // 1: tap t reads weight tap k*k-1-t (backward-input)
     has_bias: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    splits: u32,      // weight gradient: chunks of the N·H·W reduction (one partial sum each)
+    chunk: u32,       // weight gradient: reduction items per chunk
+    _pad: u32,
 }
 
 const WG: u32 = 64u;
@@ -190,28 +190,34 @@ fn conv2d_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
 
 // Weight gradient, dw[co, ci, ky, kx] = Σ_n Σ_h Σ_w dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad].
 // Bindings reuse the forward names: src = x, weight = dy, dst = dw (bias is unused).
-// One workgroup per (8 output channels, 1 input channel); its 64 invocations stride over every
-// (n, row, 4-pixel block), each keeping 8 × 9 partial sums; the workgroup then adds them up in
-// workgroup memory (no float atomics).
+// One workgroup per (8 output channels, 1 input channel, split); its 64 invocations stride over
+// the split's (n, row, 4-pixel block) items, each keeping 8 × 9 partial sums; the workgroup then
+// adds them up in workgroup memory in a fixed order (no float atomics).
 var<workgroup> partial: array<f32, 2304>; // 64 invocations × 36 sums
 
 @compute @workgroup_size(64)
 fn conv2d_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                           @builtin(local_invocation_index) lid: u32) {
     let g = linear_workgroup(wid, nwg);
-    // Here p.c_out = C_out, p.c_in = C_in of the layer; grid = o_blocks × c_in.
+    // Here p.c_out = C_out, p.c_in = C_in of the layer; grid = c_in × o_blocks × splits.
     let ci = g % p.c_in;
-    let ob = g / p.c_in;
-    let in_range = ob < p.o_blocks; // uniform per workgroup; barriers below stay in uniform control flow
+    let rest = g / p.c_in;
+    let ob = rest % p.o_blocks;
+    let split = rest / p.o_blocks;
+    let in_range = split < p.splits; // uniform per workgroup; barriers below stay in uniform control flow
 
     var acc: array<f32, 72>;
     for (var i = 0u; i < 72u; i++) {
         acc[i] = 0.0;
     }
     let plane = p.h * p.w;
-    let items = select(0u, p.n * p.h * p.w_blocks, in_range);
+    // Split-K: this workgroup reduces items [first, last) of the N·H·(W/4) reduction; with
+    // splits > 1 dst holds one partial weight gradient per split, summed in a fixed order by
+    // `sum_splits` (reduce.wgsl).
+    let first = split * p.chunk;
+    let last = select(first, min(first + p.chunk, p.n * p.h * p.w_blocks), in_range);
     let pad = i32(p.k / 2u);
-    for (var item = lid; item < items; item += WG) {
+    for (var item = first + lid; item < last; item += WG) {
         let n = item / (p.h * p.w_blocks);
         let rem = item % (p.h * p.w_blocks);
         let h = rem / p.w_blocks;
@@ -270,7 +276,7 @@ fn conv2d_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wo
             let co = ob * OB + o;
             // For k = 1 only tap slot 0 of each channel is used.
             if (co < p.c_out && tap < kk) {
-                dst[(co * p.c_in + ci) * kk + tap] = total;
+                dst[((split * p.c_out + co) * p.c_in + ci) * kk + tap] = total;
             }
         }
         workgroupBarrier();

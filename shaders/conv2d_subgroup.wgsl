@@ -26,9 +26,9 @@ struct Params {
     w_stride_in: u32,
     flip: u32,
     has_bias: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    splits: u32,      // weight gradient: chunks of the N·H·W reduction (one partial sum each)
+    chunk: u32,       // weight gradient: reduction items per chunk
+    _pad: u32,
 }
 
 const WG: u32 = 64u;
@@ -355,53 +355,69 @@ fn conv2d_backward_input_subgroup_aligned(@builtin(workgroup_id) wid: vec3<u32>,
     conv_block(wid, nwg, lid, sid, true);
 }
 
-// Weight gradient with subgroups (2 rows × 4 pixels per step): dw[co, ci, ky, kx] = Σ_n Σ_h Σ_w dy[n, co, h, w] · x[n, ci, h+ky-1, w+kx-1].
-// Bindings as conv2d_backward_weight: src = x, weight = dy, dst = dw.
+// Weight gradient with subgroups (2 rows × 4 pixels per step):
+//   dw[co, ci, ky, kx] = Σ_n Σ_h Σ_w dy[n, co, h, w] · x[n, ci, h+ky-1, w+kx-1].
+// Bindings as conv2d_backward_weight: src = x, weight = dy, dst = the partial sums.
 // The GEMM view: rows = 8 output channels, columns = 8 input channels × 9 taps, reduction over every
-// pixel. A workgroup owns (8 input channels, 8 output channels); all invocations of a subgroup walk
-// the same 4-pixel blocks, invocation `sid % 8` reading input channel cb·8 + sid % 8 and the dy of
-// output channel ob·8 + sid % 8, which `subgroupBroadcast` shares. Invocations past the first 8 of a
-// wider subgroup mirror the first 8 and are masked out, so any subgroup size ≥ 8 is correct.
-var<workgroup> partial: array<f32, 2304>; // (64 invocations) × 36 sums
-
-@compute @workgroup_size(64)
+// pixel. A workgroup is ONE subgroup of 8 invocations (the launcher builds this kernel only where
+// subgroups hold at least 8 invocations): invocation `sid` reads input channel cb·8 + sid and the dy
+// of output channel ob·8 + sid, and `subgroupBroadcast` shares the dy. Every invocation does useful
+// work whatever the device's subgroup size, and no index is derived from `local_invocation_index`,
+// so every subgroup operation sits in subgroup-uniform control flow (the loop bounds depend on the
+// workgroup id and uniforms only), as the WGSL spec requires.
+//
+// Split-K: the N·(H/2)·(W/4) items of the reduction are cut into `p.splits` contiguous chunks of
+// `p.chunk` items, one per workgroup; workgroup (cb, ob, split) writes its 8 × 72 partial sums to
+// dst[split][co][ci][tap], and `sum_splits` (reduce.wgsl) adds the splits in a fixed order —
+// deterministic, no atomics. With splits = 1 dst is the weight gradient itself.
+@compute @workgroup_size(8)
 fn conv2d_backward_weight_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                                   @builtin(local_invocation_index) lid: u32,
-                                   @builtin(subgroup_invocation_id) sid: u32,
-                                   @builtin(subgroup_size) sg_size: u32) {
-    weight_grad(wid, nwg, lid, sid, sg_size, false);
+                                   @builtin(subgroup_invocation_id) sid: u32) {
+    weight_grad(wid, nwg, sid, false);
 }
 
 // As conv2d_backward_weight_subgroup, for W % 4 == 0 (vec4 input loads).
-@compute @workgroup_size(64)
+@compute @workgroup_size(8)
 fn conv2d_backward_weight_subgroup_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                                           @builtin(local_invocation_index) lid: u32,
-                                           @builtin(subgroup_invocation_id) sid: u32,
-                                           @builtin(subgroup_size) sg_size: u32) {
-    weight_grad(wid, nwg, lid, sid, sg_size, true);
+                                           @builtin(subgroup_invocation_id) sid: u32) {
+    weight_grad(wid, nwg, sid, true);
 }
 
-fn weight_grad(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, sg_size: u32, aligned: bool) {
+// dw partial of (output channel co, input channel ci), its 9 taps.
+fn store_taps(split: u32, co: u32, ci: u32, t: array<f32, 9>) {
+    if (co >= p.c_out || ci >= p.c_in) {
+        return;
+    }
+    let base = ((split * p.c_out + co) * p.c_in + ci) * 9u;
+    for (var k = 0u; k < 9u; k++) {
+        dst[base + k] = t[k];
+    }
+}
+
+fn weight_grad(wid: vec3<u32>, nwg: vec3<u32>, sid: u32, aligned: bool) {
     let g = wid.x + wid.y * nwg.x;
     let c_blocks = (p.c_in + OB - 1u) / OB;
     let cb = g % c_blocks;
-    let ob = g / c_blocks;
-    let in_range = ob < p.o_blocks; // uniform per workgroup
+    let rest = g / c_blocks;
+    let ob = rest % p.o_blocks;
+    let split = rest / p.o_blocks;
+    if (split >= p.splits) {
+        return; // whole workgroup (folded 2-D grid padding)
+    }
     let lane = sid % OB;
     let ci = cb * OB + lane;
     let mine = sid < OB && ci < p.c_in;       // this invocation's sums count
     let co = min(ob * OB + lane, p.c_out - 1u);
     let co_ok = ob * OB + lane < p.c_out;
-    let subgroup = lid / sg_size;
-    let n_subgroups = WG / sg_size;
 
     // Zero-initialised, and only ever indexed by constants, so it lives in registers.
     var acc: array<f32, 72>;
     let plane = p.h * p.w;
     let row_blocks = (p.h + RB - 1u) / RB;
     let per_image = row_blocks * p.w_blocks;
-    let items = select(0u, p.n * per_image, in_range);
-    for (var item = subgroup; item < items; item += n_subgroups) {
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.n * per_image);
+    for (var item = first; item < last; item++) {
         let n = item / per_image;
         let rem = item % per_image;
         let h0 = (rem / p.w_blocks) * RB;
@@ -526,101 +542,15 @@ fn weight_grad(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, sg_size: u32,
         acc[70] += dot(d7_0, m2) + dot(d7_1, m3);
         acc[71] += dot(d7_0, r2) + dot(d7_1, r3);
     }
-
-    // partial[s * 64 + lid]: sum s of invocation lid. Invocation `lid < 64` then owns outputs
-    // lid, lid + 64, … of the 8 lanes × 36 sums of this half, adding the copies of all subgroups.
-    for (var half = 0u; half < 2u; half++) {
-        // Constant indices only (a dynamic index would force `acc` out of registers).
-        if (half == 0u) {
-            partial[0u * WG + lid] = select(0.0, acc[0], mine);
-            partial[1u * WG + lid] = select(0.0, acc[1], mine);
-            partial[2u * WG + lid] = select(0.0, acc[2], mine);
-            partial[3u * WG + lid] = select(0.0, acc[3], mine);
-            partial[4u * WG + lid] = select(0.0, acc[4], mine);
-            partial[5u * WG + lid] = select(0.0, acc[5], mine);
-            partial[6u * WG + lid] = select(0.0, acc[6], mine);
-            partial[7u * WG + lid] = select(0.0, acc[7], mine);
-            partial[8u * WG + lid] = select(0.0, acc[8], mine);
-            partial[9u * WG + lid] = select(0.0, acc[9], mine);
-            partial[10u * WG + lid] = select(0.0, acc[10], mine);
-            partial[11u * WG + lid] = select(0.0, acc[11], mine);
-            partial[12u * WG + lid] = select(0.0, acc[12], mine);
-            partial[13u * WG + lid] = select(0.0, acc[13], mine);
-            partial[14u * WG + lid] = select(0.0, acc[14], mine);
-            partial[15u * WG + lid] = select(0.0, acc[15], mine);
-            partial[16u * WG + lid] = select(0.0, acc[16], mine);
-            partial[17u * WG + lid] = select(0.0, acc[17], mine);
-            partial[18u * WG + lid] = select(0.0, acc[18], mine);
-            partial[19u * WG + lid] = select(0.0, acc[19], mine);
-            partial[20u * WG + lid] = select(0.0, acc[20], mine);
-            partial[21u * WG + lid] = select(0.0, acc[21], mine);
-            partial[22u * WG + lid] = select(0.0, acc[22], mine);
-            partial[23u * WG + lid] = select(0.0, acc[23], mine);
-            partial[24u * WG + lid] = select(0.0, acc[24], mine);
-            partial[25u * WG + lid] = select(0.0, acc[25], mine);
-            partial[26u * WG + lid] = select(0.0, acc[26], mine);
-            partial[27u * WG + lid] = select(0.0, acc[27], mine);
-            partial[28u * WG + lid] = select(0.0, acc[28], mine);
-            partial[29u * WG + lid] = select(0.0, acc[29], mine);
-            partial[30u * WG + lid] = select(0.0, acc[30], mine);
-            partial[31u * WG + lid] = select(0.0, acc[31], mine);
-            partial[32u * WG + lid] = select(0.0, acc[32], mine);
-            partial[33u * WG + lid] = select(0.0, acc[33], mine);
-            partial[34u * WG + lid] = select(0.0, acc[34], mine);
-            partial[35u * WG + lid] = select(0.0, acc[35], mine);
-        } else {
-            partial[0u * WG + lid] = select(0.0, acc[36], mine);
-            partial[1u * WG + lid] = select(0.0, acc[37], mine);
-            partial[2u * WG + lid] = select(0.0, acc[38], mine);
-            partial[3u * WG + lid] = select(0.0, acc[39], mine);
-            partial[4u * WG + lid] = select(0.0, acc[40], mine);
-            partial[5u * WG + lid] = select(0.0, acc[41], mine);
-            partial[6u * WG + lid] = select(0.0, acc[42], mine);
-            partial[7u * WG + lid] = select(0.0, acc[43], mine);
-            partial[8u * WG + lid] = select(0.0, acc[44], mine);
-            partial[9u * WG + lid] = select(0.0, acc[45], mine);
-            partial[10u * WG + lid] = select(0.0, acc[46], mine);
-            partial[11u * WG + lid] = select(0.0, acc[47], mine);
-            partial[12u * WG + lid] = select(0.0, acc[48], mine);
-            partial[13u * WG + lid] = select(0.0, acc[49], mine);
-            partial[14u * WG + lid] = select(0.0, acc[50], mine);
-            partial[15u * WG + lid] = select(0.0, acc[51], mine);
-            partial[16u * WG + lid] = select(0.0, acc[52], mine);
-            partial[17u * WG + lid] = select(0.0, acc[53], mine);
-            partial[18u * WG + lid] = select(0.0, acc[54], mine);
-            partial[19u * WG + lid] = select(0.0, acc[55], mine);
-            partial[20u * WG + lid] = select(0.0, acc[56], mine);
-            partial[21u * WG + lid] = select(0.0, acc[57], mine);
-            partial[22u * WG + lid] = select(0.0, acc[58], mine);
-            partial[23u * WG + lid] = select(0.0, acc[59], mine);
-            partial[24u * WG + lid] = select(0.0, acc[60], mine);
-            partial[25u * WG + lid] = select(0.0, acc[61], mine);
-            partial[26u * WG + lid] = select(0.0, acc[62], mine);
-            partial[27u * WG + lid] = select(0.0, acc[63], mine);
-            partial[28u * WG + lid] = select(0.0, acc[64], mine);
-            partial[29u * WG + lid] = select(0.0, acc[65], mine);
-            partial[30u * WG + lid] = select(0.0, acc[66], mine);
-            partial[31u * WG + lid] = select(0.0, acc[67], mine);
-            partial[32u * WG + lid] = select(0.0, acc[68], mine);
-            partial[33u * WG + lid] = select(0.0, acc[69], mine);
-            partial[34u * WG + lid] = select(0.0, acc[70], mine);
-            partial[35u * WG + lid] = select(0.0, acc[71], mine);
-        }
-        workgroupBarrier();
-        for (var out = lid; out < OB * 36u; out += WG) {
-            let l = out % OB;
-            let s = out / OB;
-            var total = 0.0;
-            for (var sg = 0u; sg < n_subgroups; sg++) {
-                total += partial[s * WG + sg * sg_size + l];
-            }
-            let idx = half * 36u + s;
-            let o = ob * OB + idx / 9u;
-            let c = cb * OB + l;
-            if (in_range && o < p.c_out && c < p.c_in) {
-                dst[(o * p.c_in + c) * 9u + idx % 9u] = total;
-            }
-        }
-        workgroupBarrier();
+    if (!(sid < OB)) {
+        return; // (cannot happen in a workgroup of 8; kept so a mis-sized dispatch never writes twice)
     }
+    store_taps(split, ob * OB + 0u, ci, array<f32, 9>(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7], acc[8]));
+    store_taps(split, ob * OB + 1u, ci, array<f32, 9>(acc[9], acc[10], acc[11], acc[12], acc[13], acc[14], acc[15], acc[16], acc[17]));
+    store_taps(split, ob * OB + 2u, ci, array<f32, 9>(acc[18], acc[19], acc[20], acc[21], acc[22], acc[23], acc[24], acc[25], acc[26]));
+    store_taps(split, ob * OB + 3u, ci, array<f32, 9>(acc[27], acc[28], acc[29], acc[30], acc[31], acc[32], acc[33], acc[34], acc[35]));
+    store_taps(split, ob * OB + 4u, ci, array<f32, 9>(acc[36], acc[37], acc[38], acc[39], acc[40], acc[41], acc[42], acc[43], acc[44]));
+    store_taps(split, ob * OB + 5u, ci, array<f32, 9>(acc[45], acc[46], acc[47], acc[48], acc[49], acc[50], acc[51], acc[52], acc[53]));
+    store_taps(split, ob * OB + 6u, ci, array<f32, 9>(acc[54], acc[55], acc[56], acc[57], acc[58], acc[59], acc[60], acc[61], acc[62]));
+    store_taps(split, ob * OB + 7u, ci, array<f32, 9>(acc[63], acc[64], acc[65], acc[66], acc[67], acc[68], acc[69], acc[70], acc[71]));
 }

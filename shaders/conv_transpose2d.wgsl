@@ -18,8 +18,8 @@ struct Params {
     tiles: u32,    // ceil(h · w_blocks / WG)
     has_bias: u32,
     c_blocks: u32, // backward-weight: ceil(c_in / CB)
-    _pad0: u32,
-    _pad1: u32,
+    splits: u32,   // backward-weight: chunks of the N·H·W reduction (one partial sum each)
+    chunk: u32,    // backward-weight: reduction items per chunk
 }
 
 const WG: u32 = 64u;
@@ -164,8 +164,9 @@ fn conv_transpose2d_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @built
 }
 
 // dw[c, o, a, b] = Σ_{n,i,j} x[n, c, i, j] · dy[n, o, 2i+a, 2j+b] (overwrites).
-// One workgroup per (4 input channels, 4 output channels); its invocations stride over every
-// (n, row, 4-pixel block) and keep 4 × 4 × 4 partial sums, added up in workgroup memory.
+// One workgroup per (4 input channels, 4 output channels, split); its invocations stride over the
+// split's (n, row, 4-pixel block) items and keep 4 × 4 × 4 partial sums, added up in workgroup
+// memory in a fixed order.
 var<workgroup> partial: array<f32, 2048>; // 64 invocations × 32 sums
 
 @compute @workgroup_size(64)
@@ -173,16 +174,21 @@ fn conv_transpose2d_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @buil
                                     @builtin(local_invocation_index) lid: u32) {
     let g = wid.x + wid.y * nwg.x;
     let cb = g % p.c_blocks;
-    let ob = g / p.c_blocks;
-    let in_range = ob < p.blocks; // uniform per workgroup
+    let rest = g / p.c_blocks;
+    let ob = rest % p.blocks;
+    let split = rest / p.blocks;
+    let in_range = split < p.splits; // uniform per workgroup
     // acc[k·4 + o]: taps (00, 01, 10, 11) of weight[cb·4+k, ob·4+o].
     var acc: array<vec4<f32>, 16>;
     for (var s = 0u; s < 16u; s++) {
         acc[s] = vec4<f32>(0.0);
     }
+    // Split-K: items [first, last) of the reduction; with splits > 1 dst holds one partial per
+    // split, added in a fixed order by `sum_splits` (reduce.wgsl).
     let per_image = p.h * p.w_blocks;
-    let items = select(0u, p.n * per_image, in_range);
-    for (var item = lid; item < items; item += WG) {
+    let first = split * p.chunk;
+    let last = select(first, min(first + p.chunk, p.n * per_image), in_range);
+    for (var item = first + lid; item < last; item += WG) {
         let n = item / per_image;
         let rem = item % per_image;
         let i = rem / p.w_blocks;
@@ -222,7 +228,7 @@ fn conv_transpose2d_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @buil
             let c = cb * CB + s / 4u;
             let o = ob * CB + s % 4u;
             if (c < p.c_in && o < p.c_out) {
-                dst[(c * p.c_out + o) * 4u + t] = total;
+                dst[((split * p.c_in + c) * p.c_out + o) * 4u + t] = total;
             }
         }
         workgroupBarrier();

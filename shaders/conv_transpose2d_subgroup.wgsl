@@ -17,8 +17,8 @@ struct Params {
     tiles: u32,
     has_bias: u32,
     c_blocks: u32,
-    _pad0: u32,
-    _pad1: u32,
+    splits: u32, // backward-weight: chunks of the N·H·W reduction (one partial sum each)
+    chunk: u32,  // backward-weight: reduction items per chunk
 }
 
 const WG: u32 = 64u;
@@ -54,6 +54,14 @@ fn block_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Block {
     b.j0 = (item % p.w_blocks) * PX;
     b.valid = b.i < p.h && !b.skip;
     return b;
+}
+
+// Whether this workgroup lies past the last image (padding of a folded 2-D grid). Decided from the
+// workgroup id alone, so the early return keeps the rest subgroup-uniform (WGSL's uniformity
+// analysis treats a struct holding any per-invocation field as non-uniform as a whole).
+fn skipped(wid: vec3<u32>, nwg: vec3<u32>) -> bool {
+    let g = wid.x + wid.y * nwg.x;
+    return g / p.tiles / p.blocks >= p.n;
 }
 
 // x[n, c, i, j0 .. j0+3], branch-free: clamped addresses masked to 0 past the row end / invalid.
@@ -112,10 +120,10 @@ fn store_dx(n: u32, c: u32, i: u32, j0: u32, v: vec4<f32>) {
 fn conv_transpose2d_forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                                      @builtin(local_invocation_index) lid: u32,
                                      @builtin(subgroup_invocation_id) sid: u32) {
-    let b = block_of(wid, nwg, lid);
-    if (b.skip) {
+    if (skipped(wid, nwg)) {
         return; // whole workgroup
     }
+    let b = block_of(wid, nwg, lid);
     let n = b.n;
     let ob = b.cb;
     let mine = min(ob * CB + sid % CB, p.c_out - 1u);
@@ -237,10 +245,10 @@ fn conv_transpose2d_forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @bui
 fn conv_transpose2d_backward_input_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                                             @builtin(local_invocation_index) lid: u32,
                                             @builtin(subgroup_invocation_id) sid: u32) {
-    let b = block_of(wid, nwg, lid);
-    if (b.skip) {
+    if (skipped(wid, nwg)) {
         return; // whole workgroup
     }
+    let b = block_of(wid, nwg, lid);
     let n = b.n;
     let cb = b.cb;
     let mine = min(cb * CB + sid % CB, p.c_in - 1u);
@@ -288,34 +296,37 @@ fn conv_transpose2d_backward_input_subgroup(@builtin(workgroup_id) wid: vec3<u32
     store_dx(n, cb * CB + 7u, b.i, b.j0, a7);
 }
 
-// dw[c, o, a, b] = Σ_{n,i,j} x[n, c, i, j] · dy[n, o, 2i+a, 2j+b] (overwrites).
-// A workgroup owns (8 input channels, 8 output channels); all invocations of a subgroup walk the
-// same 4-pixel blocks, invocation `sid % 8` reading the dy of output channel ob·8 + sid % 8 and
-// the x of input channel cb·8 + sid % 8, which `subgroupBroadcast` shares. Invocations past the
-// first 8 of a wider subgroup are masked out.
-var<workgroup> partial: array<f32, 1024>; // 64 invocations × 16 sums
-
-@compute @workgroup_size(64)
+// dw[c, o, a, b] = Σ_{n,i,j} x[n, c, i, j] · dy[n, o, 2i+a, 2j+b].
+// A workgroup is ONE subgroup of 8 invocations (built only where subgroups hold at least 8):
+// invocation `sid` reads the dy of output channel ob·8 + sid and the x of input channel
+// cb·8 + sid, which `subgroupBroadcast` shares. Every invocation does useful work whatever the
+// subgroup size, and the loop bounds depend only on the workgroup id and uniforms, so every
+// subgroup operation is in subgroup-uniform control flow.
+// Split-K: workgroup (cb, ob, split) reduces the `p.chunk` items of its split and writes its
+// partial sums to dst[split][c][o][tap]; `sum_splits` (reduce.wgsl) adds the splits in a fixed
+// order. With splits = 1, dst is the weight gradient itself.
+@compute @workgroup_size(8)
 fn conv_transpose2d_backward_weight_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                                             @builtin(local_invocation_index) lid: u32,
-                                             @builtin(subgroup_invocation_id) sid: u32,
-                                             @builtin(subgroup_size) sg_size: u32) {
+                                             @builtin(subgroup_invocation_id) sid: u32) {
     let g = wid.x + wid.y * nwg.x;
     let cb = g % p.c_blocks;
-    let ob = g / p.c_blocks;
-    let in_range = ob < p.blocks; // uniform per workgroup
+    let rest = g / p.c_blocks;
+    let ob = rest % p.blocks;
+    let split = rest / p.blocks;
+    if (split >= p.splits) {
+        return; // whole workgroup (folded 2-D grid padding)
+    }
     let lane = sid % CB;
     let o = ob * CB + lane;
     let mine = sid < CB && o < p.c_out;
     let c_lane = cb * CB + lane;
     let c_ok = c_lane < p.c_in;
-    let subgroup = lid / sg_size;
-    let n_subgroups = WG / sg_size;
     // acc[k·4 + t]: tap t of weight[cb·8 + k, o] (constant indices only: stays in registers).
     var acc: array<f32, 32>;
     let per_image = p.h * p.w_blocks;
-    let items = select(0u, p.n * per_image, in_range);
-    for (var item = subgroup; item < items; item += n_subgroups) {
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.n * per_image);
+    for (var item = first; item < last; item++) {
         let n = item / per_image;
         let rem = item % per_image;
         let i = rem / p.w_blocks;
@@ -368,57 +379,28 @@ fn conv_transpose2d_backward_weight_subgroup(@builtin(workgroup_id) wid: vec3<u3
         acc[30] += dot(x7, d10);
         acc[31] += dot(x7, d11);
     }
-    for (var half = 0u; half < 2u; half++) {
-        if (half == 0u) {
-        partial[0u * WG + lid] = select(0.0, acc[0], mine);
-        partial[1u * WG + lid] = select(0.0, acc[1], mine);
-        partial[2u * WG + lid] = select(0.0, acc[2], mine);
-        partial[3u * WG + lid] = select(0.0, acc[3], mine);
-        partial[4u * WG + lid] = select(0.0, acc[4], mine);
-        partial[5u * WG + lid] = select(0.0, acc[5], mine);
-        partial[6u * WG + lid] = select(0.0, acc[6], mine);
-        partial[7u * WG + lid] = select(0.0, acc[7], mine);
-        partial[8u * WG + lid] = select(0.0, acc[8], mine);
-        partial[9u * WG + lid] = select(0.0, acc[9], mine);
-        partial[10u * WG + lid] = select(0.0, acc[10], mine);
-        partial[11u * WG + lid] = select(0.0, acc[11], mine);
-        partial[12u * WG + lid] = select(0.0, acc[12], mine);
-        partial[13u * WG + lid] = select(0.0, acc[13], mine);
-        partial[14u * WG + lid] = select(0.0, acc[14], mine);
-        partial[15u * WG + lid] = select(0.0, acc[15], mine);
-    } else {
-        partial[0u * WG + lid] = select(0.0, acc[16], mine);
-        partial[1u * WG + lid] = select(0.0, acc[17], mine);
-        partial[2u * WG + lid] = select(0.0, acc[18], mine);
-        partial[3u * WG + lid] = select(0.0, acc[19], mine);
-        partial[4u * WG + lid] = select(0.0, acc[20], mine);
-        partial[5u * WG + lid] = select(0.0, acc[21], mine);
-        partial[6u * WG + lid] = select(0.0, acc[22], mine);
-        partial[7u * WG + lid] = select(0.0, acc[23], mine);
-        partial[8u * WG + lid] = select(0.0, acc[24], mine);
-        partial[9u * WG + lid] = select(0.0, acc[25], mine);
-        partial[10u * WG + lid] = select(0.0, acc[26], mine);
-        partial[11u * WG + lid] = select(0.0, acc[27], mine);
-        partial[12u * WG + lid] = select(0.0, acc[28], mine);
-        partial[13u * WG + lid] = select(0.0, acc[29], mine);
-        partial[14u * WG + lid] = select(0.0, acc[30], mine);
-        partial[15u * WG + lid] = select(0.0, acc[31], mine);
+    if (!mine) {
+        return;
     }
-        workgroupBarrier();
-        for (var out = lid; out < CB * 16u; out += WG) {
-            let l = out % CB;
-            let s = out / CB;
-            var total = 0.0;
-            for (var sg = 0u; sg < n_subgroups; sg++) {
-                total += partial[s * WG + sg * sg_size + l];
-            }
-            let idx = half * 16u + s;
-            let c = cb * CB + idx / 4u;
-            let oo = ob * CB + l;
-            if (in_range && c < p.c_in && oo < p.c_out) {
-                dst[(c * p.c_out + oo) * 4u + idx % 4u] = total;
-            }
-        }
-        workgroupBarrier();
+    let base = split * p.c_in * p.c_out;
+    store_tap4(base, cb * CB + 0u, o, vec4<f32>(acc[0], acc[1], acc[2], acc[3]));
+    store_tap4(base, cb * CB + 1u, o, vec4<f32>(acc[4], acc[5], acc[6], acc[7]));
+    store_tap4(base, cb * CB + 2u, o, vec4<f32>(acc[8], acc[9], acc[10], acc[11]));
+    store_tap4(base, cb * CB + 3u, o, vec4<f32>(acc[12], acc[13], acc[14], acc[15]));
+    store_tap4(base, cb * CB + 4u, o, vec4<f32>(acc[16], acc[17], acc[18], acc[19]));
+    store_tap4(base, cb * CB + 5u, o, vec4<f32>(acc[20], acc[21], acc[22], acc[23]));
+    store_tap4(base, cb * CB + 6u, o, vec4<f32>(acc[24], acc[25], acc[26], acc[27]));
+    store_tap4(base, cb * CB + 7u, o, vec4<f32>(acc[28], acc[29], acc[30], acc[31]));
+}
+
+// The 4 taps of dw[c, o] (one partial), past the last input channel: nothing.
+fn store_tap4(base: u32, c: u32, o: u32, v: vec4<f32>) {
+    if (c >= p.c_in) {
+        return;
     }
+    let at = (base + c * p.c_out + o) * 4u;
+    dst[at] = v.x;
+    dst[at + 1u] = v.y;
+    dst[at + 2u] = v.z;
+    dst[at + 3u] = v.w;
 }

@@ -1,15 +1,22 @@
-// Per-channel sum of an NCHW tensor: out[c] = Σ_n Σ_h Σ_w x[n, c, h, w].
-// The bias gradient of conv2d and conv_transpose2d (dbias = Σ dy over N, H, W).
+// Sums without float atomics, so every result is deterministic (bit-identical reruns).
 //
-// One workgroup per channel; its 256 invocations stride over the N·H·W values (any count, far
-// past 65,536) and combine with a tree in workgroup memory. No float atomics, so the result is
-// deterministic.
+// sum_per_channel: out[c] = Σ_n Σ_h Σ_w x[n, c, h, w] — the bias gradient of conv2d and
+//   conv_transpose2d (dbias = Σ dy over N, H, W). The N·H·W values of a channel are cut into
+//   `splits` chunks of `chunk` values; one workgroup per (channel, chunk) strides over its chunk
+//   with 256 invocations and combines them with a tree in workgroup memory. With splits > 1 the
+//   result is out[split · C + c], one partial per chunk, added up by sum_splits.
+// sum_splits: out[i] = Σ_{s < splits} x[s · len + i], in the order s = 0, 1, … — the second pass of
+//   every split reduction (weight gradients, bias sums).
 
 struct Params {
     n: u32,
     c: u32,
-    plane: u32, // H·W
-    _pad: u32,
+    plane: u32,  // H·W
+    splits: u32, // sum_per_channel: chunks per channel; sum_splits: partials to add
+    chunk: u32,  // sum_per_channel: values per chunk
+    len: u32,    // sum_splits: elements of one partial (and of out)
+    _pad0: u32,
+    _pad1: u32,
 }
 
 const WG: u32 = 256u;
@@ -23,11 +30,14 @@ var<workgroup> tree: array<f32, 256>;
 @compute @workgroup_size(256)
 fn sum_per_channel(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                    @builtin(local_invocation_index) lid: u32) {
-    let c = wid.x + wid.y * nwg.x;
-    let in_range = c < p.c;
-    let count = select(0u, p.n * p.plane, in_range);
+    let g = wid.x + wid.y * nwg.x;
+    let c = g % p.c;
+    let split = g / p.c;
+    let in_range = split < p.splits; // uniform per workgroup: the barriers below stay uniform
+    let first = split * p.chunk;
+    let last = select(first, min(first + p.chunk, p.n * p.plane), in_range);
     var s = 0.0;
-    for (var i = lid; i < count; i += WG) {
+    for (var i = first + lid; i < last; i += WG) {
         let n = i / p.plane;
         s += x[(n * p.c + c) * p.plane + i % p.plane];
     }
@@ -40,6 +50,20 @@ fn sum_per_channel(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
         workgroupBarrier();
     }
     if (in_range && lid == 0u) {
-        out[c] = tree[0];
+        out[split * p.c + c] = tree[0];
     }
+}
+
+@compute @workgroup_size(256)
+fn sum_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lid: u32) {
+    let i = (wid.x + wid.y * nwg.x) * WG + lid;
+    if (i >= p.len) {
+        return;
+    }
+    var total = 0.0;
+    for (var s = 0u; s < p.splits; s++) {
+        total += x[s * p.len + i];
+    }
+    out[i] = total;
 }

@@ -18,21 +18,45 @@ pub struct BenchRow {
     pub rate: f64,
     pub unit: &'static str,
     pub adapter: String,
+    /// Kernel family that ran it (`--kernels`).
+    pub kernels: String,
+    /// Workgroups and invocations per workgroup of the op's main (first) dispatch.
+    pub workgroups: u64,
+    pub workgroup_size: u32,
+    /// Dispatches (compute passes) the op records: more than one where a split reduction adds a
+    /// fixed-order second pass.
+    pub passes: usize,
 }
 
 impl BenchRow {
     /// One JSON line.
     pub fn json(&self) -> String {
         format!(
-            "{{\"kernel\":\"{}\",\"shape\":\"{}\",\"median_ms\":{:.4},\"{}\":{:.3},\"adapter\":\"{}\"}}",
+            "{{\"kernel\":\"{}\",\"shape\":\"{}\",\"median_ms\":{:.4},\"{}\":{:.3},\"kernels\":\"{}\",\"workgroups\":{},\"workgroup_size\":{},\"passes\":{},\"adapter\":\"{}\"}}",
             self.kernel,
             self.shape,
             self.median_ms,
             self.unit,
             self.rate,
+            self.kernels,
+            self.workgroups,
+            self.workgroup_size,
+            self.passes,
             self.adapter.replace('"', "'")
         )
     }
+}
+
+/// A timed op: its median time and the dispatches one run of it records.
+pub struct Timed {
+    pub ms: f64,
+    pub dispatches: Vec<crate::kernels::Dispatch>,
+}
+
+/// [`time_ms`], plus the dispatches of one (unsubmitted) extra recording of `f`.
+pub fn timed(gpu: &Gpu, iters: usize, mut f: impl FnMut(&mut wgpu::CommandEncoder) -> Result<()>) -> Result<Timed> {
+    let ((), dispatches) = gpu.record_dispatches(|| f(&mut gpu.encoder("layout")))?;
+    Ok(Timed { ms: time_ms(gpu, 1, iters, f)?, dispatches })
 }
 
 fn random_tensor(gpu: &Gpu, rng: &mut Rng, shape: &[usize]) -> Result<Tensor> {
@@ -72,31 +96,34 @@ pub fn conv2d(gpu: &Gpu, label: &str, n: usize, ci: usize, co: usize, h: usize, 
     let shape = format!("{label} N={n} {ci}->{co} {h}x{w}");
     let filter = std::env::var("LUNGSEG_BENCH_FILTER").unwrap_or_default();
     let mut rows = Vec::new();
-    let mut push = |kernel: &str, ms: f64| {
-        rows.push(BenchRow {
-            kernel: kernel.into(),
-            shape: shape.clone(),
-            median_ms: ms,
-            rate: flop / ms / 1e6,
-            unit: "gflops",
-            adapter: gpu.adapter_name(),
-        })
-    };
+    let mut push = |kernel: &str, t: Timed| rows.push(row(gpu, kernel, &shape, t, flop, "gflops"));
     let want = |k: &str| filter.is_empty() || k.contains(filter.as_str()); // LUNGSEG_BENCH_FILTER
     if want("conv2d_forward") {
-        push("conv2d_forward", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_forward(gpu, e, &x, &wt, Some(&b), &y))?);
+        push("conv2d_forward", timed(gpu, iters, |e| kernels::conv2d::conv2d_forward(gpu, e, &x, &wt, Some(&b), &y))?);
     }
     if want("conv2d_backward_input") {
-        push("conv2d_backward_input", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_backward_input(gpu, e, &y, &wt, &dx))?);
+        push("conv2d_backward_input", timed(gpu, iters, |e| kernels::conv2d::conv2d_backward_input(gpu, e, &y, &wt, &dx))?);
     }
     if want("conv2d_backward_weight") {
-        push("conv2d_backward_weight", time_ms(gpu, 1, iters, |e| kernels::conv2d::conv2d_backward_weight(gpu, e, &x, &y, &dw))?);
+        push("conv2d_backward_weight", timed(gpu, iters, |e| kernels::conv2d::conv2d_backward_weight(gpu, e, &x, &y, &dw))?);
     }
     Ok(rows)
 }
 
-fn row(gpu: &Gpu, kernel: &str, shape: &str, ms: f64, amount: f64, unit: &'static str) -> BenchRow {
-    BenchRow { kernel: kernel.into(), shape: shape.into(), median_ms: ms, rate: amount / ms / 1e6, unit, adapter: gpu.adapter_name() }
+fn row(gpu: &Gpu, kernel: &str, shape: &str, t: Timed, amount: f64, unit: &'static str) -> BenchRow {
+    let main = t.dispatches.first();
+    BenchRow {
+        kernel: kernel.into(),
+        shape: shape.into(),
+        median_ms: t.ms,
+        rate: amount / t.ms / 1e6,
+        unit,
+        adapter: gpu.adapter_name(),
+        kernels: gpu.kernel_family().to_string(),
+        workgroups: main.map_or(0, |d| d.workgroups),
+        workgroup_size: main.map_or(0, |d| d.workgroup_size),
+        passes: t.dispatches.len(),
+    }
 }
 
 /// Transposed conv 2×2 (U-Net's last up-convolution 64 → 32, 128² → 256², N = 2).
@@ -117,7 +144,7 @@ pub fn conv_transpose2d(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             gpu,
             "conv_transpose2d_forward",
             &shape,
-            time_ms(gpu, 1, iters, |e| k::conv_transpose2d_forward(gpu, e, &x, &wt, None, &y))?,
+            timed(gpu, iters, |e| k::conv_transpose2d_forward(gpu, e, &x, &wt, None, &y))?,
             flop,
             "gflops",
         ),
@@ -125,7 +152,7 @@ pub fn conv_transpose2d(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             gpu,
             "conv_transpose2d_backward_input",
             &shape,
-            time_ms(gpu, 1, iters, |e| k::conv_transpose2d_backward_input(gpu, e, &dy, &wt, &dx))?,
+            timed(gpu, iters, |e| k::conv_transpose2d_backward_input(gpu, e, &dy, &wt, &dx))?,
             flop,
             "gflops",
         ),
@@ -133,7 +160,7 @@ pub fn conv_transpose2d(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             gpu,
             "conv_transpose2d_backward_weight",
             &shape,
-            time_ms(gpu, 1, iters, |e| k::conv_transpose2d_backward_weight(gpu, e, &x, &dy, &dw))?,
+            timed(gpu, iters, |e| k::conv_transpose2d_backward_weight(gpu, e, &x, &dy, &dw))?,
             flop,
             "gflops",
         ),
@@ -157,14 +184,14 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
     let idx = gpu.tensor("bench", &[n, c, h / 2, w / 2], crate::DType::U32)?;
     use kernels::{batch_norm as bn, max_pool as mp, relu};
     let mut rows = vec![
-        row(gpu, "relu_forward", &shape, time_ms(gpu, 1, iters, |e| relu::relu_forward(gpu, e, &x, &y))?, 2.0 * bytes, "gbps"),
-        row(gpu, "relu_backward", &shape, time_ms(gpu, 1, iters, |e| relu::relu_backward(gpu, e, &x, &dy, &y))?, 3.0 * bytes, "gbps"),
+        row(gpu, "relu_forward", &shape, timed(gpu, iters, |e| relu::relu_forward(gpu, e, &x, &y))?, 2.0 * bytes, "gbps"),
+        row(gpu, "relu_backward", &shape, timed(gpu, iters, |e| relu::relu_backward(gpu, e, &x, &dy, &y))?, 3.0 * bytes, "gbps"),
         // Training forward = statistics (2 reads) + normalise (read + write).
         row(
             gpu,
             "batch_norm_train_forward",
             &shape,
-            time_ms(gpu, 1, iters, |e| {
+            timed(gpu, iters, |e| {
                 bn::batch_norm_stats(gpu, e, &x, &mean, &invstd, Some((&rm, &rv)), 1e-5, 0.1)?;
                 bn::batch_norm_normalize(gpu, e, &x, &gamma, &beta, &mean, &invstd, &y)
             })?,
@@ -176,7 +203,7 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             gpu,
             "batch_norm_backward",
             &shape,
-            time_ms(gpu, 1, iters, |e| {
+            timed(gpu, iters, |e| {
                 bn::batch_norm_backward_reduce(gpu, e, &x, &dy, &mean, &invstd, &dg, &db)?;
                 bn::batch_norm_backward_input(gpu, e, &x, &dy, &gamma, &mean, &invstd, &dg, &db, &y)
             })?,
@@ -187,7 +214,7 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             gpu,
             "max_pool2d_forward",
             &shape,
-            time_ms(gpu, 1, iters, |e| mp::max_pool2d_forward(gpu, e, &x, &pooled, &idx))?,
+            timed(gpu, iters, |e| mp::max_pool2d_forward(gpu, e, &x, &pooled, &idx))?,
             1.5 * bytes,
             "gbps",
         ),
@@ -195,7 +222,7 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             gpu,
             "max_pool2d_backward",
             &shape,
-            time_ms(gpu, 1, iters, |e| mp::max_pool2d_backward(gpu, e, &pooled, &idx, &y))?,
+            timed(gpu, iters, |e| mp::max_pool2d_backward(gpu, e, &pooled, &idx, &y))?,
             1.5 * bytes,
             "gbps",
         ),
@@ -203,7 +230,7 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             gpu,
             "max_unpool2d_forward",
             &shape,
-            time_ms(gpu, 1, iters, |e| mp::max_unpool2d_forward(gpu, e, &pooled, &idx, &y))?,
+            timed(gpu, iters, |e| mp::max_unpool2d_forward(gpu, e, &pooled, &idx, &y))?,
             1.5 * bytes,
             "gbps",
         ),
@@ -211,11 +238,11 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             gpu,
             "max_unpool2d_backward",
             &shape,
-            time_ms(gpu, 1, iters, |e| mp::max_unpool2d_backward(gpu, e, &dy, &idx, &pooled))?,
+            timed(gpu, iters, |e| mp::max_unpool2d_backward(gpu, e, &dy, &idx, &pooled))?,
             0.75 * bytes,
             "gbps",
         ),
-        row(gpu, "sum_per_channel", &shape, time_ms(gpu, 1, iters, |e| kernels::reduce::sum_per_channel(gpu, e, &dy, &db))?, bytes, "gbps"),
+        row(gpu, "sum_per_channel", &shape, timed(gpu, iters, |e| kernels::reduce::sum_per_channel(gpu, e, &dy, &db))?, bytes, "gbps"),
     ];
     // Loss over the 4-class logits of a batch of 2.
     let logits = random_tensor(gpu, &mut rng, &[n, 4, h, w])?;
@@ -228,7 +255,7 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
         gpu,
         "cross_entropy_forward_backward",
         &format!("N={n} C=4 {h}x{w}"),
-        time_ms(gpu, 1, iters, |e| {
+        timed(gpu, iters, |e| {
             kernels::cross_entropy::cross_entropy_forward(gpu, e, &logits, &labels, &cw, &loss)?;
             kernels::cross_entropy::cross_entropy_backward(gpu, e, &logits, &labels, &cw, &loss, &dl)
         })?,
@@ -244,7 +271,7 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
         gpu,
         "adam_step",
         &format!("{np} parameters"),
-        time_ms(gpu, 1, iters, |e| kernels::adam::adam_step(gpu, e, &p, &g, &m, &v, 0, np, &hyper))?,
+        timed(gpu, iters, |e| kernels::adam::adam_step(gpu, e, &p, &g, &m, &v, 0, np, &hyper))?,
         (np * 4 * 7) as f64,
         "gbps",
     ));

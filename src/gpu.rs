@@ -10,6 +10,7 @@
 //!   small for a 64-channel 256×256 batch of 12).
 
 use crate::error::{Error, Result};
+pub use crate::kernels::KernelFamily;
 use crate::kernels::Kernels;
 use crate::tensor::BufferPool;
 use std::sync::Arc;
@@ -21,9 +22,9 @@ pub struct GpuOptions {
     pub backend: Option<String>,
     /// Case-insensitive substring of the adapter name. `None`: `LUNGSEG_ADAPTER` or the best one.
     pub adapter: Option<String>,
-    /// Use only the portable kernels, even where subgroup variants could run (for checking the
-    /// portable path on any machine).
-    pub portable: bool,
+    /// Kernel family (see [`KernelFamily`]); `Auto` picks from the adapter. The CLI's
+    /// `--kernels` and `LUNGSEG_KERNELS` set it.
+    pub kernels: KernelFamily,
 }
 
 /// What `lungseg info` prints about one adapter.
@@ -108,15 +109,16 @@ impl Gpu {
     /// Embedding: use the host application's device and queue. Nothing global is installed on the
     /// device; limits and features are read from it.
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Self> {
-        Self::from_device_with(device, queue, false)
+        Self::from_device_with(device, queue, KernelFamily::Auto)
     }
 
-    /// As [`Gpu::from_device`]; `portable = true` skips the subgroup kernel variants.
-    pub fn from_device_with(device: wgpu::Device, queue: wgpu::Queue, portable: bool) -> Result<Self> {
+    /// As [`Gpu::from_device`], with a chosen kernel family. `Cpu` on a device without subgroups
+    /// of at least 8 invocations is refused with [`Error::InvalidArgument`].
+    pub fn from_device_with(device: wgpu::Device, queue: wgpu::Queue, kernels: KernelFamily) -> Result<Self> {
         let limits = device.limits();
         let features = device.features();
         let info = device.adapter_info();
-        let kernels = Kernels::new(&device, features, if portable { 0 } else { info.subgroup_min_size })?;
+        let kernels = Kernels::new(&device, features, &info, kernels)?;
         Ok(Self {
             device,
             queue,
@@ -181,7 +183,7 @@ impl Gpu {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&desc))
             .map_err(|source| Error::RequestDevice { adapter: info.name.clone(), source })?;
-        Self::from_device_with(device, queue, options.portable)
+        Self::from_device_with(device, queue, options.kernels)
     }
 
     /// The device's limits, as read from the device.
@@ -207,6 +209,29 @@ impl Gpu {
     /// Whether the subgroup kernel variants are in use on this device.
     pub fn uses_subgroups(&self) -> bool {
         self.kernels.subgroups
+    }
+
+    /// The kernel family in use (resolved: never `Auto`).
+    pub fn kernel_family(&self) -> KernelFamily {
+        self.kernels.family
+    }
+
+    /// Overrides how many workgroups the split reductions (weight gradients, bias sums) aim for:
+    /// `1` never splits (one workgroup per output block walks the whole N·H·W reduction), a large
+    /// value splits each reduction as finely as its length allows, `0` restores the kernel
+    /// family's default. Results agree within the ops' tolerances for every setting, and each
+    /// setting is deterministic.
+    pub fn set_reduction_workgroups(&self, workgroups: u64) {
+        self.kernels.set_split_target(workgroups);
+    }
+
+    /// Runs `f` and returns the dispatches it recorded (entry point, workgroups, workgroup size):
+    /// how the kernel family laid out the work. Not re-entrant.
+    pub fn record_dispatches<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<(T, Vec<crate::kernels::Dispatch>)> {
+        self.kernels.record(true);
+        let out = f();
+        let dispatches = self.kernels.record(false);
+        Ok((out?, dispatches))
     }
 
     /// Largest buffer that may be bound as one storage binding.

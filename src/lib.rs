@@ -60,7 +60,7 @@ pub mod selftest;
 pub mod tensor;
 
 pub use error::{Error, Result};
-pub use gpu::{Gpu, GpuOptions};
+pub use gpu::{Gpu, GpuOptions, KernelFamily};
 pub use tensor::{DType, Tensor};
 pub mod bench;
 pub mod checkpoint;

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use lungseg::data::Task;
 use lungseg::models::Arch;
 use lungseg::train::{self, DataSource, Preset, TrainConfig};
-use lungseg::{Gpu, GpuOptions};
+use lungseg::{Gpu, GpuOptions, KernelFamily};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -25,14 +25,20 @@ struct AdapterArgs {
     /// Case-insensitive substring of the adapter name (see `lungseg info`).
     #[arg(long, env = "LUNGSEG_ADAPTER")]
     adapter: Option<String>,
-    /// Use only the portable kernels (no subgroup variants).
-    #[arg(long)]
-    portable: bool,
+    /// Kernel family: auto (from the adapter), cpu (lavapipe-style blocking, needs subgroups),
+    /// gpu (discrete-GPU layout: reductions split over thousands of workgroups), portable (no
+    /// subgroups). `lungseg info` says which one auto picks.
+    #[arg(long, env = "LUNGSEG_KERNELS", default_value = "auto", value_parser = parse_family)]
+    kernels: KernelFamily,
+}
+
+fn parse_family(s: &str) -> std::result::Result<KernelFamily, String> {
+    s.parse().map_err(|e: lungseg::Error| e.to_string())
 }
 
 impl AdapterArgs {
     fn options(&self) -> GpuOptions {
-        GpuOptions { backend: self.backend.clone(), adapter: self.adapter.clone(), portable: self.portable }
+        GpuOptions { backend: self.backend.clone(), adapter: self.adapter.clone(), kernels: self.kernels }
     }
     fn gpu(&self) -> Result<Gpu> {
         Gpu::headless(&self.options()).context("creating the GPU context")
@@ -381,6 +387,12 @@ fn info(args: &AdapterArgs) -> Result<()> {
     let a = gpu.adapter();
     println!("chosen: {a}");
     println!("subgroup sizes: {}..{}; subgroup kernels in use: {}", a.subgroup_sizes.0, a.subgroup_sizes.1, gpu.uses_subgroups());
+    println!(
+        "kernel family: {} (asked: {}; choose with --kernels {})",
+        gpu.kernel_family(),
+        args.kernels,
+        KernelFamily::NAMES.replace(", ", "|")
+    );
     let l = gpu.limits();
     println!("limits:");
     println!("  max_buffer_size: {}", l.max_buffer_size);
@@ -395,7 +407,7 @@ fn info(args: &AdapterArgs) -> Result<()> {
 
 fn selftest(args: &AdapterArgs, paper_sizes: bool) -> Result<()> {
     let gpu = args.gpu()?;
-    println!("adapter: {} (subgroup kernels: {})", gpu.adapter(), gpu.uses_subgroups());
+    println!("adapter: {} (kernel family: {}, subgroup kernels: {})", gpu.adapter(), gpu.kernel_family(), gpu.uses_subgroups());
     let mut rows = lungseg::selftest::all(&gpu)?;
     if paper_sizes {
         rows.extend(lungseg::selftest::paper_sizes(&gpu)?);
@@ -531,7 +543,7 @@ fn run() -> Result<()> {
         }
         // No arguments: the main job — the quick preset on the shipped real data.
         None => run_train(
-            &AdapterArgs { backend: None, adapter: None, portable: false },
+            &AdapterArgs { backend: None, adapter: None, kernels: KernelFamily::Auto },
             &TrainArgs { model: "unet".into(), task: "binary".into(), preset: "quick".into(), ..Default::default() },
         ),
     }

@@ -111,6 +111,17 @@ impl Tensor {
         }
         Ok(Tensor { buf: self.buf.clone(), shape: shape.to_vec(), dtype: self.dtype, offset })
     }
+    /// The first `len` elements as a 1-D tensor (offset unchanged, so no alignment condition).
+    pub(crate) fn prefix(&self, len: usize) -> Result<Tensor> {
+        if len > self.len() {
+            return Err(Error::Shape {
+                op: "prefix",
+                detail: format!("{len} elements of a tensor of {}", self.len()),
+                shapes: fmt_shapes(&[&self.shape]),
+            });
+        }
+        Ok(Tensor { buf: self.buf.clone(), shape: vec![len], dtype: self.dtype, offset: self.offset })
+    }
     /// Same buffer, viewed with another shape of the same length.
     pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
         if shape.iter().product::<usize>() != self.len() {
@@ -159,6 +170,35 @@ impl Gpu {
             buf: Arc::new(PooledBuffer { buffer, bytes: rounded, pool: Arc::downgrade(&self.pool) }),
             shape: shape.to_vec(),
             dtype,
+            offset: 0,
+        })
+    }
+
+    /// A 1-D f32 tensor outside the pool: its buffer is freed, never recycled, when the last clone
+    /// drops (for scratch that must never be handed to another tensor).
+    pub(crate) fn unpooled_tensor(&self, op: &'static str, len: usize) -> Result<Tensor> {
+        let bytes = (len.max(1) as u64) * 4;
+        let limit = self.max_binding_bytes();
+        if bytes > limit {
+            return Err(Error::Limit {
+                op,
+                what: format!("scratch of {len} f32 partial sums ({bytes} bytes)"),
+                needed: bytes,
+                limit_name: "max_storage_buffer_binding_size",
+                limit,
+                shapes: fmt_shapes(&[&[len]]),
+            });
+        }
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(op),
+            size: bytes.div_ceil(256) * 256,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Ok(Tensor {
+            buf: Arc::new(PooledBuffer { buffer, bytes: bytes.div_ceil(256) * 256, pool: Weak::new() }),
+            shape: vec![len],
+            dtype: DType::F32,
             offset: 0,
         })
     }

@@ -27,6 +27,14 @@ fn conv2d_portable_kernels_match_reference() {
 }
 
 #[test]
+fn conv2d_gpu_family_kernels_match_reference() {
+    let gpu = common::gpu_with(lungseg::KernelFamily::Gpu);
+    for (i, &case) in selftest::CONV_CASES.iter().enumerate() {
+        common::assert_rows(selftest::conv2d(&gpu, 170 + i as u64, case).expect("conv2d check ran"));
+    }
+}
+
+#[test]
 fn conv2d_reference_backward_matches_finite_differences() {
     let mut rng = Rng::new(5);
     for k in [3, 1] {

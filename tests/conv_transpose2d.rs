@@ -25,6 +25,14 @@ fn conv_transpose2d_portable_kernels_match_reference() {
 }
 
 #[test]
+fn conv_transpose2d_gpu_family_kernels_match_reference() {
+    let gpu = common::gpu_with(lungseg::KernelFamily::Gpu);
+    for (i, &case) in selftest::CONV_T_CASES.iter().enumerate() {
+        common::assert_rows(selftest::conv_transpose2d(&gpu, 270 + i as u64, case).expect("check ran"));
+    }
+}
+
+#[test]
 fn conv_transpose2d_reference_backward_matches_finite_differences() {
     let mut rng = Rng::new(6);
     let x = to_f64(&hostile4(&mut rng, (2, 3, 3, 4)));

@@ -29,9 +29,9 @@ pub struct Conv2dParams {
     pub w_stride_in: u32,
     pub flip: u32,
     pub has_bias: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
-    pub _pad2: u32,
+    pub splits: u32,
+    pub chunk: u32,
+    pub _pad: u32,
 }
 
 /// Shapes of one convolution layer, checked once.
@@ -160,19 +160,64 @@ pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Ten
 }
 
 /// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
+///
+/// The N·H·W reduction is split across workgroups as the kernel family asks
+/// ([`super::Kernels::plan_splits`]): each split writes a partial weight gradient into scratch and
+/// `sum_splits` adds them in a fixed order, so reruns are bit-identical.
 pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
+    let plan = backward_weight_plan(gpu, x, dy, dweight)?;
+    let (entry, p) = (plan.entry, plan.params);
+    // The subgroup entry points also read x as vec4 (binding 5); the portable one does not bind it.
+    let bind = |dst: &Tensor| -> Vec<(u32, Tensor)> {
+        let mut b = vec![(1, x.clone()), (2, dy.clone()), (4, dst.clone())];
+        if entry != "conv2d_backward_weight" {
+            b.push((5, x.clone()));
+        }
+        b
+    };
+    if p.splits == 1 {
+        let b = bind(dweight);
+        return launch(gpu, enc, entry, &p, &b.iter().map(|(i, t)| (*i, t)).collect::<Vec<_>>(), plan.workgroups);
+    }
+    let partials = gpu.kernels.scratch(gpu, entry, p.splits as usize * dweight.len())?;
+    let b = bind(&partials);
+    launch(gpu, enc, entry, &p, &b.iter().map(|(i, t)| (*i, t)).collect::<Vec<_>>(), plan.workgroups)?;
+    super::reduce::sum_splits(gpu, enc, &partials, dweight, p.splits)
+}
+
+/// How [`conv2d_backward_weight`] lays out one layer: the entry point, its parameters (with the
+/// split count) and the workgroups of the main pass — for the launcher and for benchmarks.
+pub struct WeightGradPlan {
+    pub entry: &'static str,
+    pub params: Conv2dParams,
+    pub workgroups: u64,
+    pub workgroup_size: u32,
+}
+
+/// The layout [`conv2d_backward_weight`] uses for these shapes on this device.
+pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<WeightGradPlan> {
     const OP: &str = "conv2d_backward_weight";
     let g = geometry(OP, x, dweight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
-    let p = params(OP, &g, g.c_in, g.c_out)?;
-    let sub_groups = p.o_blocks as u64 * g.c_in.div_ceil(OB) as u64;
-    match variant(gpu, &g) {
-        Variant::Portable => launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (4, dweight)], p.o_blocks as u64 * g.c_in as u64),
-        Variant::Subgroup => launch(gpu, enc, "conv2d_backward_weight_subgroup", &p, &[(1, x), (2, dy), (4, dweight), (5, x)], sub_groups),
-        Variant::SubgroupAligned => {
-            launch(gpu, enc, "conv2d_backward_weight_subgroup_aligned", &p, &[(1, x), (2, dy), (4, dweight), (5, x)], sub_groups)
-        }
-    }
+    let mut p = params(OP, &g, g.c_in, g.c_out)?;
+    // Partials of one split: the whole weight gradient; scratch holds one per split.
+    let max_splits = (gpu.max_binding_bytes() / 4 / dweight.len().max(1) as u64).max(1);
+    // The one-subgroup-per-workgroup kernel (Cpu family, 3×3): 8 input × 8 output channels per
+    // workgroup, one item = 2 rows × 4 pixels. Otherwise the 64-invocation kernel: 1 input × 8
+    // output channels per workgroup, whose invocations stride over 1 row × 4 pixel items (an item
+    // of the plan is one stride of 64).
+    let subgroup_kernel = gpu.kernels.family == super::KernelFamily::Cpu && gpu.kernels.subgroups && g.k == 3;
+    let (entry, base, items, per_step, workgroup_size) = if subgroup_kernel {
+        let entry = if g.w.is_multiple_of(4) { "conv2d_backward_weight_subgroup_aligned" } else { "conv2d_backward_weight_subgroup" };
+        let items = (g.n * g.h.div_ceil(SUBGROUP_ROWS) * p.w_blocks as usize) as u64;
+        (entry, p.o_blocks as u64 * g.c_in.div_ceil(OB) as u64, items, 1, 8)
+    } else {
+        (OP, p.o_blocks as u64 * g.c_in as u64, (g.n * g.h * p.w_blocks as usize) as u64, WG as u64, WG as u32)
+    };
+    let (_, chunk) = gpu.kernels.plan_splits(base, items.div_ceil(per_step), max_splits);
+    p.chunk = u32_of(OP, "items per split", (chunk as u64 * per_step).min(items.max(1)) as usize)?;
+    p.splits = items.div_ceil(p.chunk as u64).max(1) as u32;
+    Ok(WeightGradPlan { entry, params: p, workgroups: base * p.splits as u64, workgroup_size })
 }
 
 /// `dbias[co] = Σ_{n,h,w} dy[n, co, h, w]` (overwrites dbias).

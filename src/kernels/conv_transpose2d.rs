@@ -27,7 +27,8 @@ pub struct ConvTranspose2dParams {
     pub tiles: u32,
     pub has_bias: u32,
     pub c_blocks: u32,
-    pub _pad: [u32; 2],
+    pub splits: u32,
+    pub chunk: u32,
 }
 
 /// Checks x against weight and returns (params, [N, C_in, H, W], C_out); `blocks` are blocks of
@@ -55,7 +56,8 @@ fn params(gpu: &Gpu, op: &'static str, x_shape: [usize; 4], weight: &Tensor, wri
         tiles: u32_of(op, "tiles", (h * w_blocks).div_ceil(WG))?,
         has_bias: 0,
         c_blocks: c_in.div_ceil(cb) as u32,
-        _pad: [0; 2],
+        splits: 1,
+        chunk: 0,
     })
 }
 
@@ -94,6 +96,9 @@ pub fn conv_transpose2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder
 }
 
 /// `dweight[c,o,a,b] = Σ_{n,i,j} x[n,c,i,j] · dy[n,o,2i+a,2j+b]` (overwrites).
+///
+/// The N·H·W reduction is split across workgroups as the kernel family asks
+/// ([`super::Kernels::plan_splits`]); `sum_splits` adds the partials in a fixed order.
 pub fn conv_transpose2d_backward_weight(
     gpu: &Gpu,
     enc: &mut wgpu::CommandEncoder,
@@ -101,14 +106,40 @@ pub fn conv_transpose2d_backward_weight(
     dy: &Tensor,
     dweight: &Tensor,
 ) -> Result<()> {
+    let plan = backward_weight_plan(gpu, x, dy, dweight)?;
+    let p = plan.params;
+    if p.splits == 1 {
+        return launch(gpu, enc, plan.entry, &p, &[(1, x), (4, dy), (5, dweight)], plan.workgroups);
+    }
+    let partials = gpu.kernels.scratch(gpu, plan.entry, p.splits as usize * dweight.len())?;
+    launch(gpu, enc, plan.entry, &p, &[(1, x), (4, dy), (5, &partials)], plan.workgroups)?;
+    super::reduce::sum_splits(gpu, enc, &partials, dweight, p.splits)
+}
+
+/// How [`conv_transpose2d_backward_weight`] lays out these shapes on this device.
+pub struct WeightGradPlan {
+    pub entry: &'static str,
+    pub params: ConvTranspose2dParams,
+    pub workgroups: u64,
+}
+
+/// The layout [`conv_transpose2d_backward_weight`] uses for these shapes on this device.
+pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<WeightGradPlan> {
     const OP: &str = "conv_transpose2d_backward_weight";
     let xs = nchw(OP, "x", x)?;
     let c_out = dweight.shape().get(1).copied().unwrap_or(0);
-    let p = params(gpu, OP, xs, dweight, c_out)?;
+    let mut p = params(gpu, OP, xs, dweight, c_out)?;
     expect_shape(OP, "dy", dy, &[xs[0], c_out, 2 * xs[2], 2 * xs[3]])?;
-    let groups = p.c_blocks as u64 * p.blocks as u64;
-    let entry = if gpu.kernels.subgroups { "conv_transpose2d_backward_weight_subgroup" } else { OP };
-    launch(gpu, enc, entry, &p, &[(1, x), (4, dy), (5, dweight)], groups)
+    let base = p.c_blocks as u64 * p.blocks as u64;
+    let items = p.n as u64 * p.h as u64 * p.w_blocks as u64;
+    // The subgroup kernel walks its items one at a time (one subgroup per workgroup); the portable
+    // one strides over them with 64 invocations, so one plan item is 64 of its items.
+    let (entry, per_step) = if gpu.kernels.subgroups { ("conv_transpose2d_backward_weight_subgroup", 1) } else { (OP, WG as u64) };
+    let max_splits = (gpu.max_binding_bytes() / 4 / dweight.len().max(1) as u64).max(1);
+    let (_, chunk) = gpu.kernels.plan_splits(base, items.div_ceil(per_step), max_splits);
+    p.chunk = u32_of(OP, "items per split", (chunk as u64 * per_step).min(items.max(1)) as usize)?;
+    p.splits = items.div_ceil(p.chunk as u64).max(1) as u32;
+    Ok(WeightGradPlan { entry, params: p, workgroups: base * p.splits as u64 })
 }
 
 /// `dbias[o] = Σ_{n,h,w} dy[n,o,h,w]`.

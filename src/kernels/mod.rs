@@ -73,7 +73,7 @@ pub const SHADERS: &[ShaderSource] = &[
         ["conv_transpose2d_forward_subgroup", "conv_transpose2d_backward_input_subgroup", "conv_transpose2d_backward_weight_subgroup"],
         true
     ),
-    shader!("reduce", reduce::ReduceParams, ["sum_per_channel"]),
+    shader!("reduce", reduce::ReduceParams, ["sum_per_channel", "sum_splits"]),
     shader!(
         "conv_transpose2d",
         conv_transpose2d::ConvTranspose2dParams,
@@ -110,6 +110,76 @@ const PARAM_SLOT: u64 = 256;
 /// Bytes per arena chunk (one uniform buffer).
 const ARENA_CHUNK: u64 = 64 * 1024;
 
+/// Which kernel layouts run on a device: `--kernels` / `LUNGSEG_KERNELS` on the command line.
+///
+/// The same math in every family (each is checked against the CPU references by `lungseg
+/// selftest` and the tests); they differ in how the work is laid out on the device:
+/// * `Cpu` — for CPU drivers (lavapipe): register-blocked subgroup kernels, reductions split into
+///   only as many workgroups as a CPU has threads to fill. Needs subgroups of ≥ 8 invocations.
+/// * `Gpu` — for discrete and integrated GPUs: the subgroup forward / backward-input kernels where
+///   the device has subgroups, and every reduction over N·H·W (weight gradients, bias sums) split
+///   across thousands of workgroups (at least [`GPU_MIN_WORKGROUPS`]) with partial sums added in a
+///   fixed order — deterministic, no atomics.
+/// * `Portable` — no subgroup operations at all (WebGPU without `subgroups`, GL), reductions split
+///   as for the device type.
+/// * `Auto` — `Cpu` on a CPU adapter with subgroups, `Gpu` on any other adapter with subgroups,
+///   else `Portable`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KernelFamily {
+    #[default]
+    Auto,
+    Cpu,
+    Gpu,
+    Portable,
+}
+
+impl KernelFamily {
+    pub const NAMES: &'static str = "auto, cpu, gpu, portable";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelFamily::Auto => "auto",
+            KernelFamily::Cpu => "cpu",
+            KernelFamily::Gpu => "gpu",
+            KernelFamily::Portable => "portable",
+        }
+    }
+}
+
+impl std::fmt::Display for KernelFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for KernelFamily {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "" => Ok(KernelFamily::Auto),
+            "cpu" => Ok(KernelFamily::Cpu),
+            "gpu" => Ok(KernelFamily::Gpu),
+            "portable" => Ok(KernelFamily::Portable),
+            other => Err(Error::InvalidArgument {
+                op: "kernel family",
+                detail: format!("unknown kernel family {other:?}; expected one of {}", KernelFamily::NAMES),
+            }),
+        }
+    }
+}
+
+/// The `Gpu` family splits every N·H·W reduction until it dispatches at least this many workgroups
+/// (where the reduction is long enough): enough to give each multiprocessor of a 100+-SM GPU
+/// several workgroups.
+pub const GPU_MIN_WORKGROUPS: u64 = 4096;
+/// The `Cpu` family's target: a few workgroups per CPU thread, so that threads stay balanced.
+const CPU_MIN_WORKGROUPS: u64 = 64;
+/// No split is shorter than this many reduction items (so that a partial is worth writing): on a
+/// CPU a few dozen items amortise a workgroup's start; on a GPU one item (one stride of a
+/// workgroup's invocations) is enough, since the partials are read back only once.
+const CPU_MIN_ITEMS_PER_SPLIT: u64 = 16;
+const GPU_MIN_ITEMS_PER_SPLIT: u64 = 1;
+
 /// All pipelines, plus the arena of uniform parameter slots.
 pub struct Kernels {
     pipelines: HashMap<&'static str, wgpu::ComputePipeline>,
@@ -117,6 +187,38 @@ pub struct Kernels {
     slot: u64,
     /// Whether the subgroup variants were built (and are used).
     pub subgroups: bool,
+    /// The family in use (never `Auto`: resolved from the device at creation).
+    pub family: KernelFamily,
+    /// Whether the device is a CPU (reductions are split less there).
+    cpu_device: bool,
+    /// Scratch for split reductions (see [`Kernels::scratch`]).
+    scratch: Mutex<Option<Tensor>>,
+    /// Workgroups a split reduction aims for; 0 = the family's default ([`Gpu::set_reduction_workgroups`]).
+    split_target: std::sync::atomic::AtomicU64,
+    /// Invocations per workgroup of every entry point (read from the WGSL by naga).
+    workgroup_sizes: HashMap<&'static str, u32>,
+    /// Dispatches recorded while a recording is open ([`Gpu::record_dispatches`]).
+    recording: Mutex<Option<Vec<Dispatch>>>,
+}
+
+/// One recorded dispatch: what [`Gpu::record_dispatches`] returns, for benchmarks and for the
+/// tests that check how a kernel family lays out work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dispatch {
+    pub entry: &'static str,
+    pub workgroups: u64,
+    pub workgroup_size: u32,
+}
+
+/// Invocations per workgroup of each entry point of `shader`, from naga's parse of its WGSL.
+fn workgroup_sizes_of(shader: &ShaderSource) -> Result<Vec<(&'static str, u32)>> {
+    let module = naga::front::wgsl::parse_str(shader.source)
+        .map_err(|e| Error::Wgpu { during: format!("parsing shaders/{}.wgsl", shader.name), message: e.emit_to_string(shader.source) })?;
+    Ok(shader
+        .entry_points
+        .iter()
+        .filter_map(|&entry| module.entry_points.iter().find(|e| e.name == entry).map(|e| (entry, e.workgroup_size.iter().product())))
+        .collect())
 }
 
 /// A ring of uniform slots. Slots are handed out round-robin and written with
@@ -132,10 +234,33 @@ struct ParamArena {
 }
 
 impl Kernels {
-    pub(crate) fn new(device: &wgpu::Device, features: wgpu::Features, min_subgroup: u32) -> Result<Self> {
+    pub(crate) fn new(device: &wgpu::Device, features: wgpu::Features, info: &wgpu::AdapterInfo, requested: KernelFamily) -> Result<Self> {
         // Subgroup variants need subgroups of at least 8 invocations (they share 8 channels'
-        // values per subgroup); `min_subgroup = 0` requests the portable kernels only.
-        let subgroups = features.contains(wgpu::Features::SUBGROUP) && min_subgroup >= 8;
+        // values per subgroup, and the weight-gradient kernels are one 8-invocation subgroup per
+        // workgroup). Wider subgroups are fine: no kernel derives a subgroup index from the local
+        // invocation index, and broadcasts only read lanes 0..7.
+        let has_subgroups = features.contains(wgpu::Features::SUBGROUP) && info.subgroup_min_size >= 8;
+        let cpu_device = info.device_type == wgpu::DeviceType::Cpu;
+        let family = match requested {
+            KernelFamily::Auto if has_subgroups && cpu_device => KernelFamily::Cpu,
+            KernelFamily::Auto if has_subgroups => KernelFamily::Gpu,
+            KernelFamily::Auto => KernelFamily::Portable,
+            KernelFamily::Cpu if !has_subgroups => {
+                return Err(Error::InvalidArgument {
+                    op: "kernel family",
+                    detail: format!(
+                        "the cpu kernel family needs subgroups of at least 8 invocations; {} has {} (subgroup sizes {}..{}): \
+                         use --kernels portable or gpu",
+                        info.name,
+                        if features.contains(wgpu::Features::SUBGROUP) { "subgroups" } else { "no subgroup support" },
+                        info.subgroup_min_size,
+                        info.subgroup_max_size
+                    ),
+                })
+            }
+            f => f,
+        };
+        let subgroups = has_subgroups && family != KernelFamily::Portable;
         let limits = device.limits();
         if limits.max_storage_buffers_per_shader_stage < MIN_STORAGE_BUFFERS {
             return Err(Error::Limit {
@@ -148,7 +273,9 @@ impl Kernels {
             });
         }
         let mut pipelines = HashMap::new();
+        let mut workgroup_sizes = HashMap::new();
         for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
+            workgroup_sizes.extend(workgroup_sizes_of(shader)?);
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(shader.name),
@@ -174,7 +301,69 @@ impl Kernels {
             }
         }
         let align = device.limits().min_uniform_buffer_offset_alignment as u64;
-        Ok(Self { pipelines, arena: Mutex::new(ParamArena::default()), slot: PARAM_SLOT.max(align), subgroups })
+        Ok(Self {
+            pipelines,
+            arena: Mutex::new(ParamArena::default()),
+            slot: PARAM_SLOT.max(align),
+            subgroups,
+            family,
+            cpu_device,
+            scratch: Mutex::new(None),
+            split_target: std::sync::atomic::AtomicU64::new(0),
+            workgroup_sizes,
+            recording: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn set_split_target(&self, workgroups: u64) {
+        self.split_target.store(workgroups, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Starts (`true`) or ends (`false`) recording dispatches; ending returns what was recorded.
+    pub(crate) fn record(&self, on: bool) -> Vec<Dispatch> {
+        let mut r = self.recording.lock().unwrap_or_else(|p| p.into_inner());
+        let out = r.take().unwrap_or_default();
+        if on {
+            *r = Some(Vec::new());
+        }
+        out
+    }
+
+    /// Splits of a reduction over `items` work items whose unsplit dispatch has `base` workgroups:
+    /// enough for the family's target of workgroups, each split at least `MIN_ITEMS_PER_SPLIT`
+    /// items long, and no more than `max_splits` (the scratch that holds one partial per split
+    /// must fit in one binding). Returns (splits, items per split); splits = 1 means no scratch.
+    pub(crate) fn plan_splits(&self, base: u64, items: u64, max_splits: u64) -> (u32, u32) {
+        let cpu_layout = match self.family {
+            KernelFamily::Cpu => true,
+            KernelFamily::Gpu => false,
+            _ => self.cpu_device,
+        };
+        let (default_target, min_items) =
+            if cpu_layout { (CPU_MIN_WORKGROUPS, CPU_MIN_ITEMS_PER_SPLIT) } else { (GPU_MIN_WORKGROUPS, GPU_MIN_ITEMS_PER_SPLIT) };
+        let target = match self.split_target.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => default_target,
+            t => t,
+        };
+        let wanted = target.div_ceil(base.max(1));
+        let longest = items.div_ceil(min_items).max(1);
+        let splits = wanted.min(longest).min(max_splits.max(1)).clamp(1, u32::MAX as u64);
+        let chunk = items.div_ceil(splits).max(1);
+        // Rounding the chunk up can leave trailing splits empty: drop them.
+        let splits = items.div_ceil(chunk).max(1);
+        (splits as u32, chunk.min(u32::MAX as u64) as u32)
+    }
+
+    /// A scratch tensor of `len` f32 elements for the partial sums of one split reduction. One
+    /// buffer per device, grown on demand and never handed to other tensors: every user writes
+    /// the part it reads in the same encoder before reading it, so encoders that share it — in any
+    /// submission order — never see each other's values.
+    pub(crate) fn scratch(&self, gpu: &Gpu, op: &'static str, len: usize) -> Result<Tensor> {
+        let mut slot = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_none_or(|t| t.len() < len) {
+            *slot = Some(gpu.unpooled_tensor(op, len.next_power_of_two().max(1024).min(gpu.max_binding_bytes() as usize / 4).max(len))?);
+        }
+        slot.as_ref().expect("just created").prefix(len)
     }
 
     /// Writes `bytes` into the next slot and returns (buffer, offset).
@@ -238,6 +427,9 @@ pub(crate) fn launch<P: bytemuck::Pod>(
             limit: max_dim * max_dim,
             shapes: fmt_shapes(&storage.iter().map(|(_, t)| t.shape()).collect::<Vec<_>>()),
         });
+    }
+    if let Some(r) = kernels.recording.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        r.push(Dispatch { entry, workgroups, workgroup_size: kernels.workgroup_sizes.get(entry).copied().unwrap_or(0) });
     }
     let (pbuf, poff) = kernels.param_slot(gpu, bytemuck::bytes_of(params));
     let mut entries = vec![wgpu::BindGroupEntry {

@@ -1,24 +1,63 @@
-//! Launcher for `shaders/reduce.wgsl`.
+//! Launchers for `shaders/reduce.wgsl`: per-channel sums, and the fixed-order second pass of every
+//! split reduction.
 
 use super::{launch, nchw, u32_of};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;
 
+/// Mirror of `struct Params` in `shaders/reduce.wgsl`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct ReduceParams {
     pub n: u32,
     pub c: u32,
     pub plane: u32,
-    pub _pad: u32,
+    pub splits: u32,
+    pub chunk: u32,
+    pub len: u32,
+    pub _pad: [u32; 2],
 }
 
-/// `out[c] = Σ_{n,h,w} x[n,c,h,w]` into a tensor of shape (C).
+const WG: u64 = 256;
+
+/// `out[c] = Σ_{n,h,w} x[n,c,h,w]` into a tensor of shape (C). The N·H·W values of each channel
+/// are split across workgroups as the kernel family asks ([`super::Kernels::plan_splits`]), and
+/// the partials added by [`sum_splits`] in a fixed order.
 pub fn sum_per_channel(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, out: &Tensor) -> Result<()> {
     const OP: &str = "sum_per_channel";
     let [n, c, h, w] = nchw(OP, "x", x)?;
     super::expect_shape(OP, "out", out, &[c])?;
-    let p = ReduceParams { n: u32_of(OP, "N", n)?, c: u32_of(OP, "C", c)?, plane: u32_of(OP, "H·W", h * w)?, _pad: 0 };
-    launch(gpu, enc, OP, &p, &[(1, x), (2, out)], c as u64)
+    let values = (n * h * w) as u64;
+    // A work item is one stride of the workgroup's 256 invocations.
+    let max_splits = (gpu.max_binding_bytes() / 4 / c.max(1) as u64).max(1);
+    let (_, chunk) = gpu.kernels.plan_splits(c as u64, values.div_ceil(WG), max_splits);
+    let chunk = (chunk as u64 * WG).min(values.max(1));
+    let splits = values.div_ceil(chunk).max(1) as u32;
+    let p = ReduceParams {
+        n: u32_of(OP, "N", n)?,
+        c: u32_of(OP, "C", c)?,
+        plane: u32_of(OP, "H·W", h * w)?,
+        splits,
+        chunk: u32_of(OP, "values per split", chunk as usize)?,
+        ..Default::default()
+    };
+    if splits == 1 {
+        return launch(gpu, enc, OP, &p, &[(1, x), (2, out)], c as u64);
+    }
+    let partials = gpu.kernels.scratch(gpu, OP, splits as usize * c)?;
+    launch(gpu, enc, OP, &p, &[(1, x), (2, &partials)], c as u64 * splits as u64)?;
+    sum_splits(gpu, enc, &partials, out, splits)
+}
+
+/// `out[i] = Σ_{s < splits} partials[s · len + i]` (len = out's element count), adding the splits
+/// in the order 0, 1, … so that reruns are bit-identical.
+pub(crate) fn sum_splits(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, partials: &Tensor, out: &Tensor, splits: u32) -> Result<()> {
+    const OP: &str = "sum_splits";
+    let len = out.len();
+    if partials.len() < len * splits as usize {
+        return Err(crate::error::shape_err(OP, format!("{splits} partials of {len} elements"), &[partials.shape(), out.shape()]));
+    }
+    let p = ReduceParams { splits, len: u32_of(OP, "elements", len)?, ..Default::default() };
+    launch(gpu, enc, OP, &p, &[(1, partials), (2, out)], (len as u64).div_ceil(WG))
 }

@@ -2,25 +2,27 @@
 #![allow(dead_code)]
 
 use lungseg::check::{header, CheckRow};
-use lungseg::{Gpu, GpuOptions};
+use lungseg::{Gpu, GpuOptions, KernelFamily};
 use ndarray::{Array, Dimension};
 
-fn make(portable: bool) -> Gpu {
-    let options = GpuOptions { backend: std::env::var("LUNGSEG_BACKEND").ok(), adapter: None, portable };
+pub fn gpu_with(kernels: KernelFamily) -> Gpu {
+    let options = GpuOptions { backend: std::env::var("LUNGSEG_BACKEND").ok(), adapter: None, kernels };
     match Gpu::headless(&options) {
         Ok(g) => g,
         Err(e) => panic!("GPU tests need an adapter and none was usable — this is a failure, not a skip:\n{e}"),
     }
 }
 
-/// The adapter the tests run on (`LUNGSEG_BACKEND` / `LUNGSEG_ADAPTER` choose; default the best).
+/// The adapter the tests run on (`LUNGSEG_BACKEND` / `LUNGSEG_ADAPTER` choose; default the best),
+/// with the kernel family `LUNGSEG_KERNELS` names (CI runs the suite once per family), else `auto`.
 pub fn gpu() -> Gpu {
-    make(false)
+    let family = std::env::var("LUNGSEG_KERNELS").map(|v| v.parse().expect("LUNGSEG_KERNELS names a kernel family")).unwrap_or_default();
+    gpu_with(family)
 }
 
 /// The same adapter with the portable kernels only (no subgroup variants).
 pub fn portable_gpu() -> Gpu {
-    make(true)
+    gpu_with(KernelFamily::Portable)
 }
 
 /// Prints the rows and fails if any is outside its tolerance.

@@ -1,0 +1,139 @@
+"""Compile every shaders/*.wgsl with Chrome's WGSL compiler (Tint), in headless Chromium's WebGPU.
+
+naga (the compiler wgpu uses natively) is not the only judge of WGSL: Tint enforces the spec's
+uniformity rules, e.g. that subgroup built-ins run in subgroup-uniform control flow. Shaders that
+use subgroup built-ins get `enable subgroups;` prepended, as the web build must do (naga 30 refuses
+the directive), and the device is requested with the `subgroups` feature.
+
+Prints one JSON line per shader ({"shader", "ok", "errors"}) and a summary line; exits 1 if any
+shader fails or the browser gives no answer. Needs `chromium` and the `websocket-client` package.
+Usage: python3 tests/tint/tint_check.py SHADER_DIR [TIMEOUT_SECONDS]
+"""
+import glob
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+PAGE = """<!doctype html><meta charset=utf-8><title>running</title><pre id=out></pre><script>
+const SOURCES = %s;
+(async () => {
+  const lines = [];
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned null');
+    const hasSubgroups = adapter.features.has('subgroups');
+    const device = await adapter.requestDevice({requiredFeatures: hasSubgroups ? ['subgroups'] : []});
+    for (const [name, code] of Object.entries(SOURCES)) {
+      const usesSubgroups = /\\bsubgroup[A-Z]|subgroup_invocation_id|subgroup_size/.test(code);
+      if (usesSubgroups && !hasSubgroups) {
+        lines.push(JSON.stringify({shader: name, ok: false, errors: ['adapter has no subgroups feature']}));
+        continue;
+      }
+      const module = device.createShaderModule({code: (usesSubgroups ? 'enable subgroups;\\n' : '') + code});
+      const info = await module.getCompilationInfo();
+      const errors = info.messages.filter(m => m.type === 'error')
+        .map(m => `${name}:${m.lineNum - (usesSubgroups ? 1 : 0)}:${m.linePos}: ${m.message}`);
+      lines.push(JSON.stringify({shader: name, ok: errors.length === 0, errors}));
+    }
+  } catch (e) {
+    lines.push(JSON.stringify({shader: '(page)', ok: false, errors: [String(e)]}));
+  }
+  document.getElementById('out').textContent = lines.join('\\n');
+  document.title = 'done';
+})();
+</script>"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    shader_dir = sys.argv[1]
+    timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 180.0
+    sources = {os.path.basename(f): open(f).read() for f in sorted(glob.glob(os.path.join(shader_dir, "*.wgsl")))}
+    if not sources:
+        print(f"no .wgsl files in {shader_dir}")
+        return 1
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not chromium:
+        print("chromium not found: apt-get install chromium (Debian) to run the Tint check")
+        return 1
+    try:
+        import websocket  # websocket-client
+    except ImportError:
+        print("the websocket-client Python package is missing: pip install websocket-client")
+        return 1
+
+    root = tempfile.mkdtemp(prefix="lungseg-tint-")
+    with open(os.path.join(root, "index.html"), "w") as f:
+        f.write(PAGE % json.dumps(sources))
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=root, **k)
+    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    debug_port = free_port()
+    browser = subprocess.Popen(
+        [chromium, "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--disable-gpu-sandbox",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={root}/profile", f"--remote-debugging-port={debug_port}", "--remote-allow-origins=*",
+         "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        tabs = None
+        for _ in range(150):
+            try:
+                tabs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{debug_port}/json"))
+                break
+            except Exception:
+                time.sleep(0.2)
+        if not tabs:
+            print("chromium did not open its DevTools port")
+            return 1
+        ws = websocket.create_connection([t for t in tabs if t["type"] == "page"][0]["webSocketDebuggerUrl"],
+                                         suppress_origin=True)
+        next_id = [0]
+
+        def call(method, **params):
+            next_id[0] += 1
+            ws.send(json.dumps({"id": next_id[0], "method": method, "params": params}))
+            while True:
+                msg = json.loads(ws.recv())
+                if msg.get("id") == next_id[0]:
+                    return msg
+
+        call("Page.navigate", url=f"http://127.0.0.1:{server.server_address[1]}/index.html")
+        start, text = time.time(), ""
+        while time.time() - start < timeout:
+            r = call("Runtime.evaluate", returnByValue=True,
+                     expression="document.title + '\\n' + (document.getElementById('out') || {}).textContent")
+            text = r.get("result", {}).get("result", {}).get("value", "") or ""
+            if text.startswith("done\n"):
+                break
+            time.sleep(0.5)
+        else:
+            print(f"no answer from the page within {timeout:.0f} s: {text[:200]!r}")
+            return 1
+    finally:
+        browser.terminate()
+        server.shutdown()
+    results = [json.loads(line) for line in text[len("done\n"):].splitlines() if line.strip()]
+    for r in results:
+        print(json.dumps(r))
+    failed = [r for r in results if not r["ok"]]
+    print(f"tint: {len(results) - len(failed)} of {len(sources)} shaders compiled, {len(failed)} failed")
+    return 0 if results and not failed and len(results) == len(sources) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
