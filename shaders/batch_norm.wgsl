@@ -9,7 +9,10 @@
 //              dx = gamma_c·invstd_c/M · (M·dy − dbeta_c − x̂·dgamma_c),   M = N·H·W
 //
 // Statistics: one workgroup per channel strides over all M values (any M: there is no 65,536 or
-// workgroup-count ceiling), two passes (mean, then centred squares) for accuracy.
+// workgroup-count ceiling), two passes (mean, then centred squares) for accuracy. Where the kernel
+// family asks for more workgroups (a GPU), the M values of a channel are cut into `splits` chunks:
+// `*_partial` writes one partial per (chunk, channel) and `*_merge` combines them in chunk order
+// (statistics with Chan et al.'s pairwise mean / M2 update) — deterministic, no atomics.
 
 struct Params {
     n: u32,
@@ -18,8 +21,8 @@ struct Params {
     update_running: u32, // batch_norm_stats: 1 = update running statistics
     eps: f32,
     momentum: f32,
-    _pad0: u32,
-    _pad1: u32,
+    splits: u32,         // split reductions: chunks per channel
+    chunk: u32,          // split reductions: values per chunk
 }
 
 const WG: u32 = 256u;
@@ -83,15 +86,138 @@ fn batch_norm_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     tree_a[lid] = q;
     reduce_pair(lid);
     if (in_range && lid == 0u) {
-        let var_biased = tree_a[0] / f32(max(m, 1u));
-        mean[c] = mu;
-        invstd[c] = 1.0 / sqrt(var_biased + p.eps);
-        if (p.update_running == 1u) {
-            let unbiased = select(var_biased, var_biased * f32(m) / f32(m - 1u), m > 1u);
-            running_mean[c] = (1.0 - p.momentum) * running_mean[c] + p.momentum * mu;
-            running_var[c] = (1.0 - p.momentum) * running_var[c] + p.momentum * unbiased;
-        }
+        finish_stats(c, m, mu, tree_a[0]);
     }
+}
+
+// mean, invstd and the running statistics of channel c from its M values' mean and centred sum of
+// squares m2.
+fn finish_stats(c: u32, m: u32, mu: f32, m2: f32) {
+    let var_biased = m2 / f32(max(m, 1u));
+    mean[c] = mu;
+    invstd[c] = 1.0 / sqrt(var_biased + p.eps);
+    if (p.update_running == 1u) {
+        let unbiased = select(var_biased, var_biased * f32(m) / f32(m - 1u), m > 1u);
+        running_mean[c] = (1.0 - p.momentum) * running_mean[c] + p.momentum * mu;
+        running_var[c] = (1.0 - p.momentum) * running_var[c] + p.momentum * unbiased;
+    }
+}
+
+// Index of value i (0 ≤ i < N·H·W, image-major) of channel c.
+fn element(c: u32, i: u32) -> u32 {
+    let n = i / p.plane;
+    return (n * p.c + c) * p.plane + (i - n * p.plane);
+}
+
+// Chunk `split` of channel c: values [first, last) (empty past the last chunk).
+fn chunk_bounds(split: u32, in_range: bool) -> vec2<u32> {
+    let first = split * p.chunk;
+    return vec2<u32>(first, select(first, min(first + p.chunk, p.n * p.plane), in_range));
+}
+
+// Split statistics, pass 1: workgroup (channel c, chunk s) writes the chunk's mean and centred sum
+// of squares (two passes over the chunk) to out[(s · C + c) · 2 + {0, 1}].
+@compute @workgroup_size(256)
+fn batch_norm_stats_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                            @builtin(local_invocation_index) lid: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let c = g % p.c;
+    let split = g / p.c;
+    let in_range = split < p.splits; // uniform per workgroup
+    let b = chunk_bounds(split, in_range);
+    var s = 0.0;
+    for (var i = b.x + lid; i < b.y; i += WG) {
+        s += x[element(c, i)];
+    }
+    tree_a[lid] = s;
+    tree_b[lid] = 0.0;
+    reduce_pair(lid);
+    let mu = tree_a[0] / f32(max(b.y - b.x, 1u));
+    workgroupBarrier();
+    var q = 0.0;
+    for (var i = b.x + lid; i < b.y; i += WG) {
+        let d = x[element(c, i)] - mu;
+        q += d * d;
+    }
+    tree_a[lid] = q;
+    reduce_pair(lid);
+    if (in_range && lid == 0u) {
+        out[(split * p.c + c) * 2u] = mu;
+        out[(split * p.c + c) * 2u + 1u] = tree_a[0];
+    }
+}
+
+// Split statistics, pass 2: one invocation per channel merges the chunks' (count, mean, M2) in
+// chunk order — mean += δ·n_b/n, M2 += M2_b + δ²·n_a·n_b/n — and finishes as batch_norm_stats.
+// Here `x` holds the partials of pass 1.
+@compute @workgroup_size(64)
+fn batch_norm_stats_merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                          @builtin(local_invocation_index) lid: u32) {
+    let c = (wid.x + wid.y * nwg.x) * 64u + lid;
+    if (c >= p.c) {
+        return;
+    }
+    var n_a = 0.0;
+    var mu_a = 0.0;
+    var m2_a = 0.0;
+    for (var s = 0u; s < p.splits; s++) {
+        let b = chunk_bounds(s, true);
+        let n_b = f32(b.y - b.x);
+        let n_ab = n_a + n_b;
+        let delta = x[(s * p.c + c) * 2u] - mu_a;
+        mu_a += delta * (n_b / n_ab);
+        m2_a += x[(s * p.c + c) * 2u + 1u] + delta * delta * (n_a * n_b / n_ab);
+        n_a = n_ab;
+    }
+    finish_stats(c, p.n * p.plane, mu_a, m2_a);
+}
+
+// Split backward reduction, pass 1: workgroup (channel c, chunk s) writes the chunk's Σ dy and
+// Σ dy·x̂ to out[(s · C + c) · 2 + {0, 1}].
+@compute @workgroup_size(256)
+fn batch_norm_backward_reduce_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                      @builtin(local_invocation_index) lid: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let c = g % p.c;
+    let split = g / p.c;
+    let in_range = split < p.splits; // uniform per workgroup
+    let b = chunk_bounds(split, in_range);
+    let mu = mean[c];
+    let is = invstd[c];
+    var sb = 0.0;
+    var sg = 0.0;
+    for (var i = b.x + lid; i < b.y; i += WG) {
+        let e = element(c, i);
+        let d = dy[e];
+        sb += d;
+        sg += d * (x[e] - mu) * is;
+    }
+    tree_a[lid] = sb;
+    tree_b[lid] = sg;
+    reduce_pair(lid);
+    if (in_range && lid == 0u) {
+        out[(split * p.c + c) * 2u] = tree_a[0];
+        out[(split * p.c + c) * 2u + 1u] = tree_b[0];
+    }
+}
+
+// Split backward reduction, pass 2: dbeta, dgamma = the chunks' sums added in chunk order. Here
+// `x` holds the partials of pass 1.
+@compute @workgroup_size(64)
+fn batch_norm_backward_reduce_merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                    @builtin(local_invocation_index) lid: u32) {
+    let c = (wid.x + wid.y * nwg.x) * 64u + lid;
+    if (c >= p.c) {
+        return;
+    }
+    var sb = 0.0;
+    var sg = 0.0;
+    for (var s = 0u; s < p.splits; s++) {
+        sb += x[(s * p.c + c) * 2u];
+        sg += x[(s * p.c + c) * 2u + 1u];
+    }
+    dbeta[c] = sb;
+    dgamma[c] = sg;
 }
 
 // Element-wise passes: each workgroup covers EPT·WG consecutive elements of ONE (n, c) plane, so

@@ -311,23 +311,56 @@ pub struct ModelBenchRow {
     pub images_per_s: f64,
     pub peak_gpu_bytes: u64,
     pub adapter: String,
+    /// Kernel family (`--kernels`).
+    pub kernels: String,
+    /// Compute passes (dispatches) one step records.
+    pub dispatches_per_step: usize,
 }
 
 impl ModelBenchRow {
     pub fn json(&self) -> String {
         format!(
-            "{{\"model\":\"{}\",\"classes\":{},\"batch\":{},\"size\":{},\"mode\":\"{}\",\"median_s_per_step\":{:.4},\"first_step_s\":{:.4},\"images_per_s\":{:.4},\"peak_gpu_bytes\":{},\"adapter\":\"{}\"}}",
-            self.model, self.classes, self.batch, self.size, self.mode, self.median_s_per_step, self.first_step_s, self.images_per_s, self.peak_gpu_bytes, self.adapter.replace('"', "'")
+            "{{\"model\":\"{}\",\"classes\":{},\"batch\":{},\"size\":{},\"mode\":\"{}\",\"median_s_per_step\":{:.4},\"first_step_s\":{:.4},\"images_per_s\":{:.4},\"peak_gpu_bytes\":{},\"kernels\":\"{}\",\"dispatches_per_step\":{},\"adapter\":\"{}\"}}",
+            self.model, self.classes, self.batch, self.size, self.mode, self.median_s_per_step, self.first_step_s, self.images_per_s, self.peak_gpu_bytes, self.kernels, self.dispatches_per_step, self.adapter.replace('"', "'")
         )
     }
+}
+
+/// One entry point's share of a profiled training step (a JSON line).
+pub fn profile_json(model: &str, mode: &str, t: &crate::profile::OpTime, total_ms: f64) -> String {
+    format!(
+        "{{\"profile\":\"{model} {mode}\",\"entry\":\"{}\",\"dispatches\":{},\"gpu_ms\":{:.3},\"share\":{:.4}}}",
+        t.entry,
+        t.dispatches,
+        t.ms,
+        t.ms / total_ms.max(1e-12)
+    )
 }
 
 /// Times `steps` training steps and `steps` inference passes of the paper's `arch` on random
 /// data (after one warm-up step, reported separately), synchronising the device before each clock
 /// read.
-pub fn model(gpu: &Gpu, arch: crate::models::Arch, classes: usize, batch: usize, size: usize, steps: usize) -> Result<Vec<ModelBenchRow>> {
+///
+/// With `profile`, one more step of each mode runs with every compute pass timed by timestamp
+/// queries ([`Gpu::profile`]) and its per-entry-point GPU times are returned beside the rows.
+#[allow(clippy::type_complexity)]
+pub fn model(
+    gpu: &Gpu,
+    arch: crate::models::Arch,
+    classes: usize,
+    batch: usize,
+    size: usize,
+    steps: usize,
+    profile: bool,
+) -> Result<(Vec<ModelBenchRow>, Vec<(&'static str, Vec<crate::profile::OpTime>)>)> {
     use crate::models::{Model, ModelConfig};
     use crate::step::{evaluate, train_step, StepConfig};
+    if steps == 0 || batch == 0 || size == 0 {
+        return Err(crate::Error::InvalidArgument {
+            op: "bench",
+            detail: format!("--steps, --batch and --size must be at least 1 (got {steps}, {batch}, {size})"),
+        });
+    }
     let mut rng = Rng::new(1);
     let mut model = Model::new(gpu, ModelConfig::paper(arch, classes), 1)?;
     let x = random_tensor(gpu, &mut rng, &[batch, 1, size, size])?;
@@ -335,17 +368,26 @@ pub fn model(gpu: &Gpu, arch: crate::models::Arch, classes: usize, batch: usize,
     let labels = gpu.upload_u32("bench", &labels, &[batch, size, size])?;
     let weights = gpu.full("bench", &[classes], 1.0)?;
     let mut rows = Vec::new();
+    let mut profiles = Vec::new();
     for mode in ["train", "infer"] {
         let mut times = Vec::new();
         let mut first = 0.0;
+        let mut dispatches = 0;
+        let mut run = |i: usize| -> Result<()> {
+            if mode == "train" {
+                let cfg = StepConfig { lr: 1e-4, l2: 1e-4, dropout_seed: i as u64 };
+                train_step(gpu, &mut model, &x, &labels, &weights, &cfg, false).map(|_| ())
+            } else {
+                evaluate(gpu, &model, &x, &labels, &weights, crate::tape::Mode::Infer).map(|_| ())
+            }
+        };
         for i in 0..=steps {
             gpu.wait()?;
             let t0 = Instant::now();
-            if mode == "train" {
-                let cfg = StepConfig { lr: 1e-4, l2: 1e-4, dropout_seed: i as u64 };
-                train_step(gpu, &mut model, &x, &labels, &weights, &cfg, false)?;
+            if i == 0 {
+                dispatches = gpu.record_dispatches(|| run(i))?.1.len();
             } else {
-                evaluate(gpu, &model, &x, &labels, &weights, crate::tape::Mode::Infer)?;
+                run(i)?;
             }
             gpu.wait()?;
             let dt = t0.elapsed().as_secs_f64();
@@ -354,6 +396,9 @@ pub fn model(gpu: &Gpu, arch: crate::models::Arch, classes: usize, batch: usize,
             } else {
                 times.push(dt);
             }
+        }
+        if profile {
+            profiles.push((mode, gpu.profile(|| run(steps + 1))?.1));
         }
         times.sort_by(|a, b| a.total_cmp(b));
         let med = times[times.len() / 2];
@@ -368,7 +413,9 @@ pub fn model(gpu: &Gpu, arch: crate::models::Arch, classes: usize, batch: usize,
             images_per_s: batch as f64 / med,
             peak_gpu_bytes: gpu.pooled_bytes(),
             adapter: gpu.adapter_name(),
+            kernels: gpu.kernel_family().to_string(),
+            dispatches_per_step: dispatches,
         });
     }
-    Ok(rows)
+    Ok((rows, profiles))
 }

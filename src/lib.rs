@@ -72,6 +72,7 @@ pub mod metrics;
 pub mod models;
 pub mod params;
 pub mod predict;
+pub mod profile;
 pub mod report;
 pub mod step;
 pub mod tape;

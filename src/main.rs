@@ -374,6 +374,10 @@ enum Command {
         /// Skip checking the kernels against the CPU references before timing them.
         #[arg(long)]
         no_check: bool,
+        /// With --model: time one more step with GPU timestamp queries around every compute pass
+        /// and print each entry point's share of the step (JSON lines with "profile").
+        #[arg(long)]
+        profile: bool,
     },
 }
 
@@ -439,11 +443,24 @@ fn run() -> Result<()> {
     match cli.command {
         Some(Command::Info(args)) => info(&args),
         Some(Command::Selftest { adapter, paper_sizes }) => selftest(&adapter, paper_sizes),
-        Some(Command::Bench { adapter, model, classes, batch, size, steps, iters, no_check }) => {
+        Some(Command::Bench { adapter, model, classes, batch, size, steps, iters, no_check, profile }) => {
+            if iters == 0 {
+                bail!("--iters must be at least 1");
+            }
+            if profile && model.is_none() {
+                bail!("--profile times one step of a network: give --model unet|segnet");
+            }
             let gpu = adapter.gpu()?;
             if let Some(arch) = model {
-                for row in lungseg::bench::model(&gpu, arch, classes, batch, size, steps)? {
+                let (rows, profiles) = lungseg::bench::model(&gpu, arch, classes, batch, size, steps, profile)?;
+                for row in rows {
                     println!("{}", row.json());
+                }
+                for (mode, times) in profiles {
+                    let total: f64 = times.iter().map(|t| t.ms).sum();
+                    for t in &times {
+                        println!("{}", lungseg::bench::profile_json(&arch.to_string(), mode, t, total));
+                    }
                 }
                 return Ok(());
             }

@@ -14,6 +14,27 @@ fn batch_norm_matches_reference_on_hostile_shapes() {
     }
 }
 
+/// The split statistics and backward reductions (`*_partial` + `*_merge`, the `gpu` family's
+/// layout) against the reference, unsplit and split as finely as possible (a chunk per 256
+/// values, the last one short), on a shape long enough to split.
+#[test]
+fn batch_norm_split_reductions_match_reference() {
+    let gpu = common::gpu_with(lungseg::KernelFamily::Gpu);
+    for target in [1, 1 << 20] {
+        gpu.set_reduction_workgroups(target);
+        let shape = (3, 5, 29, 31); // M = 2,697 values per channel
+        let x = gpu.tensor("t", &[shape.0, shape.1, shape.2, shape.3], lungseg::DType::F32).unwrap();
+        let (m, v) = (gpu.tensor("t", &[5], lungseg::DType::F32).unwrap(), gpu.tensor("t", &[5], lungseg::DType::F32).unwrap());
+        let ((), d) = gpu
+            .record_dispatches(|| lungseg::kernels::batch_norm::batch_norm_stats(&gpu, &mut gpu.encoder("t"), &x, &m, &v, None, 1e-5, 0.1))
+            .unwrap();
+        let entries: Vec<_> = d.iter().map(|d| d.entry).collect();
+        let want: &[&str] = if target == 1 { &["batch_norm_stats"] } else { &["batch_norm_stats_partial", "batch_norm_stats_merge"] };
+        assert_eq!(entries, want, "target {target}");
+        common::assert_rows(selftest::batch_norm(&gpu, 390, shape).expect("check ran"));
+    }
+}
+
 #[test]
 fn batch_norm_reference_backward_matches_finite_differences() {
     let mut rng = Rng::new(7);

@@ -146,9 +146,25 @@ fn conv_transpose2d_weight_gradient_agrees_for_every_split_and_family() {
     }
 }
 
+/// A per-channel reduction over `values` values either dispatches ≥ 2,048 workgroups (kept for the
+/// check below) or already gives every invocation a single value: nothing is left to split.
+fn check_reduction(
+    layers: &mut Vec<(String, Vec<lungseg::kernels::Dispatch>)>,
+    what: String,
+    d: Vec<lungseg::kernels::Dispatch>,
+    values: usize,
+) {
+    let main = &d[0];
+    if main.workgroups < 2048 {
+        assert!(main.workgroups * main.workgroup_size as u64 >= values as u64, "{what}: {d:?}");
+    } else {
+        layers.push((what, d));
+    }
+}
+
 /// The `gpu` family gives a GPU with 100+ multiprocessors work for all of them: every weight
 /// gradient and bias sum of the paper's networks (256², batch 2) dispatches ≥ 2,048 workgroups —
-/// or, for the bias sums of the smallest planes, one invocation per summed value.
+/// or, for the per-channel sums of the smallest planes, one invocation per summed value.
 /// Only the dispatches are recorded here (nothing is submitted), so this checks the layout, not
 /// the speed.
 #[test]
@@ -171,16 +187,21 @@ fn gpu_family_fills_a_large_gpu_at_the_papers_shapes() {
         let (x, dy, dw) = (t(&[2, ci, s, s]), t(&[2, co, s, s]), t(&[co, ci, k, k]));
         let ((), d) = gpu.record_dispatches(|| conv2d::conv2d_backward_weight(&gpu, &mut gpu.encoder("t"), &x, &dy, &dw)).unwrap();
         layers.push((format!("conv2d_backward_weight {ci}->{co} {s}² k{k}"), d));
+        if k == 3 {
+            // SegNet's batch norm over this layer's output: statistics and backward reduction.
+            let (mean, invstd, dg, db) = (t(&[co]), t(&[co]), t(&[co]), t(&[co]));
+            use lungseg::kernels::batch_norm as bn;
+            let ((), d) =
+                gpu.record_dispatches(|| bn::batch_norm_stats(&gpu, &mut gpu.encoder("t"), &dy, &mean, &invstd, None, 1e-5, 0.1)).unwrap();
+            check_reduction(&mut layers, format!("batch_norm_stats C={co} {s}²"), d, 2 * co * s * s);
+            let ((), d) = gpu
+                .record_dispatches(|| bn::batch_norm_backward_reduce(&gpu, &mut gpu.encoder("t"), &dy, &dy, &mean, &invstd, &dg, &db))
+                .unwrap();
+            check_reduction(&mut layers, format!("batch_norm_backward_reduce C={co} {s}²"), d, 2 * co * s * s);
+        }
         let db = t(&[co]);
         let ((), d) = gpu.record_dispatches(|| reduce::sum_per_channel(&gpu, &mut gpu.encoder("t"), &dy, &db)).unwrap();
-        let values = 2 * co * s * s;
-        let main = &d[0];
-        if main.workgroups < 2048 {
-            // Only where every invocation already sums a single value: nothing left to split.
-            assert!(main.workgroups * main.workgroup_size as u64 >= values as u64, "sum_per_channel C={co} {s}²: {d:?}");
-        } else {
-            layers.push((format!("sum_per_channel C={co} {s}²"), d));
-        }
+        check_reduction(&mut layers, format!("sum_per_channel C={co} {s}²"), d, 2 * co * s * s);
     }
     // U-Net's up-convolutions (C_in → C_out, input H = W).
     for &(ci, co, s) in &[(1024, 512, 16), (512, 256, 32), (256, 128, 64), (128, 64, 128)] {

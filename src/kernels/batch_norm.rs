@@ -15,7 +15,8 @@ pub struct BatchNormParams {
     pub update_running: u32,
     pub eps: f32,
     pub momentum: f32,
-    pub _pad: [u32; 2],
+    pub splits: u32,
+    pub chunk: u32,
 }
 
 fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f32, momentum: f32) -> Result<BatchNormParams> {
@@ -37,8 +38,20 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
         update_running: 0,
         eps,
         momentum,
-        _pad: [0; 2],
+        splits: 1,
+        chunk: 0,
     })
+}
+
+/// Splits of the per-channel reductions over M = N·H·W values as the kernel family asks (one plan
+/// item = one stride of the 256-invocation workgroup); sets `p.splits` and `p.chunk`.
+fn plan(gpu: &Gpu, p: &mut BatchNormParams) {
+    let m = p.n as u64 * p.plane as u64;
+    let max_splits = (gpu.max_binding_bytes() / 8 / p.c.max(1) as u64).max(1);
+    let (_, chunk) = gpu.kernels.plan_splits(p.c as u64, m.div_ceil(256), max_splits);
+    let chunk = (chunk as u64 * 256).min(m.max(1));
+    p.chunk = chunk.min(u32::MAX as u64) as u32;
+    p.splits = m.div_ceil(chunk).max(1) as u32;
 }
 
 /// Workgroups of the element-wise passes: each covers up to 8 × 256 elements of one (n, c) plane
@@ -68,6 +81,26 @@ pub fn batch_norm_stats(
     }
     let mut p = params(OP, x, &chans, eps, momentum)?;
     p.update_running = running.is_some() as u32;
+    plan(gpu, &mut p);
+    if p.splits > 1 {
+        // Bindings 7/8 are declared read_write, so they need two distinct buffers even when
+        // update_running = 0 leaves them untouched: small pooled scratch tensors.
+        let spare = |_| gpu.tensor(OP, &[p.c as usize], crate::DType::F32);
+        let (rm, rv) = match running {
+            Some((rm, rv)) => (rm.clone(), rv.clone()),
+            None => (spare(0)?, spare(1)?),
+        };
+        let partials = gpu.kernels.scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
+        launch(gpu, enc, "batch_norm_stats_partial", &p, &[(1, x), (11, &partials)], p.c as u64 * p.splits as u64)?;
+        return launch(
+            gpu,
+            enc,
+            "batch_norm_stats_merge",
+            &p,
+            &[(1, &partials), (5, mean), (6, invstd), (7, &rm), (8, &rv)],
+            (p.c as u64).div_ceil(64),
+        );
+    }
     match running {
         Some((rm, rv)) => launch(gpu, enc, OP, &p, &[(1, x), (5, mean), (6, invstd), (7, rm), (8, rv)], p.c as u64),
         None => {
@@ -130,8 +163,28 @@ pub fn batch_norm_backward_reduce(
     dbeta: &Tensor,
 ) -> Result<()> {
     const OP: &str = "batch_norm_backward_reduce";
-    let p = params(OP, x, &[("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
+    let mut p = params(OP, x, &[("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
     expect_shape(OP, "dy", dy, x.shape())?;
+    plan(gpu, &mut p);
+    if p.splits > 1 {
+        let partials = gpu.kernels.scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
+        launch(
+            gpu,
+            enc,
+            "batch_norm_backward_reduce_partial",
+            &p,
+            &[(1, x), (2, dy), (5, mean), (6, invstd), (11, &partials)],
+            p.c as u64 * p.splits as u64,
+        )?;
+        return launch(
+            gpu,
+            enc,
+            "batch_norm_backward_reduce_merge",
+            &p,
+            &[(1, &partials), (9, dgamma), (10, dbeta)],
+            (p.c as u64).div_ceil(64),
+        );
+    }
     launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
 }
 

@@ -83,7 +83,17 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!(
         "batch_norm",
         batch_norm::BatchNormParams,
-        ["batch_norm_stats", "batch_norm_normalize", "batch_norm_infer", "batch_norm_backward_reduce", "batch_norm_backward_input"]
+        [
+            "batch_norm_stats",
+            "batch_norm_normalize",
+            "batch_norm_infer",
+            "batch_norm_backward_reduce",
+            "batch_norm_backward_input",
+            "batch_norm_stats_partial",
+            "batch_norm_stats_merge",
+            "batch_norm_backward_reduce_partial",
+            "batch_norm_backward_reduce_merge"
+        ]
     ),
     shader!(
         "max_pool",
@@ -199,6 +209,8 @@ pub struct Kernels {
     workgroup_sizes: HashMap<&'static str, u32>,
     /// Dispatches recorded while a recording is open ([`Gpu::record_dispatches`]).
     recording: Mutex<Option<Vec<Dispatch>>>,
+    /// Timestamp queries of every pass while a profile is open ([`Gpu::profile`]).
+    profiler: Mutex<Option<crate::profile::Recorder>>,
 }
 
 /// One recorded dispatch: what [`Gpu::record_dispatches`] returns, for benchmarks and for the
@@ -312,7 +324,13 @@ impl Kernels {
             split_target: std::sync::atomic::AtomicU64::new(0),
             workgroup_sizes,
             recording: Mutex::new(None),
+            profiler: Mutex::new(None),
         })
+    }
+
+    /// Opens (`Some`) or closes (`None`) a profile; returns the one that was open.
+    pub(crate) fn set_profiler(&self, recorder: Option<crate::profile::Recorder>) -> Option<crate::profile::Recorder> {
+        std::mem::replace(&mut *self.profiler.lock().unwrap_or_else(|p| p.into_inner()), recorder)
     }
 
     pub(crate) fn set_split_target(&self, workgroups: u64) {
@@ -457,7 +475,16 @@ pub(crate) fn launch<P: bytemuck::Pod>(
         layout: &pipeline.get_bind_group_layout(0),
         entries: &entries,
     });
-    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(entry), timestamp_writes: None });
+    let timed =
+        kernels.profiler.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|r| Some((r.query_set.clone(), r.next(entry)?)));
+    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+        label: Some(entry),
+        timestamp_writes: timed.as_ref().map(|(query_set, i)| wgpu::ComputePassTimestampWrites {
+            query_set,
+            beginning_of_pass_write_index: Some(*i),
+            end_of_pass_write_index: Some(*i + 1),
+        }),
+    });
     pass.set_pipeline(pipeline);
     pass.set_bind_group(0, &bind_group, &[]);
     pass.dispatch_workgroups(x as u32, y as u32, 1);
