@@ -355,6 +355,429 @@ fn conv2d_backward_input_subgroup_aligned(@builtin(workgroup_id) wid: vec3<u32>,
     conv_block(wid, nwg, lid, sid, true);
 }
 
+// The same convolution with 16 output channels per invocation (2 rows × 4 pixels each): every
+// loaded input value feeds 96 FMAs instead of 48, which is what bounds this kernel on CPU drivers.
+// Invocation `sid` loads the weights of channels ob·16 + sid and ob·16 + 8 + sid; broadcasts
+// hand both sets to the subgroup. `p.o_blocks` counts blocks of 16 here. (The `cpu` family uses
+// it where a layer writes at least 16 channels.)
+fn conv_block16(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: bool) {
+    let g = wid.x + wid.y * nwg.x;
+    let tile = g % p.tiles;
+    let rest = g / p.tiles;
+    let ob = rest % p.o_blocks;
+    let n = rest / p.o_blocks;
+    if (n >= p.n) {
+        return; // whole workgroup: subgroup operations below stay uniform
+    }
+    let item = tile * WG + lid;
+    let h0 = (item / p.w_blocks) * RB;
+    let w0 = (item % p.w_blocks) * PX;
+    let in_range = h0 < p.h;
+    let plane = p.h * p.w;
+    let last = p.c_out - 1u;
+    // The two output channels whose weights this invocation loads for the whole subgroup.
+    let mine_a = min(ob * 16u + sid % OB, last);
+    let mine_b = min(ob * 16u + OB + sid % OB, last);
+    let b0 = bias_of(min(ob * 16u + 0u, last));
+    let b1 = bias_of(min(ob * 16u + 1u, last));
+    let b2 = bias_of(min(ob * 16u + 2u, last));
+    let b3 = bias_of(min(ob * 16u + 3u, last));
+    let b4 = bias_of(min(ob * 16u + 4u, last));
+    let b5 = bias_of(min(ob * 16u + 5u, last));
+    let b6 = bias_of(min(ob * 16u + 6u, last));
+    let b7 = bias_of(min(ob * 16u + 7u, last));
+    let b8 = bias_of(min(ob * 16u + 8u, last));
+    let b9 = bias_of(min(ob * 16u + 9u, last));
+    let b10 = bias_of(min(ob * 16u + 10u, last));
+    let b11 = bias_of(min(ob * 16u + 11u, last));
+    let b12 = bias_of(min(ob * 16u + 12u, last));
+    let b13 = bias_of(min(ob * 16u + 13u, last));
+    let b14 = bias_of(min(ob * 16u + 14u, last));
+    let b15 = bias_of(min(ob * 16u + 15u, last));
+    var a0_0 = vec4<f32>(b0);
+    var a0_1 = vec4<f32>(b0);
+    var a1_0 = vec4<f32>(b1);
+    var a1_1 = vec4<f32>(b1);
+    var a2_0 = vec4<f32>(b2);
+    var a2_1 = vec4<f32>(b2);
+    var a3_0 = vec4<f32>(b3);
+    var a3_1 = vec4<f32>(b3);
+    var a4_0 = vec4<f32>(b4);
+    var a4_1 = vec4<f32>(b4);
+    var a5_0 = vec4<f32>(b5);
+    var a5_1 = vec4<f32>(b5);
+    var a6_0 = vec4<f32>(b6);
+    var a6_1 = vec4<f32>(b6);
+    var a7_0 = vec4<f32>(b7);
+    var a7_1 = vec4<f32>(b7);
+    var a8_0 = vec4<f32>(b8);
+    var a8_1 = vec4<f32>(b8);
+    var a9_0 = vec4<f32>(b9);
+    var a9_1 = vec4<f32>(b9);
+    var a10_0 = vec4<f32>(b10);
+    var a10_1 = vec4<f32>(b10);
+    var a11_0 = vec4<f32>(b11);
+    var a11_1 = vec4<f32>(b11);
+    var a12_0 = vec4<f32>(b12);
+    var a12_1 = vec4<f32>(b12);
+    var a13_0 = vec4<f32>(b13);
+    var a13_1 = vec4<f32>(b13);
+    var a14_0 = vec4<f32>(b14);
+    var a14_1 = vec4<f32>(b14);
+    var a15_0 = vec4<f32>(b15);
+    var a15_1 = vec4<f32>(b15);
+
+    for (var ci = 0u; ci < p.c_in; ci++) {
+        let base = (n * p.c_in + ci) * plane;
+        let k0 = weight_at(mine_a, ci, 0u);
+        let k1 = weight_at(mine_a, ci, 1u);
+        let k2 = weight_at(mine_a, ci, 2u);
+        let k3 = weight_at(mine_a, ci, 3u);
+        let k4 = weight_at(mine_a, ci, 4u);
+        let k5 = weight_at(mine_a, ci, 5u);
+        let k6 = weight_at(mine_a, ci, 6u);
+        let k7 = weight_at(mine_a, ci, 7u);
+        let k8 = weight_at(mine_a, ci, 8u);
+        let q0 = weight_at(mine_b, ci, 0u);
+        let q1 = weight_at(mine_b, ci, 1u);
+        let q2 = weight_at(mine_b, ci, 2u);
+        let q3 = weight_at(mine_b, ci, 3u);
+        let q4 = weight_at(mine_b, ci, 4u);
+        let q5 = weight_at(mine_b, ci, 5u);
+        let q6 = weight_at(mine_b, ci, 6u);
+        let q7 = weight_at(mine_b, ci, 7u);
+        let q8 = weight_at(mine_b, ci, 8u);
+        let x0 = load_row(base, i32(h0) + -1, w0, in_range, aligned);
+        let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]);
+        let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]);
+        let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);
+        let x1 = load_row(base, i32(h0) + 0, w0, in_range, aligned);
+        let l1 = vec4<f32>(x1[0], x1[1], x1[2], x1[3]);
+        let m1 = vec4<f32>(x1[1], x1[2], x1[3], x1[4]);
+        let r1 = vec4<f32>(x1[2], x1[3], x1[4], x1[5]);
+        let x2 = load_row(base, i32(h0) + 1, w0, in_range, aligned);
+        let l2 = vec4<f32>(x2[0], x2[1], x2[2], x2[3]);
+        let m2 = vec4<f32>(x2[1], x2[2], x2[3], x2[4]);
+        let r2 = vec4<f32>(x2[2], x2[3], x2[4], x2[5]);
+        let x3 = load_row(base, i32(h0) + 2, w0, in_range, aligned);
+        let l3 = vec4<f32>(x3[0], x3[1], x3[2], x3[3]);
+        let m3 = vec4<f32>(x3[1], x3[2], x3[3], x3[4]);
+        let r3 = vec4<f32>(x3[2], x3[3], x3[4], x3[5]);
+        let w0_00 = subgroupBroadcast(k0, 0u);
+        let w0_01 = subgroupBroadcast(k1, 0u);
+        let w0_02 = subgroupBroadcast(k2, 0u);
+        a0_0 += w0_00 * l0 + w0_01 * m0 + w0_02 * r0;
+        a0_1 += w0_00 * l1 + w0_01 * m1 + w0_02 * r1;
+        let w0_10 = subgroupBroadcast(k3, 0u);
+        let w0_11 = subgroupBroadcast(k4, 0u);
+        let w0_12 = subgroupBroadcast(k5, 0u);
+        a0_0 += w0_10 * l1 + w0_11 * m1 + w0_12 * r1;
+        a0_1 += w0_10 * l2 + w0_11 * m2 + w0_12 * r2;
+        let w0_20 = subgroupBroadcast(k6, 0u);
+        let w0_21 = subgroupBroadcast(k7, 0u);
+        let w0_22 = subgroupBroadcast(k8, 0u);
+        a0_0 += w0_20 * l2 + w0_21 * m2 + w0_22 * r2;
+        a0_1 += w0_20 * l3 + w0_21 * m3 + w0_22 * r3;
+        let w1_00 = subgroupBroadcast(k0, 1u);
+        let w1_01 = subgroupBroadcast(k1, 1u);
+        let w1_02 = subgroupBroadcast(k2, 1u);
+        a1_0 += w1_00 * l0 + w1_01 * m0 + w1_02 * r0;
+        a1_1 += w1_00 * l1 + w1_01 * m1 + w1_02 * r1;
+        let w1_10 = subgroupBroadcast(k3, 1u);
+        let w1_11 = subgroupBroadcast(k4, 1u);
+        let w1_12 = subgroupBroadcast(k5, 1u);
+        a1_0 += w1_10 * l1 + w1_11 * m1 + w1_12 * r1;
+        a1_1 += w1_10 * l2 + w1_11 * m2 + w1_12 * r2;
+        let w1_20 = subgroupBroadcast(k6, 1u);
+        let w1_21 = subgroupBroadcast(k7, 1u);
+        let w1_22 = subgroupBroadcast(k8, 1u);
+        a1_0 += w1_20 * l2 + w1_21 * m2 + w1_22 * r2;
+        a1_1 += w1_20 * l3 + w1_21 * m3 + w1_22 * r3;
+        let w2_00 = subgroupBroadcast(k0, 2u);
+        let w2_01 = subgroupBroadcast(k1, 2u);
+        let w2_02 = subgroupBroadcast(k2, 2u);
+        a2_0 += w2_00 * l0 + w2_01 * m0 + w2_02 * r0;
+        a2_1 += w2_00 * l1 + w2_01 * m1 + w2_02 * r1;
+        let w2_10 = subgroupBroadcast(k3, 2u);
+        let w2_11 = subgroupBroadcast(k4, 2u);
+        let w2_12 = subgroupBroadcast(k5, 2u);
+        a2_0 += w2_10 * l1 + w2_11 * m1 + w2_12 * r1;
+        a2_1 += w2_10 * l2 + w2_11 * m2 + w2_12 * r2;
+        let w2_20 = subgroupBroadcast(k6, 2u);
+        let w2_21 = subgroupBroadcast(k7, 2u);
+        let w2_22 = subgroupBroadcast(k8, 2u);
+        a2_0 += w2_20 * l2 + w2_21 * m2 + w2_22 * r2;
+        a2_1 += w2_20 * l3 + w2_21 * m3 + w2_22 * r3;
+        let w3_00 = subgroupBroadcast(k0, 3u);
+        let w3_01 = subgroupBroadcast(k1, 3u);
+        let w3_02 = subgroupBroadcast(k2, 3u);
+        a3_0 += w3_00 * l0 + w3_01 * m0 + w3_02 * r0;
+        a3_1 += w3_00 * l1 + w3_01 * m1 + w3_02 * r1;
+        let w3_10 = subgroupBroadcast(k3, 3u);
+        let w3_11 = subgroupBroadcast(k4, 3u);
+        let w3_12 = subgroupBroadcast(k5, 3u);
+        a3_0 += w3_10 * l1 + w3_11 * m1 + w3_12 * r1;
+        a3_1 += w3_10 * l2 + w3_11 * m2 + w3_12 * r2;
+        let w3_20 = subgroupBroadcast(k6, 3u);
+        let w3_21 = subgroupBroadcast(k7, 3u);
+        let w3_22 = subgroupBroadcast(k8, 3u);
+        a3_0 += w3_20 * l2 + w3_21 * m2 + w3_22 * r2;
+        a3_1 += w3_20 * l3 + w3_21 * m3 + w3_22 * r3;
+        let w4_00 = subgroupBroadcast(k0, 4u);
+        let w4_01 = subgroupBroadcast(k1, 4u);
+        let w4_02 = subgroupBroadcast(k2, 4u);
+        a4_0 += w4_00 * l0 + w4_01 * m0 + w4_02 * r0;
+        a4_1 += w4_00 * l1 + w4_01 * m1 + w4_02 * r1;
+        let w4_10 = subgroupBroadcast(k3, 4u);
+        let w4_11 = subgroupBroadcast(k4, 4u);
+        let w4_12 = subgroupBroadcast(k5, 4u);
+        a4_0 += w4_10 * l1 + w4_11 * m1 + w4_12 * r1;
+        a4_1 += w4_10 * l2 + w4_11 * m2 + w4_12 * r2;
+        let w4_20 = subgroupBroadcast(k6, 4u);
+        let w4_21 = subgroupBroadcast(k7, 4u);
+        let w4_22 = subgroupBroadcast(k8, 4u);
+        a4_0 += w4_20 * l2 + w4_21 * m2 + w4_22 * r2;
+        a4_1 += w4_20 * l3 + w4_21 * m3 + w4_22 * r3;
+        let w5_00 = subgroupBroadcast(k0, 5u);
+        let w5_01 = subgroupBroadcast(k1, 5u);
+        let w5_02 = subgroupBroadcast(k2, 5u);
+        a5_0 += w5_00 * l0 + w5_01 * m0 + w5_02 * r0;
+        a5_1 += w5_00 * l1 + w5_01 * m1 + w5_02 * r1;
+        let w5_10 = subgroupBroadcast(k3, 5u);
+        let w5_11 = subgroupBroadcast(k4, 5u);
+        let w5_12 = subgroupBroadcast(k5, 5u);
+        a5_0 += w5_10 * l1 + w5_11 * m1 + w5_12 * r1;
+        a5_1 += w5_10 * l2 + w5_11 * m2 + w5_12 * r2;
+        let w5_20 = subgroupBroadcast(k6, 5u);
+        let w5_21 = subgroupBroadcast(k7, 5u);
+        let w5_22 = subgroupBroadcast(k8, 5u);
+        a5_0 += w5_20 * l2 + w5_21 * m2 + w5_22 * r2;
+        a5_1 += w5_20 * l3 + w5_21 * m3 + w5_22 * r3;
+        let w6_00 = subgroupBroadcast(k0, 6u);
+        let w6_01 = subgroupBroadcast(k1, 6u);
+        let w6_02 = subgroupBroadcast(k2, 6u);
+        a6_0 += w6_00 * l0 + w6_01 * m0 + w6_02 * r0;
+        a6_1 += w6_00 * l1 + w6_01 * m1 + w6_02 * r1;
+        let w6_10 = subgroupBroadcast(k3, 6u);
+        let w6_11 = subgroupBroadcast(k4, 6u);
+        let w6_12 = subgroupBroadcast(k5, 6u);
+        a6_0 += w6_10 * l1 + w6_11 * m1 + w6_12 * r1;
+        a6_1 += w6_10 * l2 + w6_11 * m2 + w6_12 * r2;
+        let w6_20 = subgroupBroadcast(k6, 6u);
+        let w6_21 = subgroupBroadcast(k7, 6u);
+        let w6_22 = subgroupBroadcast(k8, 6u);
+        a6_0 += w6_20 * l2 + w6_21 * m2 + w6_22 * r2;
+        a6_1 += w6_20 * l3 + w6_21 * m3 + w6_22 * r3;
+        let w7_00 = subgroupBroadcast(k0, 7u);
+        let w7_01 = subgroupBroadcast(k1, 7u);
+        let w7_02 = subgroupBroadcast(k2, 7u);
+        a7_0 += w7_00 * l0 + w7_01 * m0 + w7_02 * r0;
+        a7_1 += w7_00 * l1 + w7_01 * m1 + w7_02 * r1;
+        let w7_10 = subgroupBroadcast(k3, 7u);
+        let w7_11 = subgroupBroadcast(k4, 7u);
+        let w7_12 = subgroupBroadcast(k5, 7u);
+        a7_0 += w7_10 * l1 + w7_11 * m1 + w7_12 * r1;
+        a7_1 += w7_10 * l2 + w7_11 * m2 + w7_12 * r2;
+        let w7_20 = subgroupBroadcast(k6, 7u);
+        let w7_21 = subgroupBroadcast(k7, 7u);
+        let w7_22 = subgroupBroadcast(k8, 7u);
+        a7_0 += w7_20 * l2 + w7_21 * m2 + w7_22 * r2;
+        a7_1 += w7_20 * l3 + w7_21 * m3 + w7_22 * r3;
+        let w8_00 = subgroupBroadcast(q0, 0u);
+        let w8_01 = subgroupBroadcast(q1, 0u);
+        let w8_02 = subgroupBroadcast(q2, 0u);
+        a8_0 += w8_00 * l0 + w8_01 * m0 + w8_02 * r0;
+        a8_1 += w8_00 * l1 + w8_01 * m1 + w8_02 * r1;
+        let w8_10 = subgroupBroadcast(q3, 0u);
+        let w8_11 = subgroupBroadcast(q4, 0u);
+        let w8_12 = subgroupBroadcast(q5, 0u);
+        a8_0 += w8_10 * l1 + w8_11 * m1 + w8_12 * r1;
+        a8_1 += w8_10 * l2 + w8_11 * m2 + w8_12 * r2;
+        let w8_20 = subgroupBroadcast(q6, 0u);
+        let w8_21 = subgroupBroadcast(q7, 0u);
+        let w8_22 = subgroupBroadcast(q8, 0u);
+        a8_0 += w8_20 * l2 + w8_21 * m2 + w8_22 * r2;
+        a8_1 += w8_20 * l3 + w8_21 * m3 + w8_22 * r3;
+        let w9_00 = subgroupBroadcast(q0, 1u);
+        let w9_01 = subgroupBroadcast(q1, 1u);
+        let w9_02 = subgroupBroadcast(q2, 1u);
+        a9_0 += w9_00 * l0 + w9_01 * m0 + w9_02 * r0;
+        a9_1 += w9_00 * l1 + w9_01 * m1 + w9_02 * r1;
+        let w9_10 = subgroupBroadcast(q3, 1u);
+        let w9_11 = subgroupBroadcast(q4, 1u);
+        let w9_12 = subgroupBroadcast(q5, 1u);
+        a9_0 += w9_10 * l1 + w9_11 * m1 + w9_12 * r1;
+        a9_1 += w9_10 * l2 + w9_11 * m2 + w9_12 * r2;
+        let w9_20 = subgroupBroadcast(q6, 1u);
+        let w9_21 = subgroupBroadcast(q7, 1u);
+        let w9_22 = subgroupBroadcast(q8, 1u);
+        a9_0 += w9_20 * l2 + w9_21 * m2 + w9_22 * r2;
+        a9_1 += w9_20 * l3 + w9_21 * m3 + w9_22 * r3;
+        let w10_00 = subgroupBroadcast(q0, 2u);
+        let w10_01 = subgroupBroadcast(q1, 2u);
+        let w10_02 = subgroupBroadcast(q2, 2u);
+        a10_0 += w10_00 * l0 + w10_01 * m0 + w10_02 * r0;
+        a10_1 += w10_00 * l1 + w10_01 * m1 + w10_02 * r1;
+        let w10_10 = subgroupBroadcast(q3, 2u);
+        let w10_11 = subgroupBroadcast(q4, 2u);
+        let w10_12 = subgroupBroadcast(q5, 2u);
+        a10_0 += w10_10 * l1 + w10_11 * m1 + w10_12 * r1;
+        a10_1 += w10_10 * l2 + w10_11 * m2 + w10_12 * r2;
+        let w10_20 = subgroupBroadcast(q6, 2u);
+        let w10_21 = subgroupBroadcast(q7, 2u);
+        let w10_22 = subgroupBroadcast(q8, 2u);
+        a10_0 += w10_20 * l2 + w10_21 * m2 + w10_22 * r2;
+        a10_1 += w10_20 * l3 + w10_21 * m3 + w10_22 * r3;
+        let w11_00 = subgroupBroadcast(q0, 3u);
+        let w11_01 = subgroupBroadcast(q1, 3u);
+        let w11_02 = subgroupBroadcast(q2, 3u);
+        a11_0 += w11_00 * l0 + w11_01 * m0 + w11_02 * r0;
+        a11_1 += w11_00 * l1 + w11_01 * m1 + w11_02 * r1;
+        let w11_10 = subgroupBroadcast(q3, 3u);
+        let w11_11 = subgroupBroadcast(q4, 3u);
+        let w11_12 = subgroupBroadcast(q5, 3u);
+        a11_0 += w11_10 * l1 + w11_11 * m1 + w11_12 * r1;
+        a11_1 += w11_10 * l2 + w11_11 * m2 + w11_12 * r2;
+        let w11_20 = subgroupBroadcast(q6, 3u);
+        let w11_21 = subgroupBroadcast(q7, 3u);
+        let w11_22 = subgroupBroadcast(q8, 3u);
+        a11_0 += w11_20 * l2 + w11_21 * m2 + w11_22 * r2;
+        a11_1 += w11_20 * l3 + w11_21 * m3 + w11_22 * r3;
+        let w12_00 = subgroupBroadcast(q0, 4u);
+        let w12_01 = subgroupBroadcast(q1, 4u);
+        let w12_02 = subgroupBroadcast(q2, 4u);
+        a12_0 += w12_00 * l0 + w12_01 * m0 + w12_02 * r0;
+        a12_1 += w12_00 * l1 + w12_01 * m1 + w12_02 * r1;
+        let w12_10 = subgroupBroadcast(q3, 4u);
+        let w12_11 = subgroupBroadcast(q4, 4u);
+        let w12_12 = subgroupBroadcast(q5, 4u);
+        a12_0 += w12_10 * l1 + w12_11 * m1 + w12_12 * r1;
+        a12_1 += w12_10 * l2 + w12_11 * m2 + w12_12 * r2;
+        let w12_20 = subgroupBroadcast(q6, 4u);
+        let w12_21 = subgroupBroadcast(q7, 4u);
+        let w12_22 = subgroupBroadcast(q8, 4u);
+        a12_0 += w12_20 * l2 + w12_21 * m2 + w12_22 * r2;
+        a12_1 += w12_20 * l3 + w12_21 * m3 + w12_22 * r3;
+        let w13_00 = subgroupBroadcast(q0, 5u);
+        let w13_01 = subgroupBroadcast(q1, 5u);
+        let w13_02 = subgroupBroadcast(q2, 5u);
+        a13_0 += w13_00 * l0 + w13_01 * m0 + w13_02 * r0;
+        a13_1 += w13_00 * l1 + w13_01 * m1 + w13_02 * r1;
+        let w13_10 = subgroupBroadcast(q3, 5u);
+        let w13_11 = subgroupBroadcast(q4, 5u);
+        let w13_12 = subgroupBroadcast(q5, 5u);
+        a13_0 += w13_10 * l1 + w13_11 * m1 + w13_12 * r1;
+        a13_1 += w13_10 * l2 + w13_11 * m2 + w13_12 * r2;
+        let w13_20 = subgroupBroadcast(q6, 5u);
+        let w13_21 = subgroupBroadcast(q7, 5u);
+        let w13_22 = subgroupBroadcast(q8, 5u);
+        a13_0 += w13_20 * l2 + w13_21 * m2 + w13_22 * r2;
+        a13_1 += w13_20 * l3 + w13_21 * m3 + w13_22 * r3;
+        let w14_00 = subgroupBroadcast(q0, 6u);
+        let w14_01 = subgroupBroadcast(q1, 6u);
+        let w14_02 = subgroupBroadcast(q2, 6u);
+        a14_0 += w14_00 * l0 + w14_01 * m0 + w14_02 * r0;
+        a14_1 += w14_00 * l1 + w14_01 * m1 + w14_02 * r1;
+        let w14_10 = subgroupBroadcast(q3, 6u);
+        let w14_11 = subgroupBroadcast(q4, 6u);
+        let w14_12 = subgroupBroadcast(q5, 6u);
+        a14_0 += w14_10 * l1 + w14_11 * m1 + w14_12 * r1;
+        a14_1 += w14_10 * l2 + w14_11 * m2 + w14_12 * r2;
+        let w14_20 = subgroupBroadcast(q6, 6u);
+        let w14_21 = subgroupBroadcast(q7, 6u);
+        let w14_22 = subgroupBroadcast(q8, 6u);
+        a14_0 += w14_20 * l2 + w14_21 * m2 + w14_22 * r2;
+        a14_1 += w14_20 * l3 + w14_21 * m3 + w14_22 * r3;
+        let w15_00 = subgroupBroadcast(q0, 7u);
+        let w15_01 = subgroupBroadcast(q1, 7u);
+        let w15_02 = subgroupBroadcast(q2, 7u);
+        a15_0 += w15_00 * l0 + w15_01 * m0 + w15_02 * r0;
+        a15_1 += w15_00 * l1 + w15_01 * m1 + w15_02 * r1;
+        let w15_10 = subgroupBroadcast(q3, 7u);
+        let w15_11 = subgroupBroadcast(q4, 7u);
+        let w15_12 = subgroupBroadcast(q5, 7u);
+        a15_0 += w15_10 * l1 + w15_11 * m1 + w15_12 * r1;
+        a15_1 += w15_10 * l2 + w15_11 * m2 + w15_12 * r2;
+        let w15_20 = subgroupBroadcast(q6, 7u);
+        let w15_21 = subgroupBroadcast(q7, 7u);
+        let w15_22 = subgroupBroadcast(q8, 7u);
+        a15_0 += w15_20 * l2 + w15_21 * m2 + w15_22 * r2;
+        a15_1 += w15_20 * l3 + w15_21 * m3 + w15_22 * r3;
+    }
+
+    if (!in_range) {
+        return;
+    }
+    if (h0 + 0u < p.h) {
+        store(n, ob * 16u + 0u, h0 + 0u, w0, a0_0);
+        store(n, ob * 16u + 1u, h0 + 0u, w0, a1_0);
+        store(n, ob * 16u + 2u, h0 + 0u, w0, a2_0);
+        store(n, ob * 16u + 3u, h0 + 0u, w0, a3_0);
+        store(n, ob * 16u + 4u, h0 + 0u, w0, a4_0);
+        store(n, ob * 16u + 5u, h0 + 0u, w0, a5_0);
+        store(n, ob * 16u + 6u, h0 + 0u, w0, a6_0);
+        store(n, ob * 16u + 7u, h0 + 0u, w0, a7_0);
+        store(n, ob * 16u + 8u, h0 + 0u, w0, a8_0);
+        store(n, ob * 16u + 9u, h0 + 0u, w0, a9_0);
+        store(n, ob * 16u + 10u, h0 + 0u, w0, a10_0);
+        store(n, ob * 16u + 11u, h0 + 0u, w0, a11_0);
+        store(n, ob * 16u + 12u, h0 + 0u, w0, a12_0);
+        store(n, ob * 16u + 13u, h0 + 0u, w0, a13_0);
+        store(n, ob * 16u + 14u, h0 + 0u, w0, a14_0);
+        store(n, ob * 16u + 15u, h0 + 0u, w0, a15_0);
+    }
+    if (h0 + 1u < p.h) {
+        store(n, ob * 16u + 0u, h0 + 1u, w0, a0_1);
+        store(n, ob * 16u + 1u, h0 + 1u, w0, a1_1);
+        store(n, ob * 16u + 2u, h0 + 1u, w0, a2_1);
+        store(n, ob * 16u + 3u, h0 + 1u, w0, a3_1);
+        store(n, ob * 16u + 4u, h0 + 1u, w0, a4_1);
+        store(n, ob * 16u + 5u, h0 + 1u, w0, a5_1);
+        store(n, ob * 16u + 6u, h0 + 1u, w0, a6_1);
+        store(n, ob * 16u + 7u, h0 + 1u, w0, a7_1);
+        store(n, ob * 16u + 8u, h0 + 1u, w0, a8_1);
+        store(n, ob * 16u + 9u, h0 + 1u, w0, a9_1);
+        store(n, ob * 16u + 10u, h0 + 1u, w0, a10_1);
+        store(n, ob * 16u + 11u, h0 + 1u, w0, a11_1);
+        store(n, ob * 16u + 12u, h0 + 1u, w0, a12_1);
+        store(n, ob * 16u + 13u, h0 + 1u, w0, a13_1);
+        store(n, ob * 16u + 14u, h0 + 1u, w0, a14_1);
+        store(n, ob * 16u + 15u, h0 + 1u, w0, a15_1);
+    }
+}
+
+// As conv2d_forward_subgroup, 16 output channels per invocation.
+@compute @workgroup_size(64)
+fn conv2d_forward_subgroup16(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32,
+          @builtin(subgroup_invocation_id) sid: u32) {
+    conv_block16(wid, nwg, lid, sid, false);
+}
+
+// As conv2d_backward_input_subgroup, 16 output channels per invocation.
+@compute @workgroup_size(64)
+fn conv2d_backward_input_subgroup16(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32,
+          @builtin(subgroup_invocation_id) sid: u32) {
+    conv_block16(wid, nwg, lid, sid, false);
+}
+
+// As conv2d_forward_subgroup_aligned, 16 output channels per invocation.
+@compute @workgroup_size(64)
+fn conv2d_forward_subgroup16_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32,
+          @builtin(subgroup_invocation_id) sid: u32) {
+    conv_block16(wid, nwg, lid, sid, true);
+}
+
+// As conv2d_backward_input_subgroup_aligned, 16 output channels per invocation.
+@compute @workgroup_size(64)
+fn conv2d_backward_input_subgroup16_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32,
+          @builtin(subgroup_invocation_id) sid: u32) {
+    conv_block16(wid, nwg, lid, sid, true);
+}
+
 // Weight gradient with subgroups (2 rows × 4 pixels per step):
 //   dw[co, ci, ky, kx] = Σ_n Σ_h Σ_w dy[n, co, h, w] · x[n, ci, h+ky-1, w+kx-1].
 // Bindings as conv2d_backward_weight: src = x, weight = dy, dst = the partial sums.

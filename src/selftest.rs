@@ -88,7 +88,9 @@ pub fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Result<Ve
 
 /// Hostile conv shapes: odd H and W, W not a multiple of the 4-pixel block, C_out not a multiple
 /// of the 8-channel block, batch > 1, 1×1 kernels, a single-pixel plane; and W % 4 == 0 with a
-/// 3×3 kernel (odd H, 4-wide W), which takes the vec4 (`_aligned`) entry points real layers use.
+/// 3×3 kernel (odd H, 4-wide W), which takes the vec4 (`_aligned`) entry points real layers use;
+/// and ≥ 16 channels written both ways, aligned and not (the `cpu` family's 16-channel kernels),
+/// with channel counts that are not multiples of 16.
 pub const CONV_CASES: &[ConvCase] = &[
     (2, 3, 5, 7, 9, 3),
     (3, 8, 16, 13, 11, 3),
@@ -97,6 +99,7 @@ pub const CONV_CASES: &[ConvCase] = &[
     (2, 16, 9, 19, 5, 3),
     (2, 12, 10, 9, 8, 3),
     (3, 2, 9, 5, 4, 3),
+    (2, 18, 19, 7, 12, 3),
 ];
 
 fn row_u32<D: Dimension>(op: &str, entry: &str, got: &Array<u32, D>, want: &Array<u32, D>) -> CheckRow {

@@ -60,31 +60,58 @@ fn geometry(op: &'static str, x: &Tensor, weight: &Tensor) -> Result<Geometry> {
     Ok(Geometry { n, c_in, c_out, h, w, k: kh })
 }
 
-/// Which kernel family runs a layer: chosen from the device's features (at pipeline creation) and
-/// the layer's shape.
-enum Variant {
-    /// `shaders/conv2d.wgsl`: any device, any shape.
-    Portable,
-    /// `shaders/conv2d_subgroup.wgsl`, 3×3 kernels on devices with subgroups ≥ 8.
-    Subgroup,
-    /// The same with vec4 input loads, when W % 4 == 0. (Both subgroup variants bind the input a
-    /// second time as `src4`: the unaligned one never reads it.)
-    SubgroupAligned,
+/// Which kernel runs a layer's forward / backward-input pass: chosen from the kernel family (at
+/// pipeline creation) and the layer's shape.
+struct Variant {
+    /// `shaders/conv2d_subgroup.wgsl` (3×3 kernels on devices with subgroups ≥ 8); otherwise the
+    /// portable `shaders/conv2d.wgsl`.
+    subgroup: bool,
+    /// vec4 input loads, when W % 4 == 0. (Every subgroup entry binds the input a second time as
+    /// `src4`; the unaligned ones never read it.)
+    aligned: bool,
+    /// 16 output channels per invocation instead of 8 (`conv_block16`): the `cpu` family, where
+    /// the pass writes at least 16 channels — on CPU drivers twice the FMAs per loaded input.
+    wide: bool,
 }
 
-fn variant(gpu: &Gpu, g: &Geometry) -> Variant {
-    match (gpu.kernels.subgroups && g.k == 3, g.w.is_multiple_of(4)) {
-        (false, _) => Variant::Portable,
-        (true, false) => Variant::Subgroup,
-        (true, true) => Variant::SubgroupAligned,
+/// Output channels per invocation of the 16-channel subgroup kernels.
+const OB_WIDE: usize = 16;
+
+fn variant(gpu: &Gpu, g: &Geometry, writes: usize) -> Variant {
+    let subgroup = gpu.kernels.subgroups && g.k == 3;
+    Variant {
+        subgroup,
+        aligned: subgroup && g.w.is_multiple_of(4),
+        wide: subgroup && gpu.kernels.family == super::KernelFamily::Cpu && writes >= OB_WIDE,
+    }
+}
+
+impl Variant {
+    fn entry(&self, forward: bool) -> &'static str {
+        match (self.subgroup, self.wide, self.aligned, forward) {
+            (false, _, _, true) => "conv2d_forward",
+            (false, _, _, false) => "conv2d_backward_input",
+            (true, false, false, true) => "conv2d_forward_subgroup",
+            (true, false, false, false) => "conv2d_backward_input_subgroup",
+            (true, false, true, true) => "conv2d_forward_subgroup_aligned",
+            (true, false, true, false) => "conv2d_backward_input_subgroup_aligned",
+            (true, true, false, true) => "conv2d_forward_subgroup16",
+            (true, true, false, false) => "conv2d_backward_input_subgroup16",
+            (true, true, true, true) => "conv2d_forward_subgroup16_aligned",
+            (true, true, true, false) => "conv2d_backward_input_subgroup16_aligned",
+        }
     }
 }
 
 /// Workgroups of a forward / backward-input pass. The subgroup kernels cover `SUBGROUP_ROWS` rows
-/// per invocation, so their `tiles` count differs from the portable kernel's.
+/// per invocation, so their `tiles` count differs from the portable kernel's; the wide ones cover
+/// 16 channels per block.
 fn groups_for(v: &Variant, g: &Geometry, p: &mut Conv2dParams) -> u64 {
-    if !matches!(v, Variant::Portable) {
+    if v.subgroup {
         p.tiles = (g.h.div_ceil(SUBGROUP_ROWS) * p.w_blocks as usize).div_ceil(WG) as u32;
+    }
+    if v.wide {
+        p.o_blocks = (p.c_out as usize).div_ceil(OB_WIDE) as u32;
     }
     g.n as u64 * p.o_blocks as u64 * p.tiles as u64
 }
@@ -125,14 +152,12 @@ pub fn conv2d_forward(
     p.w_stride_in = (g.k * g.k) as u32;
     p.has_bias = bias.is_some() as u32;
     let b = bias.unwrap_or(weight);
-    let v = variant(gpu, &g);
+    let v = variant(gpu, &g, g.c_out);
     let groups = groups_for(&v, &g, &mut p);
-    match v {
-        Variant::Portable => launch(gpu, enc, OP, &p, &[(1, x), (2, weight), (3, b), (4, y)], groups),
-        Variant::Subgroup => launch(gpu, enc, "conv2d_forward_subgroup", &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups),
-        Variant::SubgroupAligned => {
-            launch(gpu, enc, "conv2d_forward_subgroup_aligned", &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups)
-        }
+    if v.subgroup {
+        launch(gpu, enc, v.entry(true), &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups)
+    } else {
+        launch(gpu, enc, v.entry(true), &p, &[(1, x), (2, weight), (3, b), (4, y)], groups)
     }
 }
 
@@ -146,16 +171,12 @@ pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Ten
     p.w_stride_out = (g.k * g.k) as u32;
     p.w_stride_in = (g.c_in * g.k * g.k) as u32;
     p.flip = 1;
-    let v = variant(gpu, &g);
+    let v = variant(gpu, &g, g.c_in);
     let groups = groups_for(&v, &g, &mut p);
-    match v {
-        Variant::Portable => launch(gpu, enc, OP, &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups),
-        Variant::Subgroup => {
-            launch(gpu, enc, "conv2d_backward_input_subgroup", &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups)
-        }
-        Variant::SubgroupAligned => {
-            launch(gpu, enc, "conv2d_backward_input_subgroup_aligned", &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups)
-        }
+    if v.subgroup {
+        launch(gpu, enc, v.entry(false), &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups)
+    } else {
+        launch(gpu, enc, v.entry(false), &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups)
     }
 }
 
