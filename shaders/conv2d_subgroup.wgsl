@@ -977,3 +977,280 @@ fn weight_grad(wid: vec3<u32>, nwg: vec3<u32>, sid: u32, aligned: bool) {
     store_taps(split, ob * OB + 6u, ci, array<f32, 9>(acc[54], acc[55], acc[56], acc[57], acc[58], acc[59], acc[60], acc[61], acc[62]));
     store_taps(split, ob * OB + 7u, ci, array<f32, 9>(acc[63], acc[64], acc[65], acc[66], acc[67], acc[68], acc[69], acc[70], acc[71]));
 }
+
+// This invocation's dy of output channel `co` at the 4 pixels of rows h0 and h0 + 1 (zero past the
+// row end, the last row or the channel count). Bound as `weight` in the weight-gradient passes.
+fn dy_rows(n: u32, co: u32, h0: u32, w0: u32) -> array<vec4<f32>, 2> {
+    var d: array<vec4<f32>, 2>;
+    let ok = co < p.c_out;
+    let dbase = ((n * p.c_out + min(co, p.c_out - 1u)) * p.h + h0) * p.w + w0;
+    let second = h0 + 1u < p.h;
+    for (var j = 0u; j < PX; j++) {
+        if (ok && w0 + j < p.w) {
+            d[0][j] = weight[dbase + j];
+            if (second) {
+                d[1][j] = weight[dbase + p.w + j];
+            }
+        }
+    }
+    return d;
+}
+
+// The weight gradient with 16 output channels per workgroup (the `cpu` family, where a layer has
+// at least 16 output channels): invocation `sid` reads the dy of channels ob·16 + sid and
+// ob·16 + 8 + sid, so each loaded input row feeds twice the FMAs. Otherwise as weight_grad;
+// `p.o_blocks` counts blocks of 16.
+@compute @workgroup_size(8)
+fn conv2d_backward_weight_subgroup16(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                     @builtin(subgroup_invocation_id) sid: u32) {
+    weight_grad16(wid, nwg, sid, false);
+}
+
+// As conv2d_backward_weight_subgroup16, for W % 4 == 0 (vec4 input loads).
+@compute @workgroup_size(8)
+fn conv2d_backward_weight_subgroup16_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                             @builtin(subgroup_invocation_id) sid: u32) {
+    weight_grad16(wid, nwg, sid, true);
+}
+
+fn weight_grad16(wid: vec3<u32>, nwg: vec3<u32>, sid: u32, aligned: bool) {
+    let g = wid.x + wid.y * nwg.x;
+    let c_blocks = (p.c_in + OB - 1u) / OB;
+    let cb = g % c_blocks;
+    let rest = g / c_blocks;
+    let ob = rest % p.o_blocks;
+    let split = rest / p.o_blocks;
+    if (split >= p.splits) {
+        return; // whole workgroup (folded 2-D grid padding)
+    }
+    let lane = sid % OB;
+    let ci = cb * OB + lane;
+    let mine = sid < OB && ci < p.c_in;       // this invocation's sums count
+    // Zero-initialised, and only ever indexed by constants, so it lives in registers.
+    var acc: array<f32, 144>;
+    let plane = p.h * p.w;
+    let row_blocks = (p.h + RB - 1u) / RB;
+    let per_image = row_blocks * p.w_blocks;
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.n * per_image);
+    for (var item = first; item < last; item++) {
+        let n = item / per_image;
+        let rem = item % per_image;
+        let h0 = (rem / p.w_blocks) * RB;
+        let w0 = (rem % p.w_blocks) * PX;
+        let da = dy_rows(n, ob * 16u + lane, h0, w0);
+        let db = dy_rows(n, ob * 16u + OB + lane, h0, w0);
+        let xbase = (n * p.c_in + min(ci, p.c_in - 1u)) * plane;
+        let x0 = load_row(xbase, i32(h0) + -1, w0, mine, aligned);
+        let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]);
+        let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]);
+        let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);
+        let x1 = load_row(xbase, i32(h0) + 0, w0, mine, aligned);
+        let l1 = vec4<f32>(x1[0], x1[1], x1[2], x1[3]);
+        let m1 = vec4<f32>(x1[1], x1[2], x1[3], x1[4]);
+        let r1 = vec4<f32>(x1[2], x1[3], x1[4], x1[5]);
+        let x2 = load_row(xbase, i32(h0) + 1, w0, mine, aligned);
+        let l2 = vec4<f32>(x2[0], x2[1], x2[2], x2[3]);
+        let m2 = vec4<f32>(x2[1], x2[2], x2[3], x2[4]);
+        let r2 = vec4<f32>(x2[2], x2[3], x2[4], x2[5]);
+        let x3 = load_row(xbase, i32(h0) + 2, w0, mine, aligned);
+        let l3 = vec4<f32>(x3[0], x3[1], x3[2], x3[3]);
+        let m3 = vec4<f32>(x3[1], x3[2], x3[3], x3[4]);
+        let r3 = vec4<f32>(x3[2], x3[3], x3[4], x3[5]);
+        let d0_0 = vec4<f32>(subgroupBroadcast(da[0].x, 0u), subgroupBroadcast(da[0].y, 0u), subgroupBroadcast(da[0].z, 0u), subgroupBroadcast(da[0].w, 0u));
+        let d0_1 = vec4<f32>(subgroupBroadcast(da[1].x, 0u), subgroupBroadcast(da[1].y, 0u), subgroupBroadcast(da[1].z, 0u), subgroupBroadcast(da[1].w, 0u));
+        acc[0] += dot(d0_0, l0) + dot(d0_1, l1);
+        acc[1] += dot(d0_0, m0) + dot(d0_1, m1);
+        acc[2] += dot(d0_0, r0) + dot(d0_1, r1);
+        acc[3] += dot(d0_0, l1) + dot(d0_1, l2);
+        acc[4] += dot(d0_0, m1) + dot(d0_1, m2);
+        acc[5] += dot(d0_0, r1) + dot(d0_1, r2);
+        acc[6] += dot(d0_0, l2) + dot(d0_1, l3);
+        acc[7] += dot(d0_0, m2) + dot(d0_1, m3);
+        acc[8] += dot(d0_0, r2) + dot(d0_1, r3);
+        let d1_0 = vec4<f32>(subgroupBroadcast(da[0].x, 1u), subgroupBroadcast(da[0].y, 1u), subgroupBroadcast(da[0].z, 1u), subgroupBroadcast(da[0].w, 1u));
+        let d1_1 = vec4<f32>(subgroupBroadcast(da[1].x, 1u), subgroupBroadcast(da[1].y, 1u), subgroupBroadcast(da[1].z, 1u), subgroupBroadcast(da[1].w, 1u));
+        acc[9] += dot(d1_0, l0) + dot(d1_1, l1);
+        acc[10] += dot(d1_0, m0) + dot(d1_1, m1);
+        acc[11] += dot(d1_0, r0) + dot(d1_1, r1);
+        acc[12] += dot(d1_0, l1) + dot(d1_1, l2);
+        acc[13] += dot(d1_0, m1) + dot(d1_1, m2);
+        acc[14] += dot(d1_0, r1) + dot(d1_1, r2);
+        acc[15] += dot(d1_0, l2) + dot(d1_1, l3);
+        acc[16] += dot(d1_0, m2) + dot(d1_1, m3);
+        acc[17] += dot(d1_0, r2) + dot(d1_1, r3);
+        let d2_0 = vec4<f32>(subgroupBroadcast(da[0].x, 2u), subgroupBroadcast(da[0].y, 2u), subgroupBroadcast(da[0].z, 2u), subgroupBroadcast(da[0].w, 2u));
+        let d2_1 = vec4<f32>(subgroupBroadcast(da[1].x, 2u), subgroupBroadcast(da[1].y, 2u), subgroupBroadcast(da[1].z, 2u), subgroupBroadcast(da[1].w, 2u));
+        acc[18] += dot(d2_0, l0) + dot(d2_1, l1);
+        acc[19] += dot(d2_0, m0) + dot(d2_1, m1);
+        acc[20] += dot(d2_0, r0) + dot(d2_1, r1);
+        acc[21] += dot(d2_0, l1) + dot(d2_1, l2);
+        acc[22] += dot(d2_0, m1) + dot(d2_1, m2);
+        acc[23] += dot(d2_0, r1) + dot(d2_1, r2);
+        acc[24] += dot(d2_0, l2) + dot(d2_1, l3);
+        acc[25] += dot(d2_0, m2) + dot(d2_1, m3);
+        acc[26] += dot(d2_0, r2) + dot(d2_1, r3);
+        let d3_0 = vec4<f32>(subgroupBroadcast(da[0].x, 3u), subgroupBroadcast(da[0].y, 3u), subgroupBroadcast(da[0].z, 3u), subgroupBroadcast(da[0].w, 3u));
+        let d3_1 = vec4<f32>(subgroupBroadcast(da[1].x, 3u), subgroupBroadcast(da[1].y, 3u), subgroupBroadcast(da[1].z, 3u), subgroupBroadcast(da[1].w, 3u));
+        acc[27] += dot(d3_0, l0) + dot(d3_1, l1);
+        acc[28] += dot(d3_0, m0) + dot(d3_1, m1);
+        acc[29] += dot(d3_0, r0) + dot(d3_1, r1);
+        acc[30] += dot(d3_0, l1) + dot(d3_1, l2);
+        acc[31] += dot(d3_0, m1) + dot(d3_1, m2);
+        acc[32] += dot(d3_0, r1) + dot(d3_1, r2);
+        acc[33] += dot(d3_0, l2) + dot(d3_1, l3);
+        acc[34] += dot(d3_0, m2) + dot(d3_1, m3);
+        acc[35] += dot(d3_0, r2) + dot(d3_1, r3);
+        let d4_0 = vec4<f32>(subgroupBroadcast(da[0].x, 4u), subgroupBroadcast(da[0].y, 4u), subgroupBroadcast(da[0].z, 4u), subgroupBroadcast(da[0].w, 4u));
+        let d4_1 = vec4<f32>(subgroupBroadcast(da[1].x, 4u), subgroupBroadcast(da[1].y, 4u), subgroupBroadcast(da[1].z, 4u), subgroupBroadcast(da[1].w, 4u));
+        acc[36] += dot(d4_0, l0) + dot(d4_1, l1);
+        acc[37] += dot(d4_0, m0) + dot(d4_1, m1);
+        acc[38] += dot(d4_0, r0) + dot(d4_1, r1);
+        acc[39] += dot(d4_0, l1) + dot(d4_1, l2);
+        acc[40] += dot(d4_0, m1) + dot(d4_1, m2);
+        acc[41] += dot(d4_0, r1) + dot(d4_1, r2);
+        acc[42] += dot(d4_0, l2) + dot(d4_1, l3);
+        acc[43] += dot(d4_0, m2) + dot(d4_1, m3);
+        acc[44] += dot(d4_0, r2) + dot(d4_1, r3);
+        let d5_0 = vec4<f32>(subgroupBroadcast(da[0].x, 5u), subgroupBroadcast(da[0].y, 5u), subgroupBroadcast(da[0].z, 5u), subgroupBroadcast(da[0].w, 5u));
+        let d5_1 = vec4<f32>(subgroupBroadcast(da[1].x, 5u), subgroupBroadcast(da[1].y, 5u), subgroupBroadcast(da[1].z, 5u), subgroupBroadcast(da[1].w, 5u));
+        acc[45] += dot(d5_0, l0) + dot(d5_1, l1);
+        acc[46] += dot(d5_0, m0) + dot(d5_1, m1);
+        acc[47] += dot(d5_0, r0) + dot(d5_1, r1);
+        acc[48] += dot(d5_0, l1) + dot(d5_1, l2);
+        acc[49] += dot(d5_0, m1) + dot(d5_1, m2);
+        acc[50] += dot(d5_0, r1) + dot(d5_1, r2);
+        acc[51] += dot(d5_0, l2) + dot(d5_1, l3);
+        acc[52] += dot(d5_0, m2) + dot(d5_1, m3);
+        acc[53] += dot(d5_0, r2) + dot(d5_1, r3);
+        let d6_0 = vec4<f32>(subgroupBroadcast(da[0].x, 6u), subgroupBroadcast(da[0].y, 6u), subgroupBroadcast(da[0].z, 6u), subgroupBroadcast(da[0].w, 6u));
+        let d6_1 = vec4<f32>(subgroupBroadcast(da[1].x, 6u), subgroupBroadcast(da[1].y, 6u), subgroupBroadcast(da[1].z, 6u), subgroupBroadcast(da[1].w, 6u));
+        acc[54] += dot(d6_0, l0) + dot(d6_1, l1);
+        acc[55] += dot(d6_0, m0) + dot(d6_1, m1);
+        acc[56] += dot(d6_0, r0) + dot(d6_1, r1);
+        acc[57] += dot(d6_0, l1) + dot(d6_1, l2);
+        acc[58] += dot(d6_0, m1) + dot(d6_1, m2);
+        acc[59] += dot(d6_0, r1) + dot(d6_1, r2);
+        acc[60] += dot(d6_0, l2) + dot(d6_1, l3);
+        acc[61] += dot(d6_0, m2) + dot(d6_1, m3);
+        acc[62] += dot(d6_0, r2) + dot(d6_1, r3);
+        let d7_0 = vec4<f32>(subgroupBroadcast(da[0].x, 7u), subgroupBroadcast(da[0].y, 7u), subgroupBroadcast(da[0].z, 7u), subgroupBroadcast(da[0].w, 7u));
+        let d7_1 = vec4<f32>(subgroupBroadcast(da[1].x, 7u), subgroupBroadcast(da[1].y, 7u), subgroupBroadcast(da[1].z, 7u), subgroupBroadcast(da[1].w, 7u));
+        acc[63] += dot(d7_0, l0) + dot(d7_1, l1);
+        acc[64] += dot(d7_0, m0) + dot(d7_1, m1);
+        acc[65] += dot(d7_0, r0) + dot(d7_1, r1);
+        acc[66] += dot(d7_0, l1) + dot(d7_1, l2);
+        acc[67] += dot(d7_0, m1) + dot(d7_1, m2);
+        acc[68] += dot(d7_0, r1) + dot(d7_1, r2);
+        acc[69] += dot(d7_0, l2) + dot(d7_1, l3);
+        acc[70] += dot(d7_0, m2) + dot(d7_1, m3);
+        acc[71] += dot(d7_0, r2) + dot(d7_1, r3);
+        let d8_0 = vec4<f32>(subgroupBroadcast(db[0].x, 0u), subgroupBroadcast(db[0].y, 0u), subgroupBroadcast(db[0].z, 0u), subgroupBroadcast(db[0].w, 0u));
+        let d8_1 = vec4<f32>(subgroupBroadcast(db[1].x, 0u), subgroupBroadcast(db[1].y, 0u), subgroupBroadcast(db[1].z, 0u), subgroupBroadcast(db[1].w, 0u));
+        acc[72] += dot(d8_0, l0) + dot(d8_1, l1);
+        acc[73] += dot(d8_0, m0) + dot(d8_1, m1);
+        acc[74] += dot(d8_0, r0) + dot(d8_1, r1);
+        acc[75] += dot(d8_0, l1) + dot(d8_1, l2);
+        acc[76] += dot(d8_0, m1) + dot(d8_1, m2);
+        acc[77] += dot(d8_0, r1) + dot(d8_1, r2);
+        acc[78] += dot(d8_0, l2) + dot(d8_1, l3);
+        acc[79] += dot(d8_0, m2) + dot(d8_1, m3);
+        acc[80] += dot(d8_0, r2) + dot(d8_1, r3);
+        let d9_0 = vec4<f32>(subgroupBroadcast(db[0].x, 1u), subgroupBroadcast(db[0].y, 1u), subgroupBroadcast(db[0].z, 1u), subgroupBroadcast(db[0].w, 1u));
+        let d9_1 = vec4<f32>(subgroupBroadcast(db[1].x, 1u), subgroupBroadcast(db[1].y, 1u), subgroupBroadcast(db[1].z, 1u), subgroupBroadcast(db[1].w, 1u));
+        acc[81] += dot(d9_0, l0) + dot(d9_1, l1);
+        acc[82] += dot(d9_0, m0) + dot(d9_1, m1);
+        acc[83] += dot(d9_0, r0) + dot(d9_1, r1);
+        acc[84] += dot(d9_0, l1) + dot(d9_1, l2);
+        acc[85] += dot(d9_0, m1) + dot(d9_1, m2);
+        acc[86] += dot(d9_0, r1) + dot(d9_1, r2);
+        acc[87] += dot(d9_0, l2) + dot(d9_1, l3);
+        acc[88] += dot(d9_0, m2) + dot(d9_1, m3);
+        acc[89] += dot(d9_0, r2) + dot(d9_1, r3);
+        let d10_0 = vec4<f32>(subgroupBroadcast(db[0].x, 2u), subgroupBroadcast(db[0].y, 2u), subgroupBroadcast(db[0].z, 2u), subgroupBroadcast(db[0].w, 2u));
+        let d10_1 = vec4<f32>(subgroupBroadcast(db[1].x, 2u), subgroupBroadcast(db[1].y, 2u), subgroupBroadcast(db[1].z, 2u), subgroupBroadcast(db[1].w, 2u));
+        acc[90] += dot(d10_0, l0) + dot(d10_1, l1);
+        acc[91] += dot(d10_0, m0) + dot(d10_1, m1);
+        acc[92] += dot(d10_0, r0) + dot(d10_1, r1);
+        acc[93] += dot(d10_0, l1) + dot(d10_1, l2);
+        acc[94] += dot(d10_0, m1) + dot(d10_1, m2);
+        acc[95] += dot(d10_0, r1) + dot(d10_1, r2);
+        acc[96] += dot(d10_0, l2) + dot(d10_1, l3);
+        acc[97] += dot(d10_0, m2) + dot(d10_1, m3);
+        acc[98] += dot(d10_0, r2) + dot(d10_1, r3);
+        let d11_0 = vec4<f32>(subgroupBroadcast(db[0].x, 3u), subgroupBroadcast(db[0].y, 3u), subgroupBroadcast(db[0].z, 3u), subgroupBroadcast(db[0].w, 3u));
+        let d11_1 = vec4<f32>(subgroupBroadcast(db[1].x, 3u), subgroupBroadcast(db[1].y, 3u), subgroupBroadcast(db[1].z, 3u), subgroupBroadcast(db[1].w, 3u));
+        acc[99] += dot(d11_0, l0) + dot(d11_1, l1);
+        acc[100] += dot(d11_0, m0) + dot(d11_1, m1);
+        acc[101] += dot(d11_0, r0) + dot(d11_1, r1);
+        acc[102] += dot(d11_0, l1) + dot(d11_1, l2);
+        acc[103] += dot(d11_0, m1) + dot(d11_1, m2);
+        acc[104] += dot(d11_0, r1) + dot(d11_1, r2);
+        acc[105] += dot(d11_0, l2) + dot(d11_1, l3);
+        acc[106] += dot(d11_0, m2) + dot(d11_1, m3);
+        acc[107] += dot(d11_0, r2) + dot(d11_1, r3);
+        let d12_0 = vec4<f32>(subgroupBroadcast(db[0].x, 4u), subgroupBroadcast(db[0].y, 4u), subgroupBroadcast(db[0].z, 4u), subgroupBroadcast(db[0].w, 4u));
+        let d12_1 = vec4<f32>(subgroupBroadcast(db[1].x, 4u), subgroupBroadcast(db[1].y, 4u), subgroupBroadcast(db[1].z, 4u), subgroupBroadcast(db[1].w, 4u));
+        acc[108] += dot(d12_0, l0) + dot(d12_1, l1);
+        acc[109] += dot(d12_0, m0) + dot(d12_1, m1);
+        acc[110] += dot(d12_0, r0) + dot(d12_1, r1);
+        acc[111] += dot(d12_0, l1) + dot(d12_1, l2);
+        acc[112] += dot(d12_0, m1) + dot(d12_1, m2);
+        acc[113] += dot(d12_0, r1) + dot(d12_1, r2);
+        acc[114] += dot(d12_0, l2) + dot(d12_1, l3);
+        acc[115] += dot(d12_0, m2) + dot(d12_1, m3);
+        acc[116] += dot(d12_0, r2) + dot(d12_1, r3);
+        let d13_0 = vec4<f32>(subgroupBroadcast(db[0].x, 5u), subgroupBroadcast(db[0].y, 5u), subgroupBroadcast(db[0].z, 5u), subgroupBroadcast(db[0].w, 5u));
+        let d13_1 = vec4<f32>(subgroupBroadcast(db[1].x, 5u), subgroupBroadcast(db[1].y, 5u), subgroupBroadcast(db[1].z, 5u), subgroupBroadcast(db[1].w, 5u));
+        acc[117] += dot(d13_0, l0) + dot(d13_1, l1);
+        acc[118] += dot(d13_0, m0) + dot(d13_1, m1);
+        acc[119] += dot(d13_0, r0) + dot(d13_1, r1);
+        acc[120] += dot(d13_0, l1) + dot(d13_1, l2);
+        acc[121] += dot(d13_0, m1) + dot(d13_1, m2);
+        acc[122] += dot(d13_0, r1) + dot(d13_1, r2);
+        acc[123] += dot(d13_0, l2) + dot(d13_1, l3);
+        acc[124] += dot(d13_0, m2) + dot(d13_1, m3);
+        acc[125] += dot(d13_0, r2) + dot(d13_1, r3);
+        let d14_0 = vec4<f32>(subgroupBroadcast(db[0].x, 6u), subgroupBroadcast(db[0].y, 6u), subgroupBroadcast(db[0].z, 6u), subgroupBroadcast(db[0].w, 6u));
+        let d14_1 = vec4<f32>(subgroupBroadcast(db[1].x, 6u), subgroupBroadcast(db[1].y, 6u), subgroupBroadcast(db[1].z, 6u), subgroupBroadcast(db[1].w, 6u));
+        acc[126] += dot(d14_0, l0) + dot(d14_1, l1);
+        acc[127] += dot(d14_0, m0) + dot(d14_1, m1);
+        acc[128] += dot(d14_0, r0) + dot(d14_1, r1);
+        acc[129] += dot(d14_0, l1) + dot(d14_1, l2);
+        acc[130] += dot(d14_0, m1) + dot(d14_1, m2);
+        acc[131] += dot(d14_0, r1) + dot(d14_1, r2);
+        acc[132] += dot(d14_0, l2) + dot(d14_1, l3);
+        acc[133] += dot(d14_0, m2) + dot(d14_1, m3);
+        acc[134] += dot(d14_0, r2) + dot(d14_1, r3);
+        let d15_0 = vec4<f32>(subgroupBroadcast(db[0].x, 7u), subgroupBroadcast(db[0].y, 7u), subgroupBroadcast(db[0].z, 7u), subgroupBroadcast(db[0].w, 7u));
+        let d15_1 = vec4<f32>(subgroupBroadcast(db[1].x, 7u), subgroupBroadcast(db[1].y, 7u), subgroupBroadcast(db[1].z, 7u), subgroupBroadcast(db[1].w, 7u));
+        acc[135] += dot(d15_0, l0) + dot(d15_1, l1);
+        acc[136] += dot(d15_0, m0) + dot(d15_1, m1);
+        acc[137] += dot(d15_0, r0) + dot(d15_1, r1);
+        acc[138] += dot(d15_0, l1) + dot(d15_1, l2);
+        acc[139] += dot(d15_0, m1) + dot(d15_1, m2);
+        acc[140] += dot(d15_0, r1) + dot(d15_1, r2);
+        acc[141] += dot(d15_0, l2) + dot(d15_1, l3);
+        acc[142] += dot(d15_0, m2) + dot(d15_1, m3);
+        acc[143] += dot(d15_0, r2) + dot(d15_1, r3);
+    }
+    if (!(sid < OB)) {
+        return; // (cannot happen in a workgroup of 8; kept so a mis-sized dispatch never writes twice)
+    }
+    store_taps(split, ob * 16u + 0u, ci, array<f32, 9>(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7], acc[8]));
+    store_taps(split, ob * 16u + 1u, ci, array<f32, 9>(acc[9], acc[10], acc[11], acc[12], acc[13], acc[14], acc[15], acc[16], acc[17]));
+    store_taps(split, ob * 16u + 2u, ci, array<f32, 9>(acc[18], acc[19], acc[20], acc[21], acc[22], acc[23], acc[24], acc[25], acc[26]));
+    store_taps(split, ob * 16u + 3u, ci, array<f32, 9>(acc[27], acc[28], acc[29], acc[30], acc[31], acc[32], acc[33], acc[34], acc[35]));
+    store_taps(split, ob * 16u + 4u, ci, array<f32, 9>(acc[36], acc[37], acc[38], acc[39], acc[40], acc[41], acc[42], acc[43], acc[44]));
+    store_taps(split, ob * 16u + 5u, ci, array<f32, 9>(acc[45], acc[46], acc[47], acc[48], acc[49], acc[50], acc[51], acc[52], acc[53]));
+    store_taps(split, ob * 16u + 6u, ci, array<f32, 9>(acc[54], acc[55], acc[56], acc[57], acc[58], acc[59], acc[60], acc[61], acc[62]));
+    store_taps(split, ob * 16u + 7u, ci, array<f32, 9>(acc[63], acc[64], acc[65], acc[66], acc[67], acc[68], acc[69], acc[70], acc[71]));
+    store_taps(split, ob * 16u + 8u, ci, array<f32, 9>(acc[72], acc[73], acc[74], acc[75], acc[76], acc[77], acc[78], acc[79], acc[80]));
+    store_taps(split, ob * 16u + 9u, ci, array<f32, 9>(acc[81], acc[82], acc[83], acc[84], acc[85], acc[86], acc[87], acc[88], acc[89]));
+    store_taps(split, ob * 16u + 10u, ci, array<f32, 9>(acc[90], acc[91], acc[92], acc[93], acc[94], acc[95], acc[96], acc[97], acc[98]));
+    store_taps(split, ob * 16u + 11u, ci, array<f32, 9>(acc[99], acc[100], acc[101], acc[102], acc[103], acc[104], acc[105], acc[106], acc[107]));
+    store_taps(split, ob * 16u + 12u, ci, array<f32, 9>(acc[108], acc[109], acc[110], acc[111], acc[112], acc[113], acc[114], acc[115], acc[116]));
+    store_taps(split, ob * 16u + 13u, ci, array<f32, 9>(acc[117], acc[118], acc[119], acc[120], acc[121], acc[122], acc[123], acc[124], acc[125]));
+    store_taps(split, ob * 16u + 14u, ci, array<f32, 9>(acc[126], acc[127], acc[128], acc[129], acc[130], acc[131], acc[132], acc[133], acc[134]));
+    store_taps(split, ob * 16u + 15u, ci, array<f32, 9>(acc[135], acc[136], acc[137], acc[138], acc[139], acc[140], acc[141], acc[142], acc[143]));
+}

@@ -227,9 +227,19 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // workgroup, one item = 2 rows × 4 pixels. Otherwise the 64-invocation kernel: 1 input × 8
     // output channels per workgroup, whose invocations stride over 1 row × 4 pixel items (an item
     // of the plan is one stride of 64).
+    // With at least 16 output channels it takes 16 per workgroup (`weight_grad16`).
     let subgroup_kernel = gpu.kernels.family == super::KernelFamily::Cpu && gpu.kernels.subgroups && g.k == 3;
     let (entry, base, items, per_step, workgroup_size) = if subgroup_kernel {
-        let entry = if g.w.is_multiple_of(4) { "conv2d_backward_weight_subgroup_aligned" } else { "conv2d_backward_weight_subgroup" };
+        let wide = g.c_out >= OB_WIDE;
+        let entry = match (wide, g.w.is_multiple_of(4)) {
+            (false, false) => "conv2d_backward_weight_subgroup",
+            (false, true) => "conv2d_backward_weight_subgroup_aligned",
+            (true, false) => "conv2d_backward_weight_subgroup16",
+            (true, true) => "conv2d_backward_weight_subgroup16_aligned",
+        };
+        if wide {
+            p.o_blocks = g.c_out.div_ceil(OB_WIDE) as u32;
+        }
         let items = (g.n * g.h.div_ceil(SUBGROUP_ROWS) * p.w_blocks as usize) as u64;
         (entry, p.o_blocks as u64 * g.c_in.div_ceil(OB) as u64, items, 1, 8)
     } else {
