@@ -1,5 +1,6 @@
-// ReLU. Forward y = max(x, 0); backward dx = dy where x > 0, else 0 (the gradient at exactly 0 is
-// 0, as in PyTorch). Element-wise over a flat tensor of `len` values.
+// ReLU with PyTorch's semantics, bit for bit. Forward y = 0 where x < 0, else x (so −0.0 stays
+// −0.0 and NaN stays NaN, as torch.relu); backward dx = dy where x > 0, else 0 (the gradient at
+// exactly 0 is 0, as in PyTorch). Element-wise over a flat tensor of `len` values.
 
 struct Params {
     len: u32,
@@ -24,7 +25,7 @@ fn relu_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
                 @builtin(local_invocation_index) lid: u32) {
     let i = index(wid, nwg, lid);
     if (i < p.len) {
-        out[i] = select(0.0, x[i], x[i] > 0.0);
+        out[i] = select(x[i], 0.0, x[i] < 0.0);
     }
 }
 

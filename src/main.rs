@@ -126,9 +126,7 @@ impl TrainArgs {
             c.augment = false;
         }
         c.final_bn_relu |= self.final_bn_relu;
-        c.model_config()?;
-        c.normalization_kind()?;
-        c.class_weighting()?;
+        c.check()?;
         Ok(c)
     }
 

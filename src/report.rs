@@ -99,6 +99,19 @@ pub fn render(runs: &[&Path], out_dir: &Path) -> Result<String> {
     let mut s = String::from("# lungseg report\n\n");
     let _ = writeln!(s, "Paper: {}.\n{}\n", paper["citation"].as_str().unwrap_or(""), paper["transcribed"].as_str().unwrap_or(""));
     for run in runs {
+        if !["cv.json", "sweep.json", "metrics.json"].iter().any(|f| run.join(f).is_file()) {
+            return Err(crate::Error::InvalidArgument {
+                op: "report",
+                detail: if run.is_dir() {
+                    format!(
+                        "{}: no cv.json, sweep.json or metrics.json in this folder (is it a lungseg run or cross-validation?)",
+                        run.display()
+                    )
+                } else {
+                    format!("{}: no such folder", run.display())
+                },
+            });
+        }
         let rel = |p: &Path| pathdiff(p, out_dir);
         if run.join("cv.json").exists() {
             let cv = read(&run.join("cv.json"))?;

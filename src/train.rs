@@ -164,6 +164,41 @@ impl TrainConfig {
         c.check_size(self.size, self.size)?;
         Ok(c)
     }
+    /// Checks every count and rate before anything runs: a batch, epoch or interval of 0, a
+    /// learning rate that is not a positive finite number, or a fold outside `folds` is an
+    /// [`Error::InvalidArgument`] naming the option (they used to end in a division by zero).
+    pub fn check(&self) -> Result<()> {
+        let bad = |detail: String| Err(Error::InvalidArgument { op: "training configuration", detail });
+        for (name, v) in [
+            ("--batch", self.batch),
+            ("--epochs", self.epochs),
+            ("--size", self.size),
+            ("--width", self.width),
+            ("--checkpoint-every", self.checkpoint_every),
+            ("val_every", self.val_every),
+            ("lr_drop_every", self.lr_drop_every),
+        ] {
+            if v == 0 {
+                return bad(format!("{name} must be at least 1, got 0"));
+            }
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("--lr must be a positive finite number, got {}", self.lr));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
+        }
+        if let Some(k) = self.fold {
+            if self.folds < 2 || k >= self.folds {
+                return bad(format!("--fold {k} needs --folds > {k} and at least 2, got --folds {}", self.folds));
+            }
+        }
+        self.model_config()?;
+        self.normalization_kind()?;
+        self.class_weighting()?;
+        Ok(())
+    }
+
     /// Learning rate in `epoch` (0-based).
     pub fn lr_at(&self, epoch: usize) -> f32 {
         self.lr * self.lr_drop.powi((epoch / self.lr_drop_every.max(1)) as i32)
@@ -303,6 +338,7 @@ pub fn train(
     stop: &AtomicBool,
     progress: &mut dyn Progress,
 ) -> Result<Outcome> {
+    cfg.check()?;
     let started = std::time::Instant::now();
     std::fs::create_dir_all(run_dir).map_err(|e| io_err(run_dir, e))?;
     let prep = prepare(cfg)?;

@@ -27,3 +27,40 @@ fn relu_reference_backward_matches_finite_differences() {
     let num = numeric_gradient(&x, common::H, |x| dot(&r::relu_forward(x.view()), &g));
     common::assert_fd("relu dx", &num, &r::relu_backward(x.view(), g.view()));
 }
+
+/// Bit-exact with torch.relu on the values where `max(x, 0)` implementations differ: −0.0 stays
+/// −0.0, NaN stays NaN, infinities and subnormals pass through; the backward is 0 at ±0.
+#[test]
+fn relu_is_bit_exact_with_pytorch_on_signed_zeros_nan_and_subnormals() {
+    let gpu = common::gpu();
+    let special = [-0.0f32, 0.0, f32::NAN, -1.5, 2.5, f32::INFINITY, f32::NEG_INFINITY, 1e-40, -1e-40, f32::MIN_POSITIVE];
+    let x = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[special.len()]), special.to_vec()).unwrap();
+    let y = lungseg::host::relu_forward(&gpu, &x).expect("relu ran");
+    // torch.relu(torch.tensor([...])) gives, bit for bit:
+    let want = [-0.0f32, 0.0, f32::NAN, 0.0, 2.5, f32::INFINITY, 0.0, 1e-40, 0.0, f32::MIN_POSITIVE];
+    for ((&g, &w), &v) in y.iter().zip(&want).zip(&special) {
+        assert_eq!(g.to_bits(), w.to_bits(), "relu({v:e}) = {g:e} ({:#x}), want {w:e} ({:#x})", g.to_bits(), w.to_bits());
+    }
+    let dy = x.mapv(|_| 3.0f32);
+    let dx = lungseg::host::relu_backward(&gpu, &x, &dy).expect("relu backward ran");
+    let want_dx = [0.0f32, 0.0, 0.0, 0.0, 3.0, 3.0, 0.0, 3.0, 0.0, 3.0];
+    for ((&g, &w), &v) in dx.iter().zip(&want_dx).zip(&special) {
+        assert_eq!(g.to_bits(), w.to_bits(), "relu backward at {v:e}: {g:e}, want {w:e}");
+    }
+}
+
+/// An output that shares its buffer with an input is refused with an error naming the op, not a
+/// wgpu validation panic.
+#[test]
+fn relu_refuses_an_output_aliasing_its_input() {
+    let gpu = common::gpu();
+    let x = gpu.full("t", &[2, 3, 4, 5], 1.0).unwrap();
+    let mut enc = gpu.encoder("t");
+    let err = lungseg::kernels::relu::relu_forward(&gpu, &mut enc, &x, &x).unwrap_err().to_string();
+    assert!(err.contains("relu_forward") && err.contains("share one GPU buffer") && err.contains("[2, 3, 4, 5]"), "{err}");
+    // A view of the same buffer aliases too.
+    let v = x.reshape(&[120]).unwrap();
+    let y = x.reshape(&[120]).unwrap();
+    let err = lungseg::kernels::relu::relu_forward(&gpu, &mut enc, &v, &y).unwrap_err().to_string();
+    assert!(err.contains("share one GPU buffer"), "{err}");
+}

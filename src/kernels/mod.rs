@@ -213,6 +213,8 @@ pub struct Kernels {
     split_target: std::sync::atomic::AtomicU64,
     /// Invocations per workgroup of every entry point (read from the WGSL by naga).
     workgroup_sizes: HashMap<&'static str, u32>,
+    /// Bindings each entry point may write (`read_write` storage, read from the WGSL by naga).
+    writable: HashMap<&'static str, Vec<u32>>,
     /// Dispatches recorded while a recording is open ([`Gpu::record_dispatches`]).
     recording: Mutex<Option<Vec<Dispatch>>>,
     /// Timestamp queries of every pass while a profile is open ([`Gpu::profile`]).
@@ -228,14 +230,23 @@ pub struct Dispatch {
     pub workgroup_size: u32,
 }
 
-/// Invocations per workgroup of each entry point of `shader`, from naga's parse of its WGSL.
-fn workgroup_sizes_of(shader: &ShaderSource) -> Result<Vec<(&'static str, u32)>> {
+/// What the launcher needs to know of each entry point of `shader`, from naga's parse of its WGSL:
+/// (entry, invocations per workgroup, the bindings it may write — `read_write` storage).
+fn reflect(shader: &ShaderSource) -> Result<Vec<(&'static str, u32, Vec<u32>)>> {
     let module = naga::front::wgsl::parse_str(shader.source)
         .map_err(|e| Error::Wgpu { during: format!("parsing shaders/{}.wgsl", shader.name), message: e.emit_to_string(shader.source) })?;
+    let writable: Vec<u32> = module
+        .global_variables
+        .iter()
+        .filter(|(_, v)| matches!(v.space, naga::AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)))
+        .filter_map(|(_, v)| v.binding.as_ref().map(|b| b.binding))
+        .collect();
     Ok(shader
         .entry_points
         .iter()
-        .filter_map(|&entry| module.entry_points.iter().find(|e| e.name == entry).map(|e| (entry, e.workgroup_size.iter().product())))
+        .filter_map(|&entry| {
+            module.entry_points.iter().find(|e| e.name == entry).map(|e| (entry, e.workgroup_size.iter().product(), writable.clone()))
+        })
         .collect())
 }
 
@@ -292,8 +303,12 @@ impl Kernels {
         }
         let mut pipelines = HashMap::new();
         let mut workgroup_sizes = HashMap::new();
+        let mut writable = HashMap::new();
         for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
-            workgroup_sizes.extend(workgroup_sizes_of(shader)?);
+            for (entry, size, written) in reflect(shader)? {
+                workgroup_sizes.insert(entry, size);
+                writable.insert(entry, written);
+            }
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(shader.name),
@@ -329,6 +344,7 @@ impl Kernels {
             scratch: Mutex::new(None),
             split_target: std::sync::atomic::AtomicU64::new(0),
             workgroup_sizes,
+            writable,
             recording: Mutex::new(None),
             profiler: Mutex::new(None),
         })
@@ -451,6 +467,33 @@ pub(crate) fn launch<P: bytemuck::Pod>(
             limit: max_dim * max_dim,
             shapes: fmt_shapes(&storage.iter().map(|(_, t)| t.shape()).collect::<Vec<_>>()),
         });
+    }
+    // One buffer bound read-only in one binding and writable in another is a usage conflict that
+    // wgpu reports as a device error (a panic under its default handler); two writable bindings
+    // whose ranges overlap would race. Refuse both here, naming the op and the shapes. (Disjoint
+    // writable views of one buffer, such as running mean and variance in the flat buffer of a
+    // model's statistics, are fine.)
+    let written = kernels.writable.get(entry).map(Vec::as_slice).unwrap_or(&[]);
+    for (i, &(b, t)) in storage.iter().enumerate() {
+        for &(b2, t2) in &storage[i + 1..] {
+            if t.buffer() != t2.buffer() {
+                continue;
+            }
+            let (w, w2) = (written.contains(&b), written.contains(&b2));
+            let overlap = t.offset() < t2.offset() + t2.bytes().max(4) && t2.offset() < t.offset() + t.bytes().max(4);
+            if w != w2 || (w && overlap) {
+                return Err(Error::InvalidArgument {
+                    op: entry,
+                    detail: format!(
+                        "the tensors at bindings {b} ({:?}) and {b2} ({:?}) share one GPU buffer and binding {} is written: \
+                         an output may not alias another operand; pass a separate output tensor",
+                        t.shape(),
+                        t2.shape(),
+                        if w { b } else { b2 }
+                    ),
+                });
+            }
+        }
     }
     if let Some(r) = kernels.recording.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
         r.push(Dispatch { entry, workgroups, workgroup_size: kernels.workgroup_sizes.get(entry).copied().unwrap_or(0) });
