@@ -26,7 +26,7 @@ struct Params {
     has_bias: u32,
     splits: u32,      // weight gradient: chunks of the N·H·W reduction (one partial sum each)
     chunk: u32,       // weight gradient: reduction items per chunk
-    _pad: u32,
+    relu: u32,        // forward: 1 = apply ReLU in the store (the fused conv + ReLU epilogue)
 }
 
 const WG: u32 = 64u;
@@ -166,9 +166,11 @@ fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
         return;
     }
     let out = ((n * p.c_out + co) * p.h + h) * p.w;
+    // The fused ReLU epilogue, with torch.relu's semantics (−0.0 and NaN pass through).
+    let y = select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
     for (var j = 0u; j < PX; j++) {
         if (w0 + j < p.w) {
-            dst[out + w0 + j] = v[j];
+            dst[out + w0 + j] = y[j];
         }
     }
 }

@@ -50,9 +50,12 @@ pub fn tolerance(entry: &str) -> Tolerance {
         // One multiply by a constant scale 1/(1-p): one rounding.
         "dropout_forward" | "dropout_backward" => Tolerance::new(0.0, 1e-6),
         // Sums of up to C_in·9 (forward/backward-input) products of O(1) values in f32.
-        "conv2d_forward" | "conv2d_backward_input" | "conv_transpose2d_forward" | "conv_transpose2d_backward_input" => {
-            Tolerance::new(1e-4, 1e-4)
-        }
+        // (conv2d_relu_forward: the same sums, then an exact ReLU.)
+        "conv2d_forward"
+        | "conv2d_relu_forward"
+        | "conv2d_backward_input"
+        | "conv_transpose2d_forward"
+        | "conv_transpose2d_backward_input" => Tolerance::new(1e-4, 1e-4),
         // Sums over N·H·W (up to 131,072) products: f32 rounding grows with the count; partial
         // sums per invocation keep it near sqrt(count)·eps.
         "conv2d_backward_weight"

@@ -76,6 +76,18 @@ pub fn conv2d_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Op
     down4(gpu, &y)
 }
 
+/// [`kernels::conv2d::conv2d_relu_forward`] (convolution with the fused ReLU epilogue) on host arrays.
+pub fn conv2d_relu_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Option<&Array1<f32>>) -> Result<Array4<f32>> {
+    const OP: &str = "conv2d_relu_forward";
+    let (n, _, h, w) = x.dim();
+    let xt = up(gpu, OP, x)?;
+    let wt = up(gpu, OP, weight)?;
+    let bt = bias.map(|b| up(gpu, OP, b)).transpose()?;
+    let y = poisoned(gpu, OP, &[n, weight.dim().0, h, w], DType::F32)?;
+    run(gpu, OP, |e| kernels::conv2d::conv2d_relu_forward(gpu, e, &xt, &wt, bt.as_ref(), &y))?;
+    down4(gpu, &y)
+}
+
 /// [`kernels::conv2d::conv2d_backward_input`] on host arrays.
 pub fn conv2d_backward_input(gpu: &Gpu, dy: &Array4<f32>, weight: &Array4<f32>) -> Result<Array4<f32>> {
     const OP: &str = "conv2d_backward_input";

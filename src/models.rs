@@ -173,9 +173,10 @@ impl Model {
         tape.conv2d(p, x, p.id(&format!("{name}.weight"))?, Some(p.id(&format!("{name}.bias"))?))
     }
 
+    /// Convolution + ReLU as one fused op (the ReLU in the convolution's store).
     fn conv_relu(&self, tape: &mut Tape, x: Var, name: &str) -> Result<Var> {
-        let y = self.conv(tape, x, name)?;
-        tape.relu(y)
+        let p = &self.params;
+        tape.conv2d_relu(p, x, p.id(&format!("{name}.weight"))?, Some(p.id(&format!("{name}.bias"))?))
     }
 
     fn unet(&self, tape: &mut Tape, x: Var) -> Result<Var> {

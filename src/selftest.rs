@@ -72,6 +72,14 @@ pub fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Result<Ve
         ),
         row(
             "conv2d",
+            "conv2d_relu_forward",
+            &host::conv2d_relu_forward(gpu, &x, &wt, Some(&b))?,
+            &r::relu::relu_forward(r::conv2d::conv2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view())).into_dyn().view())
+                .into_dimensionality::<ndarray::Ix4>()
+                .expect("4-D"),
+        ),
+        row(
+            "conv2d",
             "conv2d_backward_input",
             &host::conv2d_backward_input(gpu, &dy, &wt)?,
             &r::conv2d::conv2d_backward_input(dy64.view(), w64.view()),

@@ -34,14 +34,53 @@ pub const BN_MOMENTUM: f32 = 0.1;
 
 /// One recorded op. Tensors saved for the backward pass are held here.
 enum Op {
-    Conv2d { x: Var, weight: ParamId, bias: Option<ParamId>, y: Var },
-    ConvTranspose2d { x: Var, weight: ParamId, bias: Option<ParamId>, y: Var },
-    Relu { x: Var, y: Var },
-    BatchNorm { x: Var, gamma: ParamId, beta: ParamId, mean: Tensor, invstd: Tensor, y: Var },
-    MaxPool { x: Var, indices: Tensor, y: Var },
-    MaxUnpool { x: Var, indices: Tensor, y: Var },
-    Concat { a: Var, b: Var, y: Var },
-    Dropout { x: Var, p: f32, seed: u64, y: Var },
+    /// `relu`: the fused conv + ReLU (y is the activation; its gradient is masked by y > 0).
+    Conv2d {
+        x: Var,
+        weight: ParamId,
+        bias: Option<ParamId>,
+        y: Var,
+        relu: bool,
+    },
+    ConvTranspose2d {
+        x: Var,
+        weight: ParamId,
+        bias: Option<ParamId>,
+        y: Var,
+    },
+    Relu {
+        x: Var,
+        y: Var,
+    },
+    BatchNorm {
+        x: Var,
+        gamma: ParamId,
+        beta: ParamId,
+        mean: Tensor,
+        invstd: Tensor,
+        y: Var,
+    },
+    MaxPool {
+        x: Var,
+        indices: Tensor,
+        y: Var,
+    },
+    MaxUnpool {
+        x: Var,
+        indices: Tensor,
+        y: Var,
+    },
+    Concat {
+        a: Var,
+        b: Var,
+        y: Var,
+    },
+    Dropout {
+        x: Var,
+        p: f32,
+        seed: u64,
+        y: Var,
+    },
 }
 
 /// Indices recorded by a max-pool, for the matching unpool (SegNet).
@@ -157,14 +196,36 @@ impl<'g> Tape<'g> {
 
     /// 3×3 or 1×1 'same' convolution with a parameter weight (OIHW) and optional bias.
     pub fn conv2d(&mut self, params: &ParamStore, x: Var, weight: ParamId, bias: Option<ParamId>) -> Result<Var> {
+        self.conv2d_maybe_relu(params, x, weight, bias, false)
+    }
+
+    /// `relu(conv2d(...))` as one op: the ReLU is the convolution's store epilogue, so one
+    /// full-tensor pass and the pre-activation tensor are saved; the backward masks the incoming
+    /// gradient by `y > 0` (the same mask as the separate ReLU's `x > 0`), bit-identical results.
+    pub fn conv2d_relu(&mut self, params: &ParamStore, x: Var, weight: ParamId, bias: Option<ParamId>) -> Result<Var> {
+        self.conv2d_maybe_relu(params, x, weight, bias, true)
+    }
+
+    fn conv2d_maybe_relu(&mut self, params: &ParamStore, x: Var, weight: ParamId, bias: Option<ParamId>, relu: bool) -> Result<Var> {
         let (w, b) = (params.value(weight)?, bias.map(|b| params.value(b)).transpose()?);
         let xs = self.values[x.0].shape().to_vec();
+        if xs.len() != 4 || w.shape().len() != 4 {
+            return Err(Error::Shape {
+                op: "conv2d_forward",
+                detail: "x must be 4-D (N, C, H, W) and the weight (C_out, C_in, K, K)".into(),
+                shapes: crate::error::fmt_shapes(&[&xs, w.shape()]),
+            });
+        }
         let y = self.out("conv2d_forward", &[xs[0], w.shape()[0], xs[2], xs[3]])?;
         let xt = self.values[x.0].clone();
-        kernels::conv2d::conv2d_forward(self.gpu, self.encoder(), &xt, &w, b.as_ref(), &y)?;
+        if relu {
+            kernels::conv2d::conv2d_relu_forward(self.gpu, self.encoder(), &xt, &w, b.as_ref(), &y)?;
+        } else {
+            kernels::conv2d::conv2d_forward(self.gpu, self.encoder(), &xt, &w, b.as_ref(), &y)?;
+        }
         let y = self.push(y, true);
         if self.recording() {
-            self.ops.push(Op::Conv2d { x, weight, bias, y });
+            self.ops.push(Op::Conv2d { x, weight, bias, y, relu });
         }
         Ok(y)
     }
@@ -332,8 +393,15 @@ impl<'g> Tape<'g> {
         let ops = std::mem::take(&mut self.ops);
         for op in ops.iter().rev() {
             match op {
-                Op::Conv2d { x, weight, bias, y } => {
-                    let Some(gy) = grads[y.0].take() else { continue };
+                Op::Conv2d { x, weight, bias, y, relu } => {
+                    let Some(mut gy) = grads[y.0].take() else { continue };
+                    if *relu {
+                        // The ReLU's backward, masked by the activation itself (y > 0 ⇔ pre-activation > 0).
+                        let masked = self.out("relu_backward", gy.shape())?;
+                        let activation = self.values[y.0].clone();
+                        kernels::relu::relu_backward(gpu, self.encoder(), &activation, &gy, &masked)?;
+                        gy = masked;
+                    }
                     let w = params.value(*weight)?;
                     let xt = self.values[x.0].clone();
                     claim(&mut param_written, params, *weight)?;

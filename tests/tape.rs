@@ -153,3 +153,44 @@ fn tiny_unet_overfits_two_real_slices() {
     println!("loss {first} → {last}");
     assert!(last.is_finite() && last * 10.0 < first, "loss {first} → {last}: not a 10× decrease");
 }
+
+/// The fused conv + ReLU gives bit-identical activations and gradients to conv2d followed by relu
+/// (the epilogue is the same select, and the backward mask y > 0 equals x > 0).
+#[test]
+fn fused_conv_relu_is_bit_identical_to_conv_then_relu() {
+    let gpu = common::gpu();
+    let mut spec = ParamSpec::default();
+    spec.param("c1.weight", &[19, 3, 3, 3], true, Init::He { fan_in: 27 });
+    spec.param("c1.bias", &[19], false, Init::He { fan_in: 27 });
+    spec.param("c2.weight", &[3, 19, 1, 1], true, Init::He { fan_in: 19 });
+    let mut rng = Rng::new(11);
+    let x = hostile4(&mut rng, (2, 3, 9, 12));
+    let labels = Array3::from_shape_fn((2, 9, 12), |_| rng.below(3) as u32);
+    let run = |fused: bool| {
+        let params = spec.build(&gpu, 9).unwrap();
+        let id = |n: &str| params.id(n).unwrap();
+        let xt = gpu.upload_f32("x", x.as_slice().unwrap(), &[2, 3, 9, 12]).unwrap();
+        let lt = gpu.upload_u32("labels", labels.as_slice().unwrap(), &[2, 9, 12]).unwrap();
+        let wt = gpu.upload_f32("w", &[1.0, 2.0, 0.5], &[3]).unwrap();
+        let mut tape = Tape::new(&gpu, Mode::Train, 0);
+        let xv = tape.input(xt);
+        let a = if fused {
+            tape.conv2d_relu(&params, xv, id("c1.weight"), Some(id("c1.bias"))).unwrap()
+        } else {
+            let h = tape.conv2d(&params, xv, id("c1.weight"), Some(id("c1.bias"))).unwrap();
+            tape.relu(h).unwrap()
+        };
+        let activation = tape.value(a).clone();
+        let logits = tape.conv2d(&params, a, id("c2.weight"), None).unwrap();
+        let loss = tape.cross_entropy(logits, &lt, &wt).unwrap();
+        tape.backward(&loss, &params).unwrap();
+        tape.submit();
+        let bits = |t: &lungseg::Tensor| gpu.download_f32(t).unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        (bits(&activation), bits(&params.grad(id("c1.weight")).unwrap()), bits(&params.grad(id("c1.bias")).unwrap()))
+    };
+    let (fused, separate) = (run(true), run(false));
+    assert!(fused.0.iter().any(|&b| b == 0) && fused.0.iter().any(|&b| f32::from_bits(b) > 0.0), "the ReLU must clip something");
+    assert_eq!(fused.0, separate.0, "activations");
+    assert_eq!(fused.1, separate.1, "weight gradient");
+    assert_eq!(fused.2, separate.2, "bias gradient");
+}

@@ -31,7 +31,7 @@ pub struct Conv2dParams {
     pub has_bias: u32,
     pub splits: u32,
     pub chunk: u32,
-    pub _pad: u32,
+    pub relu: u32,
 }
 
 /// Shapes of one convolution layer, checked once.
@@ -141,6 +141,33 @@ pub fn conv2d_forward(
     bias: Option<&Tensor>,
     y: &Tensor,
 ) -> Result<()> {
+    forward(gpu, enc, x, weight, bias, y, false)
+}
+
+/// `y = relu(conv2d(x, weight) + bias)` in one pass: the ReLU is applied as the convolution
+/// stores its output (torch.relu's semantics), so the pre-activation is never written. Its
+/// backward is [`super::relu::relu_backward`] with `y` as the mask (y > 0 exactly where the
+/// pre-activation is), then the convolution's backward passes.
+pub fn conv2d_relu_forward(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    y: &Tensor,
+) -> Result<()> {
+    forward(gpu, enc, x, weight, bias, y, true)
+}
+
+fn forward(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    y: &Tensor,
+    relu: bool,
+) -> Result<()> {
     const OP: &str = "conv2d_forward";
     let g = geometry(OP, x, weight)?;
     expect_shape(OP, "y", y, &[g.n, g.c_out, g.h, g.w])?;
@@ -151,6 +178,7 @@ pub fn conv2d_forward(
     p.w_stride_out = (g.c_in * g.k * g.k) as u32;
     p.w_stride_in = (g.k * g.k) as u32;
     p.has_bias = bias.is_some() as u32;
+    p.relu = relu as u32;
     let b = bias.unwrap_or(weight);
     let v = variant(gpu, &g, g.c_out);
     let groups = groups_for(&v, &g, &mut p);
