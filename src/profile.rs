@@ -88,32 +88,11 @@ impl Gpu {
             usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("lungseg profile read"),
-            size: n * 8,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = self.encoder("profile resolve");
-        enc.resolve_query_set(&recorder.query_set, 0..n as u32, &resolved, 0);
-        enc.copy_buffer_to_buffer(&resolved, 0, &staging, 0, n * 8);
-        self.submit(enc);
-        let slice = staging.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.wait()?;
-        rx.recv()
-            .map_err(|e| Error::Wgpu { during: "profile readback".into(), message: e.to_string() })?
-            .map_err(|e| Error::Wgpu { during: "mapping the profile buffer".into(), message: e.to_string() })?;
-        let ticks: Vec<u64> = bytemuck::cast_slice(
-            &slice
-                .get_mapped_range()
-                .map_err(|e| Error::Wgpu { during: "reading the profile buffer".into(), message: format!("{e:?}") })?,
-        )
-        .to_vec();
-        staging.unmap();
+        let bytes = self.read_back("profile", n * 8, |enc, staging| {
+            enc.resolve_query_set(&recorder.query_set, 0..n as u32, &resolved, 0);
+            enc.copy_buffer_to_buffer(&resolved, 0, staging, 0, n * 8);
+        })?;
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&bytes);
         let ns_per_tick = self.queue.get_timestamp_period() as f64;
         let mut times: Vec<OpTime> = Vec::new();
         for (i, &entry) in recorder.entries.iter().enumerate() {

@@ -269,12 +269,12 @@ impl Gpu {
 
     /// Copies a tensor back to the host (waits for all submitted work).
     pub fn download_f32(&self, t: &Tensor) -> Result<Vec<f32>> {
-        Ok(bytemuck::cast_slice(&self.download_bytes(t)?).to_vec())
+        Ok(bytemuck::pod_collect_to_vec(&self.download_bytes(t)?))
     }
 
     /// Copies a u32 tensor back to the host.
     pub fn download_u32(&self, t: &Tensor) -> Result<Vec<u32>> {
-        Ok(bytemuck::cast_slice(&self.download_bytes(t)?).to_vec())
+        Ok(bytemuck::pod_collect_to_vec(&self.download_bytes(t)?))
     }
 
     fn download_bytes(&self, t: &Tensor) -> Result<Vec<u8>> {
@@ -282,14 +282,25 @@ impl Gpu {
         if bytes == 0 {
             return Ok(Vec::new());
         }
+        self.read_back("download", bytes, |enc, staging| enc.copy_buffer_to_buffer(t.buffer(), t.offset(), staging, 0, bytes))
+    }
+
+    /// Creates a `bytes`-long staging buffer, lets `record` fill it (copies, query resolves) in
+    /// one encoder, submits, waits, and returns its contents.
+    pub(crate) fn read_back(
+        &self,
+        what: &str,
+        bytes: u64,
+        record: impl FnOnce(&mut wgpu::CommandEncoder, &wgpu::Buffer),
+    ) -> Result<Vec<u8>> {
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("lungseg download"),
+            label: Some("lungseg read-back"),
             size: bytes,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut enc = self.encoder("download");
-        enc.copy_buffer_to_buffer(t.buffer(), t.offset(), &staging, 0, bytes);
+        let mut enc = self.encoder(what);
+        record(&mut enc, &staging);
         self.submit(enc);
         let slice = staging.slice(..);
         let (tx, rx) = std::sync::mpsc::channel();
@@ -298,11 +309,11 @@ impl Gpu {
         });
         self.wait()?;
         rx.recv()
-            .map_err(|e| Error::Wgpu { during: "download".into(), message: e.to_string() })?
-            .map_err(|e| Error::Wgpu { during: "mapping a download buffer".into(), message: e.to_string() })?;
+            .map_err(|e| Error::Wgpu { during: format!("{what}: read-back"), message: e.to_string() })?
+            .map_err(|e| Error::Wgpu { during: format!("{what}: mapping the read-back buffer"), message: e.to_string() })?;
         let out = slice
             .get_mapped_range()
-            .map_err(|e| Error::Wgpu { during: "reading a download buffer".into(), message: format!("{e:?}") })?
+            .map_err(|e| Error::Wgpu { during: format!("{what}: reading the read-back buffer"), message: format!("{e:?}") })?
             .to_vec();
         staging.unmap();
         Ok(out)

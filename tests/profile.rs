@@ -1,0 +1,24 @@
+//! `Gpu::profile`: every compute pass of a training step is timed by timestamp queries, and the
+//! per-entry-point report names the kernels the step ran, with their dispatch counts.
+
+mod common;
+
+#[test]
+fn profile_of_a_training_step_names_its_kernels_and_counts_dispatches() {
+    let gpu = common::gpu();
+    assert!(gpu.features().contains(wgpu::Features::TIMESTAMP_QUERY), "lavapipe offers timestamp queries");
+    let (rows, profiles) = lungseg::bench::model(&gpu, lungseg::models::Arch::UNet, 2, 1, 32, 1, true).expect("bench ran");
+    let dispatches = rows.iter().find(|r| r.mode == "train").unwrap().dispatches_per_step;
+    let (_, train) = profiles.iter().find(|(mode, _)| *mode == "train").expect("a train profile");
+    let counted: usize = train.iter().map(|t| t.dispatches).sum();
+    assert_eq!(counted, dispatches, "every dispatch of the step is timed once");
+    for entry in ["adam_step", "cross_entropy_backward", "sum_per_channel"] {
+        assert!(train.iter().any(|t| t.entry == entry), "{entry} missing from {train:?}");
+    }
+    assert!(train.iter().any(|t| t.entry.starts_with("conv2d_forward")), "{train:?}");
+    assert!(train.iter().all(|t| t.ms.is_finite() && t.ms >= 0.0), "{train:?}");
+    assert!(train.iter().map(|t| t.ms).sum::<f64>() > 0.0, "{train:?}");
+    // Nothing is timed outside a profile.
+    let ((), d) = gpu.record_dispatches(|| Ok(())).unwrap();
+    assert!(d.is_empty());
+}
