@@ -1,13 +1,14 @@
-// 3×3 convolution (stride 1, 'same' zero padding), forward and backward-input, for adapters with
-// subgroups of at least 8 invocations. Same math, layouts and Params as conv2d.wgsl, which is the
-// portable path; the launcher picks this file at pipeline creation when the device has
-// `Features::SUBGROUP` and a minimum subgroup size ≥ 8.
+// 3×3 convolution (stride 1, 'same' zero padding) — forward, backward-input and weight gradient —
+// for adapters with subgroups of at least 8 invocations. Same math, layouts and Params as
+// conv2d.wgsl, which is the portable path; the launcher builds this file at pipeline creation when
+// the device has `Features::SUBGROUP` and a minimum subgroup size ≥ 8, and the kernel family picks
+// the entry points (8 output channels per invocation for `gpu`, 16 for `cpu`).
 //
 // Why: on CPU drivers (lavapipe) every load whose address differs per invocation costs a gather,
 // and loads inside loops never take the scalar fast path. Here each invocation of a subgroup loads
-// the 9 weights of ONE of the 8 output channels of its block (9 gathers instead of 72) and
-// `subgroupBroadcast` hands every weight to every invocation. Each invocation still computes
-// 8 channels × 4 pixels, so an input value feeds 24 FMAs and a weight 4.
+// the 9 weights of ONE (or two) of the output channels of its block (9 gathers instead of 72) and
+// `subgroupBroadcast` hands every weight to every invocation. Each invocation computes 8 (or 16)
+// channels × 2 rows × 4 pixels, so an input value feeds 48 (or 96) FMAs.
 
 // No `enable subgroups;` directive: naga 30 rejects it as not yet implemented and instead gates
 // subgroup built-ins on the device's SUBGROUP capability.

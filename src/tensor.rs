@@ -329,8 +329,9 @@ impl Gpu {
         self.pool.created()
     }
 
-    /// GPU memory held by lungseg's tensors (live or pooled for reuse): the peak a workload needed.
+    /// GPU memory held by lungseg's tensors (live or pooled for reuse) and the split reductions'
+    /// scratch buffer: the peak a workload needed.
     pub fn pooled_bytes(&self) -> u64 {
-        self.pool.created_bytes()
+        self.pool.created_bytes() + self.kernels.scratch_bytes()
     }
 }

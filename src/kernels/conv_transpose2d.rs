@@ -130,11 +130,20 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     let c_out = dweight.shape().get(1).copied().unwrap_or(0);
     let mut p = params(gpu, OP, xs, dweight, c_out)?;
     expect_shape(OP, "dy", dy, &[xs[0], c_out, 2 * xs[2], 2 * xs[3]])?;
-    let base = p.c_blocks as u64 * p.blocks as u64;
     let items = p.n as u64 * p.h as u64 * p.w_blocks as u64;
-    // The subgroup kernel walks its items one at a time (one subgroup per workgroup); the portable
-    // one strides over them with 64 invocations, so one plan item is 64 of its items.
-    let (entry, per_step) = if gpu.kernels.subgroups { ("conv_transpose2d_backward_weight_subgroup", 1) } else { (OP, WG as u64) };
+    // The subgroup kernel is one subgroup of 8 per workgroup walking its items one at a time:
+    // right for CPU drivers, but it would leave most lanes of a 32- or 64-wide GPU subgroup idle,
+    // so the `gpu` family takes the portable kernel, whose 64 invocations stride over the items
+    // (one plan item is 64 of its items).
+    let subgroup_kernel = gpu.kernels.subgroups && gpu.kernels.family == super::KernelFamily::Cpu;
+    let (entry, per_step) = if subgroup_kernel { ("conv_transpose2d_backward_weight_subgroup", 1) } else { (OP, WG as u64) };
+    if !subgroup_kernel {
+        // `params` sized the channel blocks for the device's forward kernels; the portable
+        // weight-gradient kernel blocks channels by CB.
+        p.blocks = c_out.div_ceil(CB) as u32;
+        p.c_blocks = xs[1].div_ceil(CB) as u32;
+    }
+    let base = p.c_blocks as u64 * p.blocks as u64;
     let max_splits = (gpu.max_binding_bytes() / 4 / dweight.len().max(1) as u64).max(1);
     let (_, chunk) = gpu.kernels.plan_splits(base, items.div_ceil(per_step), max_splits);
     p.chunk = u32_of(OP, "items per split", (chunk as u64 * per_step).min(items.max(1)) as usize)?;

@@ -133,9 +133,11 @@ const ARENA_CHUNK: u64 = 64 * 1024;
 /// * `Cpu` — for CPU drivers (lavapipe): register-blocked subgroup kernels, reductions split into
 ///   only as many workgroups as a CPU has threads to fill. Needs subgroups of ≥ 8 invocations.
 /// * `Gpu` — for discrete and integrated GPUs: the subgroup forward / backward-input kernels where
-///   the device has subgroups, and every reduction over N·H·W (weight gradients, bias sums) split
-///   across thousands of workgroups (at least [`GPU_MIN_WORKGROUPS`]) with partial sums added in a
-///   fixed order — deterministic, no atomics.
+///   the device has subgroups, and every reduction over N·H·W (weight gradients, bias sums,
+///   batch-norm statistics and backward) split across thousands of workgroups (aiming at
+///   [`GPU_MIN_WORKGROUPS`]; rounding the chunk length up can leave fewer, and a reduction shorter
+///   than that many chunks gets one chunk per stride) with partial sums added in a fixed order —
+///   deterministic, no atomics.
 /// * `Portable` — no subgroup operations at all (WebGPU without `subgroups`, GL), reductions split
 ///   as for the device type.
 /// * `Auto` — `Cpu` on a CPU adapter with subgroups, `Gpu` on any other adapter with subgroups,
@@ -184,9 +186,8 @@ impl std::str::FromStr for KernelFamily {
     }
 }
 
-/// The `Gpu` family splits every N·H·W reduction until it dispatches at least this many workgroups
-/// (where the reduction is long enough): enough to give each multiprocessor of a 100+-SM GPU
-/// several workgroups.
+/// The `Gpu` family splits every N·H·W reduction aiming at this many workgroups (where the
+/// reduction is long enough): enough to give each multiprocessor of a 100+-SM GPU several.
 pub const GPU_MIN_WORKGROUPS: u64 = 4096;
 /// The `Cpu` family's target: a few workgroups per CPU thread, so that threads stay balanced.
 const CPU_MIN_WORKGROUPS: u64 = 64;
@@ -348,6 +349,11 @@ impl Kernels {
             recording: Mutex::new(None),
             profiler: Mutex::new(None),
         })
+    }
+
+    /// Bytes of the split reductions' scratch buffer (0 until a split reduction has run).
+    pub(crate) fn scratch_bytes(&self) -> u64 {
+        self.scratch.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, |t| t.buffer().size())
     }
 
     /// Opens (`Some`) or closes (`None`) a profile; returns the one that was open.
