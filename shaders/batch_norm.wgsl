@@ -23,6 +23,15 @@ struct Params {
     momentum: f32,
     splits: u32,         // split reductions: chunks per channel
     chunk: u32,          // split reductions: values per chunk
+    relu: u32,           // normalize / infer: 1 = apply ReLU as the value is stored (fused BN + ReLU)
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+// The fused ReLU epilogue of normalize / infer, with torch.relu's semantics (−0.0, NaN pass).
+fn activate(v: f32) -> f32 {
+    return select(v, select(v, 0.0, v < 0.0), p.relu == 1u);
 }
 
 const WG: u32 = 256u;
@@ -257,7 +266,7 @@ fn batch_norm_normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
     let scale = gamma[ch.c] * invstd[ch.c];
     let shift = beta[ch.c] - mean[ch.c] * scale;
     for (var i = ch.first; i < ch.end; i += WG) {
-        out[i] = x[i] * scale + shift;
+        out[i] = activate(x[i] * scale + shift);
     }
 }
 
@@ -272,7 +281,7 @@ fn batch_norm_infer(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     let scale = gamma[ch.c] / sqrt(running_var[ch.c] + p.eps);
     let shift = beta[ch.c] - running_mean[ch.c] * scale;
     for (var i = ch.first; i < ch.end; i += WG) {
-        out[i] = x[i] * scale + shift;
+        out[i] = activate(x[i] * scale + shift);
     }
 }
 

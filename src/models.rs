@@ -215,8 +215,7 @@ impl Model {
         for d in 1..=c.depth {
             for i in 1..=2 {
                 h = self.conv(tape, h, &format!("enc{d}.conv{i}"))?;
-                h = tape.batch_norm(p, h, &format!("enc{d}.bn{i}"))?;
-                h = tape.relu(h)?;
+                h = tape.batch_norm_relu(p, h, &format!("enc{d}.bn{i}"))?;
             }
             let (pooled, idx) = tape.max_pool(h)?;
             pools.push(idx);
@@ -229,8 +228,7 @@ impl Model {
                 if d == 1 && i == 2 && !c.final_bn_relu {
                     return Ok(h);
                 }
-                h = tape.batch_norm(p, h, &format!("dec{d}.bn{i}"))?;
-                h = tape.relu(h)?;
+                h = tape.batch_norm_relu(p, h, &format!("dec{d}.bn{i}"))?;
             }
         }
         Ok(h)

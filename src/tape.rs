@@ -52,6 +52,7 @@ enum Op {
         x: Var,
         y: Var,
     },
+    /// `relu`: the fused BN + ReLU (y is the activation; its gradient is masked by y > 0).
     BatchNorm {
         x: Var,
         gamma: ParamId,
@@ -59,6 +60,7 @@ enum Op {
         mean: Tensor,
         invstd: Tensor,
         y: Var,
+        relu: bool,
     },
     MaxPool {
         x: Var,
@@ -259,6 +261,17 @@ impl<'g> Tape<'g> {
     /// statistics in inference. `name` is the layer's prefix (`enc1.bn1`): parameters
     /// `{name}.weight`, `{name}.bias`, state `{name}.running_mean`, `{name}.running_var`.
     pub fn batch_norm(&mut self, params: &ParamStore, x: Var, name: &str) -> Result<Var> {
+        self.batch_norm_maybe_relu(params, x, name, false)
+    }
+
+    /// `relu(batch_norm(...))` as one op (SegNet's BN + ReLU): the ReLU is applied as the
+    /// normalised value is stored, so one full-tensor pass and one activation tensor are saved;
+    /// the backward masks the gradient by `y > 0` — bit-identical to the two separate ops.
+    pub fn batch_norm_relu(&mut self, params: &ParamStore, x: Var, name: &str) -> Result<Var> {
+        self.batch_norm_maybe_relu(params, x, name, true)
+    }
+
+    fn batch_norm_maybe_relu(&mut self, params: &ParamStore, x: Var, name: &str, relu: bool) -> Result<Var> {
         let gamma_id = params.id(&format!("{name}.weight"))?;
         let beta_id = params.id(&format!("{name}.bias"))?;
         let (gamma, beta) = (params.value(gamma_id)?, params.value(beta_id)?);
@@ -272,12 +285,20 @@ impl<'g> Tape<'g> {
             let invstd = self.out("batch_norm_stats", &[c])?;
             let enc = self.encoder();
             bn::batch_norm_stats(gpu, enc, &xt, &mean, &invstd, Some((&rm, &rv)), BN_EPS, BN_MOMENTUM)?;
-            bn::batch_norm_normalize(gpu, enc, &xt, &gamma, &beta, &mean, &invstd, &y)?;
+            if relu {
+                bn::batch_norm_relu_normalize(gpu, enc, &xt, &gamma, &beta, &mean, &invstd, &y)?;
+            } else {
+                bn::batch_norm_normalize(gpu, enc, &xt, &gamma, &beta, &mean, &invstd, &y)?;
+            }
             let y = self.push(y, true);
-            self.ops.push(Op::BatchNorm { x, gamma: gamma_id, beta: beta_id, mean, invstd, y });
+            self.ops.push(Op::BatchNorm { x, gamma: gamma_id, beta: beta_id, mean, invstd, y, relu });
             Ok(y)
         } else {
-            bn::batch_norm_infer(gpu, self.encoder(), &xt, &gamma, &beta, &rm, &rv, BN_EPS, &y)?;
+            if relu {
+                bn::batch_norm_relu_infer(gpu, self.encoder(), &xt, &gamma, &beta, &rm, &rv, BN_EPS, &y)?;
+            } else {
+                bn::batch_norm_infer(gpu, self.encoder(), &xt, &gamma, &beta, &rm, &rv, BN_EPS, &y)?;
+            }
             Ok(self.push(y, true))
         }
     }
@@ -441,8 +462,15 @@ impl<'g> Tape<'g> {
                         self.accumulate(&mut grads, *x, dx)?;
                     }
                 }
-                Op::BatchNorm { x, gamma, beta, mean, invstd, y } => {
-                    let Some(gy) = grads[y.0].take() else { continue };
+                Op::BatchNorm { x, gamma, beta, mean, invstd, y, relu } => {
+                    let Some(mut gy) = grads[y.0].take() else { continue };
+                    if *relu {
+                        // The ReLU's backward, masked by the activation itself (y > 0 ⇔ normalised value > 0).
+                        let masked = self.out("relu_backward", gy.shape())?;
+                        let activation = self.values[y.0].clone();
+                        kernels::relu::relu_backward(gpu, self.encoder(), &activation, &gy, &masked)?;
+                        gy = masked;
+                    }
                     let xt = self.values[x.0].clone();
                     claim(&mut param_written, params, *gamma)?;
                     claim(&mut param_written, params, *beta)?;

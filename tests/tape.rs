@@ -194,3 +194,52 @@ fn fused_conv_relu_is_bit_identical_to_conv_then_relu() {
     assert_eq!(fused.1, separate.1, "weight gradient");
     assert_eq!(fused.2, separate.2, "bias gradient");
 }
+
+/// The fused batch norm + ReLU (SegNet) gives bit-identical activations and gradients to
+/// batch_norm followed by relu, in training and in inference.
+#[test]
+fn fused_batch_norm_relu_is_bit_identical_to_batch_norm_then_relu() {
+    let gpu = common::gpu();
+    let mut spec = ParamSpec::default();
+    spec.param("c1.weight", &[5, 2, 3, 3], true, Init::He { fan_in: 18 });
+    spec.param("bn.weight", &[5], false, Init::He { fan_in: 1 });
+    spec.param("bn.bias", &[5], false, Init::He { fan_in: 1 });
+    spec.state("bn.running_mean", &[5], Init::Zeros);
+    spec.state("bn.running_var", &[5], Init::Ones);
+    spec.param("c2.weight", &[3, 5, 1, 1], true, Init::He { fan_in: 5 });
+    let mut rng = Rng::new(12);
+    let x = hostile4(&mut rng, (3, 2, 7, 9));
+    let labels = Array3::from_shape_fn((3, 7, 9), |_| rng.below(3) as u32);
+    let run = |fused: bool, mode: Mode| {
+        let params = spec.build(&gpu, 4).unwrap();
+        let id = |n: &str| params.id(n).unwrap();
+        let xt = gpu.upload_f32("x", x.as_slice().unwrap(), &[3, 2, 7, 9]).unwrap();
+        let lt = gpu.upload_u32("labels", labels.as_slice().unwrap(), &[3, 7, 9]).unwrap();
+        let wt = gpu.upload_f32("w", &[1.0, 2.0, 0.5], &[3]).unwrap();
+        let mut tape = Tape::new(&gpu, mode, 0);
+        let xv = tape.input(xt);
+        let h = tape.conv2d(&params, xv, id("c1.weight"), None).unwrap();
+        let a = if fused {
+            tape.batch_norm_relu(&params, h, "bn").unwrap()
+        } else {
+            let b = tape.batch_norm(&params, h, "bn").unwrap();
+            tape.relu(b).unwrap()
+        };
+        let activation = tape.value(a).clone();
+        let bits = |t: &lungseg::Tensor| gpu.download_f32(t).unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        if mode == Mode::Infer {
+            tape.submit();
+            return (bits(&activation), Vec::new(), Vec::new());
+        }
+        let logits = tape.conv2d(&params, a, id("c2.weight"), None).unwrap();
+        let loss = tape.cross_entropy(logits, &lt, &wt).unwrap();
+        tape.backward(&loss, &params).unwrap();
+        tape.submit();
+        (bits(&activation), bits(&params.grad(id("bn.weight")).unwrap()), bits(&params.grad(id("c1.weight")).unwrap()))
+    };
+    for mode in [Mode::Train, Mode::Infer] {
+        let (fused, separate) = (run(true, mode), run(false, mode));
+        assert!(fused.0.contains(&0) && fused.0.iter().any(|&b| f32::from_bits(b) > 0.0), "the ReLU must clip something");
+        assert_eq!(fused, separate, "{mode:?}");
+    }
+}

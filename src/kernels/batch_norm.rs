@@ -17,6 +17,8 @@ pub struct BatchNormParams {
     pub momentum: f32,
     pub splits: u32,
     pub chunk: u32,
+    pub relu: u32,
+    pub _pad: [u32; 3],
 }
 
 fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f32, momentum: f32) -> Result<BatchNormParams> {
@@ -40,6 +42,8 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
         momentum,
         splits: 1,
         chunk: 0,
+        relu: 0,
+        _pad: [0; 3],
     })
 }
 
@@ -125,8 +129,40 @@ pub fn batch_norm_normalize(
     invstd: &Tensor,
     y: &Tensor,
 ) -> Result<()> {
+    normalize(gpu, enc, x, gamma, beta, mean, invstd, y, false)
+}
+
+/// `y = relu(gamma · (x − mean) · invstd + beta)` in the same pass (fused BN + ReLU; the backward
+/// masks the incoming gradient by `y > 0` before the batch-norm backward).
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_relu_normalize(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    y: &Tensor,
+) -> Result<()> {
+    normalize(gpu, enc, x, gamma, beta, mean, invstd, y, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn normalize(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    y: &Tensor,
+    relu: bool,
+) -> Result<()> {
     const OP: &str = "batch_norm_normalize";
-    let p = params(OP, x, &[("gamma", gamma), ("beta", beta), ("mean", mean), ("invstd", invstd)], 1e-5, 0.0)?;
+    let mut p = params(OP, x, &[("gamma", gamma), ("beta", beta), ("mean", mean), ("invstd", invstd)], 1e-5, 0.0)?;
+    p.relu = relu as u32;
     expect_shape(OP, "y", y, x.shape())?;
     launch(gpu, enc, OP, &p, &[(1, x), (3, gamma), (4, beta), (5, mean), (6, invstd), (11, y)], elements(&p))
 }
@@ -144,8 +180,41 @@ pub fn batch_norm_infer(
     eps: f32,
     y: &Tensor,
 ) -> Result<()> {
+    infer(gpu, enc, x, gamma, beta, running_mean, running_var, eps, y, false)
+}
+
+/// Inference with the fused ReLU: `y = relu(batch_norm_infer(x))` in one pass.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_relu_infer(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    running_mean: &Tensor,
+    running_var: &Tensor,
+    eps: f32,
+    y: &Tensor,
+) -> Result<()> {
+    infer(gpu, enc, x, gamma, beta, running_mean, running_var, eps, y, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn infer(
+    gpu: &Gpu,
+    enc: &mut wgpu::CommandEncoder,
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    running_mean: &Tensor,
+    running_var: &Tensor,
+    eps: f32,
+    y: &Tensor,
+    relu: bool,
+) -> Result<()> {
     const OP: &str = "batch_norm_infer";
-    let p = params(OP, x, &[("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)], eps, 0.0)?;
+    let mut p = params(OP, x, &[("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)], eps, 0.0)?;
+    p.relu = relu as u32;
     expect_shape(OP, "y", y, x.shape())?;
     launch(gpu, enc, OP, &p, &[(1, x), (3, gamma), (4, beta), (7, running_mean), (8, running_var), (11, y)], elements(&p))
 }
