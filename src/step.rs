@@ -59,8 +59,15 @@ pub fn train_step_stats(
     tape.submit();
     match counts {
         Some(counts) => {
-            let l = gpu.download_f32(&loss.value)?[0];
-            Ok(Some(StepStats { loss: l, accuracy: accuracy_of(&gpu.download_u32(&counts)?) }))
+            // One read-back (one staging buffer, one wait) for the loss and the confusion counts.
+            let (lb, cb) = (loss.value.bytes(), counts.bytes());
+            let bytes = gpu.read_back("training step statistics", lb + cb, |enc, staging| {
+                enc.copy_buffer_to_buffer(loss.value.buffer(), loss.value.offset(), staging, 0, lb);
+                enc.copy_buffer_to_buffer(counts.buffer(), counts.offset(), staging, lb, cb);
+            })?;
+            let l = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            let counts: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[lb as usize..]);
+            Ok(Some(StepStats { loss: l, accuracy: accuracy_of(&counts) }))
         }
         None => Ok(None),
     }
