@@ -417,11 +417,8 @@ impl<'g> Tape<'g> {
                 Op::Conv2d { x, weight, bias, y, relu } => {
                     let Some(mut gy) = grads[y.0].take() else { continue };
                     if *relu {
-                        // The ReLU's backward, masked by the activation itself (y > 0 ⇔ pre-activation > 0).
-                        let masked = self.out("relu_backward", gy.shape())?;
-                        let activation = self.values[y.0].clone();
-                        kernels::relu::relu_backward(gpu, self.encoder(), &activation, &gy, &masked)?;
-                        gy = masked;
+                        // The fused ReLU's backward, masked by the activation itself (y > 0 ⇔ pre-activation > 0).
+                        gy = self.relu_grad(*y, &gy)?;
                     }
                     let w = params.value(*weight)?;
                     let xt = self.values[x.0].clone();
@@ -456,20 +453,15 @@ impl<'g> Tape<'g> {
                 Op::Relu { x, y } => {
                     let Some(gy) = grads[y.0].take() else { continue };
                     if self.needs_grad[x.0] {
-                        let xt = self.values[x.0].clone();
-                        let dx = self.out("relu_backward", xt.shape())?;
-                        kernels::relu::relu_backward(gpu, self.encoder(), &xt, &gy, &dx)?;
+                        let dx = self.relu_grad(*x, &gy)?;
                         self.accumulate(&mut grads, *x, dx)?;
                     }
                 }
                 Op::BatchNorm { x, gamma, beta, mean, invstd, y, relu } => {
                     let Some(mut gy) = grads[y.0].take() else { continue };
                     if *relu {
-                        // The ReLU's backward, masked by the activation itself (y > 0 ⇔ normalised value > 0).
-                        let masked = self.out("relu_backward", gy.shape())?;
-                        let activation = self.values[y.0].clone();
-                        kernels::relu::relu_backward(gpu, self.encoder(), &activation, &gy, &masked)?;
-                        gy = masked;
+                        // The fused ReLU's backward, masked by the activation itself (y > 0 ⇔ normalised value > 0).
+                        gy = self.relu_grad(*y, &gy)?;
                     }
                     let xt = self.values[x.0].clone();
                     claim(&mut param_written, params, *gamma)?;
@@ -531,6 +523,15 @@ impl<'g> Tape<'g> {
     }
 
     /// Adds `fresh` to the gradient of `v` (or makes it the gradient).
+    /// ReLU's backward: `gy` where the value `mask` is > 0, else 0 (`mask` is the ReLU's input, or
+    /// for a fused ReLU its output: both are > 0 at the same places).
+    fn relu_grad(&mut self, mask: Var, gy: &Tensor) -> Result<Tensor> {
+        let m = self.values[mask.0].clone();
+        let dx = self.out("relu_backward", m.shape())?;
+        kernels::relu::relu_backward(self.gpu, self.encoder(), &m, gy, &dx)?;
+        Ok(dx)
+    }
+
     fn accumulate(&mut self, grads: &mut [Option<Tensor>], v: Var, fresh: Tensor) -> Result<()> {
         match &grads[v.0] {
             Some(g) => {

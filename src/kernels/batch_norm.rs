@@ -52,10 +52,9 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
 fn plan(gpu: &Gpu, p: &mut BatchNormParams) {
     let m = p.n as u64 * p.plane as u64;
     let max_splits = (gpu.max_binding_bytes() / 8 / p.c.max(1) as u64).max(1);
-    let (_, chunk) = gpu.kernels.plan_splits(p.c as u64, m.div_ceil(256), max_splits);
-    let chunk = (chunk as u64 * 256).min(m.max(1));
+    let (splits, chunk) = gpu.kernels.plan_splits(p.c as u64, m, 256, max_splits);
     p.chunk = chunk.min(u32::MAX as u64) as u32;
-    p.splits = m.div_ceil(chunk).max(1) as u32;
+    p.splits = splits;
 }
 
 /// Workgroups of the element-wise passes: each covers up to 8 × 256 elements of one (n, c) plane

@@ -216,22 +216,14 @@ pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Ten
 pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let (entry, p) = (plan.entry, plan.params);
-    // The subgroup entry points also read x as vec4 (binding 5); the portable one does not bind it.
-    let bind = |dst: &Tensor| -> Vec<(u32, Tensor)> {
-        let mut b = vec![(1, x.clone()), (2, dy.clone()), (4, dst.clone())];
-        if entry != "conv2d_backward_weight" {
-            b.push((5, x.clone()));
+    gpu.kernels.split_into(gpu, enc, entry, dweight, p.splits, |enc, dst| {
+        // The subgroup entry points also read x as vec4 (binding 5); the portable one does not bind it.
+        if entry == "conv2d_backward_weight" {
+            launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups)
+        } else {
+            launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst), (5, x)], plan.workgroups)
         }
-        b
-    };
-    if p.splits == 1 {
-        let b = bind(dweight);
-        return launch(gpu, enc, entry, &p, &b.iter().map(|(i, t)| (*i, t)).collect::<Vec<_>>(), plan.workgroups);
-    }
-    let partials = gpu.kernels.scratch(gpu, entry, p.splits as usize * dweight.len())?;
-    let b = bind(&partials);
-    launch(gpu, enc, entry, &p, &b.iter().map(|(i, t)| (*i, t)).collect::<Vec<_>>(), plan.workgroups)?;
-    super::reduce::sum_splits(gpu, enc, &partials, dweight, p.splits)
+    })
 }
 
 /// How [`conv2d_backward_weight`] lays out one layer: the entry point, its parameters (with the
@@ -253,8 +245,8 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     let max_splits = (gpu.max_binding_bytes() / 4 / dweight.len().max(1) as u64).max(1);
     // The one-subgroup-per-workgroup kernel (Cpu family, 3×3): 8 input × 8 output channels per
     // workgroup, one item = 2 rows × 4 pixels. Otherwise the 64-invocation kernel: 1 input × 8
-    // output channels per workgroup, whose invocations stride over 1 row × 4 pixel items (an item
-    // of the plan is one stride of 64).
+    // output channels per workgroup, whose invocations stride over 1 row × 4 pixel items (64 items
+    // per step of its loop).
     // With at least 16 output channels it takes 16 per workgroup (`weight_grad16`).
     let subgroup_kernel = gpu.kernels.family == super::KernelFamily::Cpu && gpu.kernels.subgroups && g.k == 3;
     let (entry, base, items, per_step, workgroup_size) = if subgroup_kernel {
@@ -273,9 +265,9 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     } else {
         (OP, p.o_blocks as u64 * g.c_in as u64, (g.n * g.h * p.w_blocks as usize) as u64, WG as u64, WG as u32)
     };
-    let (_, chunk) = gpu.kernels.plan_splits(base, items.div_ceil(per_step), max_splits);
-    p.chunk = u32_of(OP, "items per split", (chunk as u64 * per_step).min(items.max(1)) as usize)?;
-    p.splits = items.div_ceil(p.chunk as u64).max(1) as u32;
+    let (splits, chunk) = gpu.kernels.plan_splits(base, items, per_step, max_splits);
+    p.chunk = u32_of(OP, "items per split", chunk as usize)?;
+    p.splits = splits;
     Ok(WeightGradPlan { entry, params: p, workgroups: base * p.splits as u64, workgroup_size })
 }
 

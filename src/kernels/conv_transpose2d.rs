@@ -108,12 +108,9 @@ pub fn conv_transpose2d_backward_weight(
 ) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let p = plan.params;
-    if p.splits == 1 {
-        return launch(gpu, enc, plan.entry, &p, &[(1, x), (4, dy), (5, dweight)], plan.workgroups);
-    }
-    let partials = gpu.kernels.scratch(gpu, plan.entry, p.splits as usize * dweight.len())?;
-    launch(gpu, enc, plan.entry, &p, &[(1, x), (4, dy), (5, &partials)], plan.workgroups)?;
-    super::reduce::sum_splits(gpu, enc, &partials, dweight, p.splits)
+    gpu.kernels.split_into(gpu, enc, plan.entry, dweight, p.splits, |enc, dst| {
+        launch(gpu, enc, plan.entry, &p, &[(1, x), (4, dy), (5, dst)], plan.workgroups)
+    })
 }
 
 /// How [`conv_transpose2d_backward_weight`] lays out these shapes on this device.
@@ -134,7 +131,7 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // The subgroup kernel is one subgroup of 8 per workgroup walking its items one at a time:
     // right for CPU drivers, but it would leave most lanes of a 32- or 64-wide GPU subgroup idle,
     // so the `gpu` family takes the portable kernel, whose 64 invocations stride over the items
-    // (one plan item is 64 of its items).
+    // (64 per step of its loop).
     let subgroup_kernel = gpu.kernels.subgroups && gpu.kernels.family == super::KernelFamily::Cpu;
     let (entry, per_step) = if subgroup_kernel { ("conv_transpose2d_backward_weight_subgroup", 1) } else { (OP, WG as u64) };
     if !subgroup_kernel {
@@ -145,9 +142,9 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     }
     let base = p.c_blocks as u64 * p.blocks as u64;
     let max_splits = (gpu.max_binding_bytes() / 4 / dweight.len().max(1) as u64).max(1);
-    let (_, chunk) = gpu.kernels.plan_splits(base, items.div_ceil(per_step), max_splits);
-    p.chunk = u32_of(OP, "items per split", (chunk as u64 * per_step).min(items.max(1)) as usize)?;
-    p.splits = items.div_ceil(p.chunk as u64).max(1) as u32;
+    let (splits, chunk) = gpu.kernels.plan_splits(base, items, per_step, max_splits);
+    p.chunk = u32_of(OP, "items per split", chunk as usize)?;
+    p.splits = splits;
     Ok(WeightGradPlan { entry, params: p, workgroups: base * p.splits as u64 })
 }
 

@@ -375,29 +375,51 @@ impl Kernels {
         out
     }
 
-    /// Splits of a reduction over `items` work items whose unsplit dispatch has `base` workgroups:
-    /// enough for the family's target of workgroups, each split at least `MIN_ITEMS_PER_SPLIT`
-    /// items long, and no more than `max_splits` (the scratch that holds one partial per split
-    /// must fit in one binding). Returns (splits, items per split); splits = 1 means no scratch.
-    pub(crate) fn plan_splits(&self, base: u64, items: u64, max_splits: u64) -> (u32, u32) {
+    /// Splits of a reduction over `items` of a kernel's work items, whose unsplit dispatch has
+    /// `base` workgroups and whose workgroups take `per_step` items per step of their loop (1 for a
+    /// kernel walking items one at a time, its invocation count for one striding over them):
+    /// enough splits for the family's target of workgroups, each at least `MIN_ITEMS_PER_SPLIT`
+    /// steps long, and no more than `max_splits` (the scratch that holds one partial per split
+    /// must fit in one binding). Returns (splits, items per split), with every split non-empty;
+    /// splits = 1 means no scratch.
+    pub(crate) fn plan_splits(&self, base: u64, items: u64, per_step: u64, max_splits: u64) -> (u32, u64) {
         let cpu_layout = match self.family {
             KernelFamily::Cpu => true,
             KernelFamily::Gpu => false,
             _ => self.cpu_device,
         };
-        let (default_target, min_items) =
+        let (default_target, min_steps) =
             if cpu_layout { (CPU_MIN_WORKGROUPS, CPU_MIN_ITEMS_PER_SPLIT) } else { (GPU_MIN_WORKGROUPS, GPU_MIN_ITEMS_PER_SPLIT) };
         let target = match self.split_target.load(std::sync::atomic::Ordering::Relaxed) {
             0 => default_target,
             t => t,
         };
+        let steps = items.div_ceil(per_step.max(1)).max(1);
         let wanted = target.div_ceil(base.max(1));
-        let longest = items.div_ceil(min_items).max(1);
-        let splits = wanted.min(longest).min(max_splits.max(1)).clamp(1, u32::MAX as u64);
-        let chunk = items.div_ceil(splits).max(1);
-        // Rounding the chunk up can leave trailing splits empty: drop them.
-        let splits = items.div_ceil(chunk).max(1);
-        (splits as u32, chunk.min(u32::MAX as u64) as u32)
+        let splits = wanted.min(steps.div_ceil(min_steps)).min(max_splits.max(1)).clamp(1, u32::MAX as u64);
+        // Rounding the chunk up can leave trailing splits empty: count only the non-empty ones.
+        let chunk = (steps.div_ceil(splits) * per_step.max(1)).min(items.max(1));
+        (items.div_ceil(chunk).max(1) as u32, chunk)
+    }
+
+    /// Records a split reduction into `out`: with one split, `record` writes `out` itself;
+    /// otherwise it writes one partial per split into scratch (split-major, `out.len()` each) and
+    /// `sum_splits` adds them into `out` in split order.
+    pub(crate) fn split_into(
+        &self,
+        gpu: &Gpu,
+        enc: &mut wgpu::CommandEncoder,
+        op: &'static str,
+        out: &Tensor,
+        splits: u32,
+        record: impl FnOnce(&mut wgpu::CommandEncoder, &Tensor) -> Result<()>,
+    ) -> Result<()> {
+        if splits == 1 {
+            return record(enc, out);
+        }
+        let partials = self.scratch(gpu, op, splits as usize * out.len())?;
+        record(enc, &partials)?;
+        reduce::sum_splits(gpu, enc, &partials, out, splits)
     }
 
     /// A scratch tensor of `len` f32 elements for the partial sums of one split reduction. One

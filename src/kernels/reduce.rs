@@ -29,11 +29,9 @@ pub fn sum_per_channel(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, ou
     let [n, c, h, w] = nchw(OP, "x", x)?;
     super::expect_shape(OP, "out", out, &[c])?;
     let values = (n * h * w) as u64;
-    // A work item is one stride of the workgroup's 256 invocations.
+    // A work item is one value; the workgroup's 256 invocations take 256 per step.
     let max_splits = (gpu.max_binding_bytes() / 4 / c.max(1) as u64).max(1);
-    let (_, chunk) = gpu.kernels.plan_splits(c as u64, values.div_ceil(WG), max_splits);
-    let chunk = (chunk as u64 * WG).min(values.max(1));
-    let splits = values.div_ceil(chunk).max(1) as u32;
+    let (splits, chunk) = gpu.kernels.plan_splits(c as u64, values, WG, max_splits);
     let p = ReduceParams {
         n: u32_of(OP, "N", n)?,
         c: u32_of(OP, "C", c)?,
@@ -42,12 +40,7 @@ pub fn sum_per_channel(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, ou
         chunk: u32_of(OP, "values per split", chunk as usize)?,
         ..Default::default()
     };
-    if splits == 1 {
-        return launch(gpu, enc, OP, &p, &[(1, x), (2, out)], c as u64);
-    }
-    let partials = gpu.kernels.scratch(gpu, OP, splits as usize * c)?;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, &partials)], c as u64 * splits as u64)?;
-    sum_splits(gpu, enc, &partials, out, splits)
+    gpu.kernels.split_into(gpu, enc, OP, out, splits, |enc, dst| launch(gpu, enc, OP, &p, &[(1, x), (2, dst)], c as u64 * splits as u64))
 }
 
 /// `out[i] = Σ_{s < splits} partials[s · len + i]` (len = out's element count), adding the splits
