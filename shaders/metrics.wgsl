@@ -1,4 +1,4 @@
-// Evaluation: per-pixel argmax over classes, and accumulation of the pixel confusion matrix
+// Evaluation: per-pixel argmax over classes, per-pixel softmax over classes (probabilities), and accumulation of the pixel confusion matrix
 // counts[truth · C + predicted] (u32 atomics: integer counts, so order does not matter). Labels
 // ≥ C are not counted. Each workgroup first counts into workgroup memory, then adds its C² totals
 // to the global matrix, so contention stays low. C ≤ 16.
@@ -17,6 +17,7 @@ const WG: u32 = 256u;
 @group(0) @binding(2) var<storage, read_write> predicted: array<u32>;
 @group(0) @binding(3) var<storage, read> labels: array<u32>;
 @group(0) @binding(4) var<storage, read_write> counts: array<atomic<u32>>;
+@group(0) @binding(5) var<storage, read_write> probabilities: array<f32>;
 
 var<workgroup> local_counts: array<atomic<u32>, 256>;
 
@@ -64,5 +65,28 @@ fn confusion_accumulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
         if (k > 0u) {
             atomicAdd(&counts[lid], k);
         }
+    }
+}
+
+// probabilities[n, c, h, w] = exp(logits[n, c, h, w] − m) / Σ_k exp(logits[n, k, h, w] − m), with m
+// the pixel's largest logit (so no exp overflows and the largest term is exactly 1).
+@compute @workgroup_size(256)
+fn softmax_channels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_index) lid: u32) {
+    let pixel = (wid.x + wid.y * nwg.x) * WG + lid;
+    if (pixel >= p.n * p.plane) {
+        return;
+    }
+    let base = (pixel / p.plane) * p.c * p.plane + pixel % p.plane;
+    var m = logits[base];
+    for (var c = 1u; c < p.c; c++) {
+        m = max(m, logits[base + c * p.plane]);
+    }
+    var z = 0.0;
+    for (var c = 0u; c < p.c; c++) {
+        z += exp(logits[base + c * p.plane] - m);
+    }
+    for (var c = 0u; c < p.c; c++) {
+        probabilities[base + c * p.plane] = exp(logits[base + c * p.plane] - m) / z;
     }
 }

@@ -23,17 +23,30 @@ pub struct Extra {
     pub metadata: HashMap<String, String>,
 }
 
-/// Writes `params` (values, state, Adam moments and step) and `extra` to `path` atomically.
+/// Writes `params` (values, state, Adam moments and step) and `extra` to `path` atomically: a
+/// training checkpoint, resumable.
 pub fn save(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) -> Result<()> {
+    write(gpu, params, extra, path, true)
+}
+
+/// Writes only what inference needs — parameter values, batch-norm running statistics and
+/// `extra` — to `path` atomically: a model to ship or to load with [`Loaded::restore_weights`].
+pub fn save_weights(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) -> Result<()> {
+    write(gpu, params, extra, path, false)
+}
+
+fn write(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path, optimizer: bool) -> Result<()> {
     let mut named: Vec<crate::params::NamedTensor> = params.download(gpu)?;
     named.extend(params.download_state(gpu)?);
-    let m = gpu.download_f32(&params.m)?;
-    let v = gpu.download_f32(&params.v)?;
-    for e in &params.entries {
-        named.push((format!("optimizer.m.{}", e.name), e.shape.clone(), m[e.offset..e.offset + e.len()].to_vec()));
-        named.push((format!("optimizer.v.{}", e.name), e.shape.clone(), v[e.offset..e.offset + e.len()].to_vec()));
+    if optimizer {
+        let m = gpu.download_f32(&params.m)?;
+        let v = gpu.download_f32(&params.v)?;
+        for e in &params.entries {
+            named.push((format!("optimizer.m.{}", e.name), e.shape.clone(), m[e.offset..e.offset + e.len()].to_vec()));
+            named.push((format!("optimizer.v.{}", e.name), e.shape.clone(), v[e.offset..e.offset + e.len()].to_vec()));
+        }
+        named.push(("optimizer.step".into(), vec![1], vec![params.step as f32]));
     }
-    named.push(("optimizer.step".into(), vec![1], vec![params.step as f32]));
     named.extend(extra.tensors.iter().cloned());
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = named.into_iter().map(|(n, s, d)| (n, bytemuck::cast_slice(&d).to_vec(), s)).collect();
     let views: Vec<(String, TensorView)> = bytes
@@ -44,8 +57,8 @@ pub fn save(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) -> Resul
         .collect::<Result<_>>()?;
     let data = safetensors::serialize(views, Some(extra.metadata.clone())).map_err(|e| ck_err(path, format!("cannot serialise: {e}")))?;
     let tmp = path.with_extension("safetensors.tmp");
-    std::fs::write(&tmp, &data).map_err(|e| ck_err(&tmp, format!("cannot write: {e}")))?;
-    std::fs::rename(&tmp, path).map_err(|e| ck_err(path, format!("cannot move the finished checkpoint into place: {e}")))?;
+    std::fs::write(&tmp, &data).map_err(|e| Error::io("writing a checkpoint", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io("moving the finished checkpoint into place", path, e))?;
     Ok(())
 }
 
@@ -57,7 +70,7 @@ pub struct Loaded {
 
 impl Loaded {
     pub fn open(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| ck_err(path, format!("cannot read: {e}")))?;
+        let bytes = std::fs::read(path).map_err(|e| Error::io("reading a checkpoint", path, e))?;
         SafeTensors::deserialize(&bytes).map_err(|e| ck_err(path, format!("not a safetensors file: {e}")))?;
         Ok(Self { bytes, path: path.to_path_buf() })
     }
@@ -82,29 +95,43 @@ impl Loaded {
         Ok((t.shape().to_vec(), data))
     }
 
-    /// Loads values, running statistics, Adam moments and step into `params` (names and shapes
-    /// must match the model's).
-    pub fn restore(&self, gpu: &Gpu, params: &mut ParamStore) -> Result<()> {
+    /// Loads a tensor into `target`, whose shape must be `shape`.
+    fn load_into(&self, gpu: &Gpu, name: &str, shape: &[usize], target: &crate::Tensor) -> Result<()> {
+        let (found, data) = self.tensor(name)?;
+        if found != shape {
+            return Err(ck_err(&self.path, format!("tensor {name} has shape {found:?}, the model expects {shape:?}")));
+        }
+        gpu.write_f32(target, &data)
+    }
+
+    /// Loads what inference needs into `params`: every parameter's value and every batch-norm
+    /// running statistic, under the model's layer names (README, "Checkpoints"). Other tensors
+    /// in the file (optimizer moments, a PyTorch `num_batches_tracked`) are ignored; a missing
+    /// name or a wrong shape is an error naming the tensor.
+    pub fn restore_weights(&self, gpu: &Gpu, params: &mut ParamStore) -> Result<()> {
         for (i, e) in params.entries.iter().enumerate() {
-            let id = crate::params::ParamId(i);
-            for (name, target) in [
-                (e.name.clone(), params.value(id)?),
-                (format!("optimizer.m.{}", e.name), params.m.view(e.offset, &e.shape)?),
-                (format!("optimizer.v.{}", e.name), params.v.view(e.offset, &e.shape)?),
-            ] {
-                let (shape, data) = self.tensor(&name)?;
-                if shape != e.shape {
-                    return Err(ck_err(&self.path, format!("tensor {name} has shape {shape:?}, the model expects {:?}", e.shape)));
-                }
-                gpu.write_f32(&target, &data)?;
-            }
+            self.load_into(gpu, &e.name, &e.shape, &params.value(crate::params::ParamId(i))?)?;
         }
         for e in &params.state_entries {
-            let (shape, data) = self.tensor(&e.name)?;
-            if shape != e.shape {
-                return Err(ck_err(&self.path, format!("tensor {} has shape {shape:?}, the model expects {:?}", e.name, e.shape)));
-            }
-            gpu.write_f32(&params.state.view(e.offset, &e.shape)?, &data)?;
+            self.load_into(gpu, &e.name, &e.shape, &params.state.view(e.offset, &e.shape)?)?;
+        }
+        Ok(())
+    }
+
+    /// Loads a training checkpoint whole: values, running statistics, Adam moments and step (a
+    /// weights-only file is refused: resuming without the moments would not continue the run).
+    pub fn restore(&self, gpu: &Gpu, params: &mut ParamStore) -> Result<()> {
+        if self.tensor("optimizer.step").is_err() {
+            return Err(ck_err(
+                &self.path,
+                "has no optimizer state (optimizer.step, optimizer.m.*, optimizer.v.*): a weights-only file loads for \
+                 inference and fine-tuning, not to resume a run",
+            ));
+        }
+        self.restore_weights(gpu, params)?;
+        for e in &params.entries {
+            self.load_into(gpu, &format!("optimizer.m.{}", e.name), &e.shape, &params.m.view(e.offset, &e.shape)?)?;
+            self.load_into(gpu, &format!("optimizer.v.{}", e.name), &e.shape, &params.v.view(e.offset, &e.shape)?)?;
         }
         params.step = self.tensor("optimizer.step")?.1.first().copied().unwrap_or(0.0) as u32;
         Ok(())

@@ -168,9 +168,42 @@ pub fn load_png_pairs(images: &Path, masks: &Path, task: Task) -> Result<Vec<Sli
         .collect()
 }
 
-/// The shipped MedSeg slices (`assets/medseg`, 256×256, 4-class masks).
+/// Where the shipped MedSeg slices (`assets/medseg`: 256×256 PNG, 4-class masks) are looked
+/// for, in order: the folder in `LUNGSEG_DATA`; `assets/medseg` beside the executable and
+/// `share/lungseg/medseg` above it (an installed or copied binary); `assets/medseg` in the current
+/// folder; the source tree the binary was built from.
+pub fn shipped_candidates() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os("LUNGSEG_DATA") {
+        dirs.push(PathBuf::from(d));
+    }
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        dirs.push(exe_dir.join("assets").join("medseg"));
+        dirs.push(exe_dir.join("..").join("share").join("lungseg").join("medseg"));
+    }
+    dirs.push(PathBuf::from("assets").join("medseg"));
+    dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join("medseg"));
+    dirs
+}
+
+/// The first of [`shipped_candidates`] that holds the slices (`im/256`), or an error listing
+/// every place it looked.
+pub fn find_shipped() -> Result<PathBuf> {
+    let dirs = shipped_candidates();
+    dirs.iter().find(|d| d.join("im").join("256").is_dir()).cloned().ok_or_else(|| Error::InvalidArgument {
+        op: "data",
+        detail: format!(
+            "the shipped MedSeg slices were not found; looked in: {}. Set LUNGSEG_DATA to a folder holding \
+             im/256 and mask/multi/256 (the repository's assets/medseg), or pass --data",
+            dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
+/// The shipped slices' folder: [`find_shipped`], or the build tree's `assets/medseg` when it is
+/// nowhere (loading from it then fails naming the missing folder).
 pub fn shipped_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join("medseg")
+    find_shipped().unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join("medseg"))
 }
 
 /// Loads the dataset in the paper's layout under `root`: `im/256/*.png` with
@@ -415,6 +448,16 @@ impl std::str::FromStr for ClassWeighting {
                 detail: format!("unknown class weighting {s:?}: median, sqrt-median or uniform"),
             }),
         }
+    }
+}
+
+impl std::fmt::Display for ClassWeighting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Median => "median",
+            Self::SqrtMedian => "sqrt-median",
+            Self::Uniform => "uniform",
+        })
     }
 }
 

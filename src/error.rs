@@ -30,10 +30,27 @@ pub enum Error {
     #[error("{op}: {detail}")]
     InvalidArgument { op: &'static str, detail: String },
 
+    /// Reading or writing a file failed: the operation, the file, and the operating system's
+    /// error (kept as the source, not flattened into text).
+    #[error("{op}: {}: {source}", path.display())]
+    Io {
+        op: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     /// wgpu reported an error inside an error scope the library opened (shader compilation,
     /// pipeline creation, buffer mapping).
     #[error("wgpu error during {during}: {message}")]
     Wgpu { during: String, message: String },
+}
+
+impl Error {
+    /// An [`Error::Io`] for `path`.
+    pub fn io(op: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
+        Error::Io { op, path: path.to_path_buf(), source }
+    }
 }
 
 /// Result alias used throughout the library.

@@ -7,6 +7,8 @@ use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::metrics::Report;
 use crate::models::Arch;
+use crate::evaluate;
+use crate::run_dir::{write_json, RunDir};
 use crate::train::{self, Progress, TrainConfig};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,16 +65,17 @@ pub fn summarize_folds(folds: &[Report]) -> BTreeMap<String, BTreeMap<String, Me
 
 /// Trains and evaluates one run unless its `metrics.json` already exists.
 fn run_once(gpu: &Gpu, cfg: &TrainConfig, dir: &Path, stop: &AtomicBool, progress: &mut dyn Progress) -> Result<Option<Report>> {
-    if dir.join("metrics.json").exists() {
+    let run = RunDir::new(dir);
+    if run.metrics("test").exists() {
         progress.message(&format!("{}: finished earlier, evaluating its best checkpoint again", dir.display()));
-        return train::evaluate_run(gpu, dir, "test").map(Some);
+        return evaluate::evaluate_run(gpu, dir, "test").map(Some);
     }
-    let resume = dir.join("last.safetensors").exists();
+    let resume = run.last().exists();
     let outcome = train::train(gpu, cfg, dir, resume, stop, progress)?;
     if outcome.interrupted {
         return Ok(None);
     }
-    train::evaluate_run(gpu, dir, "test").map(Some)
+    evaluate::evaluate_run(gpu, dir, "test").map(Some)
 }
 
 /// `folds`-fold cross-validation of `base` into `out/fold<k>`; writes `out/cv.json`. Returns `None`
@@ -95,13 +98,13 @@ pub fn cross_validate(
         }
     }
     let report = CvReport {
-        model: base.model.clone(),
-        task: base.task.clone(),
-        preset: base.preset.clone(),
+        model: base.model.to_string(),
+        task: base.task.to_string(),
+        preset: base.preset.to_string(),
         summary: summarize_folds(&reports),
         folds: reports,
     };
-    train::write_json(&out.join("cv.json"), &report)?;
+    write_json(&out.join("cv.json"), &report)?;
     Ok(Some(report))
 }
 
@@ -135,7 +138,7 @@ pub fn sweep(
     progress: &mut dyn Progress,
 ) -> Result<Option<(Vec<SweepRow>, usize)>> {
     let mut rows = Vec::new();
-    for (k, (lr, batch)) in sweep_grid(base.arch()?).into_iter().enumerate() {
+    for (k, (lr, batch)) in sweep_grid(base.model).into_iter().enumerate() {
         let cfg = TrainConfig { lr, batch, fold: None, ..base.clone() };
         let dir = out.join(format!("exp{}", k + 1));
         progress.message(&format!("experiment {}: initial learning rate {lr:e}, mini-batch {batch}", k + 1));
@@ -150,9 +153,9 @@ pub fn sweep(
         .max_by(|a, b| a.1.report.global_accuracy.mean.total_cmp(&b.1.report.global_accuracy.mean))
         .map(|(i, _)| i)
         .ok_or_else(|| Error::InvalidArgument { op: "sweep", detail: "no experiment ran".into() })?;
-    train::write_json(
+    write_json(
         &out.join("sweep.json"),
-        &serde_json::json!({"model": base.model, "task": base.task, "preset": base.preset, "best_experiment": rows[best].experiment, "experiments": &rows}),
+        &serde_json::json!({"model": base.model.to_string(), "task": base.task.to_string(), "preset": base.preset.to_string(), "best_experiment": rows[best].experiment, "experiments": &rows}),
     )?;
     Ok(Some((rows, best)))
 }

@@ -6,7 +6,10 @@ use crate::data::{self, Slice};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::step;
-use crate::train;
+use crate::config::TrainConfig;
+use crate::evaluate;
+use crate::pipeline;
+use crate::run_dir::{read_json, RunDir};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -19,7 +22,7 @@ pub type Series = Vec<(f64, f64)>;
 
 /// Reads `log.csv`: (train loss, val loss, train accuracy, val accuracy) by iteration.
 pub fn read_log(path: &Path) -> Result<(Series, Series, Series, Series)> {
-    let text = std::fs::read_to_string(path).map_err(|e| fig_err(path, format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading the training log", path, e))?;
     let (mut tl, mut vl, mut ta, mut va) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (n, line) in text.lines().enumerate().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
@@ -101,7 +104,7 @@ fn side_by_side(h: usize, w: usize, panels: &[Vec<u8>]) -> (usize, Vec<u8>) {
 
 /// Writes every figure of `run_dir` into `out`; returns the files written.
 pub fn write_figures(gpu: &Gpu, run_dir: &Path, out: &Path) -> Result<Vec<std::path::PathBuf>> {
-    std::fs::create_dir_all(out).map_err(|e| fig_err(out, format!("cannot create: {e}")))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io("creating the figures folder", out, e))?;
     let mut written = Vec::new();
     let (tl, vl, ta, va) = read_log(&run_dir.join("log.csv"))?;
     for (file, title, label, a, b) in [
@@ -110,13 +113,13 @@ pub fn write_figures(gpu: &Gpu, run_dir: &Path, out: &Path) -> Result<Vec<std::p
     ] {
         let svg = line_chart(title, label, &[("training", "#1f77b4", a), ("validation", "#d62728", b)]);
         let p = out.join(file);
-        std::fs::write(&p, svg).map_err(|e| fig_err(&p, format!("cannot write: {e}")))?;
+        std::fs::write(&p, svg).map_err(|e| Error::io("writing a figure", &p, e))?;
         written.push(p);
     }
 
-    let cfg: train::TrainConfig = train::read_json(&run_dir.join("config.json"))?;
-    let task = cfg.task_kind()?;
-    let prep = train::prepare(&cfg)?;
+    let cfg: TrainConfig = read_json(&RunDir::new(run_dir).config())?;
+    let task = cfg.task;
+    let prep = pipeline::prepare(&cfg)?;
     let (h, w) = (cfg.size, cfg.size);
     // Dataset sample: CT beside CT + labels for the four slices with the most infection.
     let mut by_infection: Vec<&Slice> = prep.slices.iter().collect();
@@ -152,20 +155,17 @@ pub fn write_figures(gpu: &Gpu, run_dir: &Path, out: &Path) -> Result<Vec<std::p
 
     // Ground truth beside prediction for the test images, where the run's weights are here (a run
     // copied back without its checkpoints still gets the figures above).
-    if !run_dir.join("best.safetensors").exists() {
+    if !RunDir::new(run_dir).best().exists() {
         return Ok(written);
     }
-    let (_, model, ck) = train::load_model(gpu, run_dir)?;
-    let mean = ck.tensor("input.mean_image").ok().map(|(_, m)| m);
-    let norm = cfg.normalization_kind()?;
+    let trained = evaluate::load_model(gpu, run_dir, None)?;
     let dir = out.join("test_overlays");
-    std::fs::create_dir_all(&dir).map_err(|e| fig_err(&dir, format!("cannot create: {e}")))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the overlays folder", &dir, e))?;
     for &i in &prep.split.test {
         let s = &prep.slices[i];
-        let mut x = s.image.clone();
-        data::normalize(&mut x, norm, mean.as_deref());
+        let x = trained.preprocessor.image(&s.image, h, w);
         let xt = gpu.upload_f32("figures", &x, &[1, 1, h, w])?;
-        let pred = step::predict_classes(gpu, &step::infer(gpu, &model, &xt)?)?;
+        let pred = step::predict_classes(gpu, &step::infer(gpu, &trained.model, &xt)?)?;
         let (tw, img) =
             side_by_side(h, w, &[crate::predict::overlay(&s.image, &s.labels, task), crate::predict::overlay(&s.image, &pred, task)]);
         let p = dir.join(format!("{}_truth_vs_prediction.png", s.name));

@@ -412,6 +412,16 @@ pub fn argmax_channels(gpu: &Gpu, logits: &Array4<f32>) -> Result<Array3<u32>> {
     Ok(Array3::from_shape_vec((n, h, w), gpu.download_u32(&pred)?).expect("shape matches length"))
 }
 
+/// [`kernels::metrics::softmax_channels`] on host arrays.
+pub fn softmax_channels(gpu: &Gpu, logits: &Array4<f32>) -> Result<Array4<f32>> {
+    const OP: &str = "softmax_channels";
+    let lt = up(gpu, OP, logits)?;
+    let (n, c, h, w) = logits.dim();
+    let probs = poisoned(gpu, OP, &[n, c, h, w], DType::F32)?;
+    run(gpu, OP, |e| kernels::metrics::softmax_channels(gpu, e, &lt, &probs))?;
+    Ok(Array4::from_shape_vec((n, c, h, w), gpu.download_f32(&probs)?).expect("shape matches length"))
+}
+
 /// [`kernels::metrics::confusion_accumulate`] on host arrays, starting from zero counts.
 pub fn confusion(gpu: &Gpu, predicted: &Array3<u32>, labels: &Array3<u32>, c: usize) -> Result<Array2<u32>> {
     const OP: &str = "confusion_accumulate";

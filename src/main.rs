@@ -2,9 +2,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use lungseg::data::Task;
+use lungseg::config::{DataSource, Overrides, Preset, TrainConfig};
+use lungseg::data::{ClassWeighting, Normalization, Task};
 use lungseg::models::Arch;
-use lungseg::train::{self, DataSource, Preset, TrainConfig};
+use lungseg::train;
 use lungseg::{Gpu, GpuOptions, KernelFamily};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,15 +48,15 @@ impl AdapterArgs {
 
 #[derive(Args, Clone, Debug, Default)]
 struct TrainArgs {
-    /// Network: unet or segnet.
-    #[arg(long, default_value = "unet")]
-    model: String,
-    /// binary (infected or not) or multi (C0..C3).
-    #[arg(long, default_value = "binary")]
-    task: String,
-    /// quick (about 10 minutes on a 2-core CPU through lavapipe) or paper (the paper's setting).
-    #[arg(long, default_value = "quick")]
-    preset: String,
+    /// Network: unet (default) or segnet.
+    #[arg(long)]
+    model: Option<Arch>,
+    /// binary (default: infected or not) or multi (C0..C3).
+    #[arg(long)]
+    task: Option<Task>,
+    /// quick (default; about 10 minutes on a 2-core CPU through lavapipe) or paper (the paper's setting).
+    #[arg(long)]
+    preset: Option<Preset>,
     /// Folder of PNG slices (the paper's im/256 + mask/multi/256 layout, or images/ + masks/).
     #[arg(long, conflicts_with = "nifti")]
     data: Option<PathBuf>,
@@ -83,7 +84,7 @@ struct TrainArgs {
     folds: Option<usize>,
     /// zerocenter (subtract the mean training image, MATLAB's default), per-image or none.
     #[arg(long)]
-    normalization: Option<String>,
+    normalization: Option<Normalization>,
     /// Turn off the paper's augmentation (vertical reflection, ±10° shear).
     #[arg(long)]
     no_augment: bool,
@@ -93,48 +94,108 @@ struct TrainArgs {
     /// Cross-entropy class weights: median (median-frequency balancing, the paper), sqrt-median
     /// (their square root) or uniform.
     #[arg(long)]
-    class_weights: Option<String>,
+    class_weights: Option<ClassWeighting>,
     /// Write the resumable checkpoint every N epochs (default 1).
     #[arg(long)]
     checkpoint_every: Option<usize>,
     /// Run folder (default runs/<model>-<task>-<preset>[-fold<k>]).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Continue the run in this folder from its last checkpoint.
+    /// Continue the run in this folder from its last checkpoint (only --epochs and
+    /// --checkpoint-every may change; other flags must match the run or be left out).
     #[arg(long)]
     resume: Option<PathBuf>,
 }
 
 impl TrainArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            data: match (&self.data, &self.nifti) {
+                (Some(d), _) => Some(DataSource::Png { dir: d.clone() }),
+                (None, Some(n)) => Some(DataSource::Nifti { image: n[0].clone(), mask: n[1].clone(), lungs: n.get(2).cloned() }),
+                (None, None) => None,
+            },
+            size: self.size,
+            width: self.width,
+            epochs: self.epochs,
+            batch: self.batch,
+            lr: self.lr,
+            seed: self.seed,
+            fold: self.fold,
+            folds: self.folds,
+            normalization: self.normalization,
+            augment: self.no_augment.then_some(false),
+            final_bn_relu: self.final_bn_relu.then_some(true),
+            class_weights: self.class_weights,
+            checkpoint_every: self.checkpoint_every,
+        }
+    }
+
     fn config(&self) -> Result<TrainConfig> {
-        let arch: Arch = self.model.parse()?;
-        let task: Task = self.task.parse()?;
-        let preset: Preset = self.preset.parse()?;
-        let mut c = TrainConfig::preset(preset, arch, task);
-        if let Some(d) = &self.data {
-            c.data = DataSource::Png { dir: d.clone() };
+        Ok(TrainConfig::with_overrides(
+            self.preset.unwrap_or(Preset::Quick),
+            self.model.unwrap_or(Arch::UNet),
+            self.task.unwrap_or(Task::Binary),
+            &self.overrides(),
+        )?)
+    }
+
+    /// The stored configuration of the run in `dir`, with what a resume may change changed; a
+    /// flag that would change anything else is an error naming it.
+    fn resumed_config(&self, dir: &std::path::Path) -> Result<TrainConfig> {
+        let stored: TrainConfig = lungseg::run_dir::read_json(&lungseg::run_dir::RunDir::new(dir).config())
+            .with_context(|| format!("{} is not a run folder to resume", dir.display()))?;
+        for (flag, given, has) in [
+            ("--model", self.model.map(|m| m.to_string()), stored.model.to_string()),
+            ("--task", self.task.map(|t| t.to_string()), stored.task.to_string()),
+            ("--preset", self.preset.map(|p| p.to_string()), stored.preset.to_string()),
+        ] {
+            if let Some(g) = given {
+                if g != has {
+                    bail!("--resume {}: the run is {flag} {has}; a resumed run cannot change {flag} (asked for {g})", dir.display());
+                }
+            }
         }
-        if let Some(n) = &self.nifti {
-            c.data = DataSource::Nifti { image: n[0].clone(), mask: n[1].clone(), lungs: n.get(2).cloned() };
-        }
-        macro_rules! set {
-            ($($f:ident),*) => { $(if let Some(v) = self.$f.clone() { c.$f = v; })* };
-        }
-        set!(size, width, epochs, batch, lr, seed, folds, normalization, class_weights, checkpoint_every);
-        c.fold = self.fold;
-        if self.no_augment {
-            c.augment = false;
-        }
-        c.final_bn_relu |= self.final_bn_relu;
-        c.check()?;
-        Ok(c)
+        Ok(train::resume_config(dir, &stored, &self.overrides())?)
     }
 
     fn run_dir(&self, c: &TrainConfig) -> PathBuf {
-        self.out.clone().unwrap_or_else(|| {
-            let fold = c.fold.map_or(String::new(), |k| format!("-fold{k}"));
-            PathBuf::from("runs").join(format!("{}-{}-{}{}", c.model, c.task, c.preset, fold))
-        })
+        self.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(c.run_name()))
+    }
+}
+
+/// What network a weights-only file without lungseg metadata holds (a model converted from a
+/// PyTorch state dict, say). Unset values default to the paper's configuration of --model.
+#[derive(Args, Clone, Debug, Default)]
+struct NetworkArgs {
+    /// unet or segnet (only for a file without lungseg metadata).
+    #[arg(long)]
+    model: Option<Arch>,
+    /// binary or multi (with --model).
+    #[arg(long, requires = "model")]
+    task: Option<Task>,
+    /// Filters of the first stage (with --model; default: the paper's).
+    #[arg(long, requires = "model")]
+    width: Option<usize>,
+    /// Input size the network was trained at (with --model; default 256).
+    #[arg(long, requires = "model")]
+    size: Option<usize>,
+    /// Input normalisation it was trained with (with --model; default per-image, since a file
+    /// from elsewhere has no mean image).
+    #[arg(long, requires = "model")]
+    normalization: Option<Normalization>,
+}
+
+impl NetworkArgs {
+    fn config(&self) -> Result<Option<TrainConfig>> {
+        let Some(model) = self.model else { return Ok(None) };
+        let o = Overrides {
+            width: self.width,
+            size: self.size,
+            normalization: Some(self.normalization.unwrap_or(Normalization::PerImage)),
+            ..Default::default()
+        };
+        Ok(Some(TrainConfig::with_overrides(Preset::Paper, model, self.task.unwrap_or(Task::Binary), &o)?))
     }
 }
 
@@ -194,13 +255,7 @@ fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>> {
 fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
     // Configuration errors are reported before any GPU work starts.
     let (cfg, run_dir, resume) = match &args.resume {
-        Some(dir) => {
-            let mut cfg: TrainConfig = train::read_json(&dir.join("config.json"))?;
-            if let Some(e) = args.epochs {
-                cfg.epochs = e;
-            }
-            (cfg, dir.clone(), true)
-        }
+        Some(dir) => (args.resumed_config(dir)?, dir.clone(), true),
         None => {
             let cfg = args.config()?;
             let dir = args.run_dir(&cfg);
@@ -237,7 +292,7 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let report = train::evaluate_run(&gpu, &run_dir, "test")?;
+    let report = lungseg::evaluate::evaluate_run(&gpu, &run_dir, "test")?;
     print!("{}", report.table());
     println!("metrics written to {}", run_dir.join("metrics.json").display());
     Ok(())
@@ -335,6 +390,20 @@ enum Command {
         /// Also write the softmax probabilities (.npy, float32).
         #[arg(long)]
         probabilities: bool,
+        #[command(flatten)]
+        network: NetworkArgs,
+    },
+    /// Writes the inference part of a run's best checkpoint (weights, running statistics, input
+    /// normalisation, configuration; no optimizer state) to one file, to ship or share.
+    Export {
+        #[command(flatten)]
+        adapter: AdapterArgs,
+        /// A run folder (uses best.safetensors) or a checkpoint file.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// Output .safetensors file.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Adapters found, the one chosen, its limits and features.
     Info(AdapterArgs),
@@ -478,8 +547,8 @@ fn run() -> Result<()> {
         }
         Some(Command::Dream { adapter, checkpoint, class, iterations, step, output }) => {
             let gpu = adapter.gpu()?;
-            let (cfg, model, _) = train::load_model(&gpu, &checkpoint)?;
-            let d = lungseg::dream::dream(&gpu, &model, cfg.size, class, iterations, step, cfg.seed)?;
+            let t = lungseg::evaluate::load_model(&gpu, &checkpoint, None)?;
+            let d = lungseg::dream::dream(&gpu, &t.model, t.cfg.size, class, iterations, step, t.cfg.seed)?;
             let dir = if checkpoint.is_dir() { checkpoint.clone() } else { checkpoint.parent().map(PathBuf::from).unwrap_or_default() };
             let out = output.unwrap_or_else(|| dir.join(format!("dream_class{class}.png")));
             let img = lungseg::data::Gray8 { height: d.size, width: d.size, pixels: d.image.iter().map(|&v| (v * 255.0) as u8).collect() };
@@ -505,8 +574,7 @@ fn run() -> Result<()> {
         Some(Command::Cv { adapter, args }) => {
             let cfg = args.config()?;
             let folds = args.folds.unwrap_or(5);
-            let out =
-                args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("cv-{}-{}-{}", cfg.model, cfg.task, cfg.preset)));
+            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("cv-{}-{}-{}", cfg.model, cfg.task, cfg.preset)));
             let gpu = adapter.gpu()?;
             let stop = stop_on_ctrl_c()?;
             let mut bar = Bar { bar: indicatif::ProgressBar::new(0), per_epoch: 0, last_val: None };
@@ -532,9 +600,10 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Predict { adapter, checkpoint, input, output, lungs, probabilities }) => {
+        Some(Command::Predict { adapter, checkpoint, input, output, lungs, probabilities, network }) => {
+            let config = network.config()?;
             let gpu = adapter.gpu()?;
-            let opts = lungseg::predict::PredictOptions { lungs, probabilities };
+            let opts = lungseg::predict::PredictOptions { lungs, probabilities, config };
             let rows = lungseg::predict::predict(&gpu, &checkpoint, &input, &output, &opts)?;
             let lung: u64 = rows.iter().map(|r| r.lung_pixels).sum();
             let classes = rows.first().map_or(0, |r| r.class_pixels.len());
@@ -550,16 +619,22 @@ fn run() -> Result<()> {
             println!("per-slice figures: {}", output.join("severity.csv").display());
             Ok(())
         }
+        Some(Command::Export { adapter, checkpoint, out }) => {
+            let gpu = adapter.gpu()?;
+            let file = train::export_weights(&gpu, &checkpoint, &out)?;
+            println!("weights written to {} ({} bytes)", file.display(), std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0));
+            Ok(())
+        }
         Some(Command::Eval { adapter, run, split }) => {
             let gpu = adapter.gpu()?;
-            let report = train::evaluate_run(&gpu, &run, &split)?;
+            let report = lungseg::evaluate::evaluate_run(&gpu, &run, &split)?;
             print!("{}", report.table());
             Ok(())
         }
         // No arguments: the main job — the quick preset on the shipped real data.
         None => run_train(
             &AdapterArgs { backend: None, adapter: None, kernels: KernelFamily::Auto },
-            &TrainArgs { model: "unet".into(), task: "binary".into(), preset: "quick".into(), ..Default::default() },
+            &TrainArgs::default(),
         ),
     }
 }

@@ -3,19 +3,23 @@
 //! with the input's header and affine), an overlay PNG per slice, optional softmax probabilities
 //! (.npy), and the share of lung pixels in each class per slice and in total (`severity.csv`).
 
-use crate::data::{self, Gray8, Normalization, Task, Window};
+use crate::config::TrainConfig;
+use crate::data::{self, Gray8, Task, Window};
 use crate::error::{Error, Result};
+use crate::evaluate::{self, Trained};
 use crate::gpu::Gpu;
-use crate::models::Model;
 use crate::step;
-use crate::train::{self, TrainConfig};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Options of a prediction.
+#[derive(Clone, Debug, Default)]
 pub struct PredictOptions {
     pub lungs: Option<PathBuf>,
     pub probabilities: bool,
+    /// The network a checkpoint without lungseg metadata holds (a weights-only file converted
+    /// from elsewhere); ignored, or checked for agreement, when the file names its own.
+    pub config: Option<TrainConfig>,
 }
 
 /// Per-slice result: its name, lung pixels, and pixels of each class inside the lungs.
@@ -43,32 +47,21 @@ fn pred_err(path: &Path, detail: impl Into<String>) -> Error {
 
 struct Predictor<'a> {
     gpu: &'a Gpu,
-    cfg: TrainConfig,
-    model: Model,
-    mean: Option<Vec<f32>>,
+    trained: Trained,
     task: Task,
-    norm: Normalization,
 }
 
 impl Predictor<'_> {
     /// Classes and softmax probabilities (C × h × w) of one image in [0, 1] at its own size.
     fn run(&self, image: &[f32], h: usize, w: usize) -> Result<(Vec<u32>, Vec<f32>)> {
-        let s = self.cfg.size;
-        let mut x = data::resize_bilinear(image, h, w, s, s);
-        data::normalize(&mut x, self.norm, self.mean.as_deref());
+        let s = self.trained.cfg.size;
+        let x = self.trained.preprocessor.image(image, h, w);
         let xt = self.gpu.upload_f32("predict", &x, &[1, 1, s, s])?;
-        let logits = step::infer(self.gpu, &self.model, &xt)?;
-        let l = self.gpu.download_f32(&logits)?;
+        let logits = step::infer(self.gpu, &self.trained.model, &xt)?;
+        // Softmax per pixel on the device at the network's size, then nearest-neighbour back to
+        // the input size.
+        let probs_small = self.gpu.download_f32(&step::probabilities(self.gpu, &logits)?)?;
         let c = self.task.classes();
-        // Softmax per pixel at the network's size, then nearest-neighbour back to the input size.
-        let mut probs_small = vec![0f32; c * s * s];
-        for p in 0..s * s {
-            let m = (0..c).map(|k| l[k * s * s + p]).fold(f32::NEG_INFINITY, f32::max);
-            let z: f32 = (0..c).map(|k| (l[k * s * s + p] - m).exp()).sum();
-            for k in 0..c {
-                probs_small[k * s * s + p] = (l[k * s * s + p] - m).exp() / z;
-            }
-        }
         let mut probs = Vec::with_capacity(c * h * w);
         for k in 0..c {
             probs.extend(data::resize_nearest(&probs_small[k * s * s..(k + 1) * s * s], s, s, h, w));
@@ -116,16 +109,9 @@ fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severity {
 /// Predicts `input` (PNG file, folder of PNGs, or `.nii` / `.nii.gz`) with the checkpoint (a run
 /// folder or a `.safetensors` file) into `output`. Returns per-slice severity figures.
 pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
-    let (cfg, model, ck) = train::load_model(gpu, checkpoint)?;
-    let p = Predictor {
-        gpu,
-        task: cfg.task_kind()?,
-        norm: cfg.normalization_kind()?,
-        mean: ck.tensor("input.mean_image").ok().map(|(_, m)| m),
-        cfg,
-        model,
-    };
-    std::fs::create_dir_all(output).map_err(|e| pred_err(output, format!("cannot create: {e}")))?;
+    let trained = evaluate::load_model(gpu, checkpoint, opts.config.as_ref())?;
+    let p = Predictor { gpu, task: trained.cfg.task, trained };
+    std::fs::create_dir_all(output).map_err(|e| Error::io("creating the output folder", output, e))?;
     let c = p.task.classes();
     let name = input.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let results = if name.ends_with(".nii") || name.ends_with(".nii.gz") {
@@ -176,7 +162,7 @@ fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptio
             ));
         }
     }
-    let window = Window { lo: p.cfg.window.0, hi: p.cfg.window.1 };
+    let window = Window { lo: p.trained.cfg.window.0, hi: p.trained.cfg.window.1 };
     let c = p.task.classes();
     let mut mask = ndarray::Array3::<u8>::zeros((h, w, depth));
     let mut probs_all = if opts.probabilities { vec![0f32; c * h * w * depth] } else { Vec::new() };
@@ -225,8 +211,8 @@ fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptio
 
 fn write_severity(path: &Path, rows: &[Severity], task: Task) -> Result<()> {
     let names = task.class_names();
-    let mut f = std::fs::File::create(path).map_err(|e| pred_err(path, format!("cannot create: {e}")))?;
-    let io = |e: std::io::Error| pred_err(path, format!("cannot write: {e}"));
+    let mut f = std::fs::File::create(path).map_err(|e| Error::io("creating severity.csv", path, e))?;
+    let io = |e: std::io::Error| Error::io("writing severity.csv", path, e);
     write!(f, "slice,lung_pixels").map_err(io)?;
     for n in &names[1..] {
         write!(f, ",% lung {n}").map_err(io)?;

@@ -355,7 +355,7 @@ pub fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result<Vec<C
     Ok(rows)
 }
 
-/// Argmax (ties included) and confusion-matrix accumulation.
+/// Argmax (ties included), softmax and confusion-matrix accumulation.
 pub fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let logits = tied4(&mut rng, (n, c, h, w));
@@ -364,7 +364,14 @@ pub fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize))
     let want_pred = r::metrics::argmax_channels(to_f64(&logits).view());
     let counts = host::confusion(gpu, &want_pred, &labels, c)?;
     let want_counts = r::metrics::confusion(want_pred.view(), labels.view(), c).mapv(|v| v as u32);
-    Ok(vec![row_u32("metrics", "argmax_channels", &pred, &want_pred), row_u32("metrics", "confusion_accumulate", &counts, &want_counts)])
+    // Softmax of logits with a wide range (up to ±40: exp would overflow without the max
+    // subtraction) and the tied ones above.
+    let wide = normal4(&mut rng, (n, c, h, w), 12.0);
+    let mut rows = vec![row_u32("metrics", "argmax_channels", &pred, &want_pred), row_u32("metrics", "confusion_accumulate", &counts, &want_counts)];
+    for l in [&logits, &wide] {
+        rows.push(row("metrics", "softmax_channels", &host::softmax_channels(gpu, l)?, &r::metrics::softmax_channels(to_f64(l).view())));
+    }
+    Ok(rows)
 }
 
 /// Gradient accumulation `dst += src`.

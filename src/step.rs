@@ -115,6 +115,15 @@ pub fn infer(gpu: &Gpu, model: &Model, images: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
+/// Per-pixel class probabilities (softmax over the classes) of `logits` (N, C, H, W), on the GPU.
+pub fn probabilities(gpu: &Gpu, logits: &Tensor) -> Result<Tensor> {
+    let probs = gpu.tensor("softmax_channels", logits.shape(), crate::DType::F32)?;
+    let mut enc = gpu.encoder("softmax");
+    crate::kernels::metrics::softmax_channels(gpu, &mut enc, logits, &probs)?;
+    gpu.submit(enc);
+    Ok(probs)
+}
+
 /// Per-pixel predicted class of `logits` (argmax on the GPU), read back.
 pub fn predict_classes(gpu: &Gpu, logits: &Tensor) -> Result<Vec<u32>> {
     let s = logits.shape().to_vec();

@@ -5,6 +5,9 @@
 mod common;
 use lungseg::data::Task;
 use lungseg::models::Arch;
+use lungseg::config::Overrides;
+use lungseg::evaluate::{evaluate_run, load_model};
+use lungseg::run_dir::{read_json, RunRecord};
 use lungseg::train::{self, Preset, Progress, Quiet, TrainConfig};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,7 +50,7 @@ fn resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one() {
         assert_eq!(resumed.state, whole.state);
         let wa = lungseg::checkpoint::Loaded::open(&a.join("last.safetensors")).unwrap();
         let wb = lungseg::checkpoint::Loaded::open(&b.join("last.safetensors")).unwrap();
-        let (_, ma, _) = train::load_model(&gpu, &a.join("last.safetensors")).unwrap();
+        let ma = load_model(&gpu, &a.join("last.safetensors"), None).unwrap().model;
         for e in &ma.params.entries {
             assert_eq!(wa.tensor(&e.name).unwrap(), wb.tensor(&e.name).unwrap(), "{arch}: {} differs after resume", e.name);
         }
@@ -77,30 +80,157 @@ fn resume_after_a_checkpoint_gap_repeats_the_lost_iterations_exactly_once() {
     );
     assert_eq!(wa.tensor("enc1.conv1.weight").unwrap(), wb.tensor("enc1.conv1.weight").unwrap());
     // run.json: where and how long; a resume adds a session and its time.
-    let (ra, rb): (train::RunRecord, train::RunRecord) =
-        (train::read_json(&a.join("run.json")).unwrap(), train::read_json(&b.join("run.json")).unwrap());
+    let (ra, rb): (RunRecord, RunRecord) = (read_json(&a.join("run.json")).unwrap(), read_json(&b.join("run.json")).unwrap());
     assert_eq!((ra.sessions, ra.epochs, rb.sessions, rb.epochs), (1, 3, 2, 3));
     assert!(ra.adapter == gpu.adapter_name() && ra.train_seconds > 0.0 && rb.train_seconds > 0.0);
 }
 
+/// A model whose weights, running statistics and Adam moments have moved away from their
+/// initialisation (three training steps on random data).
+fn trained_model(gpu: &lungseg::Gpu, arch: Arch, seed: u64) -> lungseg::models::Model {
+    let cfg = tiny(arch);
+    let mut model = lungseg::models::Model::new(gpu, cfg.model_config().unwrap(), seed).unwrap();
+    let mut rng = lungseg::rng::Rng::new(seed);
+    let x: Vec<f32> = (0..2 * 32 * 32).map(|_| rng.normal() as f32).collect();
+    let y: Vec<u32> = (0..2 * 32 * 32).map(|_| rng.below(2) as u32).collect();
+    let (x, y) = (gpu.upload_f32("x", &x, &[2, 1, 32, 32]).unwrap(), gpu.upload_u32("y", &y, &[2, 32, 32]).unwrap());
+    let w = gpu.upload_f32("w", &[0.5, 2.0], &[2]).unwrap();
+    for i in 0..3 {
+        let sc = lungseg::step::StepConfig { lr: 1e-2, l2: 1e-4, dropout_seed: i };
+        lungseg::step::train_step(gpu, &mut model, &x, &y, &w, &sc, false).unwrap();
+    }
+    model
+}
+
+fn logits(gpu: &lungseg::Gpu, model: &lungseg::models::Model) -> Vec<f32> {
+    let x: Vec<f32> = (0..32 * 32).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
+    let x = gpu.upload_f32("x", &x, &[1, 1, 32, 32]).unwrap();
+    gpu.download_f32(&lungseg::step::infer(gpu, model, &x).unwrap()).unwrap()
+}
+
 #[test]
-fn checkpoint_round_trip_gives_identical_predictions() {
+fn checkpoint_round_trip_restores_the_saved_model_exactly() {
+    let gpu = common::gpu();
+    for arch in [Arch::UNet, Arch::SegNet] {
+        let saved = trained_model(&gpu, arch, 11);
+        let path = tmp(&format!("roundtrip-{arch}.safetensors"));
+        let extra = lungseg::checkpoint::Extra { tensors: vec![], metadata: Default::default() };
+        lungseg::checkpoint::save(&gpu, &saved.params, &extra, &path).unwrap();
+        // A model from another seed differs until the checkpoint is loaded into it.
+        let mut fresh = lungseg::models::Model::new(&gpu, saved.config.clone(), 99).unwrap();
+        assert!(logits(&gpu, &fresh) != logits(&gpu, &saved), "{arch}: the test needs a model that differs before loading");
+        let ck = lungseg::checkpoint::Loaded::open(&path).unwrap();
+        ck.restore(&gpu, &mut fresh.params).unwrap();
+        assert!(logits(&gpu, &fresh) == logits(&gpu, &saved), "{arch}: logits differ after the round trip");
+        assert_eq!(fresh.params.download(&gpu).unwrap(), saved.params.download(&gpu).unwrap(), "{arch}: parameters");
+        assert_eq!(fresh.params.download_state(&gpu).unwrap(), saved.params.download_state(&gpu).unwrap(), "{arch}: running statistics");
+        assert_eq!(gpu.download_f32(&fresh.params.m).unwrap(), gpu.download_f32(&saved.params.m).unwrap(), "{arch}: Adam m");
+        assert_eq!(gpu.download_f32(&fresh.params.v).unwrap(), gpu.download_f32(&saved.params.v).unwrap(), "{arch}: Adam v");
+        assert_eq!((fresh.params.step, saved.params.step), (3, 3));
+        assert_eq!(ck.tensor("enc1.conv1.weight").unwrap().0, vec![4, 1, 3, 3], "PyTorch OIHW layout under the layer name");
+    }
+}
+
+#[test]
+fn a_weights_only_file_predicts_like_the_model_but_cannot_resume() {
+    let gpu = common::gpu();
+    let saved = trained_model(&gpu, Arch::SegNet, 5);
+    let path = tmp("weights-only.safetensors");
+    let extra = lungseg::checkpoint::Extra { tensors: vec![], metadata: Default::default() };
+    lungseg::checkpoint::save_weights(&gpu, &saved.params, &extra, &path).unwrap();
+    let ck = lungseg::checkpoint::Loaded::open(&path).unwrap();
+    assert!(ck.tensor("optimizer.step").is_err() && ck.tensor("optimizer.m.enc1.conv1.weight").is_err());
+    // No lungseg metadata: the caller says which network it is (as `predict --model ...` does).
+    let err = load_model(&gpu, &path, None).err().expect("a file without a configuration needs one").to_string();
+    assert!(err.contains("no lungseg configuration") && err.contains("--model"), "{err}");
+    let cfg = TrainConfig { normalization: lungseg::data::Normalization::None, ..tiny(Arch::SegNet) };
+    let t = load_model(&gpu, &path, Some(&cfg)).unwrap();
+    assert!(logits(&gpu, &t.model) == logits(&gpu, &saved), "weights-only logits differ");
+    // Resuming needs the optimizer state.
+    let mut m = lungseg::models::Model::new(&gpu, saved.config.clone(), 1).unwrap();
+    let err = ck.restore(&gpu, &mut m.params).err().expect("weights only cannot resume").to_string();
+    assert!(err.contains("no optimizer state"), "{err}");
+    // A network of another shape is refused, naming the tensor.
+    let wider = TrainConfig { width: 8, ..cfg.clone() };
+    let err = load_model(&gpu, &path, Some(&wider)).err().expect("shape mismatch").to_string();
+    assert!(err.contains("enc1.conv1.weight") && err.contains("[4, 1, 3, 3]"), "{err}");
+}
+
+#[test]
+fn exported_weights_evaluate_like_the_run() {
     let gpu = common::gpu();
     let cfg = TrainConfig { epochs: 1, ..tiny(Arch::SegNet) };
-    let dir = tmp("roundtrip");
+    let dir = tmp("export");
     train::train(&gpu, &cfg, &dir, false, &AtomicBool::new(false), &mut Quiet).unwrap();
-    let r1 = train::evaluate_run(&gpu, &dir, "test").unwrap();
-    let r2 = train::evaluate_run(&gpu, &dir, "test").unwrap();
+    let run = load_model(&gpu, &dir, None).unwrap();
+    assert_eq!(run.cfg, cfg);
+    let file = train::export_weights(&gpu, &dir, &dir.join("model.safetensors")).unwrap();
+    let exported = load_model(&gpu, &file, None).unwrap();
+    assert_eq!(exported.cfg, cfg);
+    assert_eq!(exported.preprocessor, run.preprocessor, "the mean image travels with the weights");
+    assert!(exported.preprocessor.mean_image.is_some());
+    assert!(logits(&gpu, &exported.model) == logits(&gpu, &run.model), "exported logits differ");
+    assert!(lungseg::checkpoint::Loaded::open(&file).unwrap().tensor("optimizer.step").is_err());
+    let r1 = evaluate_run(&gpu, &dir, "test").unwrap();
+    let r2 = evaluate_run(&gpu, &dir, "test").unwrap();
     assert_eq!(r1.confusion, r2.confusion);
-    // Loading into a fresh model reproduces the logits bit for bit.
-    let (cfg2, m1, ck) = train::load_model(&gpu, &dir).unwrap();
-    let (_, m2, _) = train::load_model(&gpu, &dir.join("best.safetensors")).unwrap();
-    assert_eq!(cfg2, cfg);
-    let x = gpu.upload_f32("x", &vec![0.3; 32 * 32], &[1, 1, 32, 32]).unwrap();
-    let l1 = gpu.download_f32(&lungseg::step::infer(&gpu, &m1, &x).unwrap()).unwrap();
-    let l2 = gpu.download_f32(&lungseg::step::infer(&gpu, &m2, &x).unwrap()).unwrap();
-    assert_eq!(l1, l2);
-    assert!(ck.tensor("enc1.conv1.weight").unwrap().0 == vec![4, 1, 3, 3], "PyTorch OIHW layout under the layer name");
+}
+
+#[test]
+fn a_resume_refuses_what_cannot_change_and_applies_what_can() {
+    let gpu = common::gpu();
+    let cfg = TrainConfig { epochs: 2, ..tiny(Arch::UNet) };
+    let dir = tmp("resume-rules");
+    train::train(&gpu, &cfg, &dir, false, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let stored: TrainConfig = read_json(&dir.join("config.json")).unwrap();
+    assert_eq!(stored, cfg);
+    // --lr and --batch used to be dropped silently on resume.
+    let o = Overrides { lr: Some(1e-4), batch: Some(2), epochs: Some(3), ..Default::default() };
+    let err = train::resume_config(&dir, &stored, &o).err().expect("lr and batch cannot change").to_string();
+    assert!(err.contains("--lr (the run has 0.002") && err.contains("--batch (the run has 8") && !err.contains("--epochs ("), "{err}");
+    // The same values as stored are not changes.
+    let same = Overrides { lr: Some(cfg.lr), batch: Some(cfg.batch), epochs: Some(3), ..Default::default() };
+    let more = train::resume_config(&dir, &stored, &same).unwrap();
+    assert_eq!(more, TrainConfig { epochs: 3, ..cfg.clone() });
+    let err = train::resume_config(&dir, &stored, &Overrides { epochs: Some(1), ..Default::default() }).err().unwrap().to_string();
+    assert!(err.contains("--epochs 1") && err.contains("2 epochs"), "{err}");
+    // train() itself refuses a configuration that differs beyond what a resume may change.
+    let err = train::train(&gpu, &TrainConfig { lr: 1e-4, ..cfg.clone() }, &dir, true, &AtomicBool::new(false), &mut Quiet)
+        .err()
+        .expect("train checks the resumed configuration")
+        .to_string();
+    assert!(err.contains("resume"), "{err}");
+    let out = train::train(&gpu, &more, &dir, true, &AtomicBool::new(false), &mut Quiet).unwrap();
+    assert_eq!(out.state.epoch, 3);
+}
+
+#[test]
+fn the_configuration_is_typed_and_reads_files_written_before_it_was() {
+    let cfg = TrainConfig { class_weights: lungseg::data::ClassWeighting::SqrtMedian, ..tiny(Arch::SegNet) };
+    let text = serde_json::to_string(&cfg).unwrap();
+    assert!(text.contains(r#""model":"segnet""#) && text.contains(r#""class_weights":"sqrt-median""#), "{text}");
+    assert_eq!(serde_json::from_str::<TrainConfig>(&text).unwrap(), cfg);
+    // A config.json of an older run: strings, a PNG folder, no class_weights / checkpoint_every.
+    let old = r#"{"preset":"quick","model":"unet","task":"multi","data":{"Png":{"dir":"/somewhere/assets/medseg"}},"size":128,
+        "width":16,"depth":2,"dropout":0.5,"final_bn_relu":false,"epochs":40,"batch":4,"lr":0.002,"l2":0.0001,"lr_drop":0.95,
+        "lr_drop_every":12,"seed":1,"fold":null,"folds":5,"normalization":"zerocenter","augment":true,"max_shear_deg":10.0,
+        "val_every":10,"window":[-1000.0,400.0]}"#;
+    let c: TrainConfig = serde_json::from_str(old).unwrap();
+    assert_eq!((c.model, c.task, c.class_weights, c.checkpoint_every), (Arch::UNet, Task::Multi, lungseg::data::ClassWeighting::Median, 1));
+    let bad = old.replace(r#""model":"unet""#, r#""model":"resnet""#);
+    let err = serde_json::from_str::<TrainConfig>(&bad).err().unwrap().to_string();
+    assert!(err.contains("resnet"), "{err}");
+    // validate() names the option.
+    for (c, flag) in [
+        (TrainConfig { batch: 0, ..cfg.clone() }, "--batch"),
+        (TrainConfig { lr: f32::NAN, ..cfg.clone() }, "--lr"),
+        (TrainConfig { fold: Some(5), ..cfg.clone() }, "--fold"),
+        (TrainConfig { size: 30, ..cfg.clone() }, "multiple"),
+        (TrainConfig { window: (400.0, -1000.0), ..cfg.clone() }, "window"),
+    ] {
+        let err = c.validate().err().expect("invalid").to_string();
+        assert!(err.contains(flag), "{flag}: {err}");
+    }
 }
 
 #[test]
@@ -117,7 +247,7 @@ fn short_run_beats_the_all_background_baseline_and_predicts() {
     };
     let dir = tmp("short");
     train::train(&gpu, &cfg, &dir, false, &AtomicBool::new(false), &mut Quiet).unwrap();
-    let report = train::evaluate_run(&gpu, &dir, "test").unwrap();
+    let report = evaluate_run(&gpu, &dir, "test").unwrap();
     println!("{}", report.table());
     // Predicting background everywhere scores Dice 0 on the infection class.
     let dice = report.classes[1].dice.unwrap();
@@ -131,7 +261,7 @@ fn short_run_beats_the_all_background_baseline_and_predicts() {
         std::fs::copy(lungseg::data::shipped_dir().join("im/256").join(n), input.join(n)).unwrap();
     }
     let out = tmp("predict-out");
-    let rows = lungseg::predict::predict(&gpu, &dir, &input, &out, &lungseg::predict::PredictOptions { lungs: None, probabilities: true })
+    let rows = lungseg::predict::predict(&gpu, &dir, &input, &out, &lungseg::predict::PredictOptions { probabilities: true, ..Default::default() })
         .unwrap();
     assert_eq!(rows.len(), 2);
     let mask = lungseg::data::read_png_gray(&out.join("i045_mask.png")).unwrap();
@@ -155,7 +285,7 @@ fn predict_writes_a_nifti_mask_with_the_inputs_header() {
     let path = input.join("ct.nii.gz");
     nifti::writer::WriterOptions::new(&path).write_nifti(&vol).unwrap();
     let out = tmp("nifti-out");
-    let rows = lungseg::predict::predict(&gpu, &dir, &path, &out, &lungseg::predict::PredictOptions { lungs: None, probabilities: false })
+    let rows = lungseg::predict::predict(&gpu, &dir, &path, &out, &lungseg::predict::PredictOptions::default())
         .unwrap();
     assert_eq!(rows.len(), 3);
     let mask = lungseg::data::read_nifti(&out.join("ct_mask.nii.gz")).unwrap();

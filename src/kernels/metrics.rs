@@ -1,4 +1,4 @@
-//! Launchers for `shaders/metrics.wgsl`: argmax over classes and confusion-matrix accumulation.
+//! Launchers for `shaders/metrics.wgsl`: argmax and softmax over classes, confusion-matrix accumulation.
 
 use super::{expect_shape, launch, nchw, u32_of};
 use crate::error::{shape_err, Result};
@@ -25,6 +25,18 @@ pub fn argmax_channels(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, logits: &Tenso
     expect_shape(OP, "predicted", predicted, &[n, h, w])?;
     let p = MetricsParams { n: u32_of(OP, "N", n)?, c: u32_of(OP, "C", c)?, plane: u32_of(OP, "H·W", h * w)?, _pad: 0 };
     launch(gpu, enc, OP, &p, &[(1, logits), (2, predicted)], ((n * h * w) as u64).div_ceil(256))
+}
+
+/// `probabilities[n,c,h,w] = softmax over c of logits[n,·,h,w]` (max-subtracted).
+pub fn softmax_channels(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, logits: &Tensor, probabilities: &Tensor) -> Result<()> {
+    const OP: &str = "softmax_channels";
+    let [n, c, h, w] = nchw(OP, "logits", logits)?;
+    expect_shape(OP, "probabilities", probabilities, &[n, c, h, w])?;
+    if logits.dtype() != DType::F32 || probabilities.dtype() != DType::F32 {
+        return Err(shape_err(OP, "logits and probabilities must be f32", &[logits.shape(), probabilities.shape()]));
+    }
+    let p = MetricsParams { n: u32_of(OP, "N", n)?, c: u32_of(OP, "C", c)?, plane: u32_of(OP, "H·W", h * w)?, _pad: 0 };
+    launch(gpu, enc, OP, &p, &[(1, logits), (5, probabilities)], ((n * h * w) as u64).div_ceil(256))
 }
 
 /// `counts[truth·C + predicted] += 1` over every pixel; counts is a u32 tensor of shape (C, C).

@@ -115,7 +115,7 @@ pub const SHADERS: &[ShaderSource] = &[
     ),
     shader!("adam", adam::AdamParams, ["adam_step"]),
     shader!("add", add::AddParams, ["add_assign"]),
-    shader!("metrics", metrics::MetricsParams, ["argmax_channels", "confusion_accumulate"]),
+    shader!("metrics", metrics::MetricsParams, ["argmax_channels", "confusion_accumulate", "softmax_channels"]),
 ];
 
 /// Storage bindings of the widest entry point (batch_norm_backward_input); the WebGPU default.

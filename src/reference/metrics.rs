@@ -1,6 +1,6 @@
-//! CPU reference for argmax over classes and the pixel confusion matrix.
+//! CPU reference for argmax and softmax over classes and the pixel confusion matrix.
 
-use ndarray::{Array2, Array3, ArrayView3, ArrayView4};
+use ndarray::{Array2, Array3, Array4, ArrayView3, ArrayView4};
 
 /// `predicted[n,h,w] = argmax_c logits[n,c,h,w]`, first maximum wins.
 pub fn argmax_channels(logits: ArrayView4<f64>) -> Array3<u32> {
@@ -25,4 +25,15 @@ pub fn confusion(predicted: ArrayView3<u32>, labels: ArrayView3<u32>, c: usize) 
         }
     }
     m
+}
+
+/// `probabilities[n,c,h,w] = exp(logits[n,c,h,w]) / Σ_k exp(logits[n,k,h,w])`, computed with the
+/// pixel's largest logit subtracted.
+pub fn softmax_channels(logits: ArrayView4<f64>) -> Array4<f64> {
+    let (_, c, _, _) = logits.dim();
+    Array4::from_shape_fn(logits.dim(), |(b, k, i, j)| {
+        let m = (0..c).map(|q| logits[[b, q, i, j]]).fold(f64::NEG_INFINITY, f64::max);
+        let z: f64 = (0..c).map(|q| (logits[[b, q, i, j]] - m).exp()).sum();
+        (logits[[b, k, i, j]] - m).exp() / z
+    })
 }

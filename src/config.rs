@@ -1,0 +1,322 @@
+//! The configuration of a training run, typed: every choice is an enum or a number, checked once
+//! by [`TrainConfig::validate`], written to `RUN_DIR/config.json` and into every checkpoint.
+//!
+//! Command-line flags (or an embedding application) change a preset through [`Overrides`]; a
+//! resume applies only the overrides that cannot change what the finished epochs computed
+//! ([`TrainConfig::resumed`]) and refuses the others with an error naming them — it never drops
+//! one silently.
+
+use crate::data::{ClassWeighting, Normalization, Task, Window};
+use crate::error::{Error, Result};
+use crate::models::{Arch, ModelConfig};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Where the slices come from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DataSource {
+    /// The 100 MedSeg slices shipped with lungseg, found where [`crate::data::shipped_dir`]
+    /// looks (so a run folder does not name the build machine's source tree).
+    Shipped,
+    /// PNG slices: a folder in the paper's layout (`im/256`, `mask/multi/256`) or with `images/`
+    /// and `masks/` subfolders.
+    Png { dir: PathBuf },
+    /// MedSeg NIfTI volumes: CT in HU, mask 0..3, optional lung mask.
+    Nifti { image: PathBuf, mask: PathBuf, lungs: Option<PathBuf> },
+}
+
+/// Which preset, before overrides change it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// The paper's setting: 256×256, full width, 160 epochs, the best runs' learning rate and batch.
+    Paper,
+    /// Reduced size / width / epochs, ~10 minutes on lavapipe on 2 cores.
+    Quick,
+}
+
+impl std::str::FromStr for Preset {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "paper" => Ok(Preset::Paper),
+            "quick" => Ok(Preset::Quick),
+            _ => Err(Error::InvalidArgument { op: "preset", detail: format!("unknown preset {s:?}: quick or paper") }),
+        }
+    }
+}
+
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Preset::Paper => "paper",
+            Preset::Quick => "quick",
+        })
+    }
+}
+
+/// Serde through `Display` / `FromStr`: the enums are stored as the words the command line takes
+/// (`"unet"`, `"sqrt-median"`), so `config.json` reads as the command that made it, and files
+/// written before the configuration was typed still load.
+mod as_str {
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+    pub fn serialize<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+        D: Deserializer<'de>,
+    {
+        String::deserialize(d)?.parse().map_err(D::Error::custom)
+    }
+}
+
+/// The resolved configuration of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    #[serde(with = "as_str")]
+    pub preset: Preset,
+    #[serde(with = "as_str")]
+    pub model: Arch,
+    #[serde(with = "as_str")]
+    pub task: Task,
+    pub data: DataSource,
+    pub size: usize,
+    pub width: usize,
+    pub depth: usize,
+    pub dropout: f32,
+    pub final_bn_relu: bool,
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f32,
+    pub l2: f32,
+    /// Learning rate × `lr_drop` every `lr_drop_every` epochs (the paper: 0.95 every 12).
+    pub lr_drop: f32,
+    pub lr_drop_every: usize,
+    pub seed: u64,
+    /// Cross-validation fold (0-based) of `folds`; `None`: the paper's 72/10/18 split.
+    pub fold: Option<usize>,
+    pub folds: usize,
+    #[serde(with = "as_str")]
+    pub normalization: Normalization,
+    pub augment: bool,
+    pub max_shear_deg: f64,
+    /// Validation every this many iterations (the paper: 10).
+    pub val_every: usize,
+    pub window: (f32, f32),
+    /// Cross-entropy class weights: median (the paper), sqrt-median or uniform.
+    #[serde(with = "as_str", default = "default_class_weights")]
+    pub class_weights: ClassWeighting,
+    /// Write `last.safetensors` every this many epochs (and at the end and on Ctrl-C); a resume
+    /// repeats at most this many epochs, exactly.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: usize,
+}
+
+fn default_class_weights() -> ClassWeighting {
+    ClassWeighting::Median
+}
+fn default_checkpoint_every() -> usize {
+    1
+}
+
+/// Changes to a preset: what the command line's flags (or an application) set. `None` keeps the
+/// preset's value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overrides {
+    pub data: Option<DataSource>,
+    pub size: Option<usize>,
+    pub width: Option<usize>,
+    pub epochs: Option<usize>,
+    pub batch: Option<usize>,
+    pub lr: Option<f32>,
+    pub seed: Option<u64>,
+    pub fold: Option<usize>,
+    pub folds: Option<usize>,
+    pub normalization: Option<Normalization>,
+    pub augment: Option<bool>,
+    pub final_bn_relu: Option<bool>,
+    pub class_weights: Option<ClassWeighting>,
+    pub checkpoint_every: Option<usize>,
+}
+
+impl TrainConfig {
+    /// The preset's configuration for `arch` on `task`, on the shipped data.
+    pub fn preset(preset: Preset, arch: Arch, task: Task) -> Self {
+        let paper = ModelConfig::paper(arch, task.classes());
+        let (size, width, epochs, batch, lr) = match (preset, arch, task) {
+            // Table 2 of the paper, best experiments: U-Net exp. 4 (5e-4, 2); SegNet binary exp. 4
+            // (1e-3, 4); SegNet 4-class exp. 7 (3e-3, 4).
+            (Preset::Paper, Arch::UNet, _) => (256, paper.width, 160, 2, 5e-4),
+            (Preset::Paper, Arch::SegNet, Task::Binary) => (256, paper.width, 160, 4, 1e-3),
+            (Preset::Paper, Arch::SegNet, Task::Multi) => (256, paper.width, 160, 4, 3e-3),
+            // 128×128 and half the paper's width: 1/16 of its arithmetic per image, so 40 epochs
+            // take about 10 minutes on lavapipe on 2 cores (measured: README, Results).
+            (Preset::Quick, Arch::UNet, _) => (128, 16, 40, 4, 2e-3),
+            (Preset::Quick, Arch::SegNet, _) => (128, 32, 40, 4, 2e-3),
+        };
+        TrainConfig {
+            preset,
+            model: arch,
+            task,
+            data: DataSource::Shipped,
+            size,
+            width,
+            depth: paper.depth,
+            dropout: paper.dropout,
+            final_bn_relu: false,
+            epochs,
+            batch,
+            lr,
+            l2: 1e-4,
+            lr_drop: 0.95,
+            lr_drop_every: 12,
+            seed: 1,
+            fold: None,
+            folds: 5,
+            normalization: Normalization::ZeroCenter,
+            augment: true,
+            max_shear_deg: 10.0,
+            val_every: 10,
+            window: (Window::default().lo, Window::default().hi),
+            class_weights: default_class_weights(),
+            checkpoint_every: default_checkpoint_every(),
+        }
+    }
+
+    /// The preset with `overrides` applied, validated.
+    pub fn with_overrides(preset: Preset, arch: Arch, task: Task, o: &Overrides) -> Result<Self> {
+        let mut c = Self::preset(preset, arch, task);
+        macro_rules! set {
+            ($($f:ident),*) => { $(if let Some(v) = o.$f.clone() { c.$f = v; })* };
+        }
+        set!(data, size, width, epochs, batch, lr, seed, folds, normalization, augment, final_bn_relu, class_weights, checkpoint_every);
+        if o.fold.is_some() {
+            c.fold = o.fold;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// This run's configuration for a resume with `o`: `epochs` (not below the epochs already
+    /// finished, `done`) and `checkpoint_every` may change; any other override that differs from
+    /// the stored value is refused, naming each, because the finished epochs were computed with
+    /// it (a different learning rate, batch, seed or size would make the resumed run neither the
+    /// old run nor a new one).
+    pub fn resumed(&self, o: &Overrides, done_epochs: usize) -> Result<Self> {
+        let mut c = self.clone();
+        let mut refused = Vec::new();
+        macro_rules! fixed {
+            ($($f:ident => $flag:literal),*) => {
+                $(if let Some(v) = &o.$f {
+                    if *v != self.$f {
+                        refused.push(format!("{} (the run has {:?}, asked for {:?})", $flag, self.$f, v));
+                    }
+                })*
+            };
+        }
+        fixed!(data => "--data/--nifti", size => "--size", width => "--width", batch => "--batch", lr => "--lr", seed => "--seed",
+            folds => "--folds", normalization => "--normalization", augment => "--no-augment", final_bn_relu => "--final-bn-relu",
+            class_weights => "--class-weights");
+        if o.fold.is_some() && o.fold != self.fold {
+            refused.push(format!("--fold (the run has {:?}, asked for {:?})", self.fold, o.fold));
+        }
+        if !refused.is_empty() {
+            return Err(Error::InvalidArgument {
+                op: "resume",
+                detail: format!(
+                    "a resumed run keeps the configuration its finished epochs were trained with; these cannot change: {}. \
+                     Only --epochs and --checkpoint-every may; start a new run (--out) for the others",
+                    refused.join("; ")
+                ),
+            });
+        }
+        if let Some(e) = o.epochs {
+            if e < done_epochs {
+                return Err(Error::InvalidArgument {
+                    op: "resume",
+                    detail: format!("--epochs {e} is below the {done_epochs} epochs the run has already finished"),
+                });
+            }
+            c.epochs = e;
+        }
+        if let Some(k) = o.checkpoint_every {
+            c.checkpoint_every = k;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The network this configuration trains.
+    pub fn model_config(&self) -> Result<ModelConfig> {
+        let c = ModelConfig {
+            width: self.width,
+            depth: self.depth,
+            dropout: self.dropout,
+            final_bn_relu: self.final_bn_relu,
+            ..ModelConfig::paper(self.model, self.task.classes())
+        };
+        c.check_size(self.size, self.size)?;
+        Ok(c)
+    }
+
+    /// Checks every count and rate before anything runs: a batch, epoch or interval of 0, a
+    /// learning rate that is not a positive finite number, or a fold outside `folds` is an
+    /// [`Error::InvalidArgument`] naming the option (they used to end in a division by zero).
+    pub fn validate(&self) -> Result<()> {
+        let bad = |detail: String| Err(Error::InvalidArgument { op: "training configuration", detail });
+        for (name, v) in [
+            ("--batch", self.batch),
+            ("--epochs", self.epochs),
+            ("--size", self.size),
+            ("--width", self.width),
+            ("--checkpoint-every", self.checkpoint_every),
+            ("val_every", self.val_every),
+            ("lr_drop_every", self.lr_drop_every),
+        ] {
+            if v == 0 {
+                return bad(format!("{name} must be at least 1, got 0"));
+            }
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("--lr must be a positive finite number, got {}", self.lr));
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return bad(format!("l2 must be a finite number ≥ 0, got {}", self.l2));
+        }
+        if !(self.lr_drop.is_finite() && self.lr_drop > 0.0) {
+            return bad(format!("lr_drop must be a positive finite number, got {}", self.lr_drop));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
+        }
+        if !(self.max_shear_deg.is_finite() && (0.0..90.0).contains(&self.max_shear_deg)) {
+            return bad(format!("max_shear_deg must be in [0, 90), got {}", self.max_shear_deg));
+        }
+        if !(self.window.0.is_finite() && self.window.1.is_finite() && self.window.0 < self.window.1) {
+            return bad(format!("the HU window must be finite with lo < hi, got {:?}", self.window));
+        }
+        if self.folds < 2 && self.fold.is_some() {
+            return bad(format!("--folds must be at least 2 for cross-validation, got {}", self.folds));
+        }
+        if let Some(k) = self.fold {
+            if k >= self.folds {
+                return bad(format!("--fold {k} needs --folds > {k}, got --folds {}", self.folds));
+            }
+        }
+        self.model_config()?;
+        Ok(())
+    }
+
+    /// Learning rate in `epoch` (0-based).
+    pub fn lr_at(&self, epoch: usize) -> f32 {
+        self.lr * self.lr_drop.powi((epoch / self.lr_drop_every.max(1)) as i32)
+    }
+
+    /// The default run folder name: `<model>-<task>-<preset>[-fold<k>]`.
+    pub fn run_name(&self) -> String {
+        let fold = self.fold.map_or(String::new(), |k| format!("-fold{k}"));
+        format!("{}-{}-{}{}", self.model, self.task, self.preset, fold)
+    }
+}

@@ -1,0 +1,178 @@
+//! Loading a trained model and evaluating it: one loader (a run folder, a training checkpoint or
+//! a weights-only file) and one evaluator, shared by `train`, `eval`, `predict`, `figures` and the
+//! experiments.
+
+use crate::checkpoint;
+use crate::config::TrainConfig;
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::metrics::{class_metrics, summarize, Report};
+use crate::models::Model;
+use crate::pipeline::{self, Preprocessor};
+use crate::run_dir::{write_json, RunDir};
+use crate::step;
+use crate::tape::Mode;
+use crate::data::Slice;
+use std::path::{Path, PathBuf};
+
+/// A trained model ready for inference: its configuration, weights and input preprocessing.
+pub struct Trained {
+    pub cfg: TrainConfig,
+    pub model: Model,
+    pub preprocessor: Preprocessor,
+    /// The file the weights came from.
+    pub file: PathBuf,
+}
+
+/// The checkpoint file of `checkpoint_or_run`: a run folder's `best.safetensors`, or the file.
+pub fn checkpoint_file(checkpoint_or_run: &Path) -> PathBuf {
+    if checkpoint_or_run.is_dir() {
+        RunDir::new(checkpoint_or_run).best()
+    } else {
+        checkpoint_or_run.to_path_buf()
+    }
+}
+
+/// Loads a model for inference from a run folder, a training checkpoint, or a weights-only file
+/// (no optimizer state needed). The configuration comes from the file's metadata; a file without
+/// one (converted from a PyTorch state dict, say) needs `fallback`, the configuration it was
+/// trained with. A file with a configuration that disagrees with `fallback` on the network's shape
+/// is refused.
+pub fn load_model(gpu: &Gpu, checkpoint_or_run: &Path, fallback: Option<&TrainConfig>) -> Result<Trained> {
+    let file = checkpoint_file(checkpoint_or_run);
+    let ck = checkpoint::Loaded::open(&file)?;
+    let stored: Option<TrainConfig> = match ck.metadata().get("config") {
+        Some(text) => Some(serde_json::from_str(text).map_err(|e| Error::InvalidArgument {
+            op: "checkpoint",
+            detail: format!("{}: the lungseg configuration in the metadata does not parse: {e}", file.display()),
+        })?),
+        None => None,
+    };
+    let cfg = match (stored, fallback) {
+        (Some(s), Some(f)) if s.model_config()? != f.model_config()? || s.size != f.size => {
+            return Err(Error::InvalidArgument {
+                op: "checkpoint",
+                detail: format!(
+                    "{}: holds a {} {} network (width {}, size {}), but {} {} (width {}, size {}) was asked for",
+                    file.display(),
+                    s.model,
+                    s.task,
+                    s.width,
+                    s.size,
+                    f.model,
+                    f.task,
+                    f.width,
+                    f.size
+                ),
+            })
+        }
+        (Some(s), _) => s,
+        (None, Some(f)) => f.clone(),
+        (None, None) => {
+            return Err(Error::InvalidArgument {
+                op: "checkpoint",
+                detail: format!(
+                    "{}: no lungseg configuration in the metadata (a weights-only file from elsewhere?): \
+                     say which network it holds (--model, --task, --width, --size, --normalization)",
+                    file.display()
+                ),
+            })
+        }
+    };
+    let mut model = Model::new(gpu, cfg.model_config()?, cfg.seed)?;
+    ck.restore_weights(gpu, &mut model.params)?;
+    let mean_image = match ck.tensor("input.mean_image") {
+        Ok((shape, m)) if shape == [cfg.size, cfg.size] => Some(m),
+        Ok((shape, _)) => {
+            return Err(Error::InvalidArgument {
+                op: "checkpoint",
+                detail: format!("{}: input.mean_image has shape {shape:?}, the model's input is {}×{}", file.display(), cfg.size, cfg.size),
+            })
+        }
+        Err(_) if cfg.normalization == crate::data::Normalization::ZeroCenter => {
+            return Err(Error::InvalidArgument {
+                op: "checkpoint",
+                detail: format!(
+                    "{}: zero-centre normalisation needs the training mean image (input.mean_image), which the file lacks; \
+                     add it or use --normalization per-image / none if the network was trained that way",
+                    file.display()
+                ),
+            })
+        }
+        Err(_) => None,
+    };
+    let preprocessor = Preprocessor { size: cfg.size, normalization: cfg.normalization, mean_image };
+    Ok(Trained { cfg, model, preprocessor, file })
+}
+
+/// Evaluates a run on one split (`test`, `val` or `train`) with its best checkpoint: the paper's
+/// metrics, written to `RUN_DIR/metrics.json` (`metrics-<split>.json` for other splits).
+pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
+    let t = load_model(gpu, run_dir, None)?;
+    let prep = pipeline::prepare(&t.cfg)?;
+    let indices = match split_name {
+        "test" => &prep.split.test,
+        "val" => &prep.split.val,
+        "train" => &prep.split.train,
+        other => return Err(Error::InvalidArgument { op: "eval", detail: format!("unknown split {other:?}: test, val or train") }),
+    };
+    let report = evaluate_slices(gpu, &t, &prep.slices, indices, split_name)?;
+    write_json(&RunDir::new(run_dir).metrics(split_name), &report)?;
+    Ok(report)
+}
+
+/// The paper's metrics for `indices` of `slices` (at the model's size).
+pub fn evaluate_slices(gpu: &Gpu, t: &Trained, slices: &[Slice], indices: &[usize], split_name: &str) -> Result<Report> {
+    let c = t.cfg.task.classes();
+    let mut confusion = vec![vec![0u64; c]; c];
+    let mut accuracies = Vec::new();
+    for chunk in indices.chunks(t.cfg.batch.max(1)) {
+        let batch: Vec<Slice> = chunk.iter().map(|&i| slices[i].clone()).collect();
+        let (x, _) = t.preprocessor.batch(gpu, &batch)?;
+        let logits = step::infer(gpu, &t.model, &x)?;
+        let pred = step::predict_classes(gpu, &logits)?;
+        for (p, s) in pred.chunks(t.cfg.size * t.cfg.size).zip(&batch) {
+            let mut correct = 0usize;
+            for (&a, &b) in p.iter().zip(&s.labels) {
+                confusion[b as usize][a as usize] += 1;
+                correct += (a == b) as usize;
+            }
+            accuracies.push(correct as f64 / p.len() as f64);
+        }
+    }
+    Ok(Report {
+        model: t.cfg.model.to_string(),
+        task: t.cfg.task.to_string(),
+        split: split_name.into(),
+        n_images: indices.len(),
+        global_accuracy: summarize(&accuracies),
+        classes: class_metrics(&confusion, t.cfg.task.class_names()),
+        confusion,
+    })
+}
+
+/// Mean loss (weighted by images) and pixel accuracy of `model` over `indices`, in inference mode:
+/// the validation of a training run.
+pub fn validation_loss(
+    gpu: &Gpu,
+    model: &Model,
+    pre: &Preprocessor,
+    slices: &[Slice],
+    indices: &[usize],
+    batch: usize,
+    weights: &crate::Tensor,
+) -> Result<(f32, f32)> {
+    let (mut loss_sum, mut correct, mut total) = (0.0f64, 0u64, 0u64);
+    for chunk in indices.chunks(batch.max(1)) {
+        let b: Vec<Slice> = chunk.iter().map(|&i| slices[i].clone()).collect();
+        let (x, y) = pre.batch(gpu, &b)?;
+        let (l, logits) = step::evaluate(gpu, model, &x, &y, weights, Mode::Infer)?;
+        loss_sum += l as f64 * chunk.len() as f64;
+        let pred = step::predict_classes(gpu, &logits)?;
+        for (p, s) in pred.chunks(pre.size * pre.size).zip(&b) {
+            correct += p.iter().zip(&s.labels).filter(|(a, b)| a == b).count() as u64;
+            total += p.len() as u64;
+        }
+    }
+    Ok(((loss_sum / indices.len().max(1) as f64) as f32, correct as f32 / total.max(1) as f32))
+}

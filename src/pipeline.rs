@@ -1,0 +1,103 @@
+//! The input pipeline of a run: the slices a configuration names, its split, the class weights and
+//! mean image computed from its training images, and the one [`Preprocessor`] that turns slices
+//! into normalised GPU batches — shared by training, validation, evaluation, prediction and the
+//! figures, so they cannot disagree about what the network sees.
+
+use crate::config::{DataSource, TrainConfig};
+use crate::data::{self, Normalization, Slice, Split, Window};
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::tensor::Tensor;
+
+/// The slices of a data source at the configured size.
+pub fn load_slices(cfg: &TrainConfig) -> Result<Vec<Slice>> {
+    let raw = match &cfg.data {
+        DataSource::Shipped => data::load_medseg(&data::find_shipped()?, cfg.task)?,
+        DataSource::Png { dir } => {
+            if dir.join("images").is_dir() && dir.join("masks").is_dir() {
+                data::load_png_pairs(&dir.join("images"), &dir.join("masks"), cfg.task)?
+            } else {
+                data::load_medseg(dir, cfg.task)?
+            }
+        }
+        DataSource::Nifti { image, mask, lungs } => {
+            data::load_nifti(image, mask, lungs.as_deref(), cfg.task, Window { lo: cfg.window.0, hi: cfg.window.1 })?
+        }
+    };
+    Ok(raw.iter().map(|s| s.resized(cfg.size)).collect())
+}
+
+/// The split a configuration uses.
+pub fn split_for(cfg: &TrainConfig, n: usize) -> Result<Split> {
+    match cfg.fold {
+        Some(k) => data::kfold_split(n, cfg.folds, k, cfg.seed),
+        None => Ok(data::paper_split(n, cfg.seed)),
+    }
+}
+
+/// Everything prepared for a run: data, split, weights, normalisation.
+pub struct Prepared {
+    pub slices: Vec<Slice>,
+    pub split: Split,
+    pub class_weights: Vec<f32>,
+    pub mean_image: Option<Vec<f32>>,
+}
+
+impl Prepared {
+    /// The preprocessor of this run's inputs.
+    pub fn preprocessor(&self, cfg: &TrainConfig) -> Preprocessor {
+        Preprocessor { size: cfg.size, normalization: cfg.normalization, mean_image: self.mean_image.clone() }
+    }
+}
+
+/// Loads the data of `cfg`, splits it, and computes class weights and the mean image from the
+/// training images only.
+pub fn prepare(cfg: &TrainConfig) -> Result<Prepared> {
+    let slices = load_slices(cfg)?;
+    let split = split_for(cfg, slices.len())?;
+    let train: Vec<&Slice> = split.train.iter().map(|&i| &slices[i]).collect();
+    let class_weights = cfg.class_weights.weights(&train, cfg.task.classes());
+    let mean_image = (cfg.normalization == Normalization::ZeroCenter).then(|| data::mean_image(&train));
+    Ok(Prepared { slices, split, class_weights, mean_image })
+}
+
+/// Turns images in [0, 1] into the network's input: resized to the run's size and normalised as
+/// the run was trained (the mean image travels in the checkpoint as `input.mean_image`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preprocessor {
+    pub size: usize,
+    pub normalization: Normalization,
+    pub mean_image: Option<Vec<f32>>,
+}
+
+impl Preprocessor {
+    /// One image (h × w, values in [0, 1]) as the network's input (size × size).
+    pub fn image(&self, image: &[f32], h: usize, w: usize) -> Vec<f32> {
+        let s = self.size;
+        let mut x = if (h, w) == (s, s) { image.to_vec() } else { data::resize_bilinear(image, h, w, s, s) };
+        data::normalize(&mut x, self.normalization, self.mean_image.as_deref());
+        x
+    }
+
+    /// Uploads slices (at the run's size) as images (B, 1, S, S), normalised, and labels (B, S, S).
+    pub fn batch(&self, gpu: &Gpu, slices: &[Slice]) -> Result<(Tensor, Tensor)> {
+        let s = self.size;
+        let mut images = Vec::with_capacity(slices.len() * s * s);
+        let mut labels = Vec::with_capacity(slices.len() * s * s);
+        for sl in slices {
+            if (sl.height, sl.width) != (s, s) {
+                return Err(Error::Shape {
+                    op: "batch",
+                    detail: format!("slice {} is {}×{}; a batch holds slices at the run's size {s}×{s} (resize them first)", sl.name, sl.height, sl.width),
+                    shapes: format!("[{}, {}]", sl.height, sl.width),
+                });
+            }
+            images.extend(self.image(&sl.image, sl.height, sl.width));
+            labels.extend_from_slice(&sl.labels);
+        }
+        Ok((
+            gpu.upload_f32("batch images", &images, &[slices.len(), 1, s, s])?,
+            gpu.upload_u32("batch labels", &labels, &[slices.len(), s, s])?,
+        ))
+    }
+}
