@@ -54,7 +54,7 @@ pub struct Timed {
 }
 
 /// [`time_ms`], plus the dispatches of one (unsubmitted) extra recording of `f`.
-pub fn timed(gpu: &Gpu, iters: usize, mut f: impl FnMut(&mut wgpu::CommandEncoder) -> Result<()>) -> Result<Timed> {
+pub fn timed(gpu: &Gpu, iters: usize, mut f: impl FnMut(&mut crate::encoder::Encoder) -> Result<()>) -> Result<Timed> {
     let ((), dispatches) = gpu.record_dispatches(|| f(&mut gpu.encoder("layout")))?;
     Ok(Timed { ms: time_ms(gpu, 1, iters, f)?, dispatches })
 }
@@ -66,7 +66,7 @@ fn random_tensor(gpu: &Gpu, rng: &mut Rng, shape: &[usize]) -> Result<Tensor> {
 }
 
 /// Median wall time (ms) of `iters` runs of `f`, each submitted and waited for, after `warmup`.
-pub fn time_ms(gpu: &Gpu, warmup: usize, iters: usize, mut f: impl FnMut(&mut wgpu::CommandEncoder) -> Result<()>) -> Result<f64> {
+pub fn time_ms(gpu: &Gpu, warmup: usize, iters: usize, mut f: impl FnMut(&mut crate::encoder::Encoder) -> Result<()>) -> Result<f64> {
     let mut times = Vec::with_capacity(iters);
     for i in 0..warmup + iters {
         let mut enc = gpu.encoder("bench");

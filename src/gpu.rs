@@ -9,11 +9,73 @@
 //!   the adapter's own limits rather than the WebGPU defaults (128 MiB per storage binding is too
 //!   small for a 64-channel 256×256 batch of 12).
 
+use crate::encoder::{ChunkPool, Encoder};
 use crate::error::{Error, Result};
-pub use crate::kernels::KernelFamily;
-use crate::kernels::Kernels;
-use crate::tensor::BufferPool;
-use std::sync::Arc;
+use crate::pipelines::Pipelines;
+use crate::tensor::{BufferPool, Tensor};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Which kernel layouts run on a device: `--kernels` / `LUNGSEG_KERNELS` on the command line.
+///
+/// The same math in every family (each is checked against the CPU references by `lungseg
+/// selftest` and the tests); they differ in how the work is laid out on the device:
+/// * `Cpu` — for CPU drivers (lavapipe): register-blocked subgroup kernels, reductions split into
+///   only as many workgroups as a CPU has threads to fill. Needs subgroups of ≥ 8 invocations.
+/// * `Gpu` — for discrete and integrated GPUs: the subgroup forward / backward-input kernels where
+///   the device has subgroups, and every reduction over N·H·W (weight gradients, bias sums,
+///   batch-norm statistics and backward) split across thousands of workgroups (aiming at
+///   [`crate::kernels::GPU_MIN_WORKGROUPS`]; rounding the chunk length up can leave fewer, and a reduction shorter
+///   than that many chunks gets one chunk per stride) with partial sums added in a fixed order —
+///   deterministic, no atomics.
+/// * `Portable` — no subgroup operations at all (WebGPU without `subgroups`, GL), reductions split
+///   as for the device type.
+/// * `Auto` — `Cpu` on a CPU adapter with subgroups, `Gpu` on any other adapter with subgroups,
+///   else `Portable`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KernelFamily {
+    #[default]
+    Auto,
+    Cpu,
+    Gpu,
+    Portable,
+}
+
+impl KernelFamily {
+    pub const NAMES: &'static str = "auto, cpu, gpu, portable";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelFamily::Auto => "auto",
+            KernelFamily::Cpu => "cpu",
+            KernelFamily::Gpu => "gpu",
+            KernelFamily::Portable => "portable",
+        }
+    }
+}
+
+impl std::fmt::Display for KernelFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for KernelFamily {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "" => Ok(KernelFamily::Auto),
+            "cpu" => Ok(KernelFamily::Cpu),
+            "gpu" => Ok(KernelFamily::Gpu),
+            "portable" => Ok(KernelFamily::Portable),
+            other => Err(Error::InvalidArgument {
+                op: "kernel family",
+                detail: format!("unknown kernel family {other:?}; expected one of {}", KernelFamily::NAMES),
+            }),
+        }
+    }
+}
+
 
 /// How to pick an adapter when lungseg creates its own device.
 #[derive(Clone, Debug, Default)]
@@ -101,8 +163,52 @@ pub struct Gpu {
     limits: wgpu::Limits,
     features: wgpu::Features,
     adapter: AdapterSummary,
-    pub(crate) kernels: Kernels,
+    pub(crate) pipelines: Pipelines,
+    /// The kernel family in use (resolved: never `Auto`).
+    family: KernelFamily,
+    /// Whether the subgroup variants were built (and are used).
+    subgroups: bool,
+    /// Whether the device is a CPU (reductions are split less there).
+    cpu_device: bool,
+    /// Workgroups a split reduction aims for; 0 = the family's default.
+    split_target: AtomicU64,
+    /// Scratch of the split reductions (`crate::kernels::scratch`).
+    pub(crate) scratch: Mutex<Option<Tensor>>,
     pub(crate) pool: Arc<BufferPool>,
+    /// Uniform-parameter chunks not owned by an open [`Encoder`].
+    chunks: Arc<ChunkPool>,
+}
+
+/// Resolves `requested` for a device: `Auto` → `Cpu` on a CPU adapter with subgroups of at least 8
+/// invocations, `Gpu` on any other adapter with them, else `Portable`. Returns (family, whether
+/// the subgroup variants are built).
+fn resolve_family(features: wgpu::Features, info: &wgpu::AdapterInfo, requested: KernelFamily) -> Result<(KernelFamily, bool)> {
+    // Subgroup variants need subgroups of at least 8 invocations (they share 8 channels' values
+    // per subgroup, and the weight-gradient kernels are one 8-invocation subgroup per workgroup).
+    // Wider subgroups are fine: no kernel derives a subgroup index from the local invocation
+    // index, and broadcasts only read lanes 0..7.
+    let has_subgroups = features.contains(wgpu::Features::SUBGROUP) && info.subgroup_min_size >= 8;
+    let cpu_device = info.device_type == wgpu::DeviceType::Cpu;
+    let family = match requested {
+        KernelFamily::Auto if has_subgroups && cpu_device => KernelFamily::Cpu,
+        KernelFamily::Auto if has_subgroups => KernelFamily::Gpu,
+        KernelFamily::Auto => KernelFamily::Portable,
+        KernelFamily::Cpu if !has_subgroups => {
+            return Err(Error::InvalidArgument {
+                op: "kernel family",
+                detail: format!(
+                    "the cpu kernel family needs subgroups of at least 8 invocations; {} has {} (subgroup sizes {}..{}): \
+                     use --kernels portable or gpu",
+                    info.name,
+                    if features.contains(wgpu::Features::SUBGROUP) { "subgroups" } else { "no subgroup support" },
+                    info.subgroup_min_size,
+                    info.subgroup_max_size
+                ),
+            })
+        }
+        f => f,
+    };
+    Ok((family, has_subgroups && family != KernelFamily::Portable))
 }
 
 impl Gpu {
@@ -118,15 +224,22 @@ impl Gpu {
         let limits = device.limits();
         let features = device.features();
         let info = device.adapter_info();
-        let kernels = Kernels::new(&device, features, &info, kernels)?;
+        let (family, subgroups) = resolve_family(features, &info, kernels)?;
+        let pipelines = Pipelines::new(&device, subgroups)?;
         Ok(Self {
             device,
             queue,
             limits,
             features,
             adapter: AdapterSummary::from_info(&info),
-            kernels,
+            pipelines,
+            family,
+            subgroups,
+            cpu_device: info.device_type == wgpu::DeviceType::Cpu,
+            split_target: AtomicU64::new(0),
+            scratch: Mutex::new(None),
             pool: Arc::new(BufferPool::default()),
+            chunks: Arc::new(ChunkPool::default()),
         })
     }
 
@@ -208,12 +321,17 @@ impl Gpu {
 
     /// Whether the subgroup kernel variants are in use on this device.
     pub fn uses_subgroups(&self) -> bool {
-        self.kernels.subgroups
+        self.subgroups
+    }
+
+    /// Whether the adapter is a CPU (lavapipe, SwiftShader).
+    pub fn is_cpu_device(&self) -> bool {
+        self.cpu_device
     }
 
     /// The kernel family in use (resolved: never `Auto`).
     pub fn kernel_family(&self) -> KernelFamily {
-        self.kernels.family
+        self.family
     }
 
     /// Overrides how many workgroups the split reductions (weight gradients, bias sums, batch-norm
@@ -223,15 +341,20 @@ impl Gpu {
     /// family's default. Results agree within the ops' tolerances for every setting, and each
     /// setting is deterministic.
     pub fn set_reduction_workgroups(&self, workgroups: u64) {
-        self.kernels.set_split_target(workgroups);
+        self.split_target.store(workgroups, Ordering::Relaxed);
+    }
+
+    /// The override of [`Gpu::set_reduction_workgroups`] (0: the family's default).
+    pub fn reduction_workgroups(&self) -> u64 {
+        self.split_target.load(Ordering::Relaxed)
     }
 
     /// Runs `f` and returns the dispatches it recorded (entry point, workgroups, workgroup size):
     /// how the kernel family laid out the work. Not re-entrant.
-    pub fn record_dispatches<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<(T, Vec<crate::kernels::Dispatch>)> {
-        self.kernels.record(true);
+    pub fn record_dispatches<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<(T, Vec<crate::pipelines::Dispatch>)> {
+        self.pipelines.record(true);
         let out = f();
-        let dispatches = self.kernels.record(false);
+        let dispatches = self.pipelines.record(false);
         Ok((out?, dispatches))
     }
 
@@ -248,17 +371,21 @@ impl Gpu {
             .map_err(|e| Error::Wgpu { during: "waiting for the queue".into(), message: e.to_string() })
     }
 
-    /// A new command encoder.
-    pub fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
-        self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+    /// A new [`Encoder`]: a command encoder that owns the parameter slots of the lungseg
+    /// dispatches recorded into it (it dereferences to `wgpu::CommandEncoder` for the host's own
+    /// commands).
+    pub fn encoder(&self, label: &str) -> Encoder {
+        Encoder::new(&self.device, self.chunks.clone(), label)
     }
 
-    /// Submits an encoder.
-    ///
-    /// Always submit encoders that hold lungseg dispatches through this method: it also lets the
-    /// uniform-parameter ring know those slots are now owned by submitted work.
-    pub fn submit(&self, encoder: wgpu::CommandEncoder) {
-        self.queue.submit(Some(encoder.finish()));
-        self.kernels.submitted();
+    /// Writes the encoder's parameters and submits its commands. Any number of lungseg encoders
+    /// may be open at once and submitted in any order, with any host work submitted in between.
+    pub fn submit(&self, encoder: Encoder) {
+        encoder.submit(&self.queue);
+    }
+
+    /// Bytes of the split reductions' scratch buffer (0 until a split reduction has run).
+    pub(crate) fn scratch_bytes(&self) -> u64 {
+        self.scratch.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, |t| t.buffer().size())
     }
 }

@@ -57,7 +57,7 @@ pub(crate) fn down1(gpu: &Gpu, t: &Tensor) -> Result<Array1<f32>> {
 }
 
 /// Encodes with `f`, submits, and waits.
-pub(crate) fn run(gpu: &Gpu, label: &str, f: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<()>) -> Result<()> {
+pub(crate) fn run(gpu: &Gpu, label: &str, f: impl FnOnce(&mut crate::encoder::Encoder) -> Result<()>) -> Result<()> {
     let mut enc = gpu.encoder(label);
     f(&mut enc)?;
     gpu.submit(enc);

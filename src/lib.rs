@@ -5,7 +5,7 @@
 //!   [`Gpu::from_device`], or let lungseg pick an adapter with [`Gpu::headless`]).
 //! * [`Tensor`] — f32/u32 data resident in GPU buffers (NCHW).
 //! * [`kernels`] — one launcher module per shader; each records dispatches into your
-//!   `wgpu::CommandEncoder`.
+//!   [`Encoder`] (a `wgpu::CommandEncoder` that owns its dispatches' parameter slots).
 //! * [`host`] — run any kernel on host `ndarray` arrays (upload, run, download).
 //! * [`reference`] — CPU references in f64, written from the math.
 //! * [`selftest`] — every kernel against its reference on seeded hostile shapes.
@@ -50,16 +50,19 @@
 //! ```
 
 pub mod check;
+pub mod encoder;
 pub mod error;
 pub mod gpu;
 pub mod host;
 pub mod kernels;
+pub mod pipelines;
 pub mod reference;
 pub mod rng;
 pub mod selftest;
 pub mod tensor;
 
 pub use error::{Error, Result};
+pub use encoder::Encoder;
 pub use gpu::{Gpu, GpuOptions, KernelFamily};
 pub use tensor::{DType, Tensor};
 pub mod bench;

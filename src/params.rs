@@ -202,13 +202,13 @@ impl ParamStore {
     }
 
     /// Records the clearing of every gradient (once per step).
-    pub fn zero_grads(&self, enc: &mut wgpu::CommandEncoder) {
+    pub fn zero_grads(&self, enc: &mut crate::encoder::Encoder) {
         enc.clear_buffer(self.grads.buffer(), 0, None);
     }
 
     /// Records one Adam step over all parameters: weight decay `l2` on the decayed range, none
     /// on the rest (two dispatches). `lr` may change every step.
-    pub fn adam(&mut self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder, lr: f32, l2: f32) -> Result<()> {
+    pub fn adam(&mut self, gpu: &Gpu, enc: &mut crate::encoder::Encoder, lr: f32, l2: f32) -> Result<()> {
         self.step += 1;
         let h = AdamHyper { lr, weight_decay: l2, step: self.step, ..Default::default() };
         if self.decay_end > 0 {

@@ -65,9 +65,9 @@ impl Gpu {
         if let Some(err) = pollster::block_on(scope.pop()) {
             return Err(Error::Wgpu { during: "creating the profile's timestamp query set".into(), message: err.to_string() });
         }
-        self.kernels.set_profiler(Some(Recorder { query_set, capacity, entries: Vec::new(), untimed: 0 }));
+        self.pipelines.set_profiler(Some(Recorder { query_set, capacity, entries: Vec::new(), untimed: 0 }));
         let out = f();
-        let recorder = self.kernels.set_profiler(None).expect("the profile opened above");
+        let recorder = self.pipelines.set_profiler(None).expect("the profile opened above");
         let out = out?;
         if recorder.untimed > 0 {
             return Err(Error::InvalidArgument {

@@ -105,7 +105,7 @@ pub struct Loss {
 /// The tape of one step.
 pub struct Tape<'g> {
     gpu: &'g Gpu,
-    enc: Option<wgpu::CommandEncoder>,
+    enc: Option<crate::encoder::Encoder>,
     mode: Mode,
     values: Vec<Tensor>,
     needs_grad: Vec<bool>,
@@ -155,7 +155,7 @@ impl<'g> Tape<'g> {
     }
 
     /// The command encoder everything is recorded into.
-    pub fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
+    pub fn encoder(&mut self) -> &mut crate::encoder::Encoder {
         self.enc.as_mut().expect("the encoder is only taken by submit")
     }
 

@@ -291,7 +291,7 @@ impl Gpu {
         &self,
         what: &str,
         bytes: u64,
-        record: impl FnOnce(&mut wgpu::CommandEncoder, &wgpu::Buffer),
+        record: impl FnOnce(&mut crate::encoder::Encoder, &wgpu::Buffer),
     ) -> Result<Vec<u8>> {
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("lungseg read-back"),
@@ -332,6 +332,6 @@ impl Gpu {
     /// GPU memory held by lungseg's tensors (live or pooled for reuse) and the split reductions'
     /// scratch buffer: the peak a workload needed.
     pub fn pooled_bytes(&self) -> u64 {
-        self.pool.created_bytes() + self.kernels.scratch_bytes()
+        self.pool.created_bytes() + self.scratch_bytes()
     }
 }

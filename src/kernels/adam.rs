@@ -1,5 +1,6 @@
 //! Launcher for `shaders/adam.wgsl`: PyTorch Adam with L2 weight decay added to the gradient.
 
+use crate::encoder::Encoder;
 use super::{launch, u32_of};
 use crate::error::{shape_err, Error, Result};
 use crate::gpu::Gpu;
@@ -44,7 +45,7 @@ impl Default for AdamHyper {
 #[allow(clippy::too_many_arguments)]
 pub fn adam_step(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     param: &Tensor,
     grad: &Tensor,
     m: &Tensor,

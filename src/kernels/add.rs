@@ -1,5 +1,6 @@
 //! Launcher for `shaders/add.wgsl`: `dst += src` (gradient accumulation).
 
+use crate::encoder::Encoder;
 use super::{launch, u32_of};
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
@@ -14,7 +15,7 @@ pub struct AddParams {
 }
 
 /// `dst += src` element-wise.
-pub fn add_assign(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dst: &Tensor, src: &Tensor) -> Result<()> {
+pub fn add_assign(gpu: &Gpu, enc: &mut Encoder, dst: &Tensor, src: &Tensor) -> Result<()> {
     const OP: &str = "add_assign";
     if dst.len() != src.len() {
         return Err(shape_err(OP, "dst and src must have the same number of elements", &[dst.shape(), src.shape()]));

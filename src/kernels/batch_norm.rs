@@ -1,5 +1,6 @@
 //! Launchers for `shaders/batch_norm.wgsl` (BatchNorm2d semantics, see the shader header).
 
+use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
@@ -52,7 +53,7 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
 fn plan(gpu: &Gpu, p: &mut BatchNormParams) {
     let m = p.n as u64 * p.plane as u64;
     let max_splits = (gpu.max_binding_bytes() / 8 / p.c.max(1) as u64).max(1);
-    let (splits, chunk) = gpu.kernels.plan_splits(p.c as u64, m, 256, max_splits);
+    let (splits, chunk) = super::plan_splits(gpu, p.c as u64, m, 256, max_splits);
     p.chunk = chunk.min(u32::MAX as u64) as u32;
     p.splits = splits;
 }
@@ -68,7 +69,7 @@ fn elements(p: &BatchNormParams) -> u64 {
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_stats(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     mean: &Tensor,
     invstd: &Tensor,
@@ -93,7 +94,7 @@ pub fn batch_norm_stats(
             Some((rm, rv)) => (rm.clone(), rv.clone()),
             None => (spare(0)?, spare(1)?),
         };
-        let partials = gpu.kernels.scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
+        let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
         launch(gpu, enc, "batch_norm_stats_partial", &p, &[(1, x), (11, &partials)], p.c as u64 * p.splits as u64)?;
         return launch(
             gpu,
@@ -120,7 +121,7 @@ pub fn batch_norm_stats(
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_normalize(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     gamma: &Tensor,
     beta: &Tensor,
@@ -136,7 +137,7 @@ pub fn batch_norm_normalize(
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_relu_normalize(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     gamma: &Tensor,
     beta: &Tensor,
@@ -150,7 +151,7 @@ pub fn batch_norm_relu_normalize(
 #[allow(clippy::too_many_arguments)]
 fn normalize(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     gamma: &Tensor,
     beta: &Tensor,
@@ -170,7 +171,7 @@ fn normalize(
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_infer(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     gamma: &Tensor,
     beta: &Tensor,
@@ -186,7 +187,7 @@ pub fn batch_norm_infer(
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_relu_infer(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     gamma: &Tensor,
     beta: &Tensor,
@@ -201,7 +202,7 @@ pub fn batch_norm_relu_infer(
 #[allow(clippy::too_many_arguments)]
 fn infer(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     gamma: &Tensor,
     beta: &Tensor,
@@ -222,7 +223,7 @@ fn infer(
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_backward_reduce(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     dy: &Tensor,
     mean: &Tensor,
@@ -235,7 +236,7 @@ pub fn batch_norm_backward_reduce(
     expect_shape(OP, "dy", dy, x.shape())?;
     plan(gpu, &mut p);
     if p.splits > 1 {
-        let partials = gpu.kernels.scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
+        let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
         launch(
             gpu,
             enc,
@@ -261,7 +262,7 @@ pub fn batch_norm_backward_reduce(
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_backward_input(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     dy: &Tensor,
     gamma: &Tensor,

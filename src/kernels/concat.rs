@@ -1,5 +1,6 @@
 //! Launchers for `shaders/concat.wgsl`: channel concatenation as writes at a channel offset.
 
+use crate::encoder::Encoder;
 use super::{launch, nchw, u32_of};
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
@@ -36,7 +37,7 @@ fn params(op: &'static str, part: &Tensor, whole: &Tensor, offset: usize) -> Res
 }
 
 /// `whole[:, offset .. offset + C_part] = part`.
-pub fn concat_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, part: &Tensor, whole: &Tensor, offset: usize) -> Result<()> {
+pub fn concat_forward(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tensor, offset: usize) -> Result<()> {
     const OP: &str = "concat_forward";
     let p = params(OP, part, whole, offset)?;
     launch(gpu, enc, OP, &p, &[(1, part), (2, whole)], (part.len() as u64).div_ceil(256))
@@ -45,7 +46,7 @@ pub fn concat_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, part: &Tensor, 
 /// `dpart = dwhole[:, offset .. offset + C_part]`, or `+=` when `accumulate`.
 pub fn concat_backward(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     dwhole: &Tensor,
     dpart: &Tensor,
     offset: usize,

@@ -1,6 +1,7 @@
 //! Launchers for `shaders/conv2d.wgsl`: stride-1 'same' convolution with 3×3 or 1×1 kernels.
 //! Layouts follow PyTorch: x (N, C_in, H, W), weight (C_out, C_in, K, K), bias (C_out).
 
+use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
@@ -78,11 +79,11 @@ struct Variant {
 const OB_WIDE: usize = 16;
 
 fn variant(gpu: &Gpu, g: &Geometry, writes: usize) -> Variant {
-    let subgroup = gpu.kernels.subgroups && g.k == 3;
+    let subgroup = gpu.uses_subgroups() && g.k == 3;
     Variant {
         subgroup,
         aligned: subgroup && g.w.is_multiple_of(4),
-        wide: subgroup && gpu.kernels.family == super::KernelFamily::Cpu && writes >= OB_WIDE,
+        wide: subgroup && gpu.kernel_family() == super::KernelFamily::Cpu && writes >= OB_WIDE,
     }
 }
 
@@ -135,7 +136,7 @@ fn params(op: &'static str, g: &Geometry, reads: usize, writes: usize) -> Result
 /// `y = conv2d(x, weight) + bias`, y of shape (N, C_out, H, W).
 pub fn conv2d_forward(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
@@ -150,7 +151,7 @@ pub fn conv2d_forward(
 /// pre-activation is), then the convolution's backward passes.
 pub fn conv2d_relu_forward(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
@@ -161,7 +162,7 @@ pub fn conv2d_relu_forward(
 
 fn forward(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
@@ -190,7 +191,7 @@ fn forward(
 }
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
-pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
+pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "conv2d_backward_input";
     let g = geometry(OP, dx, weight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
@@ -213,10 +214,10 @@ pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Ten
 /// The N·H·W reduction is split across workgroups as the kernel family asks
 /// ([`super::Kernels::plan_splits`]): each split writes a partial weight gradient into scratch and
 /// `sum_splits` adds them in a fixed order, so reruns are bit-identical.
-pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
+pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let (entry, p) = (plan.entry, plan.params);
-    gpu.kernels.split_into(gpu, enc, entry, dweight, p.splits, |enc, dst| {
+    super::split_into(gpu, enc, entry, dweight, p.splits, |enc, dst| {
         // The subgroup entry points also read x as vec4 (binding 5); the portable one does not bind it.
         if entry == "conv2d_backward_weight" {
             launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups)
@@ -248,7 +249,7 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // output channels per workgroup, whose invocations stride over 1 row × 4 pixel items (64 items
     // per step of its loop).
     // With at least 16 output channels it takes 16 per workgroup (`weight_grad16`).
-    let subgroup_kernel = gpu.kernels.family == super::KernelFamily::Cpu && gpu.kernels.subgroups && g.k == 3;
+    let subgroup_kernel = gpu.kernel_family() == super::KernelFamily::Cpu && gpu.uses_subgroups() && g.k == 3;
     let (entry, base, items, per_step, workgroup_size) = if subgroup_kernel {
         let wide = g.c_out >= OB_WIDE;
         let entry = match (wide, g.w.is_multiple_of(4)) {
@@ -265,13 +266,13 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     } else {
         (OP, p.o_blocks as u64 * g.c_in as u64, (g.n * g.h * p.w_blocks as usize) as u64, WG as u64, WG as u32)
     };
-    let (splits, chunk) = gpu.kernels.plan_splits(base, items, per_step, max_splits);
+    let (splits, chunk) = super::plan_splits(gpu, base, items, per_step, max_splits);
     p.chunk = u32_of(OP, "items per split", chunk as usize)?;
     p.splits = splits;
     Ok(WeightGradPlan { entry, params: p, workgroups: base * p.splits as u64, workgroup_size })
 }
 
 /// `dbias[co] = Σ_{n,h,w} dy[n, co, h, w]` (overwrites dbias).
-pub fn conv2d_backward_bias(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, dbias: &Tensor) -> Result<()> {
+pub fn conv2d_backward_bias(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, dbias: &Tensor) -> Result<()> {
     super::reduce::sum_per_channel(gpu, enc, dy, dbias)
 }

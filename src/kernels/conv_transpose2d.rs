@@ -1,6 +1,7 @@
 //! Launchers for `shaders/conv_transpose2d.wgsl`: 2×2 stride-2 transposed convolution.
 //! x (N, C_in, H, W) → y (N, C_out, 2H, 2W); weight (C_in, C_out, 2, 2) as PyTorch.
 
+use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
@@ -34,7 +35,7 @@ pub struct ConvTranspose2dParams {
 /// Checks x against weight and returns (params, [N, C_in, H, W], C_out); `blocks` are blocks of
 /// the channels the pass writes.
 fn params(gpu: &Gpu, op: &'static str, x_shape: [usize; 4], weight: &Tensor, writes: usize) -> Result<ConvTranspose2dParams> {
-    let cb = if gpu.kernels.subgroups { CB_SUBGROUP } else { CB };
+    let cb = if gpu.uses_subgroups() { CB_SUBGROUP } else { CB };
     let [n, c_in, h, w] = x_shape;
     let [wc_in, c_out, kh, kw] = nchw(op, "weight", weight)?;
     if wc_in != c_in || kh != 2 || kw != 2 || n * c_in * h * w * c_out == 0 {
@@ -64,7 +65,7 @@ fn params(gpu: &Gpu, op: &'static str, x_shape: [usize; 4], weight: &Tensor, wri
 /// `y = conv_transpose2d(x, weight) + bias`.
 pub fn conv_transpose2d_forward(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
@@ -80,18 +81,18 @@ pub fn conv_transpose2d_forward(
     }
     p.has_bias = bias.is_some() as u32;
     let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
-    let entry = if gpu.kernels.subgroups { "conv_transpose2d_forward_subgroup" } else { OP };
+    let entry = if gpu.uses_subgroups() { "conv_transpose2d_forward_subgroup" } else { OP };
     launch(gpu, enc, entry, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (5, y)], groups)
 }
 
 /// `dx[n,c,i,j] = Σ_o Σ_ab weight[c,o,a,b] · dy[n,o,2i+a,2j+b]`.
-pub fn conv_transpose2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
+pub fn conv_transpose2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "conv_transpose2d_backward_input";
     let xs = nchw(OP, "dx", dx)?;
     let p = params(gpu, OP, xs, weight, xs[1])?;
     expect_shape(OP, "dy", dy, &[xs[0], p.c_out as usize, 2 * xs[2], 2 * xs[3]])?;
     let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
-    let entry = if gpu.kernels.subgroups { "conv_transpose2d_backward_input_subgroup" } else { OP };
+    let entry = if gpu.uses_subgroups() { "conv_transpose2d_backward_input_subgroup" } else { OP };
     launch(gpu, enc, entry, &p, &[(2, weight), (4, dy), (5, dx)], groups)
 }
 
@@ -101,14 +102,14 @@ pub fn conv_transpose2d_backward_input(gpu: &Gpu, enc: &mut wgpu::CommandEncoder
 /// ([`super::Kernels::plan_splits`]); `sum_splits` adds the partials in a fixed order.
 pub fn conv_transpose2d_backward_weight(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     x: &Tensor,
     dy: &Tensor,
     dweight: &Tensor,
 ) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let p = plan.params;
-    gpu.kernels.split_into(gpu, enc, plan.entry, dweight, p.splits, |enc, dst| {
+    super::split_into(gpu, enc, plan.entry, dweight, p.splits, |enc, dst| {
         launch(gpu, enc, plan.entry, &p, &[(1, x), (4, dy), (5, dst)], plan.workgroups)
     })
 }
@@ -132,7 +133,7 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // right for CPU drivers, but it would leave most lanes of a 32- or 64-wide GPU subgroup idle,
     // so the `gpu` family takes the portable kernel, whose 64 invocations stride over the items
     // (64 per step of its loop).
-    let subgroup_kernel = gpu.kernels.subgroups && gpu.kernels.family == super::KernelFamily::Cpu;
+    let subgroup_kernel = gpu.uses_subgroups() && gpu.kernel_family() == super::KernelFamily::Cpu;
     let (entry, per_step) = if subgroup_kernel { ("conv_transpose2d_backward_weight_subgroup", 1) } else { (OP, WG as u64) };
     if !subgroup_kernel {
         // `params` sized the channel blocks for the device's forward kernels; the portable
@@ -142,13 +143,13 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     }
     let base = p.c_blocks as u64 * p.blocks as u64;
     let max_splits = (gpu.max_binding_bytes() / 4 / dweight.len().max(1) as u64).max(1);
-    let (splits, chunk) = gpu.kernels.plan_splits(base, items, per_step, max_splits);
+    let (splits, chunk) = super::plan_splits(gpu, base, items, per_step, max_splits);
     p.chunk = u32_of(OP, "items per split", chunk as usize)?;
     p.splits = splits;
     Ok(WeightGradPlan { entry, params: p, workgroups: base * p.splits as u64 })
 }
 
 /// `dbias[o] = Σ_{n,h,w} dy[n,o,h,w]`.
-pub fn conv_transpose2d_backward_bias(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, dbias: &Tensor) -> Result<()> {
+pub fn conv_transpose2d_backward_bias(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, dbias: &Tensor) -> Result<()> {
     super::reduce::sum_per_channel(gpu, enc, dy, dbias)
 }

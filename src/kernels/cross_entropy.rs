@@ -1,6 +1,7 @@
 //! Launchers for `shaders/cross_entropy.wgsl`: softmax + class-weighted cross-entropy, normalised
 //! as PyTorch's weighted mean (Σ w[y]·nll / Σ w[y]).
 
+use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
@@ -34,7 +35,7 @@ fn params(op: &'static str, logits: &Tensor, labels: &Tensor, class_weights: &Te
 /// Writes `loss = [weighted mean loss, Σ w[y]]` (a 2-element tensor). Nothing is read back.
 pub fn cross_entropy_forward(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     logits: &Tensor,
     labels: &Tensor,
     class_weights: &Tensor,
@@ -52,7 +53,7 @@ pub fn cross_entropy_forward(
 /// `dlogits = w[y] · (softmax − onehot) / Σ w[y]`; `loss` must hold the forward pass's output.
 pub fn cross_entropy_backward(
     gpu: &Gpu,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut Encoder,
     logits: &Tensor,
     labels: &Tensor,
     class_weights: &Tensor,

@@ -1,5 +1,6 @@
 //! Launchers for `shaders/dropout.wgsl`: inverted dropout with a counter-based hash, no mask buffer.
 
+use crate::encoder::Encoder;
 use super::{launch, u32_of};
 use crate::error::{shape_err, Error, Result};
 use crate::gpu::Gpu;
@@ -34,7 +35,7 @@ impl DropoutParams {
     }
 }
 
-fn run(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, op: &'static str, src: &Tensor, dst: &Tensor, p: f32, seed: u64) -> Result<()> {
+fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, src: &Tensor, dst: &Tensor, p: f32, seed: u64) -> Result<()> {
     if src.len() != dst.len() {
         return Err(shape_err(op, "input and output must have the same length", &[src.shape(), dst.shape()]));
     }
@@ -43,11 +44,11 @@ fn run(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, op: &'static str, src: &Tensor
 }
 
 /// `y = x · mask / (1 − p)`; the mask is a function of (element index, seed).
-pub fn dropout_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, y: &Tensor, p: f32, seed: u64) -> Result<()> {
+pub fn dropout_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor, p: f32, seed: u64) -> Result<()> {
     run(gpu, enc, "dropout_forward", x, y, p, seed)
 }
 
 /// `dx = dy · mask / (1 − p)` with the forward pass's seed.
-pub fn dropout_backward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, dx: &Tensor, p: f32, seed: u64) -> Result<()> {
+pub fn dropout_backward(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, dx: &Tensor, p: f32, seed: u64) -> Result<()> {
     run(gpu, enc, "dropout_backward", dy, dx, p, seed)
 }

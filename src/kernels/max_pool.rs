@@ -1,6 +1,7 @@
 //! Launchers for `shaders/max_pool.wgsl`: 2×2 stride-2 max-pooling with u32 indices
 //! (index = h·W + w within each plane, first maximum wins) and max-unpooling by those indices.
 
+use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
@@ -54,7 +55,7 @@ fn check_indices(op: &'static str, indices: &Tensor, pooled: &[usize]) -> Result
 }
 
 /// `y, indices = max_pool2d(x)`, y and indices of shape (N, C, H/2, W/2).
-pub fn max_pool2d_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, y: &Tensor, indices: &Tensor) -> Result<()> {
+pub fn max_pool2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor, indices: &Tensor) -> Result<()> {
     const OP: &str = "max_pool2d_forward";
     let full = nchw(OP, "x", x)?;
     let p = params(OP, full)?;
@@ -66,7 +67,7 @@ pub fn max_pool2d_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor,
 
 /// `dx` (N, C, H, W) from `dy` (N, C, H/2, W/2): each input element takes dy of its window if the
 /// window chose it, else 0.
-pub fn max_pool2d_backward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, indices: &Tensor, dx: &Tensor) -> Result<()> {
+pub fn max_pool2d_backward(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, indices: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "max_pool2d_backward";
     let full = nchw(OP, "dx", dx)?;
     let p = params(OP, full)?;
@@ -77,7 +78,7 @@ pub fn max_pool2d_backward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tenso
 }
 
 /// `y` (N, C, H, W) = max_unpool2d(x (N, C, H/2, W/2), indices): x at each recorded position, 0 elsewhere.
-pub fn max_unpool2d_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, indices: &Tensor, y: &Tensor) -> Result<()> {
+pub fn max_unpool2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, indices: &Tensor, y: &Tensor) -> Result<()> {
     const OP: &str = "max_unpool2d_forward";
     let full = nchw(OP, "y", y)?;
     let p = params(OP, full)?;
@@ -88,7 +89,7 @@ pub fn max_unpool2d_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tenso
 }
 
 /// `dx[n,c,i,j] = dy[n, c, indices[n,c,i,j]]`.
-pub fn max_unpool2d_backward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, dy: &Tensor, indices: &Tensor, dx: &Tensor) -> Result<()> {
+pub fn max_unpool2d_backward(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, indices: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "max_unpool2d_backward";
     let full = nchw(OP, "dy", dy)?;
     let p = params(OP, full)?;

@@ -1,5 +1,6 @@
 //! Launchers for `shaders/metrics.wgsl`: argmax and softmax over classes, confusion-matrix accumulation.
 
+use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
@@ -19,7 +20,7 @@ pub struct MetricsParams {
 pub const MAX_CLASSES: usize = 16;
 
 /// `predicted[n,h,w] = argmax_c logits[n,c,h,w]` (first maximum wins).
-pub fn argmax_channels(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, logits: &Tensor, predicted: &Tensor) -> Result<()> {
+pub fn argmax_channels(gpu: &Gpu, enc: &mut Encoder, logits: &Tensor, predicted: &Tensor) -> Result<()> {
     const OP: &str = "argmax_channels";
     let [n, c, h, w] = nchw(OP, "logits", logits)?;
     expect_shape(OP, "predicted", predicted, &[n, h, w])?;
@@ -28,7 +29,7 @@ pub fn argmax_channels(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, logits: &Tenso
 }
 
 /// `probabilities[n,c,h,w] = softmax over c of logits[n,·,h,w]` (max-subtracted).
-pub fn softmax_channels(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, logits: &Tensor, probabilities: &Tensor) -> Result<()> {
+pub fn softmax_channels(gpu: &Gpu, enc: &mut Encoder, logits: &Tensor, probabilities: &Tensor) -> Result<()> {
     const OP: &str = "softmax_channels";
     let [n, c, h, w] = nchw(OP, "logits", logits)?;
     expect_shape(OP, "probabilities", probabilities, &[n, c, h, w])?;
@@ -40,7 +41,7 @@ pub fn softmax_channels(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, logits: &Tens
 }
 
 /// `counts[truth·C + predicted] += 1` over every pixel; counts is a u32 tensor of shape (C, C).
-pub fn confusion_accumulate(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, predicted: &Tensor, labels: &Tensor, counts: &Tensor) -> Result<()> {
+pub fn confusion_accumulate(gpu: &Gpu, enc: &mut Encoder, predicted: &Tensor, labels: &Tensor, counts: &Tensor) -> Result<()> {
     const OP: &str = "confusion_accumulate";
     let c = counts.shape().first().copied().unwrap_or(0);
     expect_shape(OP, "counts", counts, &[c, c])?;

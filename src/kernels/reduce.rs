@@ -1,6 +1,7 @@
 //! Launchers for `shaders/reduce.wgsl`: per-channel sums, and the fixed-order second pass of every
 //! split reduction.
 
+use crate::encoder::Encoder;
 use super::{launch, nchw, u32_of};
 use crate::error::Result;
 use crate::gpu::Gpu;
@@ -24,14 +25,14 @@ const WG: u64 = 256;
 /// `out[c] = Σ_{n,h,w} x[n,c,h,w]` into a tensor of shape (C). The N·H·W values of each channel
 /// are split across workgroups as the kernel family asks ([`super::Kernels::plan_splits`]), and
 /// the partials added by [`sum_splits`] in a fixed order.
-pub fn sum_per_channel(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, out: &Tensor) -> Result<()> {
+pub fn sum_per_channel(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) -> Result<()> {
     const OP: &str = "sum_per_channel";
     let [n, c, h, w] = nchw(OP, "x", x)?;
     super::expect_shape(OP, "out", out, &[c])?;
     let values = (n * h * w) as u64;
     // A work item is one value; the workgroup's 256 invocations take 256 per step.
     let max_splits = (gpu.max_binding_bytes() / 4 / c.max(1) as u64).max(1);
-    let (splits, chunk) = gpu.kernels.plan_splits(c as u64, values, WG, max_splits);
+    let (splits, chunk) = super::plan_splits(gpu, c as u64, values, WG, max_splits);
     let p = ReduceParams {
         n: u32_of(OP, "N", n)?,
         c: u32_of(OP, "C", c)?,
@@ -40,12 +41,12 @@ pub fn sum_per_channel(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, ou
         chunk: u32_of(OP, "values per split", chunk as usize)?,
         ..Default::default()
     };
-    gpu.kernels.split_into(gpu, enc, OP, out, splits, |enc, dst| launch(gpu, enc, OP, &p, &[(1, x), (2, dst)], c as u64 * splits as u64))
+    super::split_into(gpu, enc, OP, out, splits, |enc, dst| launch(gpu, enc, OP, &p, &[(1, x), (2, dst)], c as u64 * splits as u64))
 }
 
 /// `out[i] = Σ_{s < splits} partials[s · len + i]` (len = out's element count), adding the splits
 /// in the order 0, 1, … so that reruns are bit-identical.
-pub(crate) fn sum_splits(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, partials: &Tensor, out: &Tensor, splits: u32) -> Result<()> {
+pub(crate) fn sum_splits(gpu: &Gpu, enc: &mut Encoder, partials: &Tensor, out: &Tensor, splits: u32) -> Result<()> {
     const OP: &str = "sum_splits";
     let len = out.len();
     if partials.len() < len * splits as usize {

@@ -1,5 +1,6 @@
 //! Launchers for `shaders/relu.wgsl`.
 
+use crate::encoder::Encoder;
 use super::{launch, u32_of};
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
@@ -22,14 +23,14 @@ fn same_len(op: &'static str, ts: &[&Tensor]) -> Result<ReluParams> {
 }
 
 /// `y = max(x, 0)`.
-pub fn relu_forward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, y: &Tensor) -> Result<()> {
+pub fn relu_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor) -> Result<()> {
     const OP: &str = "relu_forward";
     let p = same_len(OP, &[x, y])?;
     launch(gpu, enc, OP, &p, &[(1, x), (3, y)], (p.len as u64).div_ceil(256))
 }
 
 /// `dx = dy · [x > 0]`.
-pub fn relu_backward(gpu: &Gpu, enc: &mut wgpu::CommandEncoder, x: &Tensor, dy: &Tensor, dx: &Tensor) -> Result<()> {
+pub fn relu_backward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "relu_backward";
     let p = same_len(OP, &[x, dy, dx])?;
     launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (3, dx)], (p.len as u64).div_ceil(256))

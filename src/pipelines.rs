@@ -1,0 +1,301 @@
+//! The device layer's pipeline cache: every shader lungseg ships ([`SHADERS`]), compiled once
+//! per device, what naga reads from each entry point (workgroup size, written bindings), and
+//! [`launch`], which binds tensors and records one dispatch into an [`Encoder`]. The kernel
+//! launchers (`crate::kernels`) sit above this layer; nothing here knows what a kernel computes.
+
+use crate::encoder::Encoder;
+use crate::error::{fmt_shapes, Error, Result};
+use crate::gpu::Gpu;
+use crate::tensor::Tensor;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A shader file: its name (file stem), WGSL source, and entry points.
+pub struct ShaderSource {
+    pub name: &'static str,
+    pub source: &'static str,
+    pub entry_points: &'static [&'static str],
+    /// Uses subgroup built-ins: built only on devices with `Features::SUBGROUP` and subgroups of
+    /// at least 8 invocations; the portable entry points cover every other device.
+    pub needs_subgroups: bool,
+}
+
+macro_rules! shader {
+    ($name:literal, [$($entry:literal),* $(,)?]) => {
+        shader!($name, [$($entry),*], false)
+    };
+    ($name:literal, [$($entry:literal),* $(,)?], $sub:expr) => {
+        ShaderSource {
+            name: $name,
+            source: include_str!(concat!("../shaders/", $name, ".wgsl")),
+            entry_points: &[$($entry),*],
+            needs_subgroups: $sub,
+        }
+    };
+}
+
+/// Every shader lungseg ships, with its entry points. Tests validate each with naga.
+pub const SHADERS: &[ShaderSource] = &[
+    shader!("conv2d", ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
+    shader!("conv2d_subgroup", [
+            "conv2d_forward_subgroup",
+            "conv2d_backward_input_subgroup",
+            "conv2d_backward_weight_subgroup",
+            "conv2d_forward_subgroup_aligned",
+            "conv2d_backward_input_subgroup_aligned",
+            "conv2d_backward_weight_subgroup_aligned",
+            "conv2d_forward_subgroup16",
+            "conv2d_backward_input_subgroup16",
+            "conv2d_forward_subgroup16_aligned",
+            "conv2d_backward_input_subgroup16_aligned",
+            "conv2d_backward_weight_subgroup16",
+            "conv2d_backward_weight_subgroup16_aligned"
+        ],
+        true
+    ),
+    shader!("conv_transpose2d_subgroup", ["conv_transpose2d_forward_subgroup", "conv_transpose2d_backward_input_subgroup", "conv_transpose2d_backward_weight_subgroup"],
+        true
+    ),
+    shader!("reduce", ["sum_per_channel", "sum_splits"]),
+    shader!("conv_transpose2d", ["conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight"]
+    ),
+    shader!("relu", ["relu_forward", "relu_backward"]),
+    shader!("batch_norm", [
+            "batch_norm_stats",
+            "batch_norm_normalize",
+            "batch_norm_infer",
+            "batch_norm_backward_reduce",
+            "batch_norm_backward_input",
+            "batch_norm_stats_partial",
+            "batch_norm_stats_merge",
+            "batch_norm_backward_reduce_partial",
+            "batch_norm_backward_reduce_merge"
+        ]
+    ),
+    shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]
+    ),
+    shader!("concat", ["concat_forward", "concat_backward"]),
+    shader!("dropout", ["dropout_forward", "dropout_backward"]),
+    shader!("cross_entropy", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]
+    ),
+    shader!("adam", ["adam_step"]),
+    shader!("add", ["add_assign"]),
+    shader!("metrics", ["argmax_channels", "confusion_accumulate", "softmax_channels"]),
+];
+
+
+/// Storage bindings of the widest entry point (batch_norm_backward_input); the WebGPU default.
+pub const MIN_STORAGE_BUFFERS: u32 = 8;
+
+/// Every pipeline of a device, with what naga read from the WGSL, plus the optional dispatch
+/// recording and profile.
+pub(crate) struct Pipelines {
+    pipelines: HashMap<&'static str, wgpu::ComputePipeline>,
+    /// Invocations per workgroup of every entry point (read from the WGSL by naga).
+    workgroup_sizes: HashMap<&'static str, u32>,
+    /// Bindings each entry point may write (`read_write` storage, read from the WGSL by naga).
+    writable: HashMap<&'static str, Vec<u32>>,
+    /// Dispatches recorded while a recording is open ([`Gpu::record_dispatches`]).
+    recording: Mutex<Option<Vec<Dispatch>>>,
+    /// Timestamp queries of every pass while a profile is open ([`Gpu::profile`]).
+    profiler: Mutex<Option<crate::profile::Recorder>>,
+}
+
+impl Pipelines {
+    /// Compiles every shader (the subgroup ones only with `subgroups`), inside a validation
+    /// error scope so a driver's refusal is an [`Error::Wgpu`] naming the file.
+    pub(crate) fn new(device: &wgpu::Device, subgroups: bool) -> Result<Self> {
+        let limits = device.limits();
+        if limits.max_storage_buffers_per_shader_stage < MIN_STORAGE_BUFFERS {
+            return Err(Error::Limit {
+                op: "batch_norm_backward_input",
+                what: format!("{MIN_STORAGE_BUFFERS} storage buffers in one compute shader"),
+                needed: MIN_STORAGE_BUFFERS as u64,
+                limit_name: "max_storage_buffers_per_shader_stage",
+                limit: limits.max_storage_buffers_per_shader_stage as u64,
+                shapes: "any".into(),
+            });
+        }
+        let mut pipelines = HashMap::new();
+        let mut workgroup_sizes = HashMap::new();
+        let mut writable = HashMap::new();
+        for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
+            for (entry, size, written) in reflect(shader)? {
+                workgroup_sizes.insert(entry, size);
+                writable.insert(entry, written);
+            }
+            let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(shader.name),
+                source: wgpu::ShaderSource::Wgsl(shader.source.into()),
+            });
+            for &entry in shader.entry_points {
+                let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry),
+                    layout: None,
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        // Kernels never read workgroup memory before writing it.
+                        zero_initialize_workgroup_memory: false,
+                        ..Default::default()
+                    },
+                    cache: None,
+                });
+                pipelines.insert(entry, pipeline);
+            }
+            if let Some(err) = pollster::block_on(scope.pop()) {
+                return Err(Error::Wgpu { during: format!("building shaders/{}.wgsl", shader.name), message: err.to_string() });
+            }
+        }
+        Ok(Self { pipelines, workgroup_sizes, writable, recording: Mutex::new(None), profiler: Mutex::new(None) })
+    }
+
+    /// Opens (`Some`) or closes (`None`) a profile; returns the one that was open.
+    pub(crate) fn set_profiler(&self, recorder: Option<crate::profile::Recorder>) -> Option<crate::profile::Recorder> {
+        std::mem::replace(&mut *self.profiler.lock().unwrap_or_else(|p| p.into_inner()), recorder)
+    }
+
+    /// Starts (`true`) or ends (`false`) recording dispatches; ending returns what was recorded.
+    pub(crate) fn record(&self, on: bool) -> Vec<Dispatch> {
+        let mut r = self.recording.lock().unwrap_or_else(|p| p.into_inner());
+        let out = r.take().unwrap_or_default();
+        if on {
+            *r = Some(Vec::new());
+        }
+        out
+    }
+}
+
+/// One recorded dispatch: what [`Gpu::record_dispatches`] returns, for benchmarks and for the
+/// tests that check how a kernel family lays out work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dispatch {
+    pub entry: &'static str,
+    pub workgroups: u64,
+    pub workgroup_size: u32,
+}
+
+/// What the launcher needs to know of each entry point of `shader`, from naga's parse of its WGSL:
+/// (entry, invocations per workgroup, the bindings it may write — `read_write` storage).
+fn reflect(shader: &ShaderSource) -> Result<Vec<(&'static str, u32, Vec<u32>)>> {
+    let module = naga::front::wgsl::parse_str(shader.source)
+        .map_err(|e| Error::Wgpu { during: format!("parsing shaders/{}.wgsl", shader.name), message: e.emit_to_string(shader.source) })?;
+    let writable: Vec<u32> = module
+        .global_variables
+        .iter()
+        .filter(|(_, v)| matches!(v.space, naga::AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)))
+        .filter_map(|(_, v)| v.binding.as_ref().map(|b| b.binding))
+        .collect();
+    Ok(shader
+        .entry_points
+        .iter()
+        .filter_map(|&entry| {
+            module.entry_points.iter().find(|e| e.name == entry).map(|e| (entry, e.workgroup_size.iter().product(), writable.clone()))
+        })
+        .collect())
+}
+
+/// Records one dispatch of `entry` with `params` at binding 0 and each `(binding, tensor)` of
+/// `storage` (only the bindings the entry point uses: pipeline layouts are derived per entry).
+/// `workgroups` is the linear number of workgroups; above the per-dimension limit it is folded
+/// into 2-D (shaders linearise `workgroup_id.x + workgroup_id.y * num_workgroups.x` and
+/// bounds-check).
+pub(crate) fn launch<P: bytemuck::Pod>(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    entry: &'static str,
+    params: &P,
+    storage: &[(u32, &Tensor)],
+    workgroups: u64,
+) -> Result<()> {
+    if workgroups == 0 {
+        return Ok(());
+    }
+    let pipes = &gpu.pipelines;
+    let pipeline = pipes.pipelines.get(entry).expect("every entry point is registered in SHADERS");
+    let max_dim = gpu.limits().max_compute_workgroups_per_dimension as u64;
+    let (x, y) = if workgroups <= max_dim { (workgroups, 1) } else { (max_dim, workgroups.div_ceil(max_dim)) };
+    if y > max_dim {
+        return Err(Error::Limit {
+            op: entry,
+            what: format!("{} workgroups", workgroups),
+            needed: workgroups,
+            limit_name: "max_compute_workgroups_per_dimension²",
+            limit: max_dim * max_dim,
+            shapes: fmt_shapes(&storage.iter().map(|(_, t)| t.shape()).collect::<Vec<_>>()),
+        });
+    }
+    // One buffer bound read-only in one binding and writable in another is a usage conflict that
+    // wgpu reports as a device error (a panic under its default handler); two writable bindings
+    // whose ranges overlap would race. Refuse both here, naming the op and the shapes. (Disjoint
+    // writable views of one buffer, such as running mean and variance in the flat buffer of a
+    // model's statistics, are fine.)
+    let written = pipes.writable.get(entry).map(Vec::as_slice).unwrap_or(&[]);
+    for (i, &(b, t)) in storage.iter().enumerate() {
+        for &(b2, t2) in &storage[i + 1..] {
+            if t.buffer() != t2.buffer() {
+                continue;
+            }
+            let (w, w2) = (written.contains(&b), written.contains(&b2));
+            let overlap = t.offset() < t2.offset() + t2.bytes().max(4) && t2.offset() < t.offset() + t.bytes().max(4);
+            if w != w2 || (w && overlap) {
+                return Err(Error::InvalidArgument {
+                    op: entry,
+                    detail: format!(
+                        "the tensors at bindings {b} ({:?}) and {b2} ({:?}) share one GPU buffer and binding {} is written: \
+                         an output may not alias another operand; pass a separate output tensor",
+                        t.shape(),
+                        t2.shape(),
+                        if w { b } else { b2 }
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(r) = pipes.recording.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        r.push(Dispatch { entry, workgroups, workgroup_size: pipes.workgroup_sizes.get(entry).copied().unwrap_or(0) });
+    }
+    // The parameters go into a slot owned by this encoder until it is submitted.
+    let (pbuf, poff) = enc.param_slot(bytemuck::bytes_of(params));
+    let mut entries = vec![wgpu::BindGroupEntry {
+        binding: 0,
+        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &pbuf,
+            offset: poff,
+            size: wgpu::BufferSize::new(std::mem::size_of::<P>() as u64),
+        }),
+    }];
+    for &(binding, t) in storage {
+        entries.push(wgpu::BindGroupEntry {
+            binding,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: t.buffer(),
+                offset: t.offset(),
+                // Rounded up to 16 bytes so the same tensor can also be read as array<vec4<f32>>;
+                // pooled buffers are allocated in 256-byte multiples, so this stays inside.
+                size: wgpu::BufferSize::new((t.bytes().div_ceil(16).max(1) * 16).min(t.buffer().size() - t.offset())),
+            }),
+        });
+    }
+    let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(entry),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    });
+    let timed =
+        pipes.profiler.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|r| Some((r.query_set.clone(), r.next(entry)?)));
+    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+        label: Some(entry),
+        timestamp_writes: timed.as_ref().map(|(query_set, i)| wgpu::ComputePassTimestampWrites {
+            query_set,
+            beginning_of_pass_write_index: Some(*i),
+            end_of_pass_write_index: Some(*i + 1),
+        }),
+    });
+    pass.set_pipeline(pipeline);
+    pass.set_bind_group(0, &bind_group, &[]);
+    pass.dispatch_workgroups(x as u32, y as u32, 1);
+    Ok(())
+}
+
