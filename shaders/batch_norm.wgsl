@@ -24,7 +24,8 @@ struct Params {
     splits: u32,         // split reductions: chunks per channel
     chunk: u32,          // split reductions: values per chunk
     relu: u32,           // normalize / infer: 1 = apply ReLU as the value is stored (fused BN + ReLU)
-    _pad0: u32,
+    count: u32,          // backward_input: values per channel of the whole batch (0 = N·H·W of this
+                         // binding; set when a batch past the binding limit is processed in chunks)
     _pad1: u32,
     _pad2: u32,
 }
@@ -323,7 +324,7 @@ fn batch_norm_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
         return;
     }
     let c = ch.c;
-    let m = f32(p.n * p.plane);
+    let m = f32(select(p.n * p.plane, p.count, p.count > 0u));
     let k = gamma[c] * invstd[c] / m;
     for (var i = ch.first; i < ch.end; i += WG) {
         let xhat = (x[i] - mean[c]) * invstd[c];

@@ -12,7 +12,8 @@ struct Params {
     seed_hi: u32,
     threshold: u32,
     scale: f32,
-    _pad0: u32,
+    first: u32, // index of element 0 of this binding in the whole tensor (a chunk of a tensor
+                // past the binding limit keeps the whole tensor's mask)
     _pad1: u32,
     _pad2: u32,
 }
@@ -40,7 +41,7 @@ fn dropout_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
                    @builtin(local_invocation_index) lid: u32) {
     let i = (wid.x + wid.y * nwg.x) * WG + lid;
     if (i < p.len) {
-        dst[i] = src[i] * kept_scale(i);
+        dst[i] = src[i] * kept_scale(p.first + i);
     }
 }
 
@@ -50,6 +51,6 @@ fn dropout_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
                     @builtin(local_invocation_index) lid: u32) {
     let i = (wid.x + wid.y * nwg.x) * WG + lid;
     if (i < p.len) {
-        dst[i] = src[i] * kept_scale(i);
+        dst[i] = src[i] * kept_scale(p.first + i);
     }
 }

@@ -16,6 +16,10 @@ impl Tolerance {
     pub const fn new(atol: f64, rtol: f64) -> Self {
         Self { atol, rtol }
     }
+    /// Whether `got` is within this tolerance of `want` (a NaN or infinity never is).
+    pub fn accepts(&self, got: f64, want: f64) -> bool {
+        got.is_finite() && (got - want).abs() <= self.atol + self.rtol * want.abs()
+    }
     /// Exact equality (integer outputs: indices, counts, argmax).
     pub const EXACT: Tolerance = Tolerance::new(0.0, 0.0);
 }

@@ -226,6 +226,20 @@ pub(crate) fn launch<P: bytemuck::Pod>(
             shapes: fmt_shapes(&storage.iter().map(|(_, t)| t.shape()).collect::<Vec<_>>()),
         });
     }
+    // A binding larger than the device allows would be a wgpu validation error (a panic under its
+    // default handler): the launchers cut tensors past the limit into chunks, so reaching this is
+    // an op that cannot be chunked, reported with its shapes.
+    let limit = gpu.max_binding_bytes();
+    if let Some((_, t)) = storage.iter().find(|(_, t)| t.bytes() > limit) {
+        return Err(Error::Limit {
+            op: entry,
+            what: format!("binding a tensor of {:?} ({} bytes)", t.shape(), t.bytes()),
+            needed: t.bytes(),
+            limit_name: "max_storage_buffer_binding_size",
+            limit,
+            shapes: fmt_shapes(&storage.iter().map(|(_, t)| t.shape()).collect::<Vec<_>>()),
+        });
+    }
     // One buffer bound read-only in one binding and writable in another is a usage conflict that
     // wgpu reports as a device error (a panic under its default handler); two writable bindings
     // whose ranges overlap would race. Refuse both here, naming the op and the shapes. (Disjoint

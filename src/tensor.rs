@@ -111,6 +111,22 @@ impl Tensor {
         }
         Ok(Tensor { buf: self.buf.clone(), shape: shape.to_vec(), dtype: self.dtype, offset })
     }
+    /// Images `range` of a tensor whose first dimension is the batch: a view of shape
+    /// (range.len(), rest…). The byte offset must be a multiple of 256 (see [`Tensor::view`]).
+    pub fn images(&self, range: std::ops::Range<usize>) -> Result<Tensor> {
+        let n = self.shape.first().copied().unwrap_or(0);
+        if range.start > range.end || range.end > n {
+            return Err(Error::Shape {
+                op: "images",
+                detail: format!("images {range:?} of a batch of {n}"),
+                shapes: fmt_shapes(&[&self.shape]),
+            });
+        }
+        let per_image = self.len() / n.max(1);
+        let mut shape = self.shape.clone();
+        shape[0] = range.len();
+        self.view(range.start * per_image, &shape)
+    }
     /// The first `len` elements as a 1-D tensor (offset unchanged, so no alignment condition).
     pub(crate) fn prefix(&self, len: usize) -> Result<Tensor> {
         if len > self.len() {
@@ -133,17 +149,19 @@ impl Tensor {
 
 impl Gpu {
     /// An uninitialised tensor (contents are whatever the recycled buffer held).
-    /// Fails with [`Error::Limit`] when it would exceed the device's storage-binding or buffer limit.
+    /// Fails with [`Error::Limit`] when it would exceed the device's buffer limit. A tensor larger
+    /// than one storage binding is allowed: the launchers process it in chunks along its first
+    /// (batch) dimension.
     pub fn tensor(&self, op: &'static str, shape: &[usize], dtype: DType) -> Result<Tensor> {
         let elems: usize = shape.iter().product();
         let bytes = (elems.max(1) as u64) * 4;
-        let limit = self.max_binding_bytes();
+        let limit = self.limits().max_buffer_size;
         if bytes > limit {
             return Err(Error::Limit {
                 op,
                 what: format!("a {:?} tensor of {} elements ({} bytes)", dtype, elems, bytes),
                 needed: bytes,
-                limit_name: "max_storage_buffer_binding_size",
+                limit_name: "max_buffer_size",
                 limit,
                 shapes: fmt_shapes(&[shape]),
             });

@@ -1,19 +1,20 @@
-//! Device limits: tensors larger than a storage binding give a clear error naming the op, the
-//! shapes and the limit — never a wgpu panic — and an embedded device's own (smaller) limits are
-//! the ones obeyed.
+//! Device limits: tensors larger than a storage binding are processed in ranges of images, and
+//! what cannot be (one image past the limit, a tensor past the buffer limit) is a clear error
+//! naming the op, the shapes and the limit — never a wgpu panic; an embedded device's own
+//! (smaller) limits are the ones obeyed.
 
 mod common;
 use lungseg::{Error, Gpu};
 
 #[test]
-fn tensor_over_the_binding_limit_is_a_clear_error() {
+fn tensor_over_the_buffer_limit_is_a_clear_error() {
     let gpu = common::gpu();
-    let limit = gpu.max_binding_bytes();
+    let limit = gpu.limits().max_buffer_size;
     let elems = (limit / 4 + 1) as usize;
     let err = gpu.tensor("conv2d_forward", &[1, 1, 1, elems], lungseg::DType::F32).unwrap_err();
     assert!(matches!(err, Error::Limit { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("conv2d_forward") && msg.contains("max_storage_buffer_binding_size") && msg.contains(&limit.to_string()), "{msg}");
+    assert!(msg.contains("conv2d_forward") && msg.contains("max_buffer_size") && msg.contains(&limit.to_string()), "{msg}");
 }
 
 #[test]
@@ -31,11 +32,18 @@ fn embedded_device_limits_are_read_from_the_device() {
     .expect("device with small limits");
     let gpu = Gpu::from_device(device, queue).expect("embedding works");
     assert_eq!(gpu.max_binding_bytes(), 1 << 20);
-    // 2 × 16 × 128 × 128 f32 = 2 MiB > 1 MiB.
-    let x = ndarray::Array4::<f32>::zeros((2, 16, 128, 128));
-    let w = ndarray::Array4::<f32>::zeros((8, 16, 3, 3));
+    // 2 × 16 × 128 × 128 f32 = 2 MiB > 1 MiB: processed one 1 MiB image at a time, same result.
+    let x = ndarray::Array4::<f32>::from_shape_fn((2, 16, 128, 128), |(n, c, h, w)| ((n * 7 + c * 3 + h + 2 * w) % 11) as f32 - 5.0);
+    let w = ndarray::Array4::<f32>::from_shape_fn((8, 16, 3, 3), |(o, i, a, b)| ((o + 2 * i + a * 3 + b) % 5) as f32 * 0.1 - 0.2);
+    let (_, dispatches) = gpu.record_dispatches(|| lungseg::host::conv2d_forward(&gpu, &x, &w, None)).unwrap();
+    assert!(dispatches.iter().filter(|d| d.entry.starts_with("conv2d_forward")).count() == 2, "{dispatches:?}");
+    let y = lungseg::host::conv2d_forward(&gpu, &x, &w, None).unwrap();
+    assert!(y == lungseg::host::conv2d_forward(&common::gpu(), &x, &w, None).unwrap(), "chunked and whole results differ");
+    // 32 channels × 128² f32 = 2 MiB per image: no range of images fits; a clear error.
+    let x = ndarray::Array4::<f32>::zeros((2, 32, 128, 128));
+    let w = ndarray::Array4::<f32>::zeros((8, 32, 3, 3));
     let err = lungseg::host::conv2d_forward(&gpu, &x, &w, None).unwrap_err().to_string();
-    assert!(err.contains("[2, 16, 128, 128]") && err.contains("1048576"), "{err}");
+    assert!(err.contains("[2, 32, 128, 128]") && err.contains("1048576"), "{err}");
     // Within the limits, the embedded device computes normally.
     let x = ndarray::Array4::<f32>::ones((1, 2, 5, 5));
     let w = ndarray::Array4::<f32>::ones((1, 2, 3, 3));

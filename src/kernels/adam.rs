@@ -78,5 +78,13 @@ pub fn adam_step(
         bias_correction2: (1.0 - (hyper.beta2 as f64).powi(hyper.step as i32)) as f32,
         _pad: [0; 3],
     };
-    launch(gpu, enc, OP, &p, &[(1, param), (2, grad), (3, m), (4, v)], (len as u64).div_ceil(256))
+    // Flat buffers past the binding limit are updated range by range.
+    super::for_elements(gpu, OP, &[param, grad, m, v], |first, t| {
+        let (lo, hi) = (offset.max(first), (offset + len).min(first + t[0].len()));
+        if lo >= hi {
+            return Ok(());
+        }
+        let q = AdamParams { len: (hi - lo) as u32, offset: (lo - first) as u32, ..p };
+        launch(gpu, enc, OP, &q, &[(1, &t[0]), (2, &t[1]), (3, &t[2]), (4, &t[3])], ((hi - lo) as u64).div_ceil(256))
+    })
 }

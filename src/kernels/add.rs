@@ -16,6 +16,10 @@ pub struct AddParams {
 
 /// `dst += src` element-wise.
 pub fn add_assign(gpu: &Gpu, enc: &mut Encoder, dst: &Tensor, src: &Tensor) -> Result<()> {
+    super::for_elements(gpu, "add_assign", &[dst, src], |_, v| add_assign_once(gpu, enc, &v[0], &v[1]))
+}
+
+fn add_assign_once(gpu: &Gpu, enc: &mut Encoder, dst: &Tensor, src: &Tensor) -> Result<()> {
     const OP: &str = "add_assign";
     if dst.len() != src.len() {
         return Err(shape_err(OP, "dst and src must have the same number of elements", &[dst.shape(), src.shape()]));

@@ -19,7 +19,9 @@ pub struct BatchNormParams {
     pub splits: u32,
     pub chunk: u32,
     pub relu: u32,
-    pub _pad: [u32; 3],
+    /// Values per channel of the whole batch when a chunk of it is bound (0: N·H·W of the binding).
+    pub count: u32,
+    pub _pad: [u32; 2],
 }
 
 fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f32, momentum: f32) -> Result<BatchNormParams> {
@@ -44,7 +46,8 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
         splits: 1,
         chunk: 0,
         relu: 0,
-        _pad: [0; 3],
+        count: 0,
+        _pad: [0; 2],
     })
 }
 
@@ -85,6 +88,21 @@ pub fn batch_norm_stats(
     }
     let mut p = params(OP, x, &chans, eps, momentum)?;
     p.update_running = running.is_some() as u32;
+    let chunks = super::image_chunks(gpu, OP, &[x])?;
+    if chunks.len() > 1 {
+        // A batch past the binding limit: one partial per image (its mean and centred sum of
+        // squares), range by range, then the merge over all N images' partials in image order.
+        p.splits = p.n;
+        p.chunk = p.plane;
+        let partials = gpu.tensor(OP, &[2 * p.n as usize * p.c as usize], crate::DType::F32)?;
+        for r in chunks {
+            let q = BatchNormParams { n: r.len() as u32, splits: r.len() as u32, ..p };
+            let out = gpu.tensor(OP, &[2 * r.len() * p.c as usize], crate::DType::F32)?;
+            launch(gpu, enc, "batch_norm_stats_partial", &q, &[(1, &x.images(r.clone())?), (11, &out)], q.c as u64 * q.splits as u64)?;
+            copy_partials(enc, &out, &partials, 2 * r.start * p.c as usize);
+        }
+        return merge_stats(gpu, enc, &p, &partials, mean, invstd, running);
+    }
     plan(gpu, &mut p);
     if p.splits > 1 {
         // Bindings 7/8 are declared read_write, so they need two distinct buffers even when
@@ -117,6 +135,32 @@ pub fn batch_norm_stats(
     }
 }
 
+/// Copies one range's partials to element `at` of all partials (a copy, not a view: the range's
+/// offset need not be 256-byte aligned).
+fn copy_partials(enc: &mut Encoder, range: &Tensor, all: &Tensor, at: usize) {
+    enc.copy_buffer_to_buffer(range.buffer(), range.offset(), all.buffer(), all.offset() + at as u64 * 4, range.bytes());
+}
+
+/// The merge pass of the split statistics over `partials` (layout of `batch_norm_stats_partial`).
+fn merge_stats(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    p: &BatchNormParams,
+    partials: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    running: Option<(&Tensor, &Tensor)>,
+) -> Result<()> {
+    // Bindings 7/8 are declared read_write, so they need two distinct buffers even when
+    // update_running = 0 leaves them untouched: small pooled scratch tensors.
+    let spare = |_| gpu.tensor("batch_norm_stats", &[p.c as usize], crate::DType::F32);
+    let (rm, rv) = match running {
+        Some((rm, rv)) => (rm.clone(), rv.clone()),
+        None => (spare(0)?, spare(1)?),
+    };
+    launch(gpu, enc, "batch_norm_stats_merge", p, &[(1, partials), (5, mean), (6, invstd), (7, &rm), (8, &rv)], (p.c as u64).div_ceil(64))
+}
+
 /// `y = gamma · (x − mean) · invstd + beta` with batch statistics.
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_normalize(
@@ -129,7 +173,7 @@ pub fn batch_norm_normalize(
     invstd: &Tensor,
     y: &Tensor,
 ) -> Result<()> {
-    normalize(gpu, enc, x, gamma, beta, mean, invstd, y, false)
+    super::for_images(gpu, "batch_norm_normalize", &[x, y], |_, v| normalize(gpu, enc, &v[0], gamma, beta, mean, invstd, &v[1], false))
 }
 
 /// `y = relu(gamma · (x − mean) · invstd + beta)` in the same pass (fused BN + ReLU; the backward
@@ -145,7 +189,7 @@ pub fn batch_norm_relu_normalize(
     invstd: &Tensor,
     y: &Tensor,
 ) -> Result<()> {
-    normalize(gpu, enc, x, gamma, beta, mean, invstd, y, true)
+    super::for_images(gpu, "batch_norm_normalize", &[x, y], |_, v| normalize(gpu, enc, &v[0], gamma, beta, mean, invstd, &v[1], true))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -180,7 +224,7 @@ pub fn batch_norm_infer(
     eps: f32,
     y: &Tensor,
 ) -> Result<()> {
-    infer(gpu, enc, x, gamma, beta, running_mean, running_var, eps, y, false)
+    super::for_images(gpu, "batch_norm_infer", &[x, y], |_, v| infer(gpu, enc, &v[0], gamma, beta, running_mean, running_var, eps, &v[1], false))
 }
 
 /// Inference with the fused ReLU: `y = relu(batch_norm_infer(x))` in one pass.
@@ -196,7 +240,7 @@ pub fn batch_norm_relu_infer(
     eps: f32,
     y: &Tensor,
 ) -> Result<()> {
-    infer(gpu, enc, x, gamma, beta, running_mean, running_var, eps, y, true)
+    super::for_images(gpu, "batch_norm_infer", &[x, y], |_, v| infer(gpu, enc, &v[0], gamma, beta, running_mean, running_var, eps, &v[1], true))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -234,6 +278,29 @@ pub fn batch_norm_backward_reduce(
     const OP: &str = "batch_norm_backward_reduce";
     let mut p = params(OP, x, &[("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
     expect_shape(OP, "dy", dy, x.shape())?;
+    let chunks = super::image_chunks(gpu, OP, &[x, dy])?;
+    if chunks.len() > 1 {
+        // A batch past the binding limit: one partial (Σ dy, Σ dy·x̂) per image, range by range,
+        // then the merge adds all N in image order.
+        p.splits = p.n;
+        p.chunk = p.plane;
+        let partials = gpu.tensor(OP, &[2 * p.n as usize * p.c as usize], crate::DType::F32)?;
+        for r in chunks {
+            let q = BatchNormParams { n: r.len() as u32, splits: r.len() as u32, ..p };
+            let out = gpu.tensor(OP, &[2 * r.len() * p.c as usize], crate::DType::F32)?;
+            let (xr, dyr) = (x.images(r.clone())?, dy.images(r.clone())?);
+            launch(
+                gpu,
+                enc,
+                "batch_norm_backward_reduce_partial",
+                &q,
+                &[(1, &xr), (2, &dyr), (5, mean), (6, invstd), (11, &out)],
+                q.c as u64 * q.splits as u64,
+            )?;
+            copy_partials(enc, &out, &partials, 2 * r.start * p.c as usize);
+        }
+        return launch(gpu, enc, "batch_norm_backward_reduce_merge", &p, &[(1, &partials), (9, dgamma), (10, dbeta)], (p.c as u64).div_ceil(64));
+    }
     plan(gpu, &mut p);
     if p.splits > 1 {
         let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
@@ -273,8 +340,12 @@ pub fn batch_norm_backward_input(
     dx: &Tensor,
 ) -> Result<()> {
     const OP: &str = "batch_norm_backward_input";
-    let p = params(OP, x, &[("gamma", gamma), ("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
+    let whole = params(OP, x, &[("gamma", gamma), ("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
     expect_shape(OP, "dy", dy, x.shape())?;
     expect_shape(OP, "dx", dx, x.shape())?;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, dx)], elements(&p))
+    super::for_images(gpu, OP, &[x, dy, dx], |r, v| {
+        // M of the formula is the whole batch's count, whatever range of images is bound.
+        let p = BatchNormParams { n: r.len() as u32, count: u32_of(OP, "N·H·W", whole.n as usize * whole.plane as usize)?, ..whole };
+        launch(gpu, enc, OP, &p, &[(1, &v[0]), (2, &v[1]), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, &v[2])], elements(&p))
+    })
 }

@@ -38,6 +38,10 @@ fn params(op: &'static str, part: &Tensor, whole: &Tensor, offset: usize) -> Res
 
 /// `whole[:, offset .. offset + C_part] = part`.
 pub fn concat_forward(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tensor, offset: usize) -> Result<()> {
+    super::for_images(gpu, "concat_forward", &[part, whole], |_, v| concat_forward_once(gpu, enc, &v[0], &v[1], offset))
+}
+
+fn concat_forward_once(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tensor, offset: usize) -> Result<()> {
     const OP: &str = "concat_forward";
     let p = params(OP, part, whole, offset)?;
     launch(gpu, enc, OP, &p, &[(1, part), (2, whole)], (part.len() as u64).div_ceil(256))
@@ -45,6 +49,17 @@ pub fn concat_forward(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tenso
 
 /// `dpart = dwhole[:, offset .. offset + C_part]`, or `+=` when `accumulate`.
 pub fn concat_backward(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    dwhole: &Tensor,
+    dpart: &Tensor,
+    offset: usize,
+    accumulate: bool,
+) -> Result<()> {
+    super::for_images(gpu, "concat_backward", &[dwhole, dpart], |_, v| concat_backward_once(gpu, enc, &v[0], &v[1], offset, accumulate))
+}
+
+fn concat_backward_once(
     gpu: &Gpu,
     enc: &mut Encoder,
     dwhole: &Tensor,

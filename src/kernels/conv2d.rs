@@ -142,7 +142,7 @@ pub fn conv2d_forward(
     bias: Option<&Tensor>,
     y: &Tensor,
 ) -> Result<()> {
-    forward(gpu, enc, x, weight, bias, y, false)
+    super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], false))
 }
 
 /// `y = relu(conv2d(x, weight) + bias)` in one pass: the ReLU is applied as the convolution
@@ -157,7 +157,7 @@ pub fn conv2d_relu_forward(
     bias: Option<&Tensor>,
     y: &Tensor,
 ) -> Result<()> {
-    forward(gpu, enc, x, weight, bias, y, true)
+    super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], true))
 }
 
 fn forward(
@@ -192,6 +192,10 @@ fn forward(
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
 pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
+    super::for_images(gpu, "conv2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1]))
+}
+
+fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "conv2d_backward_input";
     let g = geometry(OP, dx, weight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
@@ -215,6 +219,10 @@ pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: 
 /// ([`super::Kernels::plan_splits`]): each split writes a partial weight gradient into scratch and
 /// `sum_splits` adds them in a fixed order, so reruns are bit-identical.
 pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
+    super::reduce_images(gpu, enc, "conv2d_backward_weight", &[x, dy], dweight, |enc, v, out| backward_weight(gpu, enc, &v[0], &v[1], out))
+}
+
+fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let (entry, p) = (plan.entry, plan.params);
     super::split_into(gpu, enc, entry, dweight, p.splits, |enc, dst| {

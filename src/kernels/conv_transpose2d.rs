@@ -71,6 +71,10 @@ pub fn conv_transpose2d_forward(
     bias: Option<&Tensor>,
     y: &Tensor,
 ) -> Result<()> {
+    super::for_images(gpu, "conv_transpose2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1]))
+}
+
+fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
     const OP: &str = "conv_transpose2d_forward";
     let xs = nchw(OP, "x", x)?;
     let c_out = weight.shape().get(1).copied().unwrap_or(0);
@@ -87,6 +91,10 @@ pub fn conv_transpose2d_forward(
 
 /// `dx[n,c,i,j] = Σ_o Σ_ab weight[c,o,a,b] · dy[n,o,2i+a,2j+b]`.
 pub fn conv_transpose2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
+    super::for_images(gpu, "conv_transpose2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1]))
+}
+
+fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "conv_transpose2d_backward_input";
     let xs = nchw(OP, "dx", dx)?;
     let p = params(gpu, OP, xs, weight, xs[1])?;
@@ -107,6 +115,12 @@ pub fn conv_transpose2d_backward_weight(
     dy: &Tensor,
     dweight: &Tensor,
 ) -> Result<()> {
+    super::reduce_images(gpu, enc, "conv_transpose2d_backward_weight", &[x, dy], dweight, |enc, v, out| {
+        backward_weight(gpu, enc, &v[0], &v[1], out)
+    })
+}
+
+fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let p = plan.params;
     super::split_into(gpu, enc, plan.entry, dweight, p.splits, |enc, dst| {

@@ -15,7 +15,9 @@ pub struct DropoutParams {
     pub seed_hi: u32,
     pub threshold: u32,
     pub scale: f32,
-    pub _pad: [u32; 3],
+    /// Index of the binding's element 0 in the whole tensor (the mask is a function of it).
+    pub first: u32,
+    pub _pad: [u32; 2],
 }
 
 impl DropoutParams {
@@ -30,7 +32,8 @@ impl DropoutParams {
             seed_hi: (seed >> 32) as u32,
             threshold: ((p as f64) * 4294967296.0).round().min(u32::MAX as f64) as u32,
             scale: 1.0 / (1.0 - p),
-            _pad: [0; 3],
+            first: 0,
+            _pad: [0; 2],
         })
     }
 }
@@ -39,8 +42,11 @@ fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, src: &Tensor, dst: &Tenso
     if src.len() != dst.len() {
         return Err(shape_err(op, "input and output must have the same length", &[src.shape(), dst.shape()]));
     }
-    let params = DropoutParams::new(src.len(), p, seed)?;
-    launch(gpu, enc, op, &params, &[(1, src), (2, dst)], (src.len() as u64).div_ceil(256))
+    let whole = DropoutParams::new(src.len(), p, seed)?;
+    super::for_elements(gpu, op, &[src, dst], |first, v| {
+        let params = DropoutParams { len: v[0].len() as u32, first: first as u32, ..whole };
+        launch(gpu, enc, op, &params, &[(1, &v[0]), (2, &v[1])], (v[0].len() as u64).div_ceil(256))
+    })
 }
 
 /// `y = x · mask / (1 − p)`; the mask is a function of (element index, seed).

@@ -56,6 +56,10 @@ fn check_indices(op: &'static str, indices: &Tensor, pooled: &[usize]) -> Result
 
 /// `y, indices = max_pool2d(x)`, y and indices of shape (N, C, H/2, W/2).
 pub fn max_pool2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor, indices: &Tensor) -> Result<()> {
+    super::for_images(gpu, "max_pool2d_forward", &[x, y, indices], |_, v| max_pool2d_forward_once(gpu, enc, &v[0], &v[1], &v[2]))
+}
+
+fn max_pool2d_forward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor, indices: &Tensor) -> Result<()> {
     const OP: &str = "max_pool2d_forward";
     let full = nchw(OP, "x", x)?;
     let p = params(OP, full)?;
@@ -68,6 +72,10 @@ pub fn max_pool2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor, 
 /// `dx` (N, C, H, W) from `dy` (N, C, H/2, W/2): each input element takes dy of its window if the
 /// window chose it, else 0.
 pub fn max_pool2d_backward(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, indices: &Tensor, dx: &Tensor) -> Result<()> {
+    super::for_images(gpu, "max_pool2d_backward", &[dy, indices, dx], |_, v| max_pool2d_backward_once(gpu, enc, &v[0], &v[1], &v[2]))
+}
+
+fn max_pool2d_backward_once(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, indices: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "max_pool2d_backward";
     let full = nchw(OP, "dx", dx)?;
     let p = params(OP, full)?;
@@ -79,6 +87,10 @@ pub fn max_pool2d_backward(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, indices: &
 
 /// `y` (N, C, H, W) = max_unpool2d(x (N, C, H/2, W/2), indices): x at each recorded position, 0 elsewhere.
 pub fn max_unpool2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, indices: &Tensor, y: &Tensor) -> Result<()> {
+    super::for_images(gpu, "max_unpool2d_forward", &[x, indices, y], |_, v| max_unpool2d_forward_once(gpu, enc, &v[0], &v[1], &v[2]))
+}
+
+fn max_unpool2d_forward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, indices: &Tensor, y: &Tensor) -> Result<()> {
     const OP: &str = "max_unpool2d_forward";
     let full = nchw(OP, "y", y)?;
     let p = params(OP, full)?;
@@ -90,6 +102,10 @@ pub fn max_unpool2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, indices: &
 
 /// `dx[n,c,i,j] = dy[n, c, indices[n,c,i,j]]`.
 pub fn max_unpool2d_backward(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, indices: &Tensor, dx: &Tensor) -> Result<()> {
+    super::for_images(gpu, "max_unpool2d_backward", &[dy, indices, dx], |_, v| max_unpool2d_backward_once(gpu, enc, &v[0], &v[1], &v[2]))
+}
+
+fn max_unpool2d_backward_once(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, indices: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "max_unpool2d_backward";
     let full = nchw(OP, "dy", dy)?;
     let p = params(OP, full)?;

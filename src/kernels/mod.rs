@@ -118,6 +118,139 @@ pub(crate) fn scratch(gpu: &Gpu, op: &'static str, len: usize) -> Result<Tensor>
     slot.as_ref().expect("just created").prefix(len)
 }
 
+/// Ranges of images such that every tensor of `tensors` (all with the batch as first dimension)
+/// fits one storage binding per range, each range starting on a 256-byte boundary in every
+/// tensor: `[0..N]` when everything fits (the common case: no change at all). Tensors past the
+/// binding limit — the paper's SegNet at batch 12 and 256² has 192 MiB activations, WebGPU and
+/// lavapipe bind 128 MiB — are processed range by range with the same kernels.
+pub(crate) fn image_chunks(gpu: &Gpu, op: &'static str, tensors: &[&Tensor]) -> Result<Vec<std::ops::Range<usize>>> {
+    let n = tensors.first().and_then(|t| t.shape().first().copied()).unwrap_or(0);
+    let limit = gpu.max_binding_bytes();
+    if tensors.iter().all(|t| t.bytes() <= limit) {
+        return Ok(vec![0..n]);
+    }
+    if tensors.iter().any(|t| t.shape().len() < 2 || t.shape()[0] != n) {
+        return Err(Error::Shape {
+            op,
+            detail: "tensors past the binding limit are processed in chunks of images: all must share the batch dimension".into(),
+            shapes: fmt_shapes(&tensors.iter().map(|t| t.shape()).collect::<Vec<_>>()),
+        });
+    }
+    let gcd = |mut a: u64, mut b: u64| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let mut most = n as u64;
+    let mut step = 1u64;
+    for t in tensors {
+        let per_image = t.bytes() / n as u64;
+        if per_image > limit {
+            return Err(Error::Limit {
+                op,
+                what: format!("one image of a tensor of {:?} ({per_image} bytes)", t.shape()),
+                needed: per_image,
+                limit_name: "max_storage_buffer_binding_size",
+                limit,
+                shapes: fmt_shapes(&tensors.iter().map(|t| t.shape()).collect::<Vec<_>>()),
+            });
+        }
+        most = most.min(limit / per_image.max(1));
+        // Images per range must keep every range's byte offset a multiple of 256.
+        let q = 256 / gcd(per_image.max(1), 256);
+        step = step / gcd(step, q) * q;
+    }
+    let k = most / step * step;
+    if k == 0 {
+        return Err(Error::Limit {
+            op,
+            what: format!("{step} images per chunk (256-byte aligned chunks of the batch)"),
+            needed: step,
+            limit_name: "max_storage_buffer_binding_size",
+            limit,
+            shapes: fmt_shapes(&tensors.iter().map(|t| t.shape()).collect::<Vec<_>>()),
+        });
+    }
+    let k = k as usize;
+    Ok((0..n).step_by(k).map(|s| s..(s + k).min(n)).collect())
+}
+
+/// Calls `f` once per range of [`image_chunks`] with views of every tensor for that range (the
+/// tensors themselves when one range covers the batch).
+pub(crate) fn for_images(
+    gpu: &Gpu,
+    op: &'static str,
+    tensors: &[&Tensor],
+    mut f: impl FnMut(std::ops::Range<usize>, &[Tensor]) -> Result<()>,
+) -> Result<()> {
+    let chunks = image_chunks(gpu, op, tensors)?;
+    if chunks.len() == 1 {
+        let whole: Vec<Tensor> = tensors.iter().map(|t| (*t).clone()).collect();
+        return f(chunks[0].clone(), &whole);
+    }
+    for r in chunks {
+        let views = tensors.iter().map(|t| t.images(r.clone())).collect::<Result<Vec<_>>>()?;
+        f(r, &views)?;
+    }
+    Ok(())
+}
+
+/// Element-wise ops over tensors of equal length: calls `f(first element, views)` once per
+/// binding-sized range of elements (once with the tensors themselves when they fit).
+pub(crate) fn for_elements(gpu: &Gpu, op: &'static str, tensors: &[&Tensor], mut f: impl FnMut(usize, &[Tensor]) -> Result<()>) -> Result<()> {
+    let len = tensors.first().map_or(0, |t| t.len());
+    let limit = gpu.max_binding_bytes();
+    if tensors.iter().all(|t| t.bytes() <= limit) {
+        let whole: Vec<Tensor> = tensors.iter().map(|t| (*t).clone()).collect();
+        return f(0, &whole);
+    }
+    if tensors.iter().any(|t| t.len() != len) {
+        return Err(Error::Shape {
+            op,
+            detail: "all tensors must have the same number of elements".into(),
+            shapes: fmt_shapes(&tensors.iter().map(|t| t.shape()).collect::<Vec<_>>()),
+        });
+    }
+    // 64 elements = 256 bytes: every range starts on an aligned offset.
+    let per = ((limit / 4) as usize / 64 * 64).max(64);
+    for first in (0..len).step_by(per) {
+        let n = per.min(len - first);
+        let views = tensors.iter().map(|t| t.view(first, &[n])).collect::<Result<Vec<_>>>()?;
+        f(first, &views)?;
+    }
+    Ok(())
+}
+
+/// A reduction over the batch of tensors past the binding limit: `record(range, views, out)`
+/// reduces one range of images into `out`; with several ranges, range 0 writes `out` and each
+/// later range writes a temporary that is added into `out` in range order (deterministic).
+pub(crate) fn reduce_images(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    op: &'static str,
+    tensors: &[&Tensor],
+    out: &Tensor,
+    mut record: impl FnMut(&mut Encoder, &[Tensor], &Tensor) -> Result<()>,
+) -> Result<()> {
+    let chunks = image_chunks(gpu, op, tensors)?;
+    if chunks.len() == 1 {
+        let whole: Vec<Tensor> = tensors.iter().map(|t| (*t).clone()).collect();
+        return record(enc, &whole, out);
+    }
+    let partial = gpu.tensor(op, out.shape(), crate::DType::F32)?;
+    for (i, r) in chunks.into_iter().enumerate() {
+        let views = tensors.iter().map(|t| t.images(r.clone())).collect::<Result<Vec<_>>>()?;
+        if i == 0 {
+            record(enc, &views, out)?;
+        } else {
+            record(enc, &views, &partial)?;
+            add::add_assign(gpu, enc, out, &partial)?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks that `t` has exactly `want` as shape.
 pub(crate) fn expect_shape(op: &'static str, name: &str, t: &Tensor, want: &[usize]) -> Result<()> {
     if t.shape() != want {

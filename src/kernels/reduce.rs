@@ -26,6 +26,10 @@ const WG: u64 = 256;
 /// are split across workgroups as the kernel family asks ([`super::Kernels::plan_splits`]), and
 /// the partials added by [`sum_splits`] in a fixed order.
 pub fn sum_per_channel(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) -> Result<()> {
+    super::reduce_images(gpu, enc, "sum_per_channel", &[x], out, |enc, v, out| sum_per_channel_once(gpu, enc, &v[0], out))
+}
+
+fn sum_per_channel_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) -> Result<()> {
     const OP: &str = "sum_per_channel";
     let [n, c, h, w] = nchw(OP, "x", x)?;
     super::expect_shape(OP, "out", out, &[c])?;

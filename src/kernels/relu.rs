@@ -24,6 +24,10 @@ fn same_len(op: &'static str, ts: &[&Tensor]) -> Result<ReluParams> {
 
 /// `y = max(x, 0)`.
 pub fn relu_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor) -> Result<()> {
+    super::for_elements(gpu, "relu_forward", &[x, y], |_, v| relu_forward_once(gpu, enc, &v[0], &v[1]))
+}
+
+fn relu_forward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor) -> Result<()> {
     const OP: &str = "relu_forward";
     let p = same_len(OP, &[x, y])?;
     launch(gpu, enc, OP, &p, &[(1, x), (3, y)], (p.len as u64).div_ceil(256))
@@ -31,6 +35,10 @@ pub fn relu_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor) -> Res
 
 /// `dx = dy · [x > 0]`.
 pub fn relu_backward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dx: &Tensor) -> Result<()> {
+    super::for_elements(gpu, "relu_backward", &[x, dy, dx], |_, v| relu_backward_once(gpu, enc, &v[0], &v[1], &v[2]))
+}
+
+fn relu_backward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "relu_backward";
     let p = same_len(OP, &[x, dy, dx])?;
     launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (3, dx)], (p.len as u64).div_ceil(256))
