@@ -1,7 +1,12 @@
 //! `lungseg report`: one Markdown report of runs — cross-validation summaries (Table 7 layout),
 //! sweeps (Tables 3 / 5), single-run class tables (Tables 4 / 6) — with the paper's published
-//! numbers beside lungseg's where they are transcribed (`assets/paper_tables.json`), and the
-//! run's figures embedded.
+//! numbers beside lungseg's in the same layout (`assets/paper_tables.json`, embedded in the
+//! binary), and the run's figures embedded.
+//!
+//! The paper's cells stand where lungseg's would: an extra `paper` row under each class of a
+//! class table, extra `paper` columns on each row of a sweep. A cell the paper does not give is
+//! left empty — a placeholder such as "n/a" could be read as a published value. lungseg's own
+//! cells keep "n/a" for a metric that is undefined on its data (a class absent from the images).
 
 use crate::error::{Error, Result};
 use serde_json::Value;
@@ -17,27 +22,105 @@ fn read(path: &Path) -> Result<Value> {
     serde_json::from_str(&text).map_err(|e| rep_err(path, format!("not JSON: {e}")))
 }
 
+/// One of lungseg's numbers, or "n/a" where its metric is undefined.
 fn num(v: &Value) -> String {
     v.as_f64().map_or("n/a".into(), |x| format!("{x:.3}"))
 }
 
-const METRICS: [&str; 5] = ["sensitivity", "specificity", "dice", "gmean", "f2"];
-
-/// The paper's transcribed numbers shipped with lungseg.
-pub fn paper_tables() -> Result<Value> {
-    read(&crate::data::shipped_dir().parent().expect("assets/medseg has a parent").join("paper_tables.json"))
+/// One of the paper's numbers to the paper's three decimals, or an empty cell where the paper
+/// gives none.
+fn paper_num(v: &Value) -> String {
+    v.as_f64().map_or(String::new(), |x| format!("{x:.3}"))
 }
 
-fn class_table(s: &mut String, metrics: &Value) {
+/// A paper's Table 7 cell: "mean ± std", the mean alone when only it is given, else empty.
+fn paper_mean_std(v: &Value) -> String {
+    match (v["mean"].as_f64(), v["std"].as_f64()) {
+        (Some(m), Some(sd)) => format!("{m:.3} ± {sd:.3}"),
+        (Some(m), None) => format!("{m:.3}"),
+        _ => String::new(),
+    }
+}
+
+const METRICS: [&str; 5] = ["sensitivity", "specificity", "dice", "gmean", "f2"];
+
+/// The paper's transcribed tables, embedded at compile time: the report must show them from a
+/// binary copied away from the source tree, whatever the current directory.
+const PAPER_TABLES: &str = include_str!("../assets/paper_tables.json");
+
+/// The paper's transcribed numbers shipped with lungseg (`assets/paper_tables.json`): Tables 1–3
+/// and 5–7, and the two cells of Table 4 its text quotes. Keys follow lungseg's words (networks
+/// `segnet` / `unet`, tasks `binary` / `multi`, metrics as in metrics.json); classes are the
+/// paper's (`infection`, `C1`–`C3`); a cell the paper does not give is null or absent.
+pub fn paper_tables() -> Result<Value> {
+    serde_json::from_str(PAPER_TABLES).map_err(|e| Error::InvalidArgument {
+        op: "report",
+        detail: format!("the paper's tables built into lungseg (assets/paper_tables.json) are not valid JSON: {e}"),
+    })
+}
+
+/// The paper's key for one of lungseg's class names: "infection" stays, "C1 ground-glass opacity"
+/// becomes "C1". Background classes have no entry in the paper's class tables.
+fn paper_class(name: &str) -> &str {
+    name.split_whitespace().next().unwrap_or(name)
+}
+
+/// The paper's sweep table for `task` (Table 3 binary, Table 5 multi-class) as (name, JSON key).
+fn paper_sweep_table(task: &str) -> Option<(&'static str, &'static str)> {
+    match task {
+        "binary" => Some(("Table 3", "table3_binary_global_accuracy")),
+        "multi" => Some(("Table 5", "table5_multi_global_accuracy")),
+        _ => None,
+    }
+}
+
+/// The paper's class-level table of its best runs for `task` (Table 4 binary, of which the text
+/// quotes two cells; Table 6 multi-class) as (name, JSON key).
+fn paper_class_table(task: &str) -> Option<(&'static str, &'static str)> {
+    match task {
+        "binary" => Some(("Table 4", "table4_binary_classes")),
+        "multi" => Some(("Table 6", "table6_multi_classes")),
+        _ => None,
+    }
+}
+
+/// The paper's row of a sweep table (one network's rows) for lungseg's (lr, batch): matched by the
+/// configuration rather than the experiment number, so that a row is only ever set beside the same
+/// training recipe. lungseg stores lr as f32, hence the relative tolerance.
+fn paper_sweep_row(rows: &Value, lr: Option<f64>, batch: Option<u64>) -> Option<&Value> {
+    let (lr, batch) = (lr?, batch?);
+    rows.as_array()?.iter().find(|r| r["batch"].as_u64() == Some(batch) && r["lr"].as_f64().is_some_and(|p| (p - lr).abs() <= 1e-6 * p))
+}
+
+/// The paper's best experiment of `model` for `task` (Table 3 / 5) as a sentence on its global
+/// accuracy, for a single run's table.
+fn paper_best_accuracy(paper: &Value, model: &str, task: &str) -> Option<String> {
+    let (name, key) = paper_sweep_table(task)?;
+    let best = paper["best_experiments"][task][model].as_u64()?;
+    let row = paper[key][model].as_array()?.iter().find(|r| r["experiment"].as_u64() == Some(best))?;
+    Some(format!(
+        "Paper ({name}, its best {model} {task} run, experiment {best}: initial lr {}, mini-batch {}): mean {}, std {}, variance {}.\n",
+        row["lr"],
+        row["batch"],
+        paper_num(&row["mean"]),
+        paper_num(&row["std"]),
+        paper_num(&row["var"])
+    ))
+}
+
+/// A single run's class table (the layout of the paper's Tables 4 / 6), each class followed by the
+/// paper's row for it from `paper_rows` (one network's entries of that table) where the paper lists
+/// the class. The paper gives neither precision nor IoU: those cells of its rows stay empty.
+fn class_table(s: &mut String, metrics: &Value, paper_rows: &Value, paper_label: &str) {
     let _ = writeln!(
         s,
-        "| class | sensitivity | specificity | precision | Dice | G-mean | F2 | IoU |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| class | source | sensitivity | specificity | precision | Dice | G-mean | F2 | IoU |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for c in metrics["classes"].as_array().into_iter().flatten() {
+        let name = c["name"].as_str().unwrap_or("?");
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            c["name"].as_str().unwrap_or("?"),
+            "| {name} | lungseg | {} | {} | {} | {} | {} | {} | {} |",
             num(&c["sensitivity"]),
             num(&c["specificity"]),
             num(&c["precision"]),
@@ -46,6 +129,18 @@ fn class_table(s: &mut String, metrics: &Value) {
             num(&c["f2"]),
             num(&c["iou"])
         );
+        let p = &paper_rows[paper_class(name)];
+        if p.is_object() {
+            let _ = writeln!(
+                s,
+                "| {name} | {paper_label} | {} | {} |  | {} | {} | {} |  |",
+                paper_num(&p["sensitivity"]),
+                paper_num(&p["specificity"]),
+                paper_num(&p["dice"]),
+                paper_num(&p["gmean"]),
+                paper_num(&p["f2"])
+            );
+        }
     }
     let g = &metrics["global_accuracy"];
     let _ = writeln!(
@@ -93,11 +188,114 @@ fn recipe(dirs: &[std::path::PathBuf]) -> Option<String> {
     Some(line + "\n")
 }
 
+/// A cross-validation (cv.json) in the layout of the paper's Table 7: mean ± std over the folds
+/// per class and metric, each class followed by the paper's Table 7 row where it lists the class.
+fn cv_section(s: &mut String, run: &Path, paper: &Value) -> Result<()> {
+    let cv = read(&run.join("cv.json"))?;
+    let (model, task) = (cv["model"].as_str().unwrap_or("?"), cv["task"].as_str().unwrap_or("?"));
+    let n_folds = cv["folds"].as_array().map_or(0, |f| f.len());
+    let _ = writeln!(s, "## {model} {task}: {n_folds}-fold cross-validation ({} preset)\n", cv["preset"].as_str().unwrap_or("?"));
+    let folds: Vec<_> = (0..n_folds).map(|k| run.join(format!("fold{k}"))).collect();
+    if let Some(line) = recipe(&folds) {
+        let _ = writeln!(s, "{line}");
+    }
+    let p = &paper["table7_five_fold"][task][model];
+    if p.is_object() {
+        let _ = writeln!(s, "Paper: Table 7, five-fold cross-validation of its best {model} {task} network (mean ± std over the folds).\n");
+    }
+    let _ = writeln!(s, "| class | source | sensitivity | specificity | Dice | G-mean | F2 |\n| --- | --- | --- | --- | --- | --- | --- |");
+    for (class, m) in cv["summary"].as_object().into_iter().flatten() {
+        let cells: Vec<String> = METRICS.iter().map(|k| format!("{} ± {}", num(&m[*k]["mean"]), num(&m[*k]["std"]))).collect();
+        let _ = writeln!(s, "| {class} | lungseg | {} |", cells.join(" | "));
+        let pc = &p[paper_class(class)];
+        if pc.is_object() {
+            let cells: Vec<String> = METRICS.iter().map(|k| paper_mean_std(&pc[*k])).collect();
+            let _ = writeln!(s, "| {class} | paper (Table 7) | {} |", cells.join(" | "));
+        }
+    }
+    s.push('\n');
+    Ok(())
+}
+
+/// A sweep (sweep.json) in the layout of the paper's Tables 3 / 5: per experiment its initial lr,
+/// mini-batch and the mean / std / variance of per-image global accuracy on the test images, with
+/// the paper's three numbers for the same network, task and (lr, batch) in columns beside — one
+/// row carries both, as the two share the configuration.
+fn sweep_section(s: &mut String, run: &Path, paper: &Value) -> Result<()> {
+    let sw = read(&run.join("sweep.json"))?;
+    let (model, task) = (sw["model"].as_str().unwrap_or("?"), sw["task"].as_str().unwrap_or("?"));
+    let _ = writeln!(s, "## {model} {task}: learning-rate × mini-batch sweep\n");
+    let (paper_rows, best) = match paper_sweep_table(task) {
+        Some((name, key)) => {
+            let _ = writeln!(
+                s,
+                "Paper: {name}, {model} columns, matched by initial lr and mini-batch; (best) marks the paper's best experiment.\n"
+            );
+            (&paper[key][model], paper["best_experiments"][task][model].as_u64())
+        }
+        None => (&Value::Null, None),
+    };
+    let _ = writeln!(
+        s,
+        "| experiment | initial lr | mini-batch | mean global accuracy | std | variance | paper mean | paper std | paper variance |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for e in sw["experiments"].as_array().into_iter().flatten() {
+        let g = &e["report"]["global_accuracy"];
+        let mark = if e["experiment"] == sw["best_experiment"] { " (best)" } else { "" };
+        let (p_mean, p_std, p_var) = match paper_sweep_row(paper_rows, e["lr"].as_f64(), e["batch"].as_u64()) {
+            Some(p) => {
+                let p_mark = if p["experiment"].as_u64().is_some_and(|k| Some(k) == best) { " (best)" } else { "" };
+                (format!("{}{p_mark}", paper_num(&p["mean"])), paper_num(&p["std"]), paper_num(&p["var"]))
+            }
+            None => Default::default(),
+        };
+        let _ = writeln!(
+            s,
+            "| {}{mark} | {} | {} | {} | {} | {} | {p_mean} | {p_std} | {p_var} |",
+            e["experiment"],
+            e["lr"],
+            e["batch"],
+            num(&g["mean"]),
+            num(&g["std"]),
+            num(&g["var"])
+        );
+    }
+    s.push('\n');
+    Ok(())
+}
+
+/// A single run's metrics.json in the layout of the paper's Tables 4 / 6, with the paper's rows
+/// of its best run of the same network and task, and its global accuracy (Tables 3 / 5).
+fn single_section(s: &mut String, run: &Path, paper: &Value) -> Result<()> {
+    let m = read(&run.join("metrics.json"))?;
+    let (model, task) = (m["model"].as_str().unwrap_or("?"), m["task"].as_str().unwrap_or("?"));
+    let _ = writeln!(s, "## {model} {task} — {} split ({})\n", m["split"].as_str().unwrap_or("?"), run.display());
+    if let Some(line) = recipe(&[run.to_path_buf()]) {
+        let _ = writeln!(s, "{line}");
+    }
+    let (paper_rows, label) = match paper_class_table(task) {
+        Some((name, key)) => {
+            let _ = writeln!(
+                s,
+                "Paper: {name}, class-level results of its best {model} {task} run on its test images; empty cells are numbers the paper does not give.\n"
+            );
+            (&paper[key][model], format!("paper ({name})"))
+        }
+        None => (&Value::Null, String::new()),
+    };
+    class_table(s, &m, paper_rows, &label);
+    if let Some(line) = paper_best_accuracy(paper, model, task) {
+        let _ = writeln!(s, "{line}");
+    }
+    Ok(())
+}
+
 /// Renders the report of `runs` (folders holding cv.json, sweep.json or metrics.json).
 pub fn render(runs: &[&Path], out_dir: &Path) -> Result<String> {
     let paper = paper_tables()?;
     let mut s = String::from("# lungseg report\n\n");
-    let _ = writeln!(s, "Paper: {}.\n{}\n", paper["citation"].as_str().unwrap_or(""), paper["transcribed"].as_str().unwrap_or(""));
+    let _ = writeln!(s, "Paper: {}.\n{}\n", paper["citation"].as_str().unwrap_or(""), paper["source"].as_str().unwrap_or(""));
     for run in runs {
         if !["cv.json", "sweep.json", "metrics.json"].iter().any(|f| run.join(f).is_file()) {
             return Err(crate::Error::InvalidArgument {
@@ -114,70 +312,13 @@ pub fn render(runs: &[&Path], out_dir: &Path) -> Result<String> {
         }
         let rel = |p: &Path| pathdiff(p, out_dir);
         if run.join("cv.json").exists() {
-            let cv = read(&run.join("cv.json"))?;
-            let (model, task) = (cv["model"].as_str().unwrap_or("?"), cv["task"].as_str().unwrap_or("?"));
-            let n_folds = cv["folds"].as_array().map_or(0, |f| f.len());
-            let _ = writeln!(s, "## {model} {task}: {n_folds}-fold cross-validation ({} preset)\n", cv["preset"].as_str().unwrap_or("?"));
-            let folds: Vec<_> = (0..n_folds).map(|k| run.join(format!("fold{k}"))).collect();
-            if let Some(line) = recipe(&folds) {
-                let _ = writeln!(s, "{line}");
-            }
-            let _ = writeln!(s, "| class | {} | paper Dice |\n| --- | --- | --- | --- | --- | --- | --- |", METRICS.join(" | "));
-            for (class, m) in cv["summary"].as_object().into_iter().flatten() {
-                let cells: Vec<String> = METRICS.iter().map(|k| format!("{} ± {}", num(&m[*k]["mean"]), num(&m[*k]["std"]))).collect();
-                let p = &paper["table7_five_fold"][task];
-                let paper_dice = p[model][class]["dice"]
-                    .as_object()
-                    .or_else(|| p["best_of_both"][class]["dice"].as_object())
-                    .map_or("—".to_string(), |d| {
-                        format!("{}{}", num(&d["mean"]), d.get("std").map_or(String::new(), |sd| format!(" ± {}", num(sd))))
-                    });
-                let _ = writeln!(s, "| {class} | {} | {paper_dice} |", cells.join(" | "));
-            }
-            s.push('\n');
+            cv_section(&mut s, run, &paper)?;
         }
         if run.join("sweep.json").exists() {
-            let sw = read(&run.join("sweep.json"))?;
-            let _ = writeln!(
-                s,
-                "## {} {}: learning-rate × mini-batch sweep\n",
-                sw["model"].as_str().unwrap_or("?"),
-                sw["task"].as_str().unwrap_or("?")
-            );
-            let _ = writeln!(
-                s,
-                "| experiment | initial lr | mini-batch | mean global accuracy | std | variance |\n| --- | --- | --- | --- | --- | --- |"
-            );
-            for e in sw["experiments"].as_array().into_iter().flatten() {
-                let g = &e["report"]["global_accuracy"];
-                let best = if e["experiment"] == sw["best_experiment"] { " (best)" } else { "" };
-                let _ = writeln!(
-                    s,
-                    "| {}{best} | {} | {} | {} | {} | {} |",
-                    e["experiment"],
-                    e["lr"],
-                    e["batch"],
-                    num(&g["mean"]),
-                    num(&g["std"]),
-                    num(&g["var"])
-                );
-            }
-            s.push('\n');
+            sweep_section(&mut s, run, &paper)?;
         }
         if run.join("metrics.json").exists() {
-            let m = read(&run.join("metrics.json"))?;
-            let _ = writeln!(
-                s,
-                "## {} {} — {} split ({})\n",
-                m["model"].as_str().unwrap_or("?"),
-                m["task"].as_str().unwrap_or("?"),
-                m["split"].as_str().unwrap_or("?"),
-                run.display()
-            );
-            if let Some(line) = recipe(&[run.to_path_buf()]) {
-                let _ = writeln!(s, "{line}");
-            }
-            class_table(&mut s, &m);
+            single_section(&mut s, run, &paper)?;
         }
         let figs = run.join("figures");
         for (file, caption) in [
