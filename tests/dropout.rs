@@ -16,15 +16,33 @@ fn dropout_matches_reference_on_hostile_shapes() {
 }
 
 #[test]
-fn dropout_keeps_about_one_minus_p_and_depends_on_the_seed() {
-    let n = 200_000u32;
+fn the_kernel_keeps_about_one_minus_p_and_its_mask_depends_on_the_seed() {
+    // The GPU kernel's own mask, from its outputs on ones: kept elements are 1/(1 − p), dropped 0.
+    let gpu = common::gpu();
+    let n = 200_000;
+    let ones = ndarray::ArrayD::<f32>::ones(ndarray::IxDyn(&[n]));
+    let kept_mask = |p: f32, seed: u64| -> Vec<bool> {
+        let y = lungseg::host::dropout(&gpu, &ones, p, seed, false).unwrap();
+        let scale = 1.0 / (1.0 - p);
+        y.iter()
+            .map(|&v| {
+                assert!(v == 0.0 || v == scale, "p = {p}: an output of {v} is neither dropped (0) nor kept ({scale})");
+                v != 0.0
+            })
+            .collect()
+    };
     for p in [0.1f32, 0.5, 0.9] {
-        let kept = (0..n).filter(|&i| r::kept(i, p, 42)).count() as f64 / n as f64;
+        let kept = kept_mask(p, 42).iter().filter(|&&k| k).count() as f64 / n as f64;
         // Binomial standard deviation at n = 2e5 is < 0.0012; 5σ.
-        assert!((kept - (1.0 - p as f64)).abs() < 0.006, "p = {p}: kept {kept}");
+        assert!((kept - (1.0 - p as f64)).abs() < 0.006, "p = {p}: the kernel kept {kept}");
     }
-    let same = (0..10_000u32).filter(|&i| r::kept(i, 0.5, 1) == r::kept(i, 0.5, 2)).count();
-    assert!((4_500..5_500).contains(&same), "masks for different seeds should be independent: {same}");
+    let (a, b) = (kept_mask(0.5, 1), kept_mask(0.5, 2));
+    let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+    assert!((95_000..105_000).contains(&same), "masks for different seeds should be independent: {same} of {n} agree");
+    assert_eq!(kept_mask(0.5, 1), a, "the same seed gives the same mask");
+    // The backward pass recomputes the forward's mask.
+    let back = lungseg::host::dropout(&gpu, &ones, 0.5, 1, true).unwrap();
+    assert!(back.iter().zip(&a).all(|(&g, &k)| (g != 0.0) == k), "backward and forward masks differ");
 }
 
 #[test]

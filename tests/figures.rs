@@ -27,10 +27,21 @@ fn figures_of_a_short_run() {
     assert_eq!(svg.matches("<polyline").count(), 2, "training and validation series");
     let (tl, vl, _, _) = lungseg::figures::read_log(&run.join("log.csv")).unwrap();
     assert_eq!((tl.len(), vl.len()), (18, 6));
-    let heat = lungseg::data::read_png_gray(&out.join("label_heatmap.png"));
-    assert!(heat.is_err(), "the heat map is an RGB image");
-    let sample = std::fs::read(out.join("dataset_sample.png")).unwrap();
-    assert_eq!(&sample[1..4], b"PNG");
+    // PNG header: width and height (big-endian u32 at bytes 16 and 20), colour type 2 = RGB.
+    let png = |name: &str| {
+        let b = std::fs::read(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(&b[1..4], b"PNG", "{name}");
+        let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        (be(16), be(20), b[25])
+    };
+    assert_eq!(png("label_heatmap.png"), (32, 32, 2), "heat map: 32×32 RGB");
+    // Four rows of (CT, CT + labels) side by side, with a 4-pixel gap.
+    assert_eq!(png("dataset_sample.png"), (68, 128, 2), "dataset sample: 68×128 RGB");
+    let overlays: Vec<_> = std::fs::read_dir(out.join("test_overlays")).unwrap().collect();
+    assert_eq!(overlays.len(), 18, "one overlay per test image");
+    for f in &files {
+        assert!(f.exists() && std::fs::metadata(f).unwrap().len() > 0, "{} was reported but not written", f.display());
+    }
     // A run copied back without its checkpoints (from a GPU machine, say) still gets its curves,
     // sample and heat map.
     for f in ["best.safetensors", "last.safetensors"] {

@@ -124,10 +124,31 @@ fn fresh_tapes_give_identical_gradients_and_nothing_leaks() {
 #[test]
 fn same_seed_gives_bit_identical_parameters_and_losses() {
     let gpu = common::gpu();
-    let (a, b) = (tiny_unet(&gpu, 42), tiny_unet(&gpu, 42));
-    assert_eq!(gpu.download_f32(&a.params.values).unwrap(), gpu.download_f32(&b.params.values).unwrap());
-    let c = tiny_unet(&gpu, 43);
-    assert_ne!(gpu.download_f32(&a.params.values).unwrap(), gpu.download_f32(&c.params.values).unwrap());
+    let mut rng = Rng::new(21);
+    let x = hostile4(&mut rng, (2, 1, 32, 32));
+    let labels: Vec<u32> = (0..2 * 32 * 32).map(|_| rng.below(2) as u32).collect();
+    let xt = gpu.upload_f32("x", x.as_slice().unwrap(), &[2, 1, 32, 32]).unwrap();
+    let lt = gpu.upload_u32("labels", &labels, &[2, 32, 32]).unwrap();
+    let wt = gpu.upload_f32("w", &[1.0, 3.0], &[2]).unwrap();
+    // Three training steps (dropout on: the paper's U-Net has it) from a seed: the losses of every
+    // step and the final parameters.
+    let run = |seed: u64| {
+        let mut model =
+            Model::new(&gpu, ModelConfig { width: 8, ..ModelConfig::paper(Arch::UNet, 2) }, seed).unwrap();
+        let losses: Vec<f32> = (0..3)
+            .map(|i| {
+                let cfg = StepConfig { lr: 1e-3, l2: 1e-4, dropout_seed: seed + i };
+                train_step(&gpu, &mut model, &xt, &lt, &wt, &cfg, true).unwrap().unwrap()
+            })
+            .collect();
+        (losses, gpu.download_f32(&model.params.values).unwrap())
+    };
+    let (a, b, c) = (run(42), run(42), run(43));
+    assert!(a.0.iter().all(|l| l.is_finite()) && a.0[0] != a.0[2], "the losses must move: {:?}", a.0);
+    assert_eq!(a.0, b.0, "losses of equal seeds");
+    assert!(a.1 == b.1, "parameters of equal seeds differ");
+    assert_ne!(a.0, c.0, "another seed, other losses");
+    assert!(a.1 != c.1, "another seed, other parameters");
 }
 
 #[test]
