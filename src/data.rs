@@ -189,7 +189,11 @@ pub fn shipped_candidates() -> Vec<PathBuf> {
 /// The first of [`shipped_candidates`] that holds the slices (`im/256`), or an error listing
 /// every place it looked.
 pub fn find_shipped() -> Result<PathBuf> {
-    let dirs = shipped_candidates();
+    find_shipped_in(&shipped_candidates())
+}
+
+/// The first of `dirs` that holds the slices (`im/256`), or an error listing them all.
+pub fn find_shipped_in(dirs: &[PathBuf]) -> Result<PathBuf> {
     dirs.iter().find(|d| d.join("im").join("256").is_dir()).cloned().ok_or_else(|| Error::InvalidArgument {
         op: "data",
         detail: format!(

@@ -59,3 +59,94 @@ fn info_names_the_kernel_family() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("kernel family: "), "{text}");
 }
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("lungseg-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn unknown_words_name_the_choices() {
+    fails_with(&["train", "--model", "resnet"], &["resnet", "unet or segnet"]);
+    fails_with(&["train", "--task", "triple"], &["triple", "binary or multi"]);
+    fails_with(&["train", "--normalization", "magic"], &["magic", "zerocenter, per-image or none"]);
+    fails_with(&["train", "--class-weights", "heavy"], &["heavy", "median, sqrt-median or uniform"]);
+    fails_with(&["train", "--preset", "huge"], &["huge", "quick or paper"]);
+}
+
+#[test]
+fn missing_files_are_named() {
+    fails_with(&["train", "--data", "/nonexistent/slices", "--epochs", "1"], &["/nonexistent/slices"]);
+    fails_with(&["train", "--resume", "/nonexistent/run"], &["/nonexistent/run"]);
+    let out = tmp("missing-out");
+    fails_with(
+        &["predict", "--checkpoint", "/nonexistent/best.safetensors", "--input", "/nonexistent/ct.png", "--output", out.to_str().unwrap()],
+        &["/nonexistent/best.safetensors"],
+    );
+    fails_with(&["export", "--checkpoint", "/nonexistent/run", "--out", "/tmp/x.safetensors"], &["/nonexistent/run"]);
+    let not_a_checkpoint = tmp("not-a-checkpoint");
+    std::fs::create_dir_all(&not_a_checkpoint).unwrap();
+    let f = not_a_checkpoint.join("model.safetensors");
+    std::fs::write(&f, b"this is not a safetensors file").unwrap();
+    fails_with(
+        &["predict", "--checkpoint", f.to_str().unwrap(), "--input", "/nonexistent/ct.png", "--output", out.to_str().unwrap()],
+        &[f.to_str().unwrap(), "not a safetensors file"],
+    );
+}
+
+/// A tiny run through the binary: resume rules, export, weights-only prediction.
+#[test]
+fn a_run_resumes_only_with_what_may_change_and_exports_weights_that_predict() {
+    let run = tmp("run");
+    let r = run.to_str().unwrap();
+    let tiny = ["--size", "32", "--width", "4", "--batch", "8", "--epochs", "1", "--out", r];
+    let (code, text) = lungseg(&[&["train"][..], &tiny].concat());
+    assert_eq!(code, 0, "{text}");
+    fails_with(&["train", "--resume", r, "--lr", "0.1"], &["--lr", "cannot change"]);
+    fails_with(&["train", "--resume", r, "--model", "segnet"], &["--model", "unet"]);
+    fails_with(&["train", "--resume", r, "--epochs", "0"], &["--epochs"]);
+    let (code, text) = lungseg(&["train", "--resume", r, "--epochs", "2", "--batch", "8"]);
+    assert_eq!(code, 0, "a resume may extend the epochs and repeat unchanged values:\n{text}");
+    assert!(text.contains("resuming at epoch 2"), "{text}");
+
+    let weights = run.join("model.safetensors");
+    let w = weights.to_str().unwrap();
+    let (code, text) = lungseg(&["export", "--checkpoint", r, "--out", w]);
+    assert_eq!(code, 0, "{text}");
+    let input = lungseg::data::shipped_dir().join("im/256/i045.png");
+    let out = run.join("predicted");
+    let (code, text) = lungseg(&["predict", "--checkpoint", w, "--input", input.to_str().unwrap(), "--output", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(out.join("i045_mask.png").exists() && out.join("severity.csv").exists(), "{text}");
+    // The exported file cannot resume a run.
+    let resumed = tmp("resume-from-weights");
+    std::fs::create_dir_all(&resumed).unwrap();
+    std::fs::copy(run.join("config.json"), resumed.join("config.json")).unwrap();
+    std::fs::copy(&weights, resumed.join("last.safetensors")).unwrap();
+    fails_with(&["train", "--resume", resumed.to_str().unwrap()], &["no training state"]);
+}
+
+#[test]
+fn the_shipped_data_search_names_every_place_it_looked() {
+    let dirs = vec![std::path::PathBuf::from("/nonexistent/a"), std::path::PathBuf::from("/nonexistent/b")];
+    let err = lungseg::data::find_shipped_in(&dirs).unwrap_err().to_string();
+    assert!(err.contains("/nonexistent/a") && err.contains("/nonexistent/b") && err.contains("LUNGSEG_DATA"), "{err}");
+    assert!(lungseg::data::find_shipped().is_ok(), "the source tree's assets are found");
+    // A copied binary finds the data through LUNGSEG_DATA from any folder.
+    let bin = tmp("relocated");
+    std::fs::create_dir_all(&bin).unwrap();
+    let exe = bin.join("lungseg");
+    std::fs::copy(env!("CARGO_BIN_EXE_lungseg"), &exe).unwrap();
+    let run = bin.join("run");
+    let out = Command::new(&exe)
+        .args(["train", "--size", "32", "--width", "4", "--batch", "8", "--epochs", "1", "--out", run.to_str().unwrap()])
+        .current_dir(&bin)
+        .env("LUNGSEG_DATA", lungseg::data::shipped_dir())
+        .env("XDG_RUNTIME_DIR", "/tmp")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let config = std::fs::read_to_string(run.join("config.json")).unwrap();
+    assert!(config.contains("\"Shipped\""), "a run on the shipped data names no build-machine path: {config}");
+}
