@@ -12,6 +12,7 @@ pub mod concat;
 pub mod conv2d;
 pub mod conv_transpose2d;
 pub mod cross_entropy;
+pub mod dice;
 pub mod dropout;
 pub mod max_pool;
 pub mod metrics;
@@ -113,6 +114,7 @@ pub const SHADERS: &[ShaderSource] = &[
         cross_entropy::CrossEntropyParams,
         ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]
     ),
+    shader!("dice", dice::DiceParams, ["dice_partials", "dice_finish", "dice_backward"]),
     shader!("adam", adam::AdamParams, ["adam_step"]),
     shader!("add", add::AddParams, ["add_assign"]),
     shader!("metrics", metrics::MetricsParams, ["argmax_channels", "confusion_accumulate", "softmax_channels"]),
