@@ -383,6 +383,53 @@ pub fn cross_entropy(
     Ok((l[0], l[1], down4(gpu, &d)?))
 }
 
+/// Soft Dice over the batch on host arrays ([`kernels::dice`]): `(loss, dice_c per class,
+/// dlogits)`. Labels must be < C.
+pub fn soft_dice(
+    gpu: &Gpu,
+    logits: &Array4<f32>,
+    labels: &Array3<u32>,
+    include_background: bool,
+) -> Result<(f32, Array1<f32>, Array4<f32>)> {
+    const OP: &str = "soft_dice_loss";
+    let c = logits.dim().1;
+    labels_in_range(OP, labels, c)?;
+    let (lt, yt) = (up(gpu, OP, logits)?, up_u32(gpu, OP, labels)?);
+    let value = poisoned(gpu, OP, &[kernels::dice::value_len(c)], DType::F32)?;
+    let d = poisoned(gpu, OP, logits.shape(), DType::F32)?;
+    run(gpu, OP, |e| {
+        kernels::dice::soft_dice_forward(gpu, e, &lt, &yt, include_background, &value)?;
+        kernels::dice::soft_dice_backward(gpu, e, &lt, &yt, include_background, &value, 1.0, &d, false)
+    })?;
+    let v = gpu.download_f32(&value)?;
+    Ok((v[0], Array1::from_vec(v[1..1 + c].to_vec()), down4(gpu, &d)?))
+}
+
+/// The accumulating soft Dice backward on host arrays: returns `into + weight · dloss/dlogits`
+/// (the path the tape takes to add λ·Dice to the cross-entropy gradient). Labels must be < C.
+pub fn soft_dice_backward_into(
+    gpu: &Gpu,
+    logits: &Array4<f32>,
+    labels: &Array3<u32>,
+    include_background: bool,
+    weight: f32,
+    into: &Array4<f32>,
+) -> Result<Array4<f32>> {
+    const OP: &str = "soft_dice_backward";
+    let c = logits.dim().1;
+    labels_in_range(OP, labels, c)?;
+    if into.dim() != logits.dim() {
+        return Err(crate::error::shape_err(OP, "the gradient to add into must have the logits' shape", &[into.shape(), logits.shape()]));
+    }
+    let (lt, yt, dt) = (up(gpu, OP, logits)?, up_u32(gpu, OP, labels)?, up(gpu, OP, into)?);
+    let value = poisoned(gpu, OP, &[kernels::dice::value_len(c)], DType::F32)?;
+    run(gpu, OP, |e| {
+        kernels::dice::soft_dice_forward(gpu, e, &lt, &yt, include_background, &value)?;
+        kernels::dice::soft_dice_backward(gpu, e, &lt, &yt, include_background, &value, weight, &dt, true)
+    })?;
+    down4(gpu, &dt)
+}
+
 /// One [`kernels::adam::adam_step`] over whole host vectors: returns `(param, m, v)`.
 pub fn adam_step(
     gpu: &Gpu,

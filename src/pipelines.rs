@@ -78,6 +78,7 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("dropout", ["dropout_forward", "dropout_backward"]),
     shader!("cross_entropy", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]
     ),
+    shader!("dice", ["dice_partials", "dice_finish", "dice_backward"]),
     shader!("adam", ["adam_step"]),
     shader!("add", ["add_assign"]),
     shader!("metrics", ["argmax_channels", "confusion_accumulate", "softmax_channels"]),

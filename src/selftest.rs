@@ -328,6 +328,82 @@ pub fn cross_entropy(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, u
     ])
 }
 
+/// [`row`] in units of the largest expected element ([`crate::check::compare_scaled`]).
+fn row_scaled<D: Dimension>(op: &str, entry: &str, got: &Array<f32, D>, want: &Array<f64, D>) -> CheckRow {
+    let g: Vec<f64> = got.iter().map(|&v| v as f64).collect();
+    let w: Vec<f64> = want.iter().copied().collect();
+    crate::check::compare_scaled(op, entry, got.shape(), &g, &w, tolerance(entry))
+}
+
+/// One soft Dice check: logits shape (N, C, H, W), whether class 0 counts in the mean, and a class
+/// removed from the labels (an empty-class batch: G_c = 0).
+pub type DiceCase = ((usize, usize, usize, usize), bool, Option<u32>);
+
+/// Hostile soft Dice shapes: odd H and W, pixel counts that are not multiples of the 256-pixel
+/// workgroup, batch > 1, C = 2 and 4, both background settings, a single pixel, one class (with
+/// background: the loss is 0 and the gradient 0), empty classes (a foreground class absent from
+/// the batch, and the only foreground class absent), and 2 × 200 × 200 = 80,000 pixels (more than
+/// 65,536: 313 partial sums in the finish pass).
+pub const DICE_CASES: &[DiceCase] = &[
+    ((2, 2, 7, 9), false, None),
+    ((3, 4, 16, 17), true, None),
+    ((3, 4, 16, 17), false, Some(2)),
+    ((2, 2, 33, 5), false, Some(1)),
+    ((2, 2, 33, 5), true, Some(1)),
+    ((1, 2, 1, 1), false, None),
+    ((1, 1, 2, 2), true, None),
+    ((2, 4, 13, 11), false, None),
+    ((2, 2, 200, 200), false, None),
+];
+
+/// Soft Dice over the batch: the loss, every class's Dice, the logits gradient, and the
+/// accumulating backward (`into + λ·gradient`, how the tape adds it to the cross-entropy's).
+pub fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), include_background, empty): DiceCase) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    // Bands of exact-zero logits (every class 0: a uniform softmax) and ties, at a realistic spread.
+    let logits = hostile4(&mut rng, (n, c, h, w)).mapv(|v| 3.0 * v);
+    // Mostly background, as in CT; the empty class (if any) relabelled as background.
+    let labels = Array::from_shape_fn((n, h, w), |_| {
+        let y = if rng.uniform() < 0.7 { 0 } else { rng.below(c as u64) as u32 };
+        if Some(y) == empty {
+            0
+        } else {
+            y
+        }
+    });
+    let l64 = to_f64(&logits);
+    let eps = crate::kernels::dice::SMOOTH as f64;
+    let (want_loss, want_dice) = r::dice::soft_dice_loss(l64.view(), labels.view(), include_background, eps);
+    let want_d = r::dice::soft_dice_backward(l64.view(), labels.view(), include_background, eps);
+    // A prior gradient (the cross-entropy's, in training) of the same scale as the Dice gradient.
+    let scale = want_d.iter().fold(0.0f64, |m, v| m.max(v.abs())) as f32;
+    let into = hostile4(&mut rng, (n, c, h, w)).mapv(|v| scale * v);
+    let weight = 0.7f32;
+    let (loss, dice, d) = host::soft_dice(gpu, &logits, &labels, include_background)?;
+    let acc = host::soft_dice_backward_into(gpu, &logits, &labels, include_background, weight, &into)?;
+    let want_acc = to_f64(&into) + &want_d * weight as f64;
+    let op = "soft_dice";
+    let mut rows = vec![
+        row_scalar(op, "soft_dice_loss", loss as f64, want_loss),
+        row(op, "soft_dice_loss", &dice, &want_dice),
+        row_scaled(op, "soft_dice_backward", &d, &want_d),
+        row_scaled(op, "soft_dice_backward", &acc, &want_acc),
+    ];
+    let what = format!(
+        "{:?}{}{}",
+        [n, c, h, w],
+        if include_background { " bg" } else { "" },
+        empty.map(|e| format!(" no {e}")).unwrap_or_default()
+    );
+    for r in &mut rows {
+        r.shape = match r.shape.split_once(" ÷") {
+            Some((_, scale)) => format!("{what} ÷{scale}"),
+            None => what.clone(),
+        };
+    }
+    Ok(rows)
+}
+
 /// Several Adam steps with weight decay: parameters and both moments after each.
 pub fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
@@ -403,6 +479,9 @@ pub fn all(gpu: &Gpu) -> Result<Vec<CheckRow>> {
         rows.extend(metrics(gpu, seed + 7, shape)?);
         rows.extend(add(gpu, seed + 8, shape)?);
     }
+    for (i, &case) in DICE_CASES.iter().enumerate() {
+        rows.extend(soft_dice(gpu, 500 + i as u64, case)?);
+    }
     rows.extend(adam(gpu, 400, 1000, 1e-4)?);
     rows.extend(adam(gpu, 401, 77, 0.0)?);
     Ok(rows)
@@ -443,6 +522,7 @@ pub fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     rows.extend(dropout(gpu, 5, big, 0.5)?);
     rows.extend(concat(gpu, 6, (2, 32, 256, 256))?);
     rows.extend(cross_entropy(gpu, 7, (2, 4, 256, 256))?);
+    rows.extend(soft_dice(gpu, 10, ((2, 4, 256, 256), false, None))?);
     rows.extend(metrics(gpu, 8, (2, 4, 256, 256))?);
 
     // SegNet's 64 → 64 3×3 convolution at 256×256, and U-Net's final 1×1 convolution 32 → 4 in full.

@@ -1,7 +1,7 @@
 //! One training step (forward, loss, backward, Adam) and one inference pass, each encoded into a
 //! single command buffer and submitted once. Nothing is read back unless asked for.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::models::Model;
 use crate::tape::{Mode, Tape};
@@ -15,6 +15,40 @@ pub struct StepConfig {
     pub l2: f32,
     /// Seed of this step's dropout masks.
     pub dropout_seed: u64,
+}
+
+/// The objective a training step minimises: `cross_entropy + dice_weight · soft_dice` (the soft
+/// Dice over the batch of [`crate::kernels::dice`]). The default, `dice_weight = 0`, is the
+/// cross-entropy alone, exactly as before: the soft Dice is then not even recorded, so steps are
+/// bit-identical to those of [`train_step`] / [`train_step_stats`].
+///
+/// A separate struct rather than a field of [`StepConfig`], so that existing `StepConfig { .. }`
+/// literals keep compiling; [`train_step_stats_with`] takes both.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LossConfig {
+    /// λ ≥ 0, the weight of the soft Dice term.
+    pub dice_weight: f32,
+    /// Whether the Dice mean includes class 0 (default `false`: the foreground classes only, as
+    /// nnU-Net; see [`crate::kernels::dice`]).
+    pub dice_include_background: bool,
+}
+
+impl LossConfig {
+    /// Cross-entropy plus `dice_weight` times the foreground soft Dice.
+    pub fn with_dice(dice_weight: f32) -> Self {
+        Self { dice_weight, dice_include_background: false }
+    }
+
+    /// An error unless `dice_weight` is finite and ≥ 0.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.dice_weight.is_finite() && self.dice_weight >= 0.0) {
+            return Err(Error::InvalidArgument {
+                op: "training loss",
+                detail: format!("the soft Dice weight must be a finite number ≥ 0, got {}", self.dice_weight),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Records and submits one training step on a batch: `images` (N, C, H, W), `labels` (N, H, W)
@@ -34,8 +68,11 @@ pub fn train_step(
 /// Loss and pixel accuracy of a training batch (computed on the GPU during the step).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepStats {
+    /// The objective: the cross-entropy, plus `dice_weight · soft_dice` when that is on.
     pub loss: f32,
     pub accuracy: f32,
+    /// The soft Dice loss of the batch, when the step used it ([`LossConfig::dice_weight`] > 0).
+    pub soft_dice: Option<f32>,
 }
 
 /// [`train_step`] that also counts correctly classified pixels of the batch (argmax and a
@@ -49,25 +86,53 @@ pub fn train_step_stats(
     cfg: &StepConfig,
     read: bool,
 ) -> Result<Option<StepStats>> {
+    train_step_stats_with(gpu, model, images, labels, class_weights, cfg, &LossConfig::default(), read)
+}
+
+/// [`train_step_stats`] minimising `cross_entropy + loss.dice_weight · soft_dice`. With
+/// `dice_weight = 0` it records exactly what [`train_step_stats`] always did.
+#[allow(clippy::too_many_arguments)]
+pub fn train_step_stats_with(
+    gpu: &Gpu,
+    model: &mut Model,
+    images: &Tensor,
+    labels: &Tensor,
+    class_weights: &Tensor,
+    cfg: &StepConfig,
+    loss_cfg: &LossConfig,
+    read: bool,
+) -> Result<Option<StepStats>> {
+    loss_cfg.validate()?;
     let mut tape = Tape::new(gpu, Mode::Train, cfg.dropout_seed);
     let x = tape.input(images.clone());
     let logits = model.forward(&mut tape, x)?;
     let loss = tape.cross_entropy(logits, labels, class_weights)?;
+    let dice = if loss_cfg.dice_weight > 0.0 { Some(tape.soft_dice(logits, labels, loss_cfg.dice_include_background)?) } else { None };
     let counts = if read { Some(confusion(gpu, &mut tape, logits, labels)?) } else { None };
-    tape.backward(&loss, &model.params)?;
+    tape.backward_sum(Some(&loss), dice.as_ref().map(|d| (d, loss_cfg.dice_weight)), &model.params)?;
     model.params.adam(gpu, tape.encoder(), cfg.lr, cfg.l2)?;
     tape.submit();
     match counts {
         Some(counts) => {
-            // One read-back (one staging buffer, one wait) for the loss and the confusion counts.
+            // One read-back (one staging buffer, one wait) for the loss(es) and the confusion counts.
             let (lb, cb) = (loss.value.bytes(), counts.bytes());
-            let bytes = gpu.read_back("training step statistics", lb + cb, |enc, staging| {
+            let db = if dice.is_some() { 4 } else { 0 };
+            let bytes = gpu.read_back("training step statistics", lb + cb + db, |enc, staging| {
                 enc.copy_buffer_to_buffer(loss.value.buffer(), loss.value.offset(), staging, 0, lb);
                 enc.copy_buffer_to_buffer(counts.buffer(), counts.offset(), staging, lb, cb);
+                if let Some(d) = &dice {
+                    enc.copy_buffer_to_buffer(d.value.buffer(), d.value.offset(), staging, lb + cb, db);
+                }
             })?;
-            let l = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-            let counts: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[lb as usize..]);
-            Ok(Some(StepStats { loss: l, accuracy: accuracy_of(&counts) }))
+            let f32_at = |at: usize| f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+            let ce = f32_at(0);
+            let soft_dice = dice.as_ref().map(|_| f32_at((lb + cb) as usize));
+            let counts: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[lb as usize..(lb + cb) as usize]);
+            let total = match soft_dice {
+                Some(d) => ce + loss_cfg.dice_weight * d,
+                None => ce,
+            };
+            Ok(Some(StepStats { loss: total, accuracy: accuracy_of(&counts), soft_dice }))
         }
         None => Ok(None),
     }

@@ -102,6 +102,15 @@ pub struct Loss {
     pub value: Tensor,
 }
 
+/// The soft Dice loss recorded by [`Tape::soft_dice`] (definition in [`crate::kernels::dice`]).
+pub struct DiceLoss {
+    logits: Var,
+    labels: Tensor,
+    include_background: bool,
+    /// `[loss, dice_c (C), I_c (C), P_c (C), G_c (C)]` on the GPU.
+    pub value: Tensor,
+}
+
 /// The tape of one step.
 pub struct Tape<'g> {
     gpu: &'g Gpu,
@@ -371,24 +380,87 @@ impl<'g> Tape<'g> {
         Ok(Loss { logits, labels: labels.clone(), class_weights: class_weights.clone(), value })
     }
 
+    /// Soft Dice over the batch of `logits` (N, C, H, W) against u32 `labels` (N, H, W), averaged
+    /// over every class or, without `include_background`, over classes 1..C−1. Its gradient is
+    /// taken by [`Tape::backward_sum`] (alone or added to a cross-entropy's).
+    pub fn soft_dice(&mut self, logits: Var, labels: &Tensor, include_background: bool) -> Result<DiceLoss> {
+        let lt = self.values[logits.0].clone();
+        let c = lt.shape().get(1).copied().unwrap_or(0);
+        let value = self.gpu.tensor("soft_dice_loss", &[kernels::dice::value_len(c)], DType::F32)?;
+        kernels::dice::soft_dice_forward(self.gpu, self.encoder(), &lt, labels, include_background, &value)?;
+        Ok(DiceLoss { logits, labels: labels.clone(), include_background, value })
+    }
+
     /// Records the whole backward pass from `loss`, writing parameter gradients into `params`'
     /// gradient buffer (which this clears first).
     pub fn backward(&mut self, loss: &Loss, params: &ParamStore) -> Result<()> {
+        self.backward_sum(Some(loss), None, params)
+    }
+
+    /// Records the backward pass of `cross_entropy + λ·soft_dice` (either term may be absent; both
+    /// must be of the same logits), writing parameter gradients into `params` (cleared first).
+    pub fn backward_sum(&mut self, loss: Option<&Loss>, dice: Option<(&DiceLoss, f32)>, params: &ParamStore) -> Result<()> {
+        let (logits, dlogits) = self.loss_gradient(loss, dice)?;
+        self.backward_from(logits, dlogits, params, None).map(|_| ())
+    }
+
+    /// Records the gradient of `cross_entropy + λ·soft_dice` with respect to their logits and
+    /// returns (logits, gradient). The cross-entropy backward writes the gradient and the Dice
+    /// backward adds `λ·dDice/dlogits` into it in place (no extra tensor, no extra pass); with no
+    /// cross-entropy the Dice backward writes it. With the cross-entropy alone this is exactly
+    /// what [`Tape::backward`] always did.
+    pub fn loss_gradient(&mut self, loss: Option<&Loss>, dice: Option<(&DiceLoss, f32)>) -> Result<(Var, Tensor)> {
         if self.mode != Mode::Train {
             return Err(Error::InvalidArgument { op: "backward", detail: "the tape was recorded in inference mode".into() });
         }
-        let lt = self.values[loss.logits.0].clone();
-        let dlogits = self.out("cross_entropy_backward", lt.shape())?;
-        kernels::cross_entropy::cross_entropy_backward(
-            self.gpu,
-            self.encoder(),
-            &lt,
-            &loss.labels,
-            &loss.class_weights,
-            &loss.value,
-            &dlogits,
-        )?;
-        self.backward_from(loss.logits, dlogits, params, None).map(|_| ())
+        let logits = match (loss, dice) {
+            (Some(l), Some((d, _))) if l.logits != d.logits => {
+                return Err(Error::InvalidArgument {
+                    op: "backward",
+                    detail: format!(
+                        "the cross-entropy and the soft Dice must be of the same logits (values {} and {})",
+                        l.logits.0, d.logits.0
+                    ),
+                })
+            }
+            (Some(l), _) => l.logits,
+            (None, Some((d, _))) => d.logits,
+            (None, None) => {
+                return Err(Error::InvalidArgument {
+                    op: "backward",
+                    detail: "no loss to differentiate: pass a cross-entropy, a soft Dice or both".into(),
+                })
+            }
+        };
+        let lt = self.values[logits.0].clone();
+        let dlogits = self.out(if loss.is_some() { "cross_entropy_backward" } else { "soft_dice_backward" }, lt.shape())?;
+        if let Some(loss) = loss {
+            kernels::cross_entropy::cross_entropy_backward(
+                self.gpu,
+                self.encoder(),
+                &lt,
+                &loss.labels,
+                &loss.class_weights,
+                &loss.value,
+                &dlogits,
+            )?;
+        }
+        if let Some((d, weight)) = dice {
+            let gpu = self.gpu;
+            let accumulate = loss.is_some();
+            kernels::dice::soft_dice_backward(
+                gpu,
+                self.encoder(),
+                &lt,
+                &d.labels,
+                d.include_background,
+                &d.value,
+                weight,
+                &dlogits,
+                accumulate,
+            )?;
+        }
+        Ok((logits, dlogits))
     }
 
     /// Records the backward pass from a given gradient of `from` (any objective), writing

@@ -16,6 +16,7 @@ pub mod concat;
 pub mod conv2d;
 pub mod conv_transpose2d;
 pub mod cross_entropy;
+pub mod dice;
 pub mod dropout;
 pub mod max_pool;
 pub mod metrics;
@@ -44,6 +45,7 @@ pub const PARAMS: &[(&str, usize)] = &[
     ("concat", std::mem::size_of::<concat::ConcatParams>()),
     ("dropout", std::mem::size_of::<dropout::DropoutParams>()),
     ("cross_entropy", std::mem::size_of::<cross_entropy::CrossEntropyParams>()),
+    ("dice", std::mem::size_of::<dice::DiceParams>()),
     ("adam", std::mem::size_of::<adam::AdamParams>()),
     ("add", std::mem::size_of::<add::AddParams>()),
     ("metrics", std::mem::size_of::<metrics::MetricsParams>()),

@@ -11,6 +11,7 @@ pub mod concat;
 pub mod conv2d;
 pub mod conv_transpose2d;
 pub mod cross_entropy;
+pub mod dice;
 pub mod dropout;
 pub mod max_pool;
 pub mod max_unpool;
