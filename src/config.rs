@@ -45,6 +45,37 @@ impl std::str::FromStr for Preset {
     }
 }
 
+/// How the learning rate moves over the epochs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Schedule {
+    /// The paper's: × `lr_drop` every `lr_drop_every` epochs (MATLAB's piecewise schedule).
+    #[default]
+    Step,
+    /// Linear warm-up over `warmup_epochs`, then cosine decay to 1 % of the initial rate at the
+    /// last epoch.
+    Cosine,
+}
+
+impl std::str::FromStr for Schedule {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "step" => Ok(Schedule::Step),
+            "cosine" => Ok(Schedule::Cosine),
+            _ => Err(Error::InvalidArgument { op: "schedule", detail: format!("unknown learning-rate schedule {s:?}: step or cosine") }),
+        }
+    }
+}
+
+impl std::fmt::Display for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Schedule::Step => "step",
+            Schedule::Cosine => "cosine",
+        })
+    }
+}
+
 impl std::fmt::Display for Preset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -112,6 +143,16 @@ pub struct TrainConfig {
     /// repeats at most this many epochs, exactly.
     #[serde(default = "default_checkpoint_every")]
     pub checkpoint_every: usize,
+    /// Weight λ of the soft Dice term added to the cross-entropy (0: cross-entropy only, the
+    /// paper's loss).
+    #[serde(default)]
+    pub dice_weight: f32,
+    /// Learning-rate schedule (the paper: step).
+    #[serde(with = "as_str", default)]
+    pub schedule: Schedule,
+    /// Epochs of linear warm-up (cosine schedule).
+    #[serde(default)]
+    pub warmup_epochs: usize,
 }
 
 fn default_class_weights() -> ClassWeighting {
@@ -139,6 +180,9 @@ pub struct Overrides {
     pub final_bn_relu: Option<bool>,
     pub class_weights: Option<ClassWeighting>,
     pub checkpoint_every: Option<usize>,
+    pub dice_weight: Option<f32>,
+    pub schedule: Option<Schedule>,
+    pub warmup_epochs: Option<usize>,
 }
 
 impl TrainConfig {
@@ -182,6 +226,9 @@ impl TrainConfig {
             window: (Window::default().lo, Window::default().hi),
             class_weights: default_class_weights(),
             checkpoint_every: default_checkpoint_every(),
+            dice_weight: 0.0,
+            schedule: Schedule::Step,
+            warmup_epochs: 0,
         }
     }
 
@@ -191,7 +238,24 @@ impl TrainConfig {
         macro_rules! set {
             ($($f:ident),*) => { $(if let Some(v) = o.$f.clone() { c.$f = v; })* };
         }
-        set!(data, size, width, epochs, batch, lr, seed, folds, normalization, augment, final_bn_relu, class_weights, checkpoint_every);
+        set!(
+            data,
+            size,
+            width,
+            epochs,
+            batch,
+            lr,
+            seed,
+            folds,
+            normalization,
+            augment,
+            final_bn_relu,
+            class_weights,
+            checkpoint_every,
+            dice_weight,
+            schedule,
+            warmup_epochs
+        );
         if o.fold.is_some() {
             c.fold = o.fold;
         }
@@ -218,7 +282,8 @@ impl TrainConfig {
         }
         fixed!(data => "--data/--nifti", size => "--size", width => "--width", batch => "--batch", lr => "--lr", seed => "--seed",
             folds => "--folds", normalization => "--normalization", augment => "--no-augment", final_bn_relu => "--final-bn-relu",
-            class_weights => "--class-weights");
+            class_weights => "--class-weights", dice_weight => "--dice-weight", schedule => "--schedule",
+            warmup_epochs => "--warmup-epochs");
         if o.fold.is_some() && o.fold != self.fold {
             refused.push(format!("--fold (the run has {:?}, asked for {:?})", self.fold, o.fold));
         }
@@ -288,6 +353,12 @@ impl TrainConfig {
         if !(self.lr_drop.is_finite() && self.lr_drop > 0.0) {
             return bad(format!("lr_drop must be a positive finite number, got {}", self.lr_drop));
         }
+        if !(self.dice_weight.is_finite() && self.dice_weight >= 0.0) {
+            return bad(format!("--dice-weight must be a finite number ≥ 0, got {}", self.dice_weight));
+        }
+        if self.warmup_epochs >= self.epochs && self.warmup_epochs > 0 {
+            return bad(format!("--warmup-epochs {} must be below --epochs {}", self.warmup_epochs, self.epochs));
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
         }
@@ -311,7 +382,21 @@ impl TrainConfig {
 
     /// Learning rate in `epoch` (0-based).
     pub fn lr_at(&self, epoch: usize) -> f32 {
-        self.lr * self.lr_drop.powi((epoch / self.lr_drop_every.max(1)) as i32)
+        match self.schedule {
+            Schedule::Step => self.lr * self.lr_drop.powi((epoch / self.lr_drop_every.max(1)) as i32),
+            Schedule::Cosine if epoch < self.warmup_epochs => self.lr * (epoch + 1) as f32 / (self.warmup_epochs + 1) as f32,
+            Schedule::Cosine => {
+                let span = (self.epochs - self.warmup_epochs).max(2) - 1;
+                let t = (epoch - self.warmup_epochs) as f64 / span as f64;
+                let floor = 0.01;
+                (self.lr as f64 * (floor + (1.0 - floor) * 0.5 * (1.0 + (std::f64::consts::PI * t.min(1.0)).cos()))) as f32
+            }
+        }
+    }
+
+    /// The loss of a training step.
+    pub fn loss(&self) -> crate::step::LossConfig {
+        crate::step::LossConfig::with_dice(self.dice_weight)
     }
 
     /// The default run folder name: `<model>-<task>-<preset>[-fold<k>]`.

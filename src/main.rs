@@ -98,6 +98,17 @@ struct TrainArgs {
     /// Write the resumable checkpoint every N epochs (default 1).
     #[arg(long)]
     checkpoint_every: Option<usize>,
+    /// Add this weight times the foreground soft Dice loss to the cross-entropy (default 0: the
+    /// paper's cross-entropy only).
+    #[arg(long)]
+    dice_weight: Option<f32>,
+    /// Learning-rate schedule: step (the paper's ×0.95 every 12 epochs) or cosine (warm-up, then
+    /// cosine decay to 1 %).
+    #[arg(long)]
+    schedule: Option<lungseg::config::Schedule>,
+    /// Epochs of linear learning-rate warm-up (cosine schedule).
+    #[arg(long)]
+    warmup_epochs: Option<usize>,
     /// Run folder (default runs/<model>-<task>-<preset>[-fold<k>]).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -128,6 +139,9 @@ impl TrainArgs {
             final_bn_relu: self.final_bn_relu.then_some(true),
             class_weights: self.class_weights,
             checkpoint_every: self.checkpoint_every,
+            dice_weight: self.dice_weight,
+            schedule: self.schedule,
+            warmup_epochs: self.warmup_epochs,
         }
     }
 

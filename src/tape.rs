@@ -187,8 +187,25 @@ impl<'g> Tape<'g> {
     }
 
     /// The tensor behind a value.
+    /// The value of `v`. Panics for a `Var` of another tape (the ops return an error instead).
     pub fn value(&self, v: Var) -> &Tensor {
         &self.values[v.0]
+    }
+
+    /// The value of `v` for an op, or an error when `v` is not a value of this tape (a `Var` of
+    /// another tape).
+    fn get(&self, op: &'static str, v: Var) -> Result<Tensor> {
+        self.values.get(v.0).cloned().ok_or_else(|| Error::InvalidArgument {
+            op,
+            detail: format!("Var({}) is not a value of this tape (it has {}): a Var belongs to the tape that made it", v.0, self.values.len()),
+        })
+    }
+
+    /// The value of `v` and its shape, which must be 4-D (N, C, H, W).
+    fn get4(&self, op: &'static str, v: Var) -> Result<(Tensor, [usize; 4])> {
+        let t = self.get(op, v)?;
+        let s = kernels::nchw(op, "input", &t)?;
+        Ok((t, s))
     }
 
     fn push(&mut self, t: Tensor, needs_grad: bool) -> Var {
@@ -219,16 +236,9 @@ impl<'g> Tape<'g> {
 
     fn conv2d_maybe_relu(&mut self, params: &ParamStore, x: Var, weight: ParamId, bias: Option<ParamId>, relu: bool) -> Result<Var> {
         let (w, b) = (params.value(weight)?, bias.map(|b| params.value(b)).transpose()?);
-        let xs = self.values[x.0].shape().to_vec();
-        if xs.len() != 4 || w.shape().len() != 4 {
-            return Err(Error::Shape {
-                op: "conv2d_forward",
-                detail: "x must be 4-D (N, C, H, W) and the weight (C_out, C_in, K, K)".into(),
-                shapes: crate::error::fmt_shapes(&[&xs, w.shape()]),
-            });
-        }
-        let y = self.out("conv2d_forward", &[xs[0], w.shape()[0], xs[2], xs[3]])?;
-        let xt = self.values[x.0].clone();
+        let (xt, xs) = self.get4("conv2d_forward", x)?;
+        let ws = kernels::nchw("conv2d_forward", "weight", &w)?;
+        let y = self.out("conv2d_forward", &[xs[0], ws[0], xs[2], xs[3]])?;
         if relu {
             kernels::conv2d::conv2d_relu_forward(self.gpu, self.encoder(), &xt, &w, b.as_ref(), &y)?;
         } else {
@@ -244,9 +254,9 @@ impl<'g> Tape<'g> {
     /// 2×2 stride-2 transposed convolution, weight (in, out, 2, 2).
     pub fn conv_transpose2d(&mut self, params: &ParamStore, x: Var, weight: ParamId, bias: Option<ParamId>) -> Result<Var> {
         let (w, b) = (params.value(weight)?, bias.map(|b| params.value(b)).transpose()?);
-        let xs = self.values[x.0].shape().to_vec();
-        let y = self.out("conv_transpose2d_forward", &[xs[0], w.shape()[1], 2 * xs[2], 2 * xs[3]])?;
-        let xt = self.values[x.0].clone();
+        let (xt, xs) = self.get4("conv_transpose2d_forward", x)?;
+        let ws = kernels::nchw("conv_transpose2d_forward", "weight", &w)?;
+        let y = self.out("conv_transpose2d_forward", &[xs[0], ws[1], 2 * xs[2], 2 * xs[3]])?;
         kernels::conv_transpose2d::conv_transpose2d_forward(self.gpu, self.encoder(), &xt, &w, b.as_ref(), &y)?;
         let y = self.push(y, true);
         if self.recording() {
@@ -256,7 +266,7 @@ impl<'g> Tape<'g> {
     }
 
     pub fn relu(&mut self, x: Var) -> Result<Var> {
-        let xt = self.values[x.0].clone();
+        let xt = self.get("relu_forward", x)?;
         let y = self.out("relu_forward", xt.shape())?;
         kernels::relu::relu_forward(self.gpu, self.encoder(), &xt, &y)?;
         let y = self.push(y, true);
@@ -285,8 +295,7 @@ impl<'g> Tape<'g> {
         let beta_id = params.id(&format!("{name}.bias"))?;
         let (gamma, beta) = (params.value(gamma_id)?, params.value(beta_id)?);
         let (rm, rv) = (params.state(&format!("{name}.running_mean"))?, params.state(&format!("{name}.running_var"))?);
-        let xt = self.values[x.0].clone();
-        let c = xt.shape()[1];
+        let (xt, [_, c, _, _]) = self.get4("batch_norm", x)?;
         let y = self.out("batch_norm", xt.shape())?;
         let gpu = self.gpu;
         if self.recording() {
@@ -314,8 +323,7 @@ impl<'g> Tape<'g> {
 
     /// 2×2 max-pool; returns the pooled value and the indices (for SegNet's unpool).
     pub fn max_pool(&mut self, x: Var) -> Result<(Var, PoolIndices)> {
-        let xt = self.values[x.0].clone();
-        let s = xt.shape().to_vec();
+        let (xt, s) = self.get4("max_pool2d_forward", x)?;
         let pooled = [s[0], s[1], s[2] / 2, s[3] / 2];
         let y = self.out("max_pool2d_forward", &pooled)?;
         let indices = self.gpu.tensor("max_pool2d_forward", &pooled, DType::U32)?;
@@ -329,8 +337,7 @@ impl<'g> Tape<'g> {
 
     /// Max-unpool by the indices of an earlier max-pool.
     pub fn max_unpool(&mut self, x: Var, pool: &PoolIndices) -> Result<Var> {
-        let xt = self.values[x.0].clone();
-        let s = xt.shape().to_vec();
+        let (xt, s) = self.get4("max_unpool2d_forward", x)?;
         let y = self.out("max_unpool2d_forward", &[s[0], s[1], pool.size.0, pool.size.1])?;
         kernels::max_pool::max_unpool2d_forward(self.gpu, self.encoder(), &xt, &pool.indices, &y)?;
         let y = self.push(y, true);
@@ -342,8 +349,7 @@ impl<'g> Tape<'g> {
 
     /// Channel concatenation `[a, b]`.
     pub fn concat(&mut self, a: Var, b: Var) -> Result<Var> {
-        let (at, bt) = (self.values[a.0].clone(), self.values[b.0].clone());
-        let (sa, sb) = (at.shape().to_vec(), bt.shape().to_vec());
+        let ((at, sa), (bt, sb)) = (self.get4("concat_forward", a)?, self.get4("concat_forward", b)?);
         let y = self.out("concat_forward", &[sa[0], sa[1] + sb[1], sa[2], sa[3]])?;
         let gpu = self.gpu;
         let enc = self.encoder();
@@ -362,9 +368,9 @@ impl<'g> Tape<'g> {
             return Ok(x);
         }
         let seed = dropout_seed(self.dropout_seed, self.dropout_count);
+        let xt = self.get("dropout_forward", x)?;
         self.dropout_count += 1;
         self.dropout_seeds.push(seed);
-        let xt = self.values[x.0].clone();
         let y = self.out("dropout_forward", xt.shape())?;
         kernels::dropout::dropout_forward(self.gpu, self.encoder(), &xt, &y, p, seed)?;
         let y = self.push(y, true);
@@ -374,8 +380,8 @@ impl<'g> Tape<'g> {
 
     /// Class-weighted softmax cross-entropy of `logits` (N, C, H, W) against u32 `labels` (N, H, W).
     pub fn cross_entropy(&mut self, logits: Var, labels: &Tensor, class_weights: &Tensor) -> Result<Loss> {
+        let lt = self.get("cross_entropy_forward", logits)?;
         let value = self.gpu.tensor("cross_entropy_loss", &[2], DType::F32)?;
-        let lt = self.values[logits.0].clone();
         kernels::cross_entropy::cross_entropy_forward(self.gpu, self.encoder(), &lt, labels, class_weights, &value)?;
         Ok(Loss { logits, labels: labels.clone(), class_weights: class_weights.clone(), value })
     }
@@ -384,7 +390,7 @@ impl<'g> Tape<'g> {
     /// over every class or, without `include_background`, over classes 1..C−1. Its gradient is
     /// taken by [`Tape::backward_sum`] (alone or added to a cross-entropy's).
     pub fn soft_dice(&mut self, logits: Var, labels: &Tensor, include_background: bool) -> Result<DiceLoss> {
-        let lt = self.values[logits.0].clone();
+        let lt = self.get("soft_dice_forward", logits)?;
         let c = lt.shape().get(1).copied().unwrap_or(0);
         let value = self.gpu.tensor("soft_dice_loss", &[kernels::dice::value_len(c)], DType::F32)?;
         kernels::dice::soft_dice_forward(self.gpu, self.encoder(), &lt, labels, include_background, &value)?;
@@ -432,7 +438,7 @@ impl<'g> Tape<'g> {
                 })
             }
         };
-        let lt = self.values[logits.0].clone();
+        let lt = self.get("backward", logits)?;
         let dlogits = self.out(if loss.is_some() { "cross_entropy_backward" } else { "soft_dice_backward" }, lt.shape())?;
         if let Some(loss) = loss {
             kernels::cross_entropy::cross_entropy_backward(
@@ -470,11 +476,15 @@ impl<'g> Tape<'g> {
         if self.mode != Mode::Train {
             return Err(Error::InvalidArgument { op: "backward", detail: "the tape was recorded in inference mode".into() });
         }
-        if grad.shape() != self.values[from.0].shape() {
+        let from_value = self.get("backward", from)?;
+        if let Some(v) = input {
+            self.get("backward", v)?;
+        }
+        if grad.shape() != from_value.shape() {
             return Err(Error::Shape {
                 op: "backward",
                 detail: "the seed gradient must have the value's shape".into(),
-                shapes: crate::error::fmt_shapes(&[grad.shape(), self.values[from.0].shape()]),
+                shapes: crate::error::fmt_shapes(&[grad.shape(), from_value.shape()]),
             });
         }
         let gpu = self.gpu;

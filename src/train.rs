@@ -6,7 +6,7 @@
 //! iteration), so a resumed run continues exactly where an uninterrupted one would be.
 
 use crate::checkpoint::{self, Extra};
-pub use crate::config::{DataSource, Overrides, Preset, TrainConfig};
+pub use crate::config::{DataSource, Overrides, Preset, Schedule, TrainConfig};
 use crate::data::{self, Slice};
 use crate::error::{Error, Result};
 use crate::evaluate;
@@ -157,7 +157,7 @@ pub fn train(
                 .collect();
             let (x, y) = pre.batch(gpu, &batch)?;
             let sc = StepConfig { lr, l2: cfg.l2, dropout_seed: cfg.seed.wrapping_add(state.iteration as u64) };
-            let stats = step::train_step_stats(gpu, &mut model, &x, &y, &weights, &sc, true)?.expect("stats were requested");
+            let stats = step::train_step_stats_with(gpu, &mut model, &x, &y, &weights, &sc, &cfg.loss(), true)?.expect("stats were requested");
             if !stats.loss.is_finite() {
                 return Err(Error::InvalidArgument {
                     op: "train",

@@ -264,3 +264,26 @@ fn fused_batch_norm_relu_is_bit_identical_to_batch_norm_then_relu() {
         assert_eq!(fused, separate, "{mode:?}");
     }
 }
+
+#[test]
+fn tape_misuse_is_a_typed_error_not_a_panic() {
+    let gpu = common::gpu();
+    let model = tiny_unet(&gpu, 3);
+    let p = &model.params;
+    let mut tape = Tape::new(&gpu, Mode::Train, 0);
+    let flat = tape.input(gpu.upload_f32("flat", &[1.0; 12], &[3, 4]).unwrap());
+    let w = p.id("enc1.conv1.weight").unwrap();
+    for (what, err) in [
+        ("conv2d", tape.conv2d(p, flat, w, None).err()),
+        ("max_pool", tape.max_pool(flat).err()),
+        ("concat", tape.concat(flat, flat).err()),
+    ] {
+        let e = err.unwrap_or_else(|| panic!("{what} of a 2-D value must fail"));
+        assert!(matches!(e, lungseg::Error::Shape { .. }) && e.to_string().contains("[3, 4]"), "{what}: {e}");
+    }
+    let mut other = Tape::new(&gpu, Mode::Train, 0);
+    let x = other.input(gpu.upload_f32("x", &[0.5; 16], &[1, 1, 4, 4]).unwrap());
+    let foreign = lungseg::tape::Var(x.0 + 5);
+    let e = tape.relu(foreign).err().expect("a Var of another tape");
+    assert!(e.to_string().contains("not a value of this tape"), "{e}");
+}
