@@ -26,7 +26,8 @@ struct Params {
     relu: u32,           // normalize / infer: 1 = apply ReLU as the value is stored (fused BN + ReLU)
     count: u32,          // backward_input: values per channel of the whole batch (0 = N·H·W of this
                          // binding; set when a batch past the binding limit is processed in chunks)
-    _pad1: u32,
+    frozen: u32,         // backward_input: 1 = the statistics were the running ones (fine-tuning),
+                         // constants of the forward: dx = gamma · invstd · dy
     _pad2: u32,
 }
 
@@ -111,6 +112,19 @@ fn finish_stats(c: u32, m: u32, mu: f32, m2: f32) {
         running_mean[c] = (1.0 - p.momentum) * running_mean[c] + p.momentum * mu;
         running_var[c] = (1.0 - p.momentum) * running_var[c] + p.momentum * unbiased;
     }
+}
+
+// Frozen statistics (fine-tuning with batch norm in inference behaviour): mean = running mean,
+// invstd = 1 / sqrt(running variance + eps), for the normalise and backward passes.
+@compute @workgroup_size(64)
+fn batch_norm_frozen_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                           @builtin(local_invocation_index) lid: u32) {
+    let c = (wid.x + wid.y * nwg.x) * 64u + lid;
+    if (c >= p.c) {
+        return;
+    }
+    mean[c] = running_mean[c];
+    invstd[c] = 1.0 / sqrt(running_var[c] + p.eps);
 }
 
 // Index of value i (0 ≤ i < N·H·W, image-major) of channel c.
@@ -324,6 +338,13 @@ fn batch_norm_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
         return;
     }
     let c = ch.c;
+    if (p.frozen == 1u) {
+        let g = gamma[c] * invstd[c];
+        for (var i = ch.first; i < ch.end; i += WG) {
+            out[i] = g * dy[i];
+        }
+        return;
+    }
     let m = f32(select(p.n * p.plane, p.count, p.count > 0u));
     let k = gamma[c] * invstd[c] / m;
     for (var i = ch.first; i < ch.end; i += WG) {

@@ -271,6 +271,35 @@ pub fn batch_norm_backward(
     Ok((down4(gpu, &dx)?, down1(gpu, &dgamma)?, down1(gpu, &dbeta)?))
 }
 
+/// Batch-norm backward with frozen (running) statistics
+/// ([`kernels::batch_norm::batch_norm_frozen_stats`], `batch_norm_backward_reduce`,
+/// [`kernels::batch_norm::batch_norm_backward_input_frozen`]) on host arrays: `(dx, dgamma, dbeta)`.
+pub fn batch_norm_frozen_backward(
+    gpu: &Gpu,
+    x: &Array4<f32>,
+    dy: &Array4<f32>,
+    gamma: &Array1<f32>,
+    running_mean: &Array1<f32>,
+    running_var: &Array1<f32>,
+    eps: f32,
+) -> Result<(Array4<f32>, Array1<f32>, Array1<f32>)> {
+    const OP: &str = "batch_norm_frozen_stats";
+    let c = x.dim().1;
+    let (xt, dyt, gt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?, up(gpu, OP, gamma)?);
+    let (rm, rv) = (up(gpu, OP, running_mean)?, up(gpu, OP, running_var)?);
+    let mean = poisoned(gpu, OP, &[c], DType::F32)?;
+    let invstd = poisoned(gpu, OP, &[c], DType::F32)?;
+    let dgamma = poisoned(gpu, OP, &[c], DType::F32)?;
+    let dbeta = poisoned(gpu, OP, &[c], DType::F32)?;
+    let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| {
+        kernels::batch_norm::batch_norm_frozen_stats(gpu, e, &rm, &rv, eps, &mean, &invstd)?;
+        kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta)?;
+        kernels::batch_norm::batch_norm_backward_input_frozen(gpu, e, &xt, &dyt, &gt, &invstd, &dx)
+    })?;
+    Ok((down4(gpu, &dx)?, down1(gpu, &dgamma)?, down1(gpu, &dbeta)?))
+}
+
 /// [`kernels::max_pool::max_pool2d_forward`] on host arrays: `(y, indices)`.
 pub fn max_pool2d_forward(gpu: &Gpu, x: &Array4<f32>) -> Result<(Array4<f32>, Array4<u32>)> {
     const OP: &str = "max_pool2d_forward";

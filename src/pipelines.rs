@@ -69,7 +69,8 @@ pub const SHADERS: &[ShaderSource] = &[
             "batch_norm_stats_partial",
             "batch_norm_stats_merge",
             "batch_norm_backward_reduce_partial",
-            "batch_norm_backward_reduce_merge"
+            "batch_norm_backward_reduce_merge",
+            "batch_norm_frozen_stats"
         ]
     ),
     shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]

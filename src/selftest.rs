@@ -203,7 +203,7 @@ pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
     let (dx, dgamma, dbeta) = host::batch_norm_backward(gpu, &x, &dy, &gamma, eps)?;
     let (want_dx, want_dgamma, want_dbeta) = r::batch_norm::batch_norm_backward(x64.view(), to_f64(&dy).view(), g64.view(), eps as f64);
     let op = "batch_norm";
-    Ok(vec![
+    let mut rows = vec![
         row(op, "batch_norm_stats", &got.mean, &mean),
         row(op, "batch_norm_stats", &got.invstd, &r::batch_norm::invstd(var.view(), eps as f64)),
         row(op, "batch_norm_stats", &got.running_mean, &want_rm),
@@ -218,7 +218,23 @@ pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
         row(op, "batch_norm_backward_reduce", &dgamma, &want_dgamma),
         row(op, "batch_norm_backward_reduce", &dbeta, &want_dbeta),
         row(op, "batch_norm_backward_input", &dx, &want_dx),
-    ])
+    ];
+    // Fine-tuning with frozen (running) statistics.
+    let (fdx, fdgamma, fdbeta) = host::batch_norm_frozen_backward(gpu, &x, &dy, &gamma, &rm, &rv, eps)?;
+    let (want_fdx, want_fdgamma, want_fdbeta) = r::batch_norm::batch_norm_frozen_backward(
+        x64.view(),
+        to_f64(&dy).view(),
+        g64.view(),
+        to_f64(&rm).view(),
+        to_f64(&rv).view(),
+        eps as f64,
+    );
+    rows.extend([
+        row(op, "batch_norm_backward_reduce", &fdgamma, &want_fdgamma),
+        row(op, "batch_norm_backward_reduce", &fdbeta, &want_fdbeta),
+        row(op, "batch_norm_frozen_backward_input", &fdx, &want_fdx),
+    ]);
+    Ok(rows)
 }
 
 /// Max-pool forward (values and indices, with ties everywhere) and backward.

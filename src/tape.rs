@@ -20,11 +20,15 @@ use crate::tensor::{DType, Tensor};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Var(pub usize);
 
-/// Training (batch statistics, dropout, gradients) or inference (running statistics, no dropout,
-/// nothing recorded).
+/// Training (batch statistics, dropout, gradients), fine-tuning (running statistics, frozen:
+/// neither updated nor differentiated through; dropout; gradients) or inference (running
+/// statistics, no dropout, nothing recorded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Train,
+    /// Batch norm in inference behaviour while training the rest: PyTorch's `bn.eval()` inside
+    /// a training loop, as when fine-tuning on few images whose batch statistics are unreliable.
+    FineTune,
     Infer,
 }
 
@@ -53,6 +57,7 @@ enum Op {
         y: Var,
     },
     /// `relu`: the fused BN + ReLU (y is the activation; its gradient is masked by y > 0).
+    /// `frozen`: the running statistics were used (fine-tuning): constants of the forward.
     BatchNorm {
         x: Var,
         gamma: ParamId,
@@ -61,6 +66,7 @@ enum Op {
         invstd: Tensor,
         y: Var,
         relu: bool,
+        frozen: bool,
     },
     MaxPool {
         x: Var,
@@ -219,7 +225,7 @@ impl<'g> Tape<'g> {
     }
 
     fn recording(&self) -> bool {
-        self.mode == Mode::Train
+        self.mode != Mode::Infer
     }
 
     /// 3×3 or 1×1 'same' convolution with a parameter weight (OIHW) and optional bias.
@@ -301,15 +307,20 @@ impl<'g> Tape<'g> {
         if self.recording() {
             let mean = self.out("batch_norm_stats", &[c])?;
             let invstd = self.out("batch_norm_stats", &[c])?;
+            let frozen = self.mode == Mode::FineTune;
             let enc = self.encoder();
-            bn::batch_norm_stats(gpu, enc, &xt, &mean, &invstd, Some((&rm, &rv)), BN_EPS, BN_MOMENTUM)?;
+            if frozen {
+                bn::batch_norm_frozen_stats(gpu, enc, &rm, &rv, BN_EPS, &mean, &invstd)?;
+            } else {
+                bn::batch_norm_stats(gpu, enc, &xt, &mean, &invstd, Some((&rm, &rv)), BN_EPS, BN_MOMENTUM)?;
+            }
             if relu {
                 bn::batch_norm_relu_normalize(gpu, enc, &xt, &gamma, &beta, &mean, &invstd, &y)?;
             } else {
                 bn::batch_norm_normalize(gpu, enc, &xt, &gamma, &beta, &mean, &invstd, &y)?;
             }
             let y = self.push(y, true);
-            self.ops.push(Op::BatchNorm { x, gamma: gamma_id, beta: beta_id, mean, invstd, y, relu });
+            self.ops.push(Op::BatchNorm { x, gamma: gamma_id, beta: beta_id, mean, invstd, y, relu, frozen });
             Ok(y)
         } else {
             if relu {
@@ -416,7 +427,7 @@ impl<'g> Tape<'g> {
     /// cross-entropy the Dice backward writes it. With the cross-entropy alone this is exactly
     /// what [`Tape::backward`] always did.
     pub fn loss_gradient(&mut self, loss: Option<&Loss>, dice: Option<(&DiceLoss, f32)>) -> Result<(Var, Tensor)> {
-        if self.mode != Mode::Train {
+        if self.mode == Mode::Infer {
             return Err(Error::InvalidArgument { op: "backward", detail: "the tape was recorded in inference mode".into() });
         }
         let logits = match (loss, dice) {
@@ -473,7 +484,7 @@ impl<'g> Tape<'g> {
     /// parameter gradients into `params`; with `input`, returns that value's gradient (its
     /// `Var` must come from [`Tape::input_with_grad`]).
     pub fn backward_from(&mut self, from: Var, grad: Tensor, params: &ParamStore, input: Option<Var>) -> Result<Option<Tensor>> {
-        if self.mode != Mode::Train {
+        if self.mode == Mode::Infer {
             return Err(Error::InvalidArgument { op: "backward", detail: "the tape was recorded in inference mode".into() });
         }
         let from_value = self.get("backward", from)?;
@@ -539,7 +550,7 @@ impl<'g> Tape<'g> {
                         self.accumulate(&mut grads, *x, dx)?;
                     }
                 }
-                Op::BatchNorm { x, gamma, beta, mean, invstd, y, relu } => {
+                Op::BatchNorm { x, gamma, beta, mean, invstd, y, relu, frozen } => {
                     let Some(mut gy) = grads[y.0].take() else { continue };
                     if *relu {
                         // The fused ReLU's backward, masked by the activation itself (y > 0 ⇔ normalised value > 0).
@@ -553,7 +564,11 @@ impl<'g> Tape<'g> {
                     if self.needs_grad[x.0] {
                         let dx = self.out("batch_norm_backward_input", xt.shape())?;
                         let g = params.value(*gamma)?;
-                        bn::batch_norm_backward_input(gpu, self.encoder(), &xt, &gy, &g, mean, invstd, &dg, &db, &dx)?;
+                        if *frozen {
+                            bn::batch_norm_backward_input_frozen(gpu, self.encoder(), &xt, &gy, &g, invstd, &dx)?;
+                        } else {
+                            bn::batch_norm_backward_input(gpu, self.encoder(), &xt, &gy, &g, mean, invstd, &dg, &db, &dx)?;
+                        }
                         self.accumulate(&mut grads, *x, dx)?;
                     }
                 }

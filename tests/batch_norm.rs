@@ -51,3 +51,62 @@ fn batch_norm_reference_backward_matches_finite_differences() {
     common::assert_fd("bn dgamma", &numeric_gradient(&gamma, common::H, |gm| f(&x, gm, &beta)), &dgamma);
     common::assert_fd("bn dbeta", &numeric_gradient(&beta, common::H, |bt| f(&x, &gamma, bt)), &dbeta);
 }
+
+#[test]
+fn frozen_batch_norm_reference_backward_matches_finite_differences() {
+    let mut rng = Rng::new(9);
+    let x = to_f64(&hostile4(&mut rng, (2, 3, 3, 5))).mapv(|v| 2.0 * v + 0.5);
+    let g = to_f64(&hostile4(&mut rng, (2, 3, 3, 5)));
+    let gamma = ndarray::Array1::from_vec(vec![0.5, -1.2, 2.0]);
+    let beta = ndarray::Array1::from_vec(vec![0.1, 0.0, -0.3]);
+    let (rm, rv) = (ndarray::Array1::from_vec(vec![0.2, -0.4, 1.0]), ndarray::Array1::from_vec(vec![0.8, 2.5, 0.3]));
+    let eps = 1e-5;
+    // The frozen forward is the inference forward: running statistics as constants.
+    let f = |x: &ndarray::Array4<f64>, gm: &ndarray::Array1<f64>, bt: &ndarray::Array1<f64>| {
+        dot(&r::batch_norm_infer(x.view(), gm.view(), bt.view(), rm.view(), rv.view(), eps), &g)
+    };
+    let (dx, dgamma, dbeta) = r::batch_norm_frozen_backward(x.view(), g.view(), gamma.view(), rm.view(), rv.view(), eps);
+    common::assert_fd("frozen bn dx", &numeric_gradient(&x, common::H, |x| f(x, &gamma, &beta)), &dx);
+    common::assert_fd("frozen bn dgamma", &numeric_gradient(&gamma, common::H, |gm| f(&x, gm, &beta)), &dgamma);
+    common::assert_fd("frozen bn dbeta", &numeric_gradient(&beta, common::H, |bt| f(&x, &gamma, bt)), &dbeta);
+}
+
+/// Fine-tuning mode on the tape: batch norm uses and keeps the running statistics, the loss is
+/// the inference loss, and the gradients flow.
+#[test]
+fn fine_tuning_keeps_the_running_statistics_and_trains_the_weights() {
+    use lungseg::models::{Arch, Model, ModelConfig};
+    use lungseg::tape::{Mode, Tape};
+    let gpu = common::gpu();
+    let mut model = Model::new(&gpu, ModelConfig { width: 8, ..ModelConfig::paper(Arch::SegNet, 2) }, 4).unwrap();
+    let mut rng = Rng::new(5);
+    let x: Vec<f32> = (0..2 * 32 * 32).map(|_| rng.normal() as f32).collect();
+    let y: Vec<u32> = (0..2 * 32 * 32).map(|_| rng.below(2) as u32).collect();
+    let (xt, yt) = (gpu.upload_f32("x", &x, &[2, 1, 32, 32]).unwrap(), gpu.upload_u32("y", &y, &[2, 32, 32]).unwrap());
+    let w = gpu.upload_f32("w", &[1.0, 2.0], &[2]).unwrap();
+    // Running statistics away from their initial (0, 1), as after training.
+    let state: Vec<f32> = (0..model.params.state.len()).map(|i| if i % 2 == 0 { 0.3 } else { 1.7 }).collect();
+    gpu.write_f32(&model.params.state, &state).unwrap();
+    let before = gpu.download_f32(&model.params.state).unwrap();
+    let (infer_loss, _) = lungseg::step::evaluate(&gpu, &model, &xt, &yt, &w, Mode::Infer).unwrap();
+    let mut tape = Tape::new(&gpu, Mode::FineTune, 0);
+    let xv = tape.input(xt.clone());
+    let logits = model.forward(&mut tape, xv).unwrap();
+    let loss = tape.cross_entropy(logits, &yt, &w).unwrap();
+    tape.backward(&loss, &model.params).unwrap();
+    tape.submit();
+    let l = gpu.download_f32(&loss.value).unwrap()[0];
+    assert!(lungseg::check::tolerance("model_loss").accepts(l as f64, infer_loss as f64), "fine-tune loss {l} vs inference {infer_loss}");
+    assert!(gpu.download_f32(&model.params.state).unwrap() == before, "running statistics changed while frozen");
+    let grads = gpu.download_f32(&model.params.grads).unwrap();
+    assert!(grads.iter().all(|g| g.is_finite()) && grads.iter().filter(|g| **g != 0.0).count() > grads.len() / 2, "gradients must flow");
+    // A training-mode tape differs: it uses batch statistics and updates the running ones.
+    let mut tape = Tape::new(&gpu, Mode::Train, 0);
+    let xv = tape.input(xt.clone());
+    let logits = model.forward(&mut tape, xv).unwrap();
+    let train_loss = tape.cross_entropy(logits, &yt, &w).unwrap();
+    tape.submit();
+    assert!(gpu.download_f32(&train_loss.value).unwrap()[0] != l);
+    assert!(gpu.download_f32(&model.params.state).unwrap() != before);
+    let _ = &mut model;
+}

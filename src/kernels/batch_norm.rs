@@ -21,7 +21,9 @@ pub struct BatchNormParams {
     pub relu: u32,
     /// Values per channel of the whole batch when a chunk of it is bound (0: N·H·W of the binding).
     pub count: u32,
-    pub _pad: [u32; 2],
+    /// backward_input: 1 = the statistics were frozen (running ones), dx = gamma · invstd · dy.
+    pub frozen: u32,
+    pub _pad: [u32; 1],
 }
 
 fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f32, momentum: f32) -> Result<BatchNormParams> {
@@ -47,7 +49,8 @@ fn params(op: &'static str, x: &Tensor, per_channel: &[(&str, &Tensor)], eps: f3
         chunk: 0,
         relu: 0,
         count: 0,
-        _pad: [0; 2],
+        frozen: 0,
+        _pad: [0; 1],
     })
 }
 
@@ -322,6 +325,63 @@ pub fn batch_norm_backward_reduce(
         );
     }
     launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
+}
+
+/// Frozen statistics for fine-tuning with batch norm's running statistics: `mean` =
+/// `running_mean`, `invstd` = 1 / sqrt(`running_var` + eps). Normalise with
+/// [`batch_norm_normalize`], and differentiate with [`batch_norm_backward_reduce`] and
+/// [`batch_norm_backward_input_frozen`].
+pub fn batch_norm_frozen_stats(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    running_mean: &Tensor,
+    running_var: &Tensor,
+    eps: f32,
+    mean: &Tensor,
+    invstd: &Tensor,
+) -> Result<()> {
+    const OP: &str = "batch_norm_frozen_stats";
+    let c = running_mean.len();
+    for (name, t) in [("running_var", running_var), ("mean", mean), ("invstd", invstd)] {
+        expect_shape(OP, name, t, &[c])?;
+    }
+    let shape = [1, c, 1, 1];
+    let x = running_mean.reshape(&shape)?;
+    let p = params(OP, &x, &[], eps, 0.0)?;
+    launch(gpu, enc, OP, &p, &[(5, mean), (6, invstd), (7, running_mean), (8, running_var)], (c as u64).div_ceil(64))
+}
+
+/// `dx = gamma · invstd · dy`: the input gradient of batch norm with frozen statistics (constants
+/// of the forward, so no terms through the mean and variance).
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_backward_input_frozen(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    x: &Tensor,
+    dy: &Tensor,
+    gamma: &Tensor,
+    invstd: &Tensor,
+    dx: &Tensor,
+) -> Result<()> {
+    const OP: &str = "batch_norm_backward_input";
+    let whole = params(OP, x, &[("gamma", gamma), ("invstd", invstd)], 1e-5, 0.0)?;
+    expect_shape(OP, "dy", dy, x.shape())?;
+    expect_shape(OP, "dx", dx, x.shape())?;
+    // Bindings the entry point declares but the frozen path does not read (distinct buffers:
+    // they are declared writable).
+    let unused = |_| gpu.tensor(OP, &[whole.c as usize], crate::DType::F32);
+    let (u5, u9, u10) = (unused(5)?, unused(9)?, unused(10)?);
+    super::for_images(gpu, OP, &[x, dy, dx], |r, v| {
+        let p = BatchNormParams { n: r.len() as u32, frozen: 1, ..whole };
+        launch(
+            gpu,
+            enc,
+            OP,
+            &p,
+            &[(1, &v[0]), (2, &v[1]), (3, gamma), (5, &u5), (6, invstd), (9, &u9), (10, &u10), (11, &v[2])],
+            elements(&p),
+        )
+    })
 }
 
 /// `dx = gamma · invstd / M · (M·dy − dbeta − x̂·dgamma)`; needs the outputs of

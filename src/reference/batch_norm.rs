@@ -97,3 +97,26 @@ pub fn batch_norm_backward(
     }
     (dx, dgamma, dbeta)
 }
+
+/// Batch norm with frozen (running) statistics, as when fine-tuning with the layer in inference
+/// behaviour: y = gamma · (x − rm) / sqrt(rv + eps) + beta, where rm and rv are constants, so
+/// dx = gamma · s · dy, dgamma = Σ dy · (x − rm) · s, dbeta = Σ dy with s = 1 / sqrt(rv + eps).
+pub fn batch_norm_frozen_backward(
+    x: ArrayView4<f64>,
+    dy: ArrayView4<f64>,
+    gamma: ArrayView1<f64>,
+    running_mean: ArrayView1<f64>,
+    running_var: ArrayView1<f64>,
+    eps: f64,
+) -> (Array4<f64>, Array1<f64>, Array1<f64>) {
+    let c = x.dim().1;
+    let s = invstd(running_var, eps);
+    let mut dgamma = Array1::zeros(c);
+    let mut dbeta = Array1::zeros(c);
+    for ((b, ch, i, j), &g) in dy.indexed_iter() {
+        dbeta[ch] += g;
+        dgamma[ch] += g * (x[[b, ch, i, j]] - running_mean[ch]) * s[ch];
+    }
+    let dx = Array4::from_shape_fn(x.dim(), |(b, ch, i, j)| gamma[ch] * s[ch] * dy[[b, ch, i, j]]);
+    (dx, dgamma, dbeta)
+}
