@@ -4,6 +4,7 @@
 
 use crate::checkpoint;
 use crate::config::TrainConfig;
+use crate::data::Slice;
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::metrics::{class_metrics, summarize, Report};
@@ -12,7 +13,6 @@ use crate::pipeline::{self, Preprocessor};
 use crate::run_dir::{write_json, RunDir};
 use crate::step;
 use crate::tape::Mode;
-use crate::data::Slice;
 use std::path::{Path, PathBuf};
 
 /// A trained model ready for inference: its configuration, weights and input preprocessing.

@@ -4,10 +4,10 @@
 //! interrupted protocol picks up where it stopped.
 
 use crate::error::{Error, Result};
+use crate::evaluate;
 use crate::gpu::Gpu;
 use crate::metrics::Report;
 use crate::models::Arch;
-use crate::evaluate;
 use crate::run_dir::{write_json, RunDir};
 use crate::train::{self, Progress, TrainConfig};
 use serde::Serialize;

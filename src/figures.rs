@@ -2,14 +2,14 @@
 //! `log.csv` (SVG, Fig. 4), a dataset sample (CT and labels, Fig. 1), the label-accumulation heat
 //! map over all slices (Fig. 2), and ground truth beside prediction for every test image (PNG).
 
+use crate::config::TrainConfig;
 use crate::data::{self, Slice};
 use crate::error::{Error, Result};
-use crate::gpu::Gpu;
-use crate::step;
-use crate::config::TrainConfig;
 use crate::evaluate;
+use crate::gpu::Gpu;
 use crate::pipeline;
 use crate::run_dir::{read_json, RunDir};
+use crate::step;
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -76,7 +76,6 @@ impl std::str::FromStr for KernelFamily {
     }
 }
 
-
 /// How to pick an adapter when lungseg creates its own device.
 #[derive(Clone, Debug, Default)]
 pub struct GpuOptions {

@@ -61,8 +61,8 @@ pub mod rng;
 pub mod selftest;
 pub mod tensor;
 
-pub use error::{Error, Result};
 pub use encoder::Encoder;
+pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuOptions, KernelFamily};
 pub use tensor::{DType, Tensor};
 pub mod bench;

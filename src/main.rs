@@ -588,7 +588,8 @@ fn run() -> Result<()> {
         Some(Command::Cv { adapter, args }) => {
             let cfg = args.config()?;
             let folds = args.folds.unwrap_or(5);
-            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("cv-{}-{}-{}", cfg.model, cfg.task, cfg.preset)));
+            let out =
+                args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("cv-{}-{}-{}", cfg.model, cfg.task, cfg.preset)));
             let gpu = adapter.gpu()?;
             let stop = stop_on_ctrl_c()?;
             let mut bar = Bar { bar: indicatif::ProgressBar::new(0), per_epoch: 0, last_val: None };
@@ -646,9 +647,6 @@ fn run() -> Result<()> {
             Ok(())
         }
         // No arguments: the main job — the quick preset on the shipped real data.
-        None => run_train(
-            &AdapterArgs { backend: None, adapter: None, kernels: KernelFamily::Auto },
-            &TrainArgs::default(),
-        ),
+        None => run_train(&AdapterArgs { backend: None, adapter: None, kernels: KernelFamily::Auto }, &TrainArgs::default()),
     }
 }

@@ -88,7 +88,10 @@ impl Preprocessor {
             if (sl.height, sl.width) != (s, s) {
                 return Err(Error::Shape {
                     op: "batch",
-                    detail: format!("slice {} is {}×{}; a batch holds slices at the run's size {s}×{s} (resize them first)", sl.name, sl.height, sl.width),
+                    detail: format!(
+                        "slice {} is {}×{}; a batch holds slices at the run's size {s}×{s} (resize them first)",
+                        sl.name, sl.height, sl.width
+                    ),
                     shapes: format!("[{}, {}]", sl.height, sl.width),
                 });
             }

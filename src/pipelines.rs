@@ -37,7 +37,9 @@ macro_rules! shader {
 /// Every shader lungseg ships, with its entry points. Tests validate each with naga.
 pub const SHADERS: &[ShaderSource] = &[
     shader!("conv2d", ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
-    shader!("conv2d_subgroup", [
+    shader!(
+        "conv2d_subgroup",
+        [
             "conv2d_forward_subgroup",
             "conv2d_backward_input_subgroup",
             "conv2d_backward_weight_subgroup",
@@ -53,14 +55,17 @@ pub const SHADERS: &[ShaderSource] = &[
         ],
         true
     ),
-    shader!("conv_transpose2d_subgroup", ["conv_transpose2d_forward_subgroup", "conv_transpose2d_backward_input_subgroup", "conv_transpose2d_backward_weight_subgroup"],
+    shader!(
+        "conv_transpose2d_subgroup",
+        ["conv_transpose2d_forward_subgroup", "conv_transpose2d_backward_input_subgroup", "conv_transpose2d_backward_weight_subgroup"],
         true
     ),
     shader!("reduce", ["sum_per_channel", "sum_splits"]),
-    shader!("conv_transpose2d", ["conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight"]
-    ),
+    shader!("conv_transpose2d", ["conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight"]),
     shader!("relu", ["relu_forward", "relu_backward"]),
-    shader!("batch_norm", [
+    shader!(
+        "batch_norm",
+        [
             "batch_norm_stats",
             "batch_norm_normalize",
             "batch_norm_infer",
@@ -73,18 +78,15 @@ pub const SHADERS: &[ShaderSource] = &[
             "batch_norm_frozen_stats"
         ]
     ),
-    shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]
-    ),
+    shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]),
     shader!("concat", ["concat_forward", "concat_backward"]),
     shader!("dropout", ["dropout_forward", "dropout_backward"]),
-    shader!("cross_entropy", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]
-    ),
+    shader!("cross_entropy", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
     shader!("dice", ["dice_partials", "dice_finish", "dice_backward"]),
     shader!("adam", ["adam_step"]),
     shader!("add", ["add_assign"]),
     shader!("metrics", ["argmax_channels", "confusion_accumulate", "softmax_channels"]),
 ];
-
 
 /// Storage bindings of the widest entry point (batch_norm_backward_input); the WebGPU default.
 pub const MIN_STORAGE_BUFFERS: u32 = 8;
@@ -299,8 +301,7 @@ pub(crate) fn launch<P: bytemuck::Pod>(
         layout: &pipeline.get_bind_group_layout(0),
         entries: &entries,
     });
-    let timed =
-        pipes.profiler.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|r| Some((r.query_set.clone(), r.next(entry)?)));
+    let timed = pipes.profiler.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|r| Some((r.query_set.clone(), r.next(entry)?)));
     let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
         label: Some(entry),
         timestamp_writes: timed.as_ref().map(|(query_set, i)| wgpu::ComputePassTimestampWrites {
@@ -314,4 +315,3 @@ pub(crate) fn launch<P: bytemuck::Pod>(
     pass.dispatch_workgroups(x as u32, y as u32, 1);
     Ok(())
 }
-

@@ -98,10 +98,7 @@ impl RunDir {
     pub fn record_session(&self, adapter: String, resume: bool, seconds: f64, epochs: usize) -> Result<()> {
         let path = self.record();
         let before: RunRecord = if resume && path.exists() { read_json(&path)? } else { RunRecord::default() };
-        write_json(
-            &path,
-            &RunRecord { adapter, train_seconds: before.train_seconds + seconds, sessions: before.sessions + 1, epochs },
-        )
+        write_json(&path, &RunRecord { adapter, train_seconds: before.train_seconds + seconds, sessions: before.sessions + 1, epochs })
     }
 }
 
@@ -114,7 +111,8 @@ pub struct Log {
 impl Log {
     /// One row: `kind` is `train` or `val`; `epoch` is 1-based.
     pub fn row(&mut self, kind: &str, epoch: usize, iteration: usize, loss: f32, accuracy: f32, lr: f32) -> Result<()> {
-        writeln!(self.file, "{kind},{epoch},{iteration},{loss},{accuracy},{lr}").map_err(|e| Error::io("writing the training log", &self.path, e))
+        writeln!(self.file, "{kind},{epoch},{iteration},{loss},{accuracy},{lr}")
+            .map_err(|e| Error::io("writing the training log", &self.path, e))
     }
 }
 

@@ -459,7 +459,8 @@ pub fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize))
     // Softmax of logits with a wide range (up to ±40: exp would overflow without the max
     // subtraction) and the tied ones above.
     let wide = normal4(&mut rng, (n, c, h, w), 12.0);
-    let mut rows = vec![row_u32("metrics", "argmax_channels", &pred, &want_pred), row_u32("metrics", "confusion_accumulate", &counts, &want_counts)];
+    let mut rows =
+        vec![row_u32("metrics", "argmax_channels", &pred, &want_pred), row_u32("metrics", "confusion_accumulate", &counts, &want_counts)];
     for l in [&logits, &wide] {
         rows.push(row("metrics", "softmax_channels", &host::softmax_channels(gpu, l)?, &r::metrics::softmax_channels(to_f64(l).view())));
     }

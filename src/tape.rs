@@ -203,7 +203,11 @@ impl<'g> Tape<'g> {
     fn get(&self, op: &'static str, v: Var) -> Result<Tensor> {
         self.values.get(v.0).cloned().ok_or_else(|| Error::InvalidArgument {
             op,
-            detail: format!("Var({}) is not a value of this tape (it has {}): a Var belongs to the tape that made it", v.0, self.values.len()),
+            detail: format!(
+                "Var({}) is not a value of this tape (it has {}): a Var belongs to the tape that made it",
+                v.0,
+                self.values.len()
+            ),
         })
     }
 

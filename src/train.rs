@@ -157,7 +157,8 @@ pub fn train(
                 .collect();
             let (x, y) = pre.batch(gpu, &batch)?;
             let sc = StepConfig { lr, l2: cfg.l2, dropout_seed: cfg.seed.wrapping_add(state.iteration as u64) };
-            let stats = step::train_step_stats_with(gpu, &mut model, &x, &y, &weights, &sc, &cfg.loss(), true)?.expect("stats were requested");
+            let stats =
+                step::train_step_stats_with(gpu, &mut model, &x, &y, &weights, &sc, &cfg.loss(), true)?.expect("stats were requested");
             if !stats.loss.is_finite() {
                 return Err(Error::InvalidArgument {
                     op: "train",

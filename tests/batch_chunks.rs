@@ -56,7 +56,12 @@ fn inference_past_the_binding_limit_is_bit_identical() {
         let (lb, dispatches) = small.record_dispatches(|| step::infer(&small, &b, &xb)).unwrap();
         let lb = small.download_f32(&lb).unwrap();
         let (_, whole) = full.record_dispatches(|| step::infer(&full, &a, &xa)).unwrap();
-        assert!(dispatches.len() > whole.len(), "{arch}: the small device must have cut the batch ({} vs {} dispatches)", dispatches.len(), whole.len());
+        assert!(
+            dispatches.len() > whole.len(),
+            "{arch}: the small device must have cut the batch ({} vs {} dispatches)",
+            dispatches.len(),
+            whole.len()
+        );
         assert!(la == lb, "{arch}: logits differ when the batch is processed in ranges");
     }
 }

@@ -133,8 +133,7 @@ fn same_seed_gives_bit_identical_parameters_and_losses() {
     // Three training steps (dropout on: the paper's U-Net has it) from a seed: the losses of every
     // step and the final parameters.
     let run = |seed: u64| {
-        let mut model =
-            Model::new(&gpu, ModelConfig { width: 8, ..ModelConfig::paper(Arch::UNet, 2) }, seed).unwrap();
+        let mut model = Model::new(&gpu, ModelConfig { width: 8, ..ModelConfig::paper(Arch::UNet, 2) }, seed).unwrap();
         let losses: Vec<f32> = (0..3)
             .map(|i| {
                 let cfg = StepConfig { lr: 1e-3, l2: 1e-4, dropout_seed: seed + i };

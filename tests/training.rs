@@ -3,10 +3,10 @@
 //! baseline, and prediction writes masks, overlays and severity figures.
 
 mod common;
-use lungseg::data::Task;
-use lungseg::models::Arch;
 use lungseg::config::Overrides;
+use lungseg::data::Task;
 use lungseg::evaluate::{evaluate_run, load_model};
+use lungseg::models::Arch;
 use lungseg::run_dir::{read_json, RunRecord};
 use lungseg::train::{self, Preset, Progress, Quiet, TrainConfig};
 use std::path::PathBuf;
@@ -261,8 +261,14 @@ fn short_run_beats_the_all_background_baseline_and_predicts() {
         std::fs::copy(lungseg::data::shipped_dir().join("im/256").join(n), input.join(n)).unwrap();
     }
     let out = tmp("predict-out");
-    let rows = lungseg::predict::predict(&gpu, &dir, &input, &out, &lungseg::predict::PredictOptions { probabilities: true, ..Default::default() })
-        .unwrap();
+    let rows = lungseg::predict::predict(
+        &gpu,
+        &dir,
+        &input,
+        &out,
+        &lungseg::predict::PredictOptions { probabilities: true, ..Default::default() },
+    )
+    .unwrap();
     assert_eq!(rows.len(), 2);
     let mask = lungseg::data::read_png_gray(&out.join("i045_mask.png")).unwrap();
     assert_eq!((mask.height, mask.width), (256, 256));
@@ -285,8 +291,7 @@ fn predict_writes_a_nifti_mask_with_the_inputs_header() {
     let path = input.join("ct.nii.gz");
     nifti::writer::WriterOptions::new(&path).write_nifti(&vol).unwrap();
     let out = tmp("nifti-out");
-    let rows = lungseg::predict::predict(&gpu, &dir, &path, &out, &lungseg::predict::PredictOptions::default())
-        .unwrap();
+    let rows = lungseg::predict::predict(&gpu, &dir, &path, &out, &lungseg::predict::PredictOptions::default()).unwrap();
     assert_eq!(rows.len(), 3);
     let mask = lungseg::data::read_nifti(&out.join("ct_mask.nii.gz")).unwrap();
     assert_eq!(mask.data.dim(), (40, 48, 3));

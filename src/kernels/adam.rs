@@ -1,7 +1,7 @@
 //! Launcher for `shaders/adam.wgsl`: PyTorch Adam with L2 weight decay added to the gradient.
 
-use crate::encoder::Encoder;
 use super::{launch, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Error, Result};
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;

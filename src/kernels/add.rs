@@ -1,7 +1,7 @@
 //! Launcher for `shaders/add.wgsl`: `dst += src` (gradient accumulation).
 
-use crate::encoder::Encoder;
 use super::{launch, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;

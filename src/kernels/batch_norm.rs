@@ -1,7 +1,7 @@
 //! Launchers for `shaders/batch_norm.wgsl` (BatchNorm2d semantics, see the shader header).
 
-use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;
@@ -227,7 +227,9 @@ pub fn batch_norm_infer(
     eps: f32,
     y: &Tensor,
 ) -> Result<()> {
-    super::for_images(gpu, "batch_norm_infer", &[x, y], |_, v| infer(gpu, enc, &v[0], gamma, beta, running_mean, running_var, eps, &v[1], false))
+    super::for_images(gpu, "batch_norm_infer", &[x, y], |_, v| {
+        infer(gpu, enc, &v[0], gamma, beta, running_mean, running_var, eps, &v[1], false)
+    })
 }
 
 /// Inference with the fused ReLU: `y = relu(batch_norm_infer(x))` in one pass.
@@ -243,7 +245,9 @@ pub fn batch_norm_relu_infer(
     eps: f32,
     y: &Tensor,
 ) -> Result<()> {
-    super::for_images(gpu, "batch_norm_infer", &[x, y], |_, v| infer(gpu, enc, &v[0], gamma, beta, running_mean, running_var, eps, &v[1], true))
+    super::for_images(gpu, "batch_norm_infer", &[x, y], |_, v| {
+        infer(gpu, enc, &v[0], gamma, beta, running_mean, running_var, eps, &v[1], true)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -302,7 +306,14 @@ pub fn batch_norm_backward_reduce(
             )?;
             copy_partials(enc, &out, &partials, 2 * r.start * p.c as usize);
         }
-        return launch(gpu, enc, "batch_norm_backward_reduce_merge", &p, &[(1, &partials), (9, dgamma), (10, dbeta)], (p.c as u64).div_ceil(64));
+        return launch(
+            gpu,
+            enc,
+            "batch_norm_backward_reduce_merge",
+            &p,
+            &[(1, &partials), (9, dgamma), (10, dbeta)],
+            (p.c as u64).div_ceil(64),
+        );
     }
     plan(gpu, &mut p);
     if p.splits > 1 {
@@ -406,6 +417,13 @@ pub fn batch_norm_backward_input(
     super::for_images(gpu, OP, &[x, dy, dx], |r, v| {
         // M of the formula is the whole batch's count, whatever range of images is bound.
         let p = BatchNormParams { n: r.len() as u32, count: u32_of(OP, "N·H·W", whole.n as usize * whole.plane as usize)?, ..whole };
-        launch(gpu, enc, OP, &p, &[(1, &v[0]), (2, &v[1]), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, &v[2])], elements(&p))
+        launch(
+            gpu,
+            enc,
+            OP,
+            &p,
+            &[(1, &v[0]), (2, &v[1]), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, &v[2])],
+            elements(&p),
+        )
     })
 }

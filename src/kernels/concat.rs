@@ -1,7 +1,7 @@
 //! Launchers for `shaders/concat.wgsl`: channel concatenation as writes at a channel offset.
 
-use crate::encoder::Encoder;
 use super::{launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;
@@ -48,25 +48,11 @@ fn concat_forward_once(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tens
 }
 
 /// `dpart = dwhole[:, offset .. offset + C_part]`, or `+=` when `accumulate`.
-pub fn concat_backward(
-    gpu: &Gpu,
-    enc: &mut Encoder,
-    dwhole: &Tensor,
-    dpart: &Tensor,
-    offset: usize,
-    accumulate: bool,
-) -> Result<()> {
+pub fn concat_backward(gpu: &Gpu, enc: &mut Encoder, dwhole: &Tensor, dpart: &Tensor, offset: usize, accumulate: bool) -> Result<()> {
     super::for_images(gpu, "concat_backward", &[dwhole, dpart], |_, v| concat_backward_once(gpu, enc, &v[0], &v[1], offset, accumulate))
 }
 
-fn concat_backward_once(
-    gpu: &Gpu,
-    enc: &mut Encoder,
-    dwhole: &Tensor,
-    dpart: &Tensor,
-    offset: usize,
-    accumulate: bool,
-) -> Result<()> {
+fn concat_backward_once(gpu: &Gpu, enc: &mut Encoder, dwhole: &Tensor, dpart: &Tensor, offset: usize, accumulate: bool) -> Result<()> {
     const OP: &str = "concat_backward";
     let mut p = params(OP, dpart, dwhole, offset)?;
     p.accumulate = accumulate as u32;

@@ -1,8 +1,8 @@
 //! Launchers for `shaders/conv2d.wgsl`: stride-1 'same' convolution with 3×3 or 1×1 kernels.
 //! Layouts follow PyTorch: x (N, C_in, H, W), weight (C_out, C_in, K, K), bias (C_out).
 
-use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;
@@ -134,14 +134,7 @@ fn params(op: &'static str, g: &Geometry, reads: usize, writes: usize) -> Result
 }
 
 /// `y = conv2d(x, weight) + bias`, y of shape (N, C_out, H, W).
-pub fn conv2d_forward(
-    gpu: &Gpu,
-    enc: &mut Encoder,
-    x: &Tensor,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    y: &Tensor,
-) -> Result<()> {
+pub fn conv2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
     super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], false))
 }
 
@@ -149,26 +142,11 @@ pub fn conv2d_forward(
 /// stores its output (torch.relu's semantics), so the pre-activation is never written. Its
 /// backward is [`super::relu::relu_backward`] with `y` as the mask (y > 0 exactly where the
 /// pre-activation is), then the convolution's backward passes.
-pub fn conv2d_relu_forward(
-    gpu: &Gpu,
-    enc: &mut Encoder,
-    x: &Tensor,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    y: &Tensor,
-) -> Result<()> {
+pub fn conv2d_relu_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
     super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], true))
 }
 
-fn forward(
-    gpu: &Gpu,
-    enc: &mut Encoder,
-    x: &Tensor,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    y: &Tensor,
-    relu: bool,
-) -> Result<()> {
+fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor, relu: bool) -> Result<()> {
     const OP: &str = "conv2d_forward";
     let g = geometry(OP, x, weight)?;
     expect_shape(OP, "y", y, &[g.n, g.c_out, g.h, g.w])?;

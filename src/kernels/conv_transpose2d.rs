@@ -1,8 +1,8 @@
 //! Launchers for `shaders/conv_transpose2d.wgsl`: 2×2 stride-2 transposed convolution.
 //! x (N, C_in, H, W) → y (N, C_out, 2H, 2W); weight (C_in, C_out, 2, 2) as PyTorch.
 
-use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;
@@ -108,13 +108,7 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
 ///
 /// The N·H·W reduction is split across workgroups as the kernel family asks
 /// ([`super::Kernels::plan_splits`]); `sum_splits` adds the partials in a fixed order.
-pub fn conv_transpose2d_backward_weight(
-    gpu: &Gpu,
-    enc: &mut Encoder,
-    x: &Tensor,
-    dy: &Tensor,
-    dweight: &Tensor,
-) -> Result<()> {
+pub fn conv_transpose2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     super::reduce_images(gpu, enc, "conv_transpose2d_backward_weight", &[x, dy], dweight, |enc, v, out| {
         backward_weight(gpu, enc, &v[0], &v[1], out)
     })

@@ -1,8 +1,8 @@
 //! Launchers for `shaders/cross_entropy.wgsl`: softmax + class-weighted cross-entropy, normalised
 //! as PyTorch's weighted mean (Σ w[y]·nll / Σ w[y]).
 
-use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
 use crate::tensor::{DType, Tensor};

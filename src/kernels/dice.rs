@@ -32,8 +32,8 @@
 //! atomics): the same inputs give bit-identical outputs. `G_c` is a pixel count carried in f32:
 //! exact up to 2²⁴ pixels per batch (256 slices of 256²).
 
-use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Error, Result};
 use crate::gpu::Gpu;
 use crate::tensor::{DType, Tensor};

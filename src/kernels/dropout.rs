@@ -1,7 +1,7 @@
 //! Launchers for `shaders/dropout.wgsl`: inverted dropout with a counter-based hash, no mask buffer.
 
-use crate::encoder::Encoder;
 use super::{launch, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Error, Result};
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;

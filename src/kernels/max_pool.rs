@@ -1,8 +1,8 @@
 //! Launchers for `shaders/max_pool.wgsl`: 2×2 stride-2 max-pooling with u32 indices
 //! (index = h·W + w within each plane, first maximum wins) and max-unpooling by those indices.
 
-use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
 use crate::tensor::{DType, Tensor};

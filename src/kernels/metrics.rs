@@ -1,7 +1,7 @@
 //! Launchers for `shaders/metrics.wgsl`: argmax and softmax over classes, confusion-matrix accumulation.
 
-use crate::encoder::Encoder;
 use super::{expect_shape, launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
 use crate::tensor::{DType, Tensor};

@@ -25,8 +25,8 @@ pub mod relu;
 
 pub use crate::encoder::Encoder;
 use crate::error::{fmt_shapes, Error, Result};
-pub use crate::gpu::KernelFamily;
 use crate::gpu::Gpu;
+pub use crate::gpu::KernelFamily;
 pub(crate) use crate::pipelines::launch;
 pub use crate::pipelines::{Dispatch, MIN_STORAGE_BUFFERS, SHADERS};
 use crate::tensor::Tensor;
@@ -200,7 +200,12 @@ pub(crate) fn for_images(
 
 /// Element-wise ops over tensors of equal length: calls `f(first element, views)` once per
 /// binding-sized range of elements (once with the tensors themselves when they fit).
-pub(crate) fn for_elements(gpu: &Gpu, op: &'static str, tensors: &[&Tensor], mut f: impl FnMut(usize, &[Tensor]) -> Result<()>) -> Result<()> {
+pub(crate) fn for_elements(
+    gpu: &Gpu,
+    op: &'static str,
+    tensors: &[&Tensor],
+    mut f: impl FnMut(usize, &[Tensor]) -> Result<()>,
+) -> Result<()> {
     let len = tensors.first().map_or(0, |t| t.len());
     let limit = gpu.max_binding_bytes();
     if tensors.iter().all(|t| t.bytes() <= limit) {

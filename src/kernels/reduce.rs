@@ -1,8 +1,8 @@
 //! Launchers for `shaders/reduce.wgsl`: per-channel sums, and the fixed-order second pass of every
 //! split reduction.
 
-use crate::encoder::Encoder;
 use super::{launch, nchw, u32_of};
+use crate::encoder::Encoder;
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;

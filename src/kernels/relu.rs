@@ -1,7 +1,7 @@
 //! Launchers for `shaders/relu.wgsl`.
 
-use crate::encoder::Encoder;
 use super::{launch, u32_of};
+use crate::encoder::Encoder;
 use crate::error::{shape_err, Result};
 use crate::gpu::Gpu;
 use crate::tensor::Tensor;
