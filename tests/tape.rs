@@ -283,6 +283,6 @@ fn tape_misuse_is_a_typed_error_not_a_panic() {
     let mut other = Tape::new(&gpu, Mode::Train, 0);
     let x = other.input(gpu.upload_f32("x", &[0.5; 16], &[1, 1, 4, 4]).unwrap());
     let foreign = lungseg::tape::Var(x.0 + 5);
-    let e = tape.relu(foreign).err().expect("a Var of another tape");
+    let e = tape.relu(foreign).expect_err("a Var of another tape");
     assert!(e.to_string().contains("not a value of this tape"), "{e}");
 }

@@ -148,7 +148,7 @@ fn a_weights_only_file_predicts_like_the_model_but_cannot_resume() {
     assert!(logits(&gpu, &t.model) == logits(&gpu, &saved), "weights-only logits differ");
     // Resuming needs the optimizer state.
     let mut m = lungseg::models::Model::new(&gpu, saved.config.clone(), 1).unwrap();
-    let err = ck.restore(&gpu, &mut m.params).err().expect("weights only cannot resume").to_string();
+    let err = ck.restore(&gpu, &mut m.params).expect_err("weights only cannot resume").to_string();
     assert!(err.contains("no optimizer state"), "{err}");
     // A network of another shape is refused, naming the tensor.
     let wider = TrainConfig { width: 8, ..cfg.clone() };
@@ -186,7 +186,7 @@ fn a_resume_refuses_what_cannot_change_and_applies_what_can() {
     assert_eq!(stored, cfg);
     // --lr and --batch used to be dropped silently on resume.
     let o = Overrides { lr: Some(1e-4), batch: Some(2), epochs: Some(3), ..Default::default() };
-    let err = train::resume_config(&dir, &stored, &o).err().expect("lr and batch cannot change").to_string();
+    let err = train::resume_config(&dir, &stored, &o).expect_err("lr and batch cannot change").to_string();
     assert!(err.contains("--lr (the run has 0.002") && err.contains("--batch (the run has 8") && !err.contains("--epochs ("), "{err}");
     // The same values as stored are not changes.
     let same = Overrides { lr: Some(cfg.lr), batch: Some(cfg.batch), epochs: Some(3), ..Default::default() };
@@ -228,7 +228,7 @@ fn the_configuration_is_typed_and_reads_files_written_before_it_was() {
         (TrainConfig { size: 30, ..cfg.clone() }, "multiple"),
         (TrainConfig { window: (400.0, -1000.0), ..cfg.clone() }, "window"),
     ] {
-        let err = c.validate().err().expect("invalid").to_string();
+        let err = c.validate().expect_err("invalid").to_string();
         assert!(err.contains(flag), "{flag}: {err}");
     }
 }

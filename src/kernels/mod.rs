@@ -129,7 +129,7 @@ pub(crate) fn image_chunks(gpu: &Gpu, op: &'static str, tensors: &[&Tensor]) -> 
     let n = tensors.first().and_then(|t| t.shape().first().copied()).unwrap_or(0);
     let limit = gpu.max_binding_bytes();
     if tensors.iter().all(|t| t.bytes() <= limit) {
-        return Ok(vec![0..n]);
+        return Ok(std::iter::once(0..n).collect());
     }
     if tensors.iter().any(|t| t.shape().len() < 2 || t.shape()[0] != n) {
         return Err(Error::Shape {
