@@ -62,7 +62,7 @@ pub struct Gray8 {
 
 /// Reads an 8-bit (or 16-bit, reduced to 8) grayscale PNG.
 pub fn read_png_gray(path: &Path) -> Result<Gray8> {
-    let file = std::fs::File::open(path).map_err(|e| data_err(path, format!("cannot open: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io("opening an image", path, e))?;
     let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().map_err(|e| data_err(path, format!("not a readable PNG: {e}")))?;
@@ -80,7 +80,7 @@ pub fn read_png_gray(path: &Path) -> Result<Gray8> {
 
 /// Writes an 8-bit grayscale PNG.
 pub fn write_png_gray(path: &Path, img: &Gray8) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|e| data_err(path, format!("cannot create: {e}")))?;
+    let file = std::fs::File::create(path).map_err(|e| Error::io("creating an image", path, e))?;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img.width as u32, img.height as u32);
     enc.set_color(png::ColorType::Grayscale);
     enc.set_depth(png::BitDepth::Eight);
@@ -130,7 +130,7 @@ pub struct Slice {
 
 /// The `.png` files of a folder, sorted; an error naming the folder when it has none.
 pub(crate) fn pngs_in(dir: &Path) -> Result<Vec<PathBuf>> {
-    let rd = std::fs::read_dir(dir).map_err(|e| data_err(dir, format!("cannot read the folder: {e}")))?;
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io("listing a folder", dir, e))?;
     let mut v: Vec<PathBuf> =
         rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("png"))).collect();
     v.sort();
@@ -619,7 +619,7 @@ pub fn augment(s: &Slice, rng: &mut crate::rng::Rng, max_shear_deg: f64) -> Slic
 
 /// Writes an 8-bit RGB PNG (`pixels` = h·w·3).
 pub fn write_png_rgb(path: &Path, height: usize, width: usize, pixels: &[u8]) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|e| data_err(path, format!("cannot create: {e}")))?;
+    let file = std::fs::File::create(path).map_err(|e| Error::io("creating an image", path, e))?;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width as u32, height as u32);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
@@ -654,5 +654,5 @@ pub fn write_npy_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<()> {
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(bytemuck::cast_slice(data));
-    std::fs::write(path, out).map_err(|e| data_err(path, format!("cannot write: {e}")))
+    std::fs::write(path, out).map_err(|e| Error::io("writing an array", path, e))
 }

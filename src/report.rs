@@ -18,7 +18,7 @@ fn rep_err(path: &Path, detail: impl Into<String>) -> Error {
 }
 
 fn read(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| rep_err(path, format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading a run file", path, e))?;
     serde_json::from_str(&text).map_err(|e| rep_err(path, format!("not JSON: {e}")))
 }
 

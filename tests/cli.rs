@@ -139,13 +139,25 @@ fn the_shipped_data_search_names_every_place_it_looked() {
     let exe = bin.join("lungseg");
     std::fs::copy(env!("CARGO_BIN_EXE_lungseg"), &exe).unwrap();
     let run = bin.join("run");
-    let out = Command::new(&exe)
-        .args(["train", "--size", "32", "--width", "4", "--batch", "8", "--epochs", "1", "--out", run.to_str().unwrap()])
-        .current_dir(&bin)
-        .env("LUNGSEG_DATA", lungseg::data::shipped_dir())
-        .env("XDG_RUNTIME_DIR", "/tmp")
-        .output()
-        .unwrap();
+    // Executing a file just written can fail with ETXTBSY while another test thread's fork still
+    // holds the copy's descriptor (between its fork and exec): retry briefly.
+    let out = (0..50)
+        .find_map(|_| {
+            match Command::new(&exe)
+                .args(["train", "--size", "32", "--width", "4", "--batch", "8", "--epochs", "1", "--out", run.to_str().unwrap()])
+                .current_dir(&bin)
+                .env("LUNGSEG_DATA", lungseg::data::shipped_dir())
+                .env("XDG_RUNTIME_DIR", "/tmp")
+                .output()
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    None
+                }
+                other => Some(other.unwrap()),
+            }
+        })
+        .expect("the copied binary runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let config = std::fs::read_to_string(run.join("config.json")).unwrap();
     assert!(config.contains("\"Shipped\""), "a run on the shipped data names no build-machine path: {config}");

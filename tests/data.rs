@@ -118,8 +118,10 @@ fn bad_png_inputs_name_the_file_and_the_problem() {
     std::fs::create_dir_all(&im).unwrap();
     std::fs::create_dir_all(&mk).unwrap();
     // Missing folder.
-    let e = data::load_png_pairs(&d.join("nope"), &mk, Task::Multi).unwrap_err().to_string();
-    assert!(e.contains("nope") && e.contains("cannot read"), "{e}");
+    let e = data::load_png_pairs(&d.join("nope"), &mk, Task::Multi).unwrap_err();
+    assert!(matches!(&e, lungseg::Error::Io { path, .. } if path.ends_with("nope")), "{e:?}");
+    let e = e.to_string();
+    assert!(e.contains("nope") && e.contains("listing a folder"), "{e}");
     // Count mismatch.
     write_mask(&im.join("a.png"), 4, 4, 10);
     write_mask(&im.join("b.png"), 4, 4, 10);
