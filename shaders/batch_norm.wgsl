@@ -1,3 +1,4 @@
+// prelude: tree_reduce (shaders/prelude/tree_reduce.wgsl: tree_a, tree_b, reduce_pair)
 // Batch normalisation over (N, H, W) per channel of an NCHW tensor, as PyTorch's BatchNorm2d.
 //
 //   training:  mean_c, var_c = batch statistics (biased variance), invstd_c = 1/sqrt(var_c + eps)
@@ -51,20 +52,6 @@ const WG: u32 = 256u;
 @group(0) @binding(10) var<storage, read_write> dbeta: array<f32>;
 @group(0) @binding(11) var<storage, read_write> out: array<f32>;
 
-var<workgroup> tree_a: array<f32, 256>;
-var<workgroup> tree_b: array<f32, 256>;
-
-// Sums tree_a and tree_b over the workgroup; the totals end in element 0 (all invocations call it).
-fn reduce_pair(lid: u32) {
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-        if (lid < stride) {
-            tree_a[lid] += tree_a[lid + stride];
-            tree_b[lid] += tree_b[lid + stride];
-        }
-        workgroupBarrier();
-    }
-}
 
 @compute @workgroup_size(256)
 fn batch_norm_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

@@ -1,3 +1,4 @@
+// prelude: tree_reduce (shaders/prelude/tree_reduce.wgsl: tree_a, tree_b, reduce_pair)
 // Softmax + class-weighted cross-entropy over every pixel, from logits (N, C, H, W), labels
 // (N, H, W) as u32 class indices, and class weights (C). Normalised as PyTorch's
 // CrossEntropyLoss(weight=w, reduction='mean'):
@@ -26,8 +27,6 @@ const WG: u32 = 256u;
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;    // [loss, Σ w]
 @group(0) @binding(6) var<storage, read_write> dlogits: array<f32>;
 
-var<workgroup> tree_a: array<f32, 256>;
-var<workgroup> tree_b: array<f32, 256>;
 
 fn logit_index(pixel: u32, c: u32) -> u32 {
     let n = pixel / p.plane;
@@ -45,17 +44,6 @@ fn log_sum_exp(pixel: u32) -> vec2<f32> {
         s += exp(logits[logit_index(pixel, c)] - m);
     }
     return vec2<f32>(m, log(s));
-}
-
-fn reduce_pair(lid: u32) {
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-        if (lid < stride) {
-            tree_a[lid] += tree_a[lid + stride];
-            tree_b[lid] += tree_b[lid + stride];
-        }
-        workgroupBarrier();
-    }
 }
 
 @compute @workgroup_size(256)

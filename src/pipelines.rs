@@ -10,7 +10,8 @@ use crate::tensor::Tensor;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// A shader file: its name (file stem), WGSL source, and entry points.
+/// A shader file: its name (file stem), WGSL source (with its prelude in front, if it names one),
+/// and entry points.
 pub struct ShaderSource {
     pub name: &'static str,
     pub source: &'static str,
@@ -20,7 +21,23 @@ pub struct ShaderSource {
     pub needs_subgroups: bool,
 }
 
+/// Shared WGSL helpers, by name: a shader whose first line is `// prelude: NAME` gets
+/// `shaders/prelude/NAME.wgsl` in front of it when it is loaded (tests/shaders.rs checks the
+/// registry and the files agree).
+pub const PRELUDES: &[(&str, &str)] = &[("tree_reduce", include_str!("../shaders/prelude/tree_reduce.wgsl"))];
+
 macro_rules! shader {
+    ($name:literal, prelude $prelude:literal, [$($entry:literal),* $(,)?]) => {
+        ShaderSource {
+            name: $name,
+            source: concat!(
+                include_str!(concat!("../shaders/prelude/", $prelude, ".wgsl")),
+                include_str!(concat!("../shaders/", $name, ".wgsl"))
+            ),
+            entry_points: &[$($entry),*],
+            needs_subgroups: false,
+        }
+    };
     ($name:literal, [$($entry:literal),* $(,)?]) => {
         shader!($name, [$($entry),*], false)
     };
@@ -65,6 +82,7 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("relu", ["relu_forward", "relu_backward"]),
     shader!(
         "batch_norm",
+        prelude "tree_reduce",
         [
             "batch_norm_stats",
             "batch_norm_normalize",
@@ -81,7 +99,7 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]),
     shader!("concat", ["concat_forward", "concat_backward"]),
     shader!("dropout", ["dropout_forward", "dropout_backward"]),
-    shader!("cross_entropy", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
+    shader!("cross_entropy", prelude "tree_reduce", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
     shader!("dice", ["dice_partials", "dice_finish", "dice_backward"]),
     shader!("adam", ["adam_step"]),
     shader!("add", ["add_assign"]),

@@ -32,6 +32,36 @@ fn every_shader_file_is_registered() {
 }
 
 #[test]
+fn preludes_are_loaded_as_each_shader_names_them() {
+    // A shader file whose first line is `// prelude: NAME` is registered as the prelude's text
+    // followed by the file; every other shader as the file alone (Tint's check loads them the
+    // same way).
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/shaders");
+    let mut used = Vec::new();
+    for s in SHADERS {
+        let file = std::fs::read_to_string(format!("{dir}/{}.wgsl", s.name)).unwrap();
+        let first = file.lines().next().unwrap_or("");
+        let want = match first.strip_prefix("// prelude: ") {
+            Some(rest) => {
+                let name = rest.split_whitespace().next().unwrap();
+                let (_, prelude) = lungseg::pipelines::PRELUDES
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .unwrap_or_else(|| panic!("{}: prelude {name} is not registered", s.name));
+                assert_eq!(*prelude, std::fs::read_to_string(format!("{dir}/prelude/{name}.wgsl")).unwrap());
+                used.push(name.to_string());
+                format!("{prelude}{file}")
+            }
+            None => file,
+        };
+        assert!(s.source == want, "{}: the registered source is not (prelude +) the file", s.name);
+    }
+    for (name, _) in lungseg::pipelines::PRELUDES {
+        assert!(used.iter().any(|u| u == name), "prelude {name} is used by no shader");
+    }
+}
+
+#[test]
 fn shaders_validate_and_entry_points_exist() {
     for s in SHADERS {
         let (module, _) = module_and_info(s.name, s.source, s.needs_subgroups);

@@ -58,10 +58,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def with_prelude(shader_dir, text):
+    """A shader whose first line is `// prelude: NAME` is compiled with shaders/prelude/NAME.wgsl in
+    front of it, as lungseg loads it (src/pipelines.rs)."""
+    first = text.split("\n", 1)[0]
+    if first.startswith("// prelude: "):
+        name = first[len("// prelude: "):].split()[0]
+        return open(os.path.join(shader_dir, "prelude", name + ".wgsl")).read() + text
+    return text
+
+
 def main():
     shader_dir = sys.argv[1]
     timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 180.0
-    sources = {os.path.basename(f): open(f).read() for f in sorted(glob.glob(os.path.join(shader_dir, "*.wgsl")))}
+    sources = {os.path.basename(f): with_prelude(shader_dir, open(f).read()) for f in sorted(glob.glob(os.path.join(shader_dir, "*.wgsl")))}
     if not sources:
         print(f"no .wgsl files in {shader_dir}")
         return 1
