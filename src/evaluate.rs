@@ -176,3 +176,175 @@ pub fn validation_loss(
     }
     Ok(((loss_sum / indices.len().max(1) as f64) as f32, correct as f32 / total.max(1) as f32))
 }
+
+/// Flips of a square image used by test-time augmentation: identity, left-right, top-bottom and
+/// both — a group, so the averaged prediction of a flipped image is the flipped prediction.
+const FLIPS: [(bool, bool); 4] = [(false, false), (false, true), (true, false), (true, true)];
+
+/// `planes` images or probability planes of `s × s`, flipped top-bottom (`ud`) and / or
+/// left-right (`lr`); a flip is its own inverse.
+fn flip(data: &[f32], s: usize, ud: bool, lr: bool) -> Vec<f32> {
+    let mut out = vec![0.0; data.len()];
+    for (k, plane) in data.chunks(s * s).enumerate() {
+        for i in 0..s {
+            for j in 0..s {
+                let (si, sj) = (if ud { s - 1 - i } else { i }, if lr { s - 1 - j } else { j });
+                out[k * s * s + i * s + j] = plane[si * s + sj];
+            }
+        }
+    }
+    out
+}
+
+/// The models a prediction averages — one, or every fold of a cross-validation (as nnU-Net
+/// predicts by default) — with or without flip test-time augmentation.
+pub struct Ensemble {
+    pub members: Vec<Trained>,
+    /// Average over the four flips of each image (4× the inference work).
+    pub tta: bool,
+}
+
+impl Ensemble {
+    /// Loads `path`: a run folder, a checkpoint file, or a cross-validation folder (its
+    /// `fold*/best.safetensors`, in fold order). Every member must predict the same classes at the
+    /// same input size.
+    pub fn load(gpu: &Gpu, path: &Path, fallback: Option<&TrainConfig>, tta: bool) -> Result<Self> {
+        let folds = cv_members(path)?;
+        let members = if folds.is_empty() {
+            vec![load_model(gpu, path, fallback)?]
+        } else {
+            folds.iter().map(|f| load_model(gpu, f, fallback)).collect::<Result<Vec<_>>>()?
+        };
+        let first = &members[0];
+        for m in &members[1..] {
+            if m.cfg.size != first.cfg.size || m.cfg.task != first.cfg.task {
+                return Err(Error::InvalidArgument {
+                    op: "ensemble",
+                    detail: format!(
+                        "{} is a {} network at {}², {} a {} network at {}²: an ensemble's members must agree",
+                        m.file.display(),
+                        m.cfg.task,
+                        m.cfg.size,
+                        first.file.display(),
+                        first.cfg.task,
+                        first.cfg.size
+                    ),
+                });
+            }
+        }
+        Ok(Self { members, tta })
+    }
+
+    /// The shared configuration (the first member's): size, task, window.
+    pub fn cfg(&self) -> &TrainConfig {
+        &self.members[0].cfg
+    }
+
+    /// Per-pixel class probabilities (N, C, S, S) of `images` (each S × S, values in [0, 1]):
+    /// the mean over members (and flips) of each one's softmax, computed on the GPU.
+    pub fn probabilities(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<f32>> {
+        let (s, c) = (self.cfg().size, self.cfg().task.classes());
+        let flips: &[(bool, bool)] = if self.tta { &FLIPS } else { &FLIPS[..1] };
+        let mut sum = vec![0f64; images.len() * c * s * s];
+        for m in &self.members {
+            for &(ud, lr) in flips {
+                let mut x = Vec::with_capacity(images.len() * s * s);
+                for im in images {
+                    x.extend(m.preprocessor.image(&flip(im, s, ud, lr), s, s));
+                }
+                let xt = gpu.upload_f32("ensemble input", &x, &[images.len(), 1, s, s])?;
+                let probs = gpu.download_f32(&step::probabilities(gpu, &step::infer(gpu, &m.model, &xt)?)?)?;
+                for (acc, v) in sum.iter_mut().zip(flip(&probs, s, ud, lr)) {
+                    *acc += v as f64;
+                }
+            }
+        }
+        let n = (self.members.len() * flips.len()) as f64;
+        Ok(sum.into_iter().map(|v| (v / n) as f32).collect())
+    }
+
+    /// The predicted class of every pixel (N, S, S): the most probable, the first on ties.
+    pub fn classes(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<u32>> {
+        let (s, c) = (self.cfg().size, self.cfg().task.classes());
+        let probs = self.probabilities(gpu, images)?;
+        let mut out = Vec::with_capacity(images.len() * s * s);
+        for sample in probs.chunks(c * s * s) {
+            for p in 0..s * s {
+                let mut best = 0;
+                for k in 1..c {
+                    if sample[k * s * s + p] > sample[best * s * s + p] {
+                        best = k;
+                    }
+                }
+                out.push(best as u32);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The fold checkpoints of a cross-validation folder (`fold0/best.safetensors`, …), or none when
+/// `path` is not one.
+fn cv_members(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() || RunDir::new(path).best().exists() {
+        return Ok(Vec::new());
+    }
+    let mut folds: Vec<(usize, PathBuf)> = std::fs::read_dir(path)
+        .map_err(|e| Error::io("listing a cross-validation folder", path, e))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let k = name.strip_prefix("fold")?.parse::<usize>().ok()?;
+            let best = RunDir::new(&e.path()).best();
+            best.exists().then_some((k, best))
+        })
+        .collect();
+    folds.sort();
+    Ok(folds.into_iter().map(|(_, f)| f).collect())
+}
+
+/// The paper's metrics of an ensemble (or one model with TTA) on `indices` of `slices`.
+pub fn evaluate_ensemble(gpu: &Gpu, e: &Ensemble, slices: &[Slice], indices: &[usize], split_name: &str) -> Result<Report> {
+    let cfg = e.cfg();
+    let c = cfg.task.classes();
+    let mut confusion = vec![vec![0u64; c]; c];
+    let mut accuracies = Vec::new();
+    for chunk in indices.chunks(cfg.batch.max(1)) {
+        let images: Vec<&[f32]> = chunk.iter().map(|&i| slices[i].image.as_slice()).collect();
+        let pred = e.classes(gpu, &images)?;
+        for (p, &i) in pred.chunks(cfg.size * cfg.size).zip(chunk) {
+            let mut correct = 0usize;
+            for (&a, &b) in p.iter().zip(&slices[i].labels) {
+                confusion[b as usize][a as usize] += 1;
+                correct += (a == b) as usize;
+            }
+            accuracies.push(correct as f64 / p.len() as f64);
+        }
+    }
+    Ok(Report {
+        model: cfg.model.to_string(),
+        task: cfg.task.to_string(),
+        split: split_name.into(),
+        n_images: indices.len(),
+        global_accuracy: summarize(&accuracies),
+        classes: class_metrics(&confusion, cfg.task.class_names()),
+        confusion,
+    })
+}
+
+/// [`evaluate_run`] with flip test-time augmentation: written to `metrics-tta.json`
+/// (`metrics-<split>-tta.json`).
+pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
+    let e = Ensemble::load(gpu, run_dir, None, true)?;
+    let prep = pipeline::prepare(e.cfg())?;
+    let indices = match split_name {
+        "test" => &prep.split.test,
+        "val" => &prep.split.val,
+        "train" => &prep.split.train,
+        other => return Err(Error::InvalidArgument { op: "eval", detail: format!("unknown split {other:?}: test, val or train") }),
+    };
+    let report = evaluate_ensemble(gpu, &e, &prep.slices, indices, split_name)?;
+    let name = if split_name == "test" { "metrics-tta.json".to_string() } else { format!("metrics-{split_name}-tta.json") };
+    write_json(&RunDir::new(run_dir).root.join(name), &report)?;
+    Ok(report)
+}

@@ -384,12 +384,17 @@ enum Command {
         /// test, val or train.
         #[arg(long, default_value = "test")]
         split: String,
+        /// Test-time augmentation: average over the four flips of each slice (writes
+        /// metrics-tta.json).
+        #[arg(long)]
+        tta: bool,
     },
     /// Segment new CT with a trained checkpoint: a PNG, a folder of PNGs, or a NIfTI volume.
     Predict {
         #[command(flatten)]
         adapter: AdapterArgs,
-        /// A run folder (uses best.safetensors) or a checkpoint file.
+        /// A run folder (uses best.safetensors), a checkpoint file, or a cross-validation folder
+        /// (the fold models' probabilities are averaged).
         #[arg(long)]
         checkpoint: PathBuf,
         /// A PNG, a folder of PNGs, or a .nii / .nii.gz volume in Hounsfield units.
@@ -404,6 +409,9 @@ enum Command {
         /// Also write the softmax probabilities (.npy, float32).
         #[arg(long)]
         probabilities: bool,
+        /// Test-time augmentation: average the prediction over the four flips of each slice.
+        #[arg(long)]
+        tta: bool,
         #[command(flatten)]
         network: NetworkArgs,
     },
@@ -615,10 +623,10 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Predict { adapter, checkpoint, input, output, lungs, probabilities, network }) => {
+        Some(Command::Predict { adapter, checkpoint, input, output, lungs, probabilities, tta, network }) => {
             let config = network.config()?;
             let gpu = adapter.gpu()?;
-            let opts = lungseg::predict::PredictOptions { lungs, probabilities, config };
+            let opts = lungseg::predict::PredictOptions { lungs, probabilities, config, tta };
             let rows = lungseg::predict::predict(&gpu, &checkpoint, &input, &output, &opts)?;
             let lung: u64 = rows.iter().map(|r| r.lung_pixels).sum();
             let classes = rows.first().map_or(0, |r| r.class_pixels.len());
@@ -640,9 +648,13 @@ fn run() -> Result<()> {
             println!("weights written to {} ({} bytes)", file.display(), std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0));
             Ok(())
         }
-        Some(Command::Eval { adapter, run, split }) => {
+        Some(Command::Eval { adapter, run, split, tta }) => {
             let gpu = adapter.gpu()?;
-            let report = lungseg::evaluate::evaluate_run(&gpu, &run, &split)?;
+            let report = if tta {
+                lungseg::evaluate::evaluate_run_tta(&gpu, &run, &split)?
+            } else {
+                lungseg::evaluate::evaluate_run(&gpu, &run, &split)?
+            };
             print!("{}", report.table());
             Ok(())
         }

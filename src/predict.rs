@@ -6,9 +6,8 @@
 use crate::config::TrainConfig;
 use crate::data::{self, Gray8, Task, Window};
 use crate::error::{Error, Result};
-use crate::evaluate::{self, Trained};
+use crate::evaluate::Ensemble;
 use crate::gpu::Gpu;
-use crate::step;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +19,8 @@ pub struct PredictOptions {
     /// The network a checkpoint without lungseg metadata holds (a weights-only file converted
     /// from elsewhere); ignored, or checked for agreement, when the file names its own.
     pub config: Option<TrainConfig>,
+    /// Average the prediction over the four flips of each slice (test-time augmentation).
+    pub tta: bool,
 }
 
 /// Per-slice result: its name, lung pixels, and pixels of each class inside the lungs.
@@ -47,20 +48,18 @@ fn pred_err(path: &Path, detail: impl Into<String>) -> Error {
 
 struct Predictor<'a> {
     gpu: &'a Gpu,
-    trained: Trained,
+    models: Ensemble,
     task: Task,
 }
 
 impl Predictor<'_> {
     /// Classes and softmax probabilities (C × h × w) of one image in [0, 1] at its own size.
     fn run(&self, image: &[f32], h: usize, w: usize) -> Result<(Vec<u32>, Vec<f32>)> {
-        let s = self.trained.cfg.size;
-        let x = self.trained.preprocessor.image(image, h, w);
-        let xt = self.gpu.upload_f32("predict", &x, &[1, 1, s, s])?;
-        let logits = step::infer(self.gpu, &self.trained.model, &xt)?;
-        // Softmax per pixel on the device at the network's size, then nearest-neighbour back to
-        // the input size.
-        let probs_small = self.gpu.download_f32(&step::probabilities(self.gpu, &logits)?)?;
+        let s = self.models.cfg().size;
+        let x = if (h, w) == (s, s) { image.to_vec() } else { data::resize_bilinear(image, h, w, s, s) };
+        // Softmax per pixel on the device at the network's size (averaged over the ensemble's
+        // members and flips), then nearest-neighbour back to the input size.
+        let probs_small = self.models.probabilities(self.gpu, &[&x])?;
         let c = self.task.classes();
         let mut probs = Vec::with_capacity(c * h * w);
         for k in 0..c {
@@ -109,8 +108,8 @@ fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severity {
 /// Predicts `input` (PNG file, folder of PNGs, or `.nii` / `.nii.gz`) with the checkpoint (a run
 /// folder or a `.safetensors` file) into `output`. Returns per-slice severity figures.
 pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
-    let trained = evaluate::load_model(gpu, checkpoint, opts.config.as_ref())?;
-    let p = Predictor { gpu, task: trained.cfg.task, trained };
+    let models = Ensemble::load(gpu, checkpoint, opts.config.as_ref(), opts.tta)?;
+    let p = Predictor { gpu, task: models.cfg().task, models };
     std::fs::create_dir_all(output).map_err(|e| Error::io("creating the output folder", output, e))?;
     let c = p.task.classes();
     let name = input.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -162,7 +161,7 @@ fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptio
             ));
         }
     }
-    let window = Window { lo: p.trained.cfg.window.0, hi: p.trained.cfg.window.1 };
+    let window = Window { lo: p.models.cfg().window.0, hi: p.models.cfg().window.1 };
     let c = p.task.classes();
     let mut mask = ndarray::Array3::<u8>::zeros((h, w, depth));
     let mut probs_all = if opts.probabilities { vec![0f32; c * h * w * depth] } else { Vec::new() };

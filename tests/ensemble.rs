@@ -1,0 +1,81 @@
+//! Test-time augmentation and fold ensembles on a tiny real run: an ensemble of identical models
+//! predicts as one model, flip TTA commutes with flipping the input, a cross-validation folder
+//! predicts through the CLI's library path, and `eval --tta` writes its own metrics.
+
+mod common;
+use lungseg::data::Task;
+use lungseg::evaluate::Ensemble;
+use lungseg::models::Arch;
+use lungseg::train::{self, Preset, Quiet, TrainConfig};
+use std::sync::atomic::AtomicBool;
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("lungseg-test-ensemble-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn flip_lr(data: &[f32], s: usize) -> Vec<f32> {
+    data.chunks(s).flat_map(|row| row.iter().rev().copied()).collect()
+}
+
+#[test]
+fn ensembles_and_test_time_augmentation() {
+    let gpu = common::gpu();
+    let cfg = TrainConfig {
+        size: 32,
+        width: 4,
+        epochs: 1,
+        batch: 8,
+        val_every: 5,
+        ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Multi)
+    };
+    let run = tmp("run");
+    train::train(&gpu, &cfg, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let slices = lungseg::pipeline::prepare(&cfg).unwrap().slices;
+    let images: Vec<&[f32]> = slices[..3].iter().map(|s| s.image.as_slice()).collect();
+
+    // Two folds holding the same model: their average is that model's prediction, exactly.
+    let cv = tmp("cv");
+    for k in 0..2 {
+        std::fs::create_dir_all(cv.join(format!("fold{k}"))).unwrap();
+        std::fs::copy(run.join("best.safetensors"), cv.join(format!("fold{k}/best.safetensors"))).unwrap();
+    }
+    let one = Ensemble::load(&gpu, &run, None, false).unwrap();
+    let two = Ensemble::load(&gpu, &cv, None, false).unwrap();
+    assert_eq!((one.members.len(), two.members.len()), (1, 2));
+    let p1 = one.probabilities(&gpu, &images).unwrap();
+    assert!(p1 == two.probabilities(&gpu, &images).unwrap(), "an ensemble of identical models must predict as one");
+    // Probabilities sum to 1 per pixel.
+    let plane = 32 * 32;
+    for n in 0..3 {
+        for p in 0..plane {
+            let sum: f32 = (0..4).map(|c| p1[(n * 4 + c) * plane + p]).sum();
+            assert!((sum - 1.0).abs() < 1e-5, "probabilities of pixel {p} sum to {sum}");
+        }
+    }
+
+    // TTA averages the four flips, so flipping the input flips the prediction.
+    let tta = Ensemble::load(&gpu, &run, None, true).unwrap();
+    let flipped: Vec<Vec<f32>> = images.iter().map(|im| flip_lr(im, 32)).collect();
+    let flipped_refs: Vec<&[f32]> = flipped.iter().map(|v| v.as_slice()).collect();
+    let a = tta.probabilities(&gpu, &images).unwrap();
+    let b = tta.probabilities(&gpu, &flipped_refs).unwrap();
+    let b_back = flip_lr(&b, 32);
+    let worst = a.iter().zip(&b_back).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+    assert!(worst < 1e-6, "TTA of a flipped slice differs from the flipped TTA by {worst}");
+    // Without TTA the network is not flip-equivariant, so the test above can fail.
+    let c = one.probabilities(&gpu, &flipped_refs).unwrap();
+    assert!(flip_lr(&c, 32) != p1, "the untrained-for-flips network should not be exactly flip-equivariant");
+
+    // A cross-validation folder predicts; eval --tta writes its own metrics file.
+    let out = tmp("predicted");
+    let input = lungseg::data::shipped_dir().join("im/256/i045.png");
+    let opts = lungseg::predict::PredictOptions { tta: true, ..Default::default() };
+    let rows = lungseg::predict::predict(&gpu, &cv, &input, &out, &opts).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(out.join("i045_mask.png").exists());
+    let r = lungseg::evaluate::evaluate_run_tta(&gpu, &run, "test").unwrap();
+    assert_eq!(r.n_images, 18);
+    assert!(run.join("metrics-tta.json").exists());
+}
