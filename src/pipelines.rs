@@ -1,6 +1,6 @@
 //! The device layer's pipeline cache: every shader lungseg ships ([`SHADERS`]), compiled once
 //! per device, what naga reads from each entry point (workgroup size, written bindings), and
-//! [`launch`], which binds tensors and records one dispatch into an [`Encoder`]. The kernel
+//! `launch`, which binds tensors and records one dispatch into an [`Encoder`]. The kernel
 //! launchers (`crate::kernels`) sit above this layer; nothing here knows what a kernel computes.
 
 use crate::encoder::Encoder;

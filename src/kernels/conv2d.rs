@@ -194,7 +194,7 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
 /// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
 ///
 /// The N·H·W reduction is split across workgroups as the kernel family asks
-/// ([`super::Kernels::plan_splits`]): each split writes a partial weight gradient into scratch and
+/// (`kernels::plan_splits`): each split writes a partial weight gradient into scratch and
 /// `sum_splits` adds them in a fixed order, so reruns are bit-identical.
 pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     super::reduce_images(gpu, enc, "conv2d_backward_weight", &[x, dy], dweight, |enc, v, out| backward_weight(gpu, enc, &v[0], &v[1], out))

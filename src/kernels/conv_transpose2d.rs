@@ -107,7 +107,7 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
 /// `dweight[c,o,a,b] = Σ_{n,i,j} x[n,c,i,j] · dy[n,o,2i+a,2j+b]` (overwrites).
 ///
 /// The N·H·W reduction is split across workgroups as the kernel family asks
-/// ([`super::Kernels::plan_splits`]); `sum_splits` adds the partials in a fixed order.
+/// (`kernels::plan_splits`); `sum_splits` adds the partials in a fixed order.
 pub fn conv_transpose2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     super::reduce_images(gpu, enc, "conv_transpose2d_backward_weight", &[x, dy], dweight, |enc, v, out| {
         backward_weight(gpu, enc, &v[0], &v[1], out)

@@ -23,7 +23,7 @@ pub struct ReduceParams {
 const WG: u64 = 256;
 
 /// `out[c] = Σ_{n,h,w} x[n,c,h,w]` into a tensor of shape (C). The N·H·W values of each channel
-/// are split across workgroups as the kernel family asks ([`super::Kernels::plan_splits`]), and
+/// are split across workgroups as the kernel family asks (`kernels::plan_splits`), and
 /// the partials added by [`sum_splits`] in a fixed order.
 pub fn sum_per_channel(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) -> Result<()> {
     super::reduce_images(gpu, enc, "sum_per_channel", &[x], out, |enc, v, out| sum_per_channel_once(gpu, enc, &v[0], out))
