@@ -38,7 +38,7 @@ pub fn dream(gpu: &Gpu, model: &Model, size: usize, class: usize, iterations: us
         tape.disable_dropout();
         let xv = tape.input_with_grad(xt);
         let logits = model.forward(&mut tape, xv)?;
-        let lt = tape.value(logits).clone();
+        let lt = tape.value(logits)?.clone();
         let g = tape
             .backward_from(logits, seed_grad.clone(), &model.params, Some(xv))?
             .ok_or_else(|| Error::InvalidArgument { op: "dream", detail: "no gradient reached the input".into() })?;

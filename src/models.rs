@@ -153,7 +153,7 @@ impl Model {
 
     /// Records the forward pass of `x` (N, C_in, H, W) and returns the logits (N, classes, H, W).
     pub fn forward(&self, tape: &mut Tape, x: Var) -> Result<Var> {
-        let s = tape.value(x).shape().to_vec();
+        let s = tape.value(x)?.shape().to_vec();
         if s.len() != 4 || s[1] != self.config.in_channels {
             return Err(Error::Shape {
                 op: "model",

@@ -140,7 +140,7 @@ pub fn train_step_stats_with(
 
 /// Records argmax + confusion counts (C × C, zeroed first) of `logits` against `labels`.
 fn confusion(gpu: &Gpu, tape: &mut Tape, logits: crate::tape::Var, labels: &Tensor) -> Result<Tensor> {
-    let lt = tape.value(logits).clone();
+    let lt = tape.value(logits)?.clone();
     let s = lt.shape().to_vec();
     let pred = gpu.tensor("argmax_channels", &[s[0], s[2], s[3]], crate::DType::U32)?;
     let counts = gpu.tensor("confusion_accumulate", &[s[1], s[1]], crate::DType::U32)?;
@@ -165,7 +165,7 @@ pub fn evaluate(gpu: &Gpu, model: &Model, images: &Tensor, labels: &Tensor, clas
     let x = tape.input(images.clone());
     let logits = model.forward(&mut tape, x)?;
     let loss = tape.cross_entropy(logits, labels, class_weights)?;
-    let out = tape.value(logits).clone();
+    let out = tape.value(logits)?.clone();
     tape.submit();
     Ok((gpu.download_f32(&loss.value)?[0], out))
 }
@@ -175,7 +175,7 @@ pub fn infer(gpu: &Gpu, model: &Model, images: &Tensor) -> Result<Tensor> {
     let mut tape = Tape::new(gpu, Mode::Infer, 0);
     let x = tape.input(images.clone());
     let logits = model.forward(&mut tape, x)?;
-    let out = tape.value(logits).clone();
+    let out = tape.value(logits)?.clone();
     tape.submit();
     Ok(out)
 }

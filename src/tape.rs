@@ -193,9 +193,12 @@ impl<'g> Tape<'g> {
     }
 
     /// The tensor behind a value.
-    /// The value of `v`. Panics for a `Var` of another tape (the ops return an error instead).
-    pub fn value(&self, v: Var) -> &Tensor {
-        &self.values[v.0]
+    /// The value of `v`; an [`Error::InvalidArgument`] for a `Var` of another tape.
+    pub fn value(&self, v: Var) -> Result<&Tensor> {
+        self.values.get(v.0).ok_or_else(|| Error::InvalidArgument {
+            op: "value",
+            detail: format!("Var({}) is not a value of this tape (it has {})", v.0, self.values.len()),
+        })
     }
 
     /// The value of `v` for an op, or an error when `v` is not a value of this tape (a `Var` of

@@ -200,7 +200,7 @@ fn fused_conv_relu_is_bit_identical_to_conv_then_relu() {
             let h = tape.conv2d(&params, xv, id("c1.weight"), Some(id("c1.bias"))).unwrap();
             tape.relu(h).unwrap()
         };
-        let activation = tape.value(a).clone();
+        let activation = tape.value(a).unwrap().clone();
         let logits = tape.conv2d(&params, a, id("c2.weight"), None).unwrap();
         let loss = tape.cross_entropy(logits, &lt, &wt).unwrap();
         tape.backward(&loss, &params).unwrap();
@@ -245,7 +245,7 @@ fn fused_batch_norm_relu_is_bit_identical_to_batch_norm_then_relu() {
             let b = tape.batch_norm(&params, h, "bn").unwrap();
             tape.relu(b).unwrap()
         };
-        let activation = tape.value(a).clone();
+        let activation = tape.value(a).unwrap().clone();
         let bits = |t: &lungseg::Tensor| gpu.download_f32(t).unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         if mode == Mode::Infer {
             tape.submit();
@@ -283,6 +283,7 @@ fn tape_misuse_is_a_typed_error_not_a_panic() {
     let mut other = Tape::new(&gpu, Mode::Train, 0);
     let x = other.input(gpu.upload_f32("x", &[0.5; 16], &[1, 1, 4, 4]).unwrap());
     let foreign = lungseg::tape::Var(x.0 + 5);
+    assert!(tape.value(foreign).is_err(), "value() of a Var of another tape");
     let e = tape.relu(foreign).expect_err("a Var of another tape");
     assert!(e.to_string().contains("not a value of this tape"), "{e}");
 }
