@@ -291,6 +291,13 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
         cfg.seed,
         gpu.adapter()
     );
+    println!(
+        "loss: weighted cross-entropy ({} class weights){}; learning rate: {}{}",
+        cfg.class_weights,
+        if cfg.dice_weight > 0.0 { format!(" + {} × soft Dice", cfg.dice_weight) } else { String::new() },
+        cfg.schedule,
+        if cfg.warmup_epochs > 0 { format!(", {} warm-up epochs", cfg.warmup_epochs) } else { String::new() }
+    );
     println!("run folder: {}", run_dir.display());
     let stop = stop_on_ctrl_c()?;
     let mut bar = Bar { bar: indicatif::ProgressBar::new(0), per_epoch: 0, last_val: None };
