@@ -1,4 +1,4 @@
-// prelude: tree_reduce (shaders/prelude/tree_reduce.wgsl: tree_a, tree_b, reduce_pair)
+// prelude: tree_reduce log_softmax (shaders/prelude/: tree_a, tree_b, reduce_pair; logit_index, log_sum_exp)
 // Softmax + class-weighted cross-entropy over every pixel, from logits (N, C, H, W), labels
 // (N, H, W) as u32 class indices, and class weights (C). Normalised as PyTorch's
 // CrossEntropyLoss(weight=w, reduction='mean'):
@@ -28,23 +28,6 @@ const WG: u32 = 256u;
 @group(0) @binding(6) var<storage, read_write> dlogits: array<f32>;
 
 
-fn logit_index(pixel: u32, c: u32) -> u32 {
-    let n = pixel / p.plane;
-    return (n * p.c + c) * p.plane + pixel % p.plane;
-}
-
-// max_c z and log Σ_c exp(z_c − max): a numerically safe log-sum-exp.
-fn log_sum_exp(pixel: u32) -> vec2<f32> {
-    var m = logits[logit_index(pixel, 0u)];
-    for (var c = 1u; c < p.c; c++) {
-        m = max(m, logits[logit_index(pixel, c)]);
-    }
-    var s = 0.0;
-    for (var c = 0u; c < p.c; c++) {
-        s += exp(logits[logit_index(pixel, c)] - m);
-    }
-    return vec2<f32>(m, log(s));
-}
 
 @compute @workgroup_size(256)
 fn cross_entropy_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

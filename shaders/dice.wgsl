@@ -1,3 +1,4 @@
+// prelude: log_softmax (shaders/prelude/log_softmax.wgsl: logit_index, log_sum_exp)
 // Soft Dice loss over the whole batch ("batch Dice", nnU-Net's batch_dice = True) from logits
 // (N, C, H, W) and labels (N, H, W) as u32 class indices. With p = softmax over C per pixel and
 // sums over every pixel i of the batch:
@@ -42,23 +43,6 @@ var<workgroup> tree_i: array<f32, 256>;
 var<workgroup> tree_p: array<f32, 256>;
 var<workgroup> tree_g: array<f32, 256>;
 
-fn logit_index(pixel: u32, c: u32) -> u32 {
-    let n = pixel / p.plane;
-    return (n * p.c + c) * p.plane + pixel % p.plane;
-}
-
-// max_c z and log Σ_c exp(z_c − max): a numerically safe log-sum-exp.
-fn log_sum_exp(pixel: u32) -> vec2<f32> {
-    var m = logits[logit_index(pixel, 0u)];
-    for (var c = 1u; c < p.c; c++) {
-        m = max(m, logits[logit_index(pixel, c)]);
-    }
-    var s = 0.0;
-    for (var c = 0u; c < p.c; c++) {
-        s += exp(logits[logit_index(pixel, c)] - m);
-    }
-    return vec2<f32>(m, log(s));
-}
 
 fn prob(pixel: u32, c: u32, lse: vec2<f32>) -> f32 {
     return exp(logits[logit_index(pixel, c)] - lse.x - lse.y);

@@ -21,17 +21,20 @@ pub struct ShaderSource {
     pub needs_subgroups: bool,
 }
 
-/// Shared WGSL helpers, by name: a shader whose first line is `// prelude: NAME` gets
-/// `shaders/prelude/NAME.wgsl` in front of it when it is loaded (tests/shaders.rs checks the
-/// registry and the files agree).
-pub const PRELUDES: &[(&str, &str)] = &[("tree_reduce", include_str!("../shaders/prelude/tree_reduce.wgsl"))];
+/// Shared WGSL helpers, by name: a shader whose first line is `// prelude: NAME [NAME…]` gets
+/// `shaders/prelude/NAME.wgsl` for each name, in that order, in front of it when it is loaded
+/// (tests/shaders.rs checks the registry and the files agree).
+pub const PRELUDES: &[(&str, &str)] = &[
+    ("tree_reduce", include_str!("../shaders/prelude/tree_reduce.wgsl")),
+    ("log_softmax", include_str!("../shaders/prelude/log_softmax.wgsl")),
+];
 
 macro_rules! shader {
-    ($name:literal, prelude $prelude:literal, [$($entry:literal),* $(,)?]) => {
+    ($name:literal, prelude [$($prelude:literal),+], [$($entry:literal),* $(,)?]) => {
         ShaderSource {
             name: $name,
             source: concat!(
-                include_str!(concat!("../shaders/prelude/", $prelude, ".wgsl")),
+                $(include_str!(concat!("../shaders/prelude/", $prelude, ".wgsl")),)+
                 include_str!(concat!("../shaders/", $name, ".wgsl"))
             ),
             entry_points: &[$($entry),*],
@@ -82,7 +85,7 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("relu", ["relu_forward", "relu_backward"]),
     shader!(
         "batch_norm",
-        prelude "tree_reduce",
+        prelude["tree_reduce"],
         [
             "batch_norm_stats",
             "batch_norm_normalize",
@@ -99,8 +102,8 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]),
     shader!("concat", ["concat_forward", "concat_backward"]),
     shader!("dropout", ["dropout_forward", "dropout_backward"]),
-    shader!("cross_entropy", prelude "tree_reduce", ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
-    shader!("dice", ["dice_partials", "dice_finish", "dice_backward"]),
+    shader!("cross_entropy", prelude ["tree_reduce", "log_softmax"], ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
+    shader!("dice", prelude["log_softmax"], ["dice_partials", "dice_finish", "dice_backward"]),
     shader!("adam", ["adam_step"]),
     shader!("add", ["add_assign"]),
     shader!("metrics", ["argmax_channels", "confusion_accumulate", "softmax_channels"]),

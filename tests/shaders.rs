@@ -33,27 +33,28 @@ fn every_shader_file_is_registered() {
 
 #[test]
 fn preludes_are_loaded_as_each_shader_names_them() {
-    // A shader file whose first line is `// prelude: NAME` is registered as the prelude's text
-    // followed by the file; every other shader as the file alone (Tint's check loads them the
+    // A shader file whose first line is `// prelude: NAME [NAME…]` is registered as the preludes'
+    // texts followed by the file; every other shader as the file alone (Tint's check loads them the
     // same way).
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/shaders");
     let mut used = Vec::new();
     for s in SHADERS {
         let file = std::fs::read_to_string(format!("{dir}/{}.wgsl", s.name)).unwrap();
         let first = file.lines().next().unwrap_or("");
-        let want = match first.strip_prefix("// prelude: ") {
-            Some(rest) => {
-                let name = rest.split_whitespace().next().unwrap();
-                let (_, prelude) = lungseg::pipelines::PRELUDES
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .unwrap_or_else(|| panic!("{}: prelude {name} is not registered", s.name));
-                assert_eq!(*prelude, std::fs::read_to_string(format!("{dir}/prelude/{name}.wgsl")).unwrap());
-                used.push(name.to_string());
-                format!("{prelude}{file}")
-            }
-            None => file,
-        };
+        // `// prelude: NAME [NAME…] (comment)`: the names before the comment, in order.
+        let names: Vec<&str> =
+            first.strip_prefix("// prelude: ").map_or(Vec::new(), |rest| rest.split('(').next().unwrap().split_whitespace().collect());
+        let mut want = String::new();
+        for name in names {
+            let (_, prelude) = lungseg::pipelines::PRELUDES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .unwrap_or_else(|| panic!("{}: prelude {name} is not registered", s.name));
+            assert_eq!(*prelude, std::fs::read_to_string(format!("{dir}/prelude/{name}.wgsl")).unwrap());
+            used.push(name.to_string());
+            want.push_str(prelude);
+        }
+        want.push_str(&file);
         assert!(s.source == want, "{}: the registered source is not (prelude +) the file", s.name);
     }
     for (name, _) in lungseg::pipelines::PRELUDES {

@@ -59,13 +59,13 @@ def free_port():
 
 
 def with_prelude(shader_dir, text):
-    """A shader whose first line is `// prelude: NAME` is compiled with shaders/prelude/NAME.wgsl in
-    front of it, as lungseg loads it (src/pipelines.rs)."""
+    """A shader whose first line is `// prelude: NAME [NAME...] (comment)` is compiled with
+    shaders/prelude/NAME.wgsl for each name in front of it, as lungseg loads it (src/pipelines.rs)."""
     first = text.split("\n", 1)[0]
-    if first.startswith("// prelude: "):
-        name = first[len("// prelude: "):].split()[0]
-        return open(os.path.join(shader_dir, "prelude", name + ".wgsl")).read() + text
-    return text
+    if not first.startswith("// prelude: "):
+        return text
+    names = first[len("// prelude: "):].split("(")[0].split()
+    return "".join(open(os.path.join(shader_dir, "prelude", n + ".wgsl")).read() for n in names) + text
 
 
 def main():
