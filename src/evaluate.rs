@@ -110,30 +110,37 @@ pub fn load_model(gpu: &Gpu, checkpoint_or_run: &Path, fallback: Option<&TrainCo
 pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
     let t = load_model(gpu, run_dir, None)?;
     let prep = pipeline::prepare(&t.cfg)?;
-    let indices = match split_name {
-        "test" => &prep.split.test,
-        "val" => &prep.split.val,
-        "train" => &prep.split.train,
-        other => return Err(Error::InvalidArgument { op: "eval", detail: format!("unknown split {other:?}: test, val or train") }),
-    };
-    let report = evaluate_slices(gpu, &t, &prep.slices, indices, split_name)?;
+    let report = evaluate_slices(gpu, &t, &prep.slices, split_indices(&prep, split_name)?, split_name)?;
     write_json(&RunDir::new(run_dir).metrics(split_name), &report)?;
     Ok(report)
 }
 
 /// The paper's metrics for `indices` of `slices` (at the model's size).
 pub fn evaluate_slices(gpu: &Gpu, t: &Trained, slices: &[Slice], indices: &[usize], split_name: &str) -> Result<Report> {
-    let c = t.cfg.task.classes();
-    let mut confusion = vec![vec![0u64; c]; c];
-    let mut accuracies = Vec::new();
-    for chunk in indices.chunks(t.cfg.batch.max(1)) {
+    score(&t.cfg, slices, indices, split_name, |chunk| {
         let batch: Vec<Slice> = chunk.iter().map(|&i| slices[i].clone()).collect();
         let (x, _) = t.preprocessor.batch(gpu, &batch)?;
-        let logits = step::infer(gpu, &t.model, &x)?;
-        let pred = step::predict_classes(gpu, &logits)?;
-        for (p, s) in pred.chunks(t.cfg.size * t.cfg.size).zip(&batch) {
+        step::predict_classes(gpu, &step::infer(gpu, &t.model, &x)?)
+    })
+}
+
+/// The paper's metrics over `indices` of `slices`, in batches of the run's size: `predict` gives
+/// the classes (size × size per slice) of one batch of indices.
+fn score(
+    cfg: &TrainConfig,
+    slices: &[Slice],
+    indices: &[usize],
+    split_name: &str,
+    mut predict: impl FnMut(&[usize]) -> Result<Vec<u32>>,
+) -> Result<Report> {
+    let c = cfg.task.classes();
+    let mut confusion = vec![vec![0u64; c]; c];
+    let mut accuracies = Vec::new();
+    for chunk in indices.chunks(cfg.batch.max(1)) {
+        let pred = predict(chunk)?;
+        for (p, &i) in pred.chunks(cfg.size * cfg.size).zip(chunk) {
             let mut correct = 0usize;
-            for (&a, &b) in p.iter().zip(&s.labels) {
+            for (&a, &b) in p.iter().zip(&slices[i].labels) {
                 confusion[b as usize][a as usize] += 1;
                 correct += (a == b) as usize;
             }
@@ -141,14 +148,24 @@ pub fn evaluate_slices(gpu: &Gpu, t: &Trained, slices: &[Slice], indices: &[usiz
         }
     }
     Ok(Report {
-        model: t.cfg.model.to_string(),
-        task: t.cfg.task.to_string(),
+        model: cfg.model.to_string(),
+        task: cfg.task.to_string(),
         split: split_name.into(),
         n_images: indices.len(),
         global_accuracy: summarize(&accuracies),
-        classes: class_metrics(&confusion, t.cfg.task.class_names()),
+        classes: class_metrics(&confusion, cfg.task.class_names()),
         confusion,
     })
+}
+
+/// The indices of split `name` (`test`, `val` or `train`).
+fn split_indices<'a>(prep: &'a pipeline::Prepared, name: &str) -> Result<&'a [usize]> {
+    match name {
+        "test" => Ok(&prep.split.test),
+        "val" => Ok(&prep.split.val),
+        "train" => Ok(&prep.split.train),
+        other => Err(Error::InvalidArgument { op: "eval", detail: format!("unknown split {other:?}: test, val or train") }),
+    }
 }
 
 /// Mean loss (weighted by images) and pixel accuracy of `model` over `indices`, in inference mode:
@@ -305,30 +322,9 @@ fn cv_members(path: &Path) -> Result<Vec<PathBuf>> {
 
 /// The paper's metrics of an ensemble (or one model with TTA) on `indices` of `slices`.
 pub fn evaluate_ensemble(gpu: &Gpu, e: &Ensemble, slices: &[Slice], indices: &[usize], split_name: &str) -> Result<Report> {
-    let cfg = e.cfg();
-    let c = cfg.task.classes();
-    let mut confusion = vec![vec![0u64; c]; c];
-    let mut accuracies = Vec::new();
-    for chunk in indices.chunks(cfg.batch.max(1)) {
+    score(e.cfg(), slices, indices, split_name, |chunk| {
         let images: Vec<&[f32]> = chunk.iter().map(|&i| slices[i].image.as_slice()).collect();
-        let pred = e.classes(gpu, &images)?;
-        for (p, &i) in pred.chunks(cfg.size * cfg.size).zip(chunk) {
-            let mut correct = 0usize;
-            for (&a, &b) in p.iter().zip(&slices[i].labels) {
-                confusion[b as usize][a as usize] += 1;
-                correct += (a == b) as usize;
-            }
-            accuracies.push(correct as f64 / p.len() as f64);
-        }
-    }
-    Ok(Report {
-        model: cfg.model.to_string(),
-        task: cfg.task.to_string(),
-        split: split_name.into(),
-        n_images: indices.len(),
-        global_accuracy: summarize(&accuracies),
-        classes: class_metrics(&confusion, cfg.task.class_names()),
-        confusion,
+        e.classes(gpu, &images)
     })
 }
 
@@ -337,13 +333,7 @@ pub fn evaluate_ensemble(gpu: &Gpu, e: &Ensemble, slices: &[Slice], indices: &[u
 pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
     let e = Ensemble::load(gpu, run_dir, None, true)?;
     let prep = pipeline::prepare(e.cfg())?;
-    let indices = match split_name {
-        "test" => &prep.split.test,
-        "val" => &prep.split.val,
-        "train" => &prep.split.train,
-        other => return Err(Error::InvalidArgument { op: "eval", detail: format!("unknown split {other:?}: test, val or train") }),
-    };
-    let report = evaluate_ensemble(gpu, &e, &prep.slices, indices, split_name)?;
+    let report = evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?;
     let name = if split_name == "test" { "metrics-tta.json".to_string() } else { format!("metrics-{split_name}-tta.json") };
     write_json(&RunDir::new(run_dir).root.join(name), &report)?;
     Ok(report)
