@@ -283,21 +283,26 @@ impl Ensemble {
     /// The predicted class of every pixel (N, S, S): the most probable, the first on ties.
     pub fn classes(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<u32>> {
         let (s, c) = (self.cfg().size, self.cfg().task.classes());
-        let probs = self.probabilities(gpu, images)?;
-        let mut out = Vec::with_capacity(images.len() * s * s);
-        for sample in probs.chunks(c * s * s) {
-            for p in 0..s * s {
-                let mut best = 0;
-                for k in 1..c {
-                    if sample[k * s * s + p] > sample[best * s * s + p] {
-                        best = k;
-                    }
-                }
-                out.push(best as u32);
-            }
-        }
-        Ok(out)
+        Ok(argmax_planes(&self.probabilities(gpu, images)?, c, s * s))
     }
+}
+
+/// The most probable class of every pixel of probabilities laid out (N, C, plane) — the first on
+/// ties — as (N, plane).
+pub fn argmax_planes(probs: &[f32], c: usize, plane: usize) -> Vec<u32> {
+    let mut out = Vec::with_capacity(probs.len() / c.max(1));
+    for sample in probs.chunks(c * plane) {
+        for p in 0..plane {
+            let mut best = 0;
+            for k in 1..c {
+                if sample[k * plane + p] > sample[best * plane + p] {
+                    best = k;
+                }
+            }
+            out.push(best as u32);
+        }
+    }
+    out
 }
 
 /// The fold checkpoints of a cross-validation folder (`fold0/best.safetensors`, …), or none when

@@ -65,17 +65,7 @@ impl Predictor<'_> {
         for k in 0..c {
             probs.extend(data::resize_nearest(&probs_small[k * s * s..(k + 1) * s * s], s, s, h, w));
         }
-        let classes = (0..h * w)
-            .map(|p| {
-                let mut best = 0;
-                for k in 1..c {
-                    if probs[k * h * w + p] > probs[best * h * w + p] {
-                        best = k;
-                    }
-                }
-                best as u32
-            })
-            .collect();
+        let classes = crate::evaluate::argmax_planes(&probs, c, h * w);
         Ok((classes, probs))
     }
 }
