@@ -282,7 +282,8 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
 /// the CPU references ([`crate::selftest::paper_sizes`]) and refuses to time a wrong kernel.
 pub fn all(gpu: &Gpu, iters: usize, check: bool) -> Result<Vec<BenchRow>> {
     if check {
-        let failed: Vec<String> = crate::selftest::paper_sizes(gpu)?.iter().filter(|r| !r.passed()).map(|r| r.to_string()).collect();
+        let failed: Vec<String> =
+            crate::block_on(crate::selftest::paper_sizes(gpu))?.iter().filter(|r| !r.passed()).map(|r| r.to_string()).collect();
         if !failed.is_empty() {
             return Err(crate::Error::InvalidArgument {
                 op: "bench",

@@ -23,18 +23,21 @@ pub struct Extra {
     pub metadata: HashMap<String, String>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Writes `params` (values, state, Adam moments and step) and `extra` to `path` atomically: a
 /// training checkpoint, resumable.
 pub fn save(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) -> Result<()> {
     write(gpu, params, extra, path, true)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Writes only what inference needs — parameter values, batch-norm running statistics and
 /// `extra` — to `path` atomically: a model to ship or to load with [`Loaded::restore_weights`].
 pub fn save_weights(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) -> Result<()> {
     write(gpu, params, extra, path, false)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn write(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path, optimizer: bool) -> Result<()> {
     let mut named: Vec<crate::params::NamedTensor> = params.download(gpu)?;
     named.extend(params.download_state(gpu)?);
@@ -71,8 +74,18 @@ pub struct Loaded {
 impl Loaded {
     pub fn open(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io("reading a checkpoint", path, e))?;
-        SafeTensors::deserialize(&bytes).map_err(|e| ck_err(path, format!("not a safetensors file: {e}")))?;
-        Ok(Self { bytes, path: path.to_path_buf() })
+        Self::from_bytes(bytes, path)
+    }
+
+    /// A checkpoint already in memory; `name` is what errors call it.
+    pub fn from_bytes(bytes: Vec<u8>, name: &Path) -> Result<Self> {
+        SafeTensors::deserialize(&bytes).map_err(|e| ck_err(name, format!("not a safetensors file: {e}")))?;
+        Ok(Self { bytes, path: name.to_path_buf() })
+    }
+
+    /// The file's path (or the name given to [`Loaded::from_bytes`]).
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     fn st(&self) -> SafeTensors<'_> {

@@ -63,7 +63,17 @@ pub struct Gray8 {
 /// Reads an 8-bit (or 16-bit, reduced to 8) grayscale PNG.
 pub fn read_png_gray(path: &Path) -> Result<Gray8> {
     let file = std::fs::File::open(path).map_err(|e| Error::io("opening an image", path, e))?;
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decode_png_gray(std::io::BufReader::new(file), path)
+}
+
+/// [`read_png_gray`] from bytes in memory (a file dropped on the browser page); `name` is what
+/// errors call it.
+pub fn png_gray_from_bytes(bytes: &[u8], name: &Path) -> Result<Gray8> {
+    decode_png_gray(std::io::Cursor::new(bytes), name)
+}
+
+fn decode_png_gray<R: std::io::BufRead + std::io::Seek>(source: R, path: &Path) -> Result<Gray8> {
+    let mut decoder = png::Decoder::new(source);
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().map_err(|e| data_err(path, format!("not a readable PNG: {e}")))?;
     let size = reader.output_buffer_size().ok_or_else(|| data_err(path, "PNG too large"))?;
@@ -204,6 +214,23 @@ pub fn find_shipped_in(dirs: &[PathBuf]) -> Result<PathBuf> {
     })
 }
 
+/// File name of the shipped pretrained model (in `assets/model/`, beside `assets/medseg/`).
+pub const SHIPPED_MODEL: &str = "unet-multi-quick.safetensors";
+
+/// The shipped pretrained model: `model/SHIPPED_MODEL` beside each of [`shipped_candidates`], or an
+/// error listing every place it looked.
+pub fn find_shipped_model() -> Result<PathBuf> {
+    let places: Vec<PathBuf> =
+        shipped_candidates().iter().filter_map(|d| d.parent().map(|p| p.join("model").join(SHIPPED_MODEL))).collect();
+    places.iter().find(|p| p.is_file()).cloned().ok_or_else(|| Error::InvalidArgument {
+        op: "predict",
+        detail: format!(
+            "no --checkpoint given and the shipped model was not found; looked in: {}. Pass --checkpoint RUN_DIR_OR_FILE",
+            places.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
 /// The shipped slices' folder: [`find_shipped`], or the build tree's `assets/medseg` when it is
 /// nowhere (loading from it then fails naming the missing folder).
 pub fn shipped_dir() -> PathBuf {
@@ -278,13 +305,23 @@ pub struct Volume {
 /// Reads a 3-D NIfTI-1 volume (`.nii` or `.nii.gz`) of an integer or float datatype. Errors name
 /// the file: unreadable or truncated data, not 3-D, unsupported datatype, NaN or infinite values.
 pub fn read_nifti(path: &Path) -> Result<Volume> {
-    use nifti::{IntoNdArray, NiftiObject, NiftiType};
     if !path.exists() {
         return Err(data_err(path, "no such file"));
     }
-    let obj = nifti::ReaderOptions::new()
-        .read_file(path)
-        .map_err(|e| data_err(path, format!("not a readable NIfTI volume (truncated or corrupt?): {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io("reading a NIfTI volume", path, e))?;
+    nifti_from_bytes(&bytes, path)
+}
+
+/// [`read_nifti`] from bytes in memory (`.nii`, or gzip-compressed `.nii.gz`, told apart by the
+/// gzip magic number); `path` is what errors call it.
+pub fn nifti_from_bytes(bytes: &[u8], path: &Path) -> Result<Volume> {
+    use nifti::{IntoNdArray, NiftiObject, NiftiType};
+    let parsed = if bytes.starts_with(&[0x1f, 0x8b]) {
+        nifti::InMemNiftiObject::from_reader(flate2::read::GzDecoder::new(bytes))
+    } else {
+        nifti::InMemNiftiObject::from_reader(bytes)
+    };
+    let obj = parsed.map_err(|e| data_err(path, format!("not a readable NIfTI volume (truncated or corrupt?): {e}")))?;
     let header = obj.header().clone();
     let dtype = header.data_type().map_err(|e| data_err(path, format!("bad datatype field: {e}")))?;
     match dtype {

@@ -40,7 +40,12 @@ pub fn checkpoint_file(checkpoint_or_run: &Path) -> PathBuf {
 /// is refused.
 pub fn load_model(gpu: &Gpu, checkpoint_or_run: &Path, fallback: Option<&TrainConfig>) -> Result<Trained> {
     let file = checkpoint_file(checkpoint_or_run);
-    let ck = checkpoint::Loaded::open(&file)?;
+    model_from_checkpoint(gpu, &checkpoint::Loaded::open(&file)?, fallback)
+}
+
+/// [`load_model`] from a checkpoint already in memory (a browser's download, say).
+pub fn model_from_checkpoint(gpu: &Gpu, ck: &checkpoint::Loaded, fallback: Option<&TrainConfig>) -> Result<Trained> {
+    let file = ck.path().to_path_buf();
     let stored: Option<TrainConfig> = match ck.metadata().get("config") {
         Some(text) => Some(serde_json::from_str(text).map_err(|e| Error::InvalidArgument {
             op: "checkpoint",
@@ -105,6 +110,7 @@ pub fn load_model(gpu: &Gpu, checkpoint_or_run: &Path, fallback: Option<&TrainCo
     Ok(Trained { cfg, model, preprocessor, file })
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Evaluates a run on one split (`test`, `val` or `train`) with its best checkpoint: the paper's
 /// metrics, written to `RUN_DIR/metrics.json` (`metrics-<split>.json` for other splits).
 pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
@@ -115,6 +121,7 @@ pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Repor
     Ok(report)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The paper's metrics for `indices` of `slices` (at the model's size).
 pub fn evaluate_slices(gpu: &Gpu, t: &Trained, slices: &[Slice], indices: &[usize], split_name: &str) -> Result<Report> {
     score(&t.cfg, slices, indices, split_name, |chunk| {
@@ -124,6 +131,7 @@ pub fn evaluate_slices(gpu: &Gpu, t: &Trained, slices: &[Slice], indices: &[usiz
     })
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The paper's metrics over `indices` of `slices`, in batches of the run's size: `predict` gives
 /// the classes (size × size per slice) of one batch of indices.
 fn score(
@@ -158,6 +166,7 @@ fn score(
     })
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The indices of split `name` (`test`, `val` or `train`).
 fn split_indices<'a>(prep: &'a pipeline::Prepared, name: &str) -> Result<&'a [usize]> {
     match name {
@@ -168,6 +177,7 @@ fn split_indices<'a>(prep: &'a pipeline::Prepared, name: &str) -> Result<&'a [us
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Mean loss (weighted by images) and pixel accuracy of `model` over `indices`, in inference mode:
 /// the validation of a training run.
 pub fn validation_loss(
@@ -259,7 +269,13 @@ impl Ensemble {
 
     /// Per-pixel class probabilities (N, C, S, S) of `images` (each S × S, values in [0, 1]):
     /// the mean over members (and flips) of each one's softmax, computed on the GPU.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn probabilities(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<f32>> {
+        crate::block_on(self.probabilities_async(gpu, images))
+    }
+
+    /// [`Ensemble::probabilities`], awaiting each read-back (the browser's path).
+    pub async fn probabilities_async(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<f32>> {
         let (s, c) = (self.cfg().size, self.cfg().task.classes());
         let flips: &[(bool, bool)] = if self.tta { &FLIPS } else { &FLIPS[..1] };
         let mut sum = vec![0f64; images.len() * c * s * s];
@@ -270,7 +286,7 @@ impl Ensemble {
                     x.extend(m.preprocessor.image(&flip(im, s, ud, lr), s, s));
                 }
                 let xt = gpu.upload_f32("ensemble input", &x, &[images.len(), 1, s, s])?;
-                let probs = gpu.download_f32(&step::probabilities(gpu, &step::infer(gpu, &m.model, &xt)?)?)?;
+                let probs = gpu.download_f32_async(&step::probabilities(gpu, &step::infer(gpu, &m.model, &xt)?)?).await?;
                 for (acc, v) in sum.iter_mut().zip(flip(&probs, s, ud, lr)) {
                     *acc += v as f64;
                 }
@@ -281,6 +297,7 @@ impl Ensemble {
     }
 
     /// The predicted class of every pixel (N, S, S): the most probable, the first on ties.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn classes(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<u32>> {
         let (s, c) = (self.cfg().size, self.cfg().task.classes());
         Ok(argmax_planes(&self.probabilities(gpu, images)?, c, s * s))
@@ -325,6 +342,7 @@ fn cv_members(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(folds.into_iter().map(|(_, f)| f).collect())
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The paper's metrics of an ensemble (or one model with TTA) on `indices` of `slices`.
 pub fn evaluate_ensemble(gpu: &Gpu, e: &Ensemble, slices: &[Slice], indices: &[usize], split_name: &str) -> Result<Report> {
     score(e.cfg(), slices, indices, split_name, |chunk| {
@@ -333,6 +351,7 @@ pub fn evaluate_ensemble(gpu: &Gpu, e: &Ensemble, slices: &[Slice], indices: &[u
     })
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// [`evaluate_run`] with flip test-time augmentation: written to `metrics-tta.json`
 /// (`metrics-<split>-tta.json`).
 pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {

@@ -116,11 +116,13 @@ impl std::fmt::Display for AdapterSummary {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 const INSTALL_HINT: &str = "No GPU? Install a software Vulkan driver (Mesa lavapipe): \
 `apt-get install mesa-vulkan-drivers` on Debian/Ubuntu, `dnf install mesa-vulkan-drivers` on \
 Fedora. Choose a backend with --backend vulkan|gl|metal|dx12 (or WGPU_BACKEND) and an adapter \
 with --adapter NAME (or LUNGSEG_ADAPTER).";
 
+#[cfg(not(target_arch = "wasm32"))]
 fn instance_for(options: &GpuOptions) -> (wgpu::Instance, wgpu::Backends) {
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
     let backends = match &options.backend {
@@ -132,11 +134,13 @@ fn instance_for(options: &GpuOptions) -> (wgpu::Instance, wgpu::Backends) {
 }
 
 /// Every adapter wgpu can see for these options (backend filter only).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn list_adapters(options: &GpuOptions) -> Vec<AdapterSummary> {
     let (instance, backends) = instance_for(options);
-    pollster::block_on(instance.enumerate_adapters(backends)).iter().map(|a| AdapterSummary::from_info(&a.get_info())).collect()
+    crate::block_on(instance.enumerate_adapters(backends)).iter().map(|a| AdapterSummary::from_info(&a.get_info())).collect()
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn type_rank(t: wgpu::DeviceType) -> u32 {
     match t {
         wgpu::DeviceType::DiscreteGpu => 0,
@@ -147,6 +151,7 @@ fn type_rank(t: wgpu::DeviceType) -> u32 {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn backend_rank(b: wgpu::Backend) -> u32 {
     // Vulkan/Metal/DX12 first; GL last (no subgroups, slower buffer paths).
     match b {
@@ -213,18 +218,28 @@ fn resolve_family(features: wgpu::Features, info: &wgpu::AdapterInfo, requested:
 impl Gpu {
     /// Embedding: use the host application's device and queue. Nothing global is installed on the
     /// device; limits and features are read from it.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Self> {
         Self::from_device_with(device, queue, KernelFamily::Auto)
     }
 
     /// As [`Gpu::from_device`], with a chosen kernel family. `Cpu` on a device without subgroups
     /// of at least 8 invocations is refused with [`Error::InvalidArgument`].
+    /// Native only (it blocks while the driver compiles the shaders); in a browser use
+    /// [`Gpu::from_device_async`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_device_with(device: wgpu::Device, queue: wgpu::Queue, kernels: KernelFamily) -> Result<Self> {
+        crate::block_on(Self::from_device_async(device, queue, kernels))
+    }
+
+    /// As [`Gpu::from_device_with`], awaiting the device's verdict on the shaders instead of
+    /// blocking: the way in for a WebGPU application.
+    pub async fn from_device_async(device: wgpu::Device, queue: wgpu::Queue, kernels: KernelFamily) -> Result<Self> {
         let limits = device.limits();
         let features = device.features();
         let info = device.adapter_info();
         let (family, subgroups) = resolve_family(features, &info, kernels)?;
-        let pipelines = Pipelines::new(&device, subgroups)?;
+        let pipelines = Pipelines::new(&device, subgroups).await?;
         Ok(Self {
             device,
             queue,
@@ -244,6 +259,7 @@ impl Gpu {
 
     /// Headless: pick an adapter (see [`GpuOptions`]) and create a device with the adapter's own
     /// limits and the optional features lungseg can use (subgroups, timestamp queries).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn headless(options: &GpuOptions) -> Result<Self> {
         // Without an explicit backend, look at Vulkan/Metal/DX12 first and only then at GL (whose
         // EGL probing is slow and noisy on headless machines).
@@ -252,11 +268,11 @@ impl Gpu {
         if !explicit {
             let primary = GpuOptions { backend: Some("vulkan,metal,dx12".into()), ..options.clone() };
             let (instance, backends) = instance_for(&primary);
-            adapters = pollster::block_on(instance.enumerate_adapters(backends));
+            adapters = crate::block_on(instance.enumerate_adapters(backends));
         }
         if adapters.is_empty() {
             let (instance, backends) = instance_for(options);
-            adapters = pollster::block_on(instance.enumerate_adapters(backends));
+            adapters = crate::block_on(instance.enumerate_adapters(backends));
         }
         let wanted_name = options.adapter.clone().or_else(|| std::env::var("LUNGSEG_ADAPTER").ok()).map(|s| s.to_lowercase());
         let mut candidates: Vec<&wgpu::Adapter> = adapters
@@ -282,6 +298,14 @@ impl Gpu {
                 hint: INSTALL_HINT,
             });
         };
+        crate::block_on(Self::from_adapter(adapter, options.kernels))
+    }
+
+    /// Creates a device on `adapter` with the adapter's own limits (not WebGPU's defaults: 128 MiB
+    /// per storage binding is too small for a 64-channel 256×256 batch of 12) and the optional
+    /// features lungseg can use (subgroups, timestamp queries), then builds the pipelines. In a
+    /// browser: request the adapter from a `wgpu::Instance` with the WebGPU backend and await this.
+    pub async fn from_adapter(adapter: &wgpu::Adapter, kernels: KernelFamily) -> Result<Self> {
         let info = adapter.get_info();
         let wanted_features = wgpu::Features::SUBGROUP | wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
         let required_features = adapter.features() & wanted_features;
@@ -293,9 +317,9 @@ impl Gpu {
             memory_hints: wgpu::MemoryHints::Performance,
             trace: wgpu::Trace::Off,
         };
-        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
-            .map_err(|source| Error::RequestDevice { adapter: info.name.clone(), source })?;
-        Self::from_device_with(device, queue, options.kernels)
+        let (device, queue) =
+            adapter.request_device(&desc).await.map_err(|source| Error::RequestDevice { adapter: info.name.clone(), source })?;
+        Self::from_device_async(device, queue, kernels).await
     }
 
     /// The device's limits, as read from the device.
@@ -362,8 +386,12 @@ impl Gpu {
         self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
     }
 
-    /// Blocks until all submitted work has finished.
+    /// Blocks until all submitted work has finished. In a browser nothing may block: there it
+    /// returns at once (read-backs still wait, asynchronously, for the work they depend on).
     pub fn wait(&self) -> Result<()> {
+        #[cfg(target_arch = "wasm32")]
+        return Ok(());
+        #[cfg(not(target_arch = "wasm32"))]
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map(|_| ())

@@ -7,7 +7,8 @@
 //! let gpu = lungseg::Gpu::headless(&Default::default())?;
 //! let x = Array4::<f32>::ones((2, 3, 17, 19));
 //! let w = Array4::<f32>::ones((8, 3, 3, 3));
-//! let y = lungseg::host::conv2d_forward(&gpu, &x, &w, None)?;
+//! // Read-backs are async (a browser cannot block); natively, wait with `lungseg::block_on`.
+//! let y = lungseg::block_on(lungseg::host::conv2d_forward(&gpu, &x, &w, None))?;
 //! assert_eq!(y.dim(), (2, 8, 17, 19));
 //! # Ok::<(), lungseg::Error>(())
 //! ```
@@ -47,13 +48,13 @@ pub(crate) fn poisoned(gpu: &Gpu, op: &'static str, shape: &[usize], dtype: DTyp
     Ok(t)
 }
 
-pub(crate) fn down4(gpu: &Gpu, t: &Tensor) -> Result<Array4<f32>> {
+pub(crate) async fn down4(gpu: &Gpu, t: &Tensor) -> Result<Array4<f32>> {
     let s = t.shape();
-    Ok(Array4::from_shape_vec((s[0], s[1], s[2], s[3]), gpu.download_f32(t)?).expect("shape matches length"))
+    Ok(Array4::from_shape_vec((s[0], s[1], s[2], s[3]), gpu.download_f32_async(t).await?).expect("shape matches length"))
 }
 
-pub(crate) fn down1(gpu: &Gpu, t: &Tensor) -> Result<Array1<f32>> {
-    Ok(Array1::from_vec(gpu.download_f32(t)?))
+pub(crate) async fn down1(gpu: &Gpu, t: &Tensor) -> Result<Array1<f32>> {
+    Ok(Array1::from_vec(gpu.download_f32_async(t).await?))
 }
 
 /// Encodes with `f`, submits, and waits.
@@ -65,7 +66,7 @@ pub(crate) fn run(gpu: &Gpu, label: &str, f: impl FnOnce(&mut crate::encoder::En
 }
 
 /// [`kernels::conv2d::conv2d_forward`] on host arrays.
-pub fn conv2d_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Option<&Array1<f32>>) -> Result<Array4<f32>> {
+pub async fn conv2d_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Option<&Array1<f32>>) -> Result<Array4<f32>> {
     const OP: &str = "conv2d_forward";
     let (n, _, h, w) = x.dim();
     let xt = up(gpu, OP, x)?;
@@ -73,11 +74,11 @@ pub fn conv2d_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Op
     let bt = bias.map(|b| up(gpu, OP, b)).transpose()?;
     let y = poisoned(gpu, OP, &[n, weight.dim().0, h, w], DType::F32)?;
     run(gpu, OP, |e| kernels::conv2d::conv2d_forward(gpu, e, &xt, &wt, bt.as_ref(), &y))?;
-    down4(gpu, &y)
+    down4(gpu, &y).await
 }
 
 /// [`kernels::conv2d::conv2d_relu_forward`] (convolution with the fused ReLU epilogue) on host arrays.
-pub fn conv2d_relu_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Option<&Array1<f32>>) -> Result<Array4<f32>> {
+pub async fn conv2d_relu_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Option<&Array1<f32>>) -> Result<Array4<f32>> {
     const OP: &str = "conv2d_relu_forward";
     let (n, _, h, w) = x.dim();
     let xt = up(gpu, OP, x)?;
@@ -85,46 +86,46 @@ pub fn conv2d_relu_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bia
     let bt = bias.map(|b| up(gpu, OP, b)).transpose()?;
     let y = poisoned(gpu, OP, &[n, weight.dim().0, h, w], DType::F32)?;
     run(gpu, OP, |e| kernels::conv2d::conv2d_relu_forward(gpu, e, &xt, &wt, bt.as_ref(), &y))?;
-    down4(gpu, &y)
+    down4(gpu, &y).await
 }
 
 /// [`kernels::conv2d::conv2d_backward_input`] on host arrays.
-pub fn conv2d_backward_input(gpu: &Gpu, dy: &Array4<f32>, weight: &Array4<f32>) -> Result<Array4<f32>> {
+pub async fn conv2d_backward_input(gpu: &Gpu, dy: &Array4<f32>, weight: &Array4<f32>) -> Result<Array4<f32>> {
     const OP: &str = "conv2d_backward_input";
     let (n, _, h, w) = dy.dim();
     let dyt = up(gpu, OP, dy)?;
     let wt = up(gpu, OP, weight)?;
     let dx = poisoned(gpu, OP, &[n, weight.dim().1, h, w], DType::F32)?;
     run(gpu, OP, |e| kernels::conv2d::conv2d_backward_input(gpu, e, &dyt, &wt, &dx))?;
-    down4(gpu, &dx)
+    down4(gpu, &dx).await
 }
 
 /// [`kernels::conv2d::conv2d_backward_weight`] on host arrays; `k` is the kernel size (3 or 1).
-pub fn conv2d_backward_weight(gpu: &Gpu, x: &Array4<f32>, dy: &Array4<f32>, k: usize) -> Result<Array4<f32>> {
+pub async fn conv2d_backward_weight(gpu: &Gpu, x: &Array4<f32>, dy: &Array4<f32>, k: usize) -> Result<Array4<f32>> {
     const OP: &str = "conv2d_backward_weight";
     let xt = up(gpu, OP, x)?;
     let dyt = up(gpu, OP, dy)?;
     let dw = poisoned(gpu, OP, &[dy.dim().1, x.dim().1, k, k], DType::F32)?;
     run(gpu, OP, |e| kernels::conv2d::conv2d_backward_weight(gpu, e, &xt, &dyt, &dw))?;
-    down4(gpu, &dw)
+    down4(gpu, &dw).await
 }
 
 /// [`kernels::reduce::sum_per_channel`] on host arrays (also the conv bias gradient).
-pub fn sum_per_channel(gpu: &Gpu, x: &Array4<f32>) -> Result<Array1<f32>> {
+pub async fn sum_per_channel(gpu: &Gpu, x: &Array4<f32>) -> Result<Array1<f32>> {
     const OP: &str = "sum_per_channel";
     let xt = up(gpu, OP, x)?;
     let out = poisoned(gpu, OP, &[x.dim().1], DType::F32)?;
     run(gpu, OP, |e| kernels::reduce::sum_per_channel(gpu, e, &xt, &out))?;
-    down1(gpu, &out)
+    down1(gpu, &out).await
 }
 
-pub(crate) fn down_u32_4(gpu: &Gpu, t: &Tensor) -> Result<Array4<u32>> {
+pub(crate) async fn down_u32_4(gpu: &Gpu, t: &Tensor) -> Result<Array4<u32>> {
     let s = t.shape();
-    Ok(Array4::from_shape_vec((s[0], s[1], s[2], s[3]), gpu.download_u32(t)?).expect("shape matches length"))
+    Ok(Array4::from_shape_vec((s[0], s[1], s[2], s[3]), gpu.download_u32_async(t).await?).expect("shape matches length"))
 }
 
-pub(crate) fn down_d(gpu: &Gpu, t: &Tensor) -> Result<ArrayD<f32>> {
-    Ok(ArrayD::from_shape_vec(IxDyn(t.shape()), gpu.download_f32(t)?).expect("shape matches length"))
+pub(crate) async fn down_d(gpu: &Gpu, t: &Tensor) -> Result<ArrayD<f32>> {
+    Ok(ArrayD::from_shape_vec(IxDyn(t.shape()), gpu.download_f32_async(t).await?).expect("shape matches length"))
 }
 
 fn labels_in_range(op: &'static str, labels: &Array3<u32>, c: usize) -> Result<()> {
@@ -138,51 +139,51 @@ fn labels_in_range(op: &'static str, labels: &Array3<u32>, c: usize) -> Result<(
 }
 
 /// [`kernels::conv_transpose2d::conv_transpose2d_forward`] on host arrays; weight (C_in, C_out, 2, 2).
-pub fn conv_transpose2d_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Option<&Array1<f32>>) -> Result<Array4<f32>> {
+pub async fn conv_transpose2d_forward(gpu: &Gpu, x: &Array4<f32>, weight: &Array4<f32>, bias: Option<&Array1<f32>>) -> Result<Array4<f32>> {
     const OP: &str = "conv_transpose2d_forward";
     let (n, _, h, w) = x.dim();
     let (xt, wt) = (up(gpu, OP, x)?, up(gpu, OP, weight)?);
     let bt = bias.map(|b| up(gpu, OP, b)).transpose()?;
     let y = poisoned(gpu, OP, &[n, weight.dim().1, 2 * h, 2 * w], DType::F32)?;
     run(gpu, OP, |e| kernels::conv_transpose2d::conv_transpose2d_forward(gpu, e, &xt, &wt, bt.as_ref(), &y))?;
-    down4(gpu, &y)
+    down4(gpu, &y).await
 }
 
 /// [`kernels::conv_transpose2d::conv_transpose2d_backward_input`] on host arrays.
-pub fn conv_transpose2d_backward_input(gpu: &Gpu, dy: &Array4<f32>, weight: &Array4<f32>) -> Result<Array4<f32>> {
+pub async fn conv_transpose2d_backward_input(gpu: &Gpu, dy: &Array4<f32>, weight: &Array4<f32>) -> Result<Array4<f32>> {
     const OP: &str = "conv_transpose2d_backward_input";
     let (n, _, h2, w2) = dy.dim();
     let (dyt, wt) = (up(gpu, OP, dy)?, up(gpu, OP, weight)?);
     let dx = poisoned(gpu, OP, &[n, weight.dim().0, h2 / 2, w2 / 2], DType::F32)?;
     run(gpu, OP, |e| kernels::conv_transpose2d::conv_transpose2d_backward_input(gpu, e, &dyt, &wt, &dx))?;
-    down4(gpu, &dx)
+    down4(gpu, &dx).await
 }
 
 /// [`kernels::conv_transpose2d::conv_transpose2d_backward_weight`] on host arrays.
-pub fn conv_transpose2d_backward_weight(gpu: &Gpu, x: &Array4<f32>, dy: &Array4<f32>) -> Result<Array4<f32>> {
+pub async fn conv_transpose2d_backward_weight(gpu: &Gpu, x: &Array4<f32>, dy: &Array4<f32>) -> Result<Array4<f32>> {
     const OP: &str = "conv_transpose2d_backward_weight";
     let (xt, dyt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?);
     let dw = poisoned(gpu, OP, &[x.dim().1, dy.dim().1, 2, 2], DType::F32)?;
     run(gpu, OP, |e| kernels::conv_transpose2d::conv_transpose2d_backward_weight(gpu, e, &xt, &dyt, &dw))?;
-    down4(gpu, &dw)
+    down4(gpu, &dw).await
 }
 
 /// [`kernels::relu::relu_forward`] on a host array of any shape.
-pub fn relu_forward(gpu: &Gpu, x: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+pub async fn relu_forward(gpu: &Gpu, x: &ArrayD<f32>) -> Result<ArrayD<f32>> {
     const OP: &str = "relu_forward";
     let xt = up(gpu, OP, x)?;
     let y = poisoned(gpu, OP, x.shape(), DType::F32)?;
     run(gpu, OP, |e| kernels::relu::relu_forward(gpu, e, &xt, &y))?;
-    down_d(gpu, &y)
+    down_d(gpu, &y).await
 }
 
 /// [`kernels::relu::relu_backward`] on host arrays.
-pub fn relu_backward(gpu: &Gpu, x: &ArrayD<f32>, dy: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+pub async fn relu_backward(gpu: &Gpu, x: &ArrayD<f32>, dy: &ArrayD<f32>) -> Result<ArrayD<f32>> {
     const OP: &str = "relu_backward";
     let (xt, dyt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?);
     let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
     run(gpu, OP, |e| kernels::relu::relu_backward(gpu, e, &xt, &dyt, &dx))?;
-    down_d(gpu, &dx)
+    down_d(gpu, &dx).await
 }
 
 /// Outputs of a batch-norm training forward pass on the GPU.
@@ -197,7 +198,7 @@ pub struct BatchNormTrain {
 /// Batch-norm training forward ([`kernels::batch_norm::batch_norm_stats`] with running update,
 /// then [`kernels::batch_norm::batch_norm_normalize`]) on host arrays.
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_train(
+pub async fn batch_norm_train(
     gpu: &Gpu,
     x: &Array4<f32>,
     gamma: &Array1<f32>,
@@ -219,16 +220,16 @@ pub fn batch_norm_train(
         kernels::batch_norm::batch_norm_normalize(gpu, e, &xt, &gt, &bt, &mean, &invstd, &y)
     })?;
     Ok(BatchNormTrain {
-        y: down4(gpu, &y)?,
-        mean: down1(gpu, &mean)?,
-        invstd: down1(gpu, &invstd)?,
-        running_mean: down1(gpu, &rm)?,
-        running_var: down1(gpu, &rv)?,
+        y: down4(gpu, &y).await?,
+        mean: down1(gpu, &mean).await?,
+        invstd: down1(gpu, &invstd).await?,
+        running_mean: down1(gpu, &rm).await?,
+        running_var: down1(gpu, &rv).await?,
     })
 }
 
 /// [`kernels::batch_norm::batch_norm_infer`] on host arrays.
-pub fn batch_norm_infer(
+pub async fn batch_norm_infer(
     gpu: &Gpu,
     x: &Array4<f32>,
     gamma: &Array1<f32>,
@@ -242,13 +243,13 @@ pub fn batch_norm_infer(
     let (rm, rv) = (up(gpu, OP, running_mean)?, up(gpu, OP, running_var)?);
     let y = poisoned(gpu, OP, x.shape(), DType::F32)?;
     run(gpu, OP, |e| kernels::batch_norm::batch_norm_infer(gpu, e, &xt, &gt, &bt, &rm, &rv, eps, &y))?;
-    down4(gpu, &y)
+    down4(gpu, &y).await
 }
 
 /// Batch-norm backward (statistics recomputed from x, then
 /// [`kernels::batch_norm::batch_norm_backward_reduce`] and
 /// [`kernels::batch_norm::batch_norm_backward_input`]): `(dx, dgamma, dbeta)`.
-pub fn batch_norm_backward(
+pub async fn batch_norm_backward(
     gpu: &Gpu,
     x: &Array4<f32>,
     dy: &Array4<f32>,
@@ -268,13 +269,13 @@ pub fn batch_norm_backward(
         kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta)?;
         kernels::batch_norm::batch_norm_backward_input(gpu, e, &xt, &dyt, &gt, &mean, &invstd, &dgamma, &dbeta, &dx)
     })?;
-    Ok((down4(gpu, &dx)?, down1(gpu, &dgamma)?, down1(gpu, &dbeta)?))
+    Ok((down4(gpu, &dx).await?, down1(gpu, &dgamma).await?, down1(gpu, &dbeta).await?))
 }
 
 /// Batch-norm backward with frozen (running) statistics
 /// ([`kernels::batch_norm::batch_norm_frozen_stats`], `batch_norm_backward_reduce`,
 /// [`kernels::batch_norm::batch_norm_backward_input_frozen`]) on host arrays: `(dx, dgamma, dbeta)`.
-pub fn batch_norm_frozen_backward(
+pub async fn batch_norm_frozen_backward(
     gpu: &Gpu,
     x: &Array4<f32>,
     dy: &Array4<f32>,
@@ -297,51 +298,51 @@ pub fn batch_norm_frozen_backward(
         kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta)?;
         kernels::batch_norm::batch_norm_backward_input_frozen(gpu, e, &xt, &dyt, &gt, &invstd, &dx)
     })?;
-    Ok((down4(gpu, &dx)?, down1(gpu, &dgamma)?, down1(gpu, &dbeta)?))
+    Ok((down4(gpu, &dx).await?, down1(gpu, &dgamma).await?, down1(gpu, &dbeta).await?))
 }
 
 /// [`kernels::max_pool::max_pool2d_forward`] on host arrays: `(y, indices)`.
-pub fn max_pool2d_forward(gpu: &Gpu, x: &Array4<f32>) -> Result<(Array4<f32>, Array4<u32>)> {
+pub async fn max_pool2d_forward(gpu: &Gpu, x: &Array4<f32>) -> Result<(Array4<f32>, Array4<u32>)> {
     const OP: &str = "max_pool2d_forward";
     let (n, c, h, w) = x.dim();
     let xt = up(gpu, OP, x)?;
     let y = poisoned(gpu, OP, &[n, c, h / 2, w / 2], DType::F32)?;
     let idx = poisoned(gpu, OP, &[n, c, h / 2, w / 2], DType::U32)?;
     run(gpu, OP, |e| kernels::max_pool::max_pool2d_forward(gpu, e, &xt, &y, &idx))?;
-    Ok((down4(gpu, &y)?, down_u32_4(gpu, &idx)?))
+    Ok((down4(gpu, &y).await?, down_u32_4(gpu, &idx).await?))
 }
 
 /// [`kernels::max_pool::max_pool2d_backward`] on host arrays; `(h, w)` is the pooled input's size.
-pub fn max_pool2d_backward(gpu: &Gpu, dy: &Array4<f32>, indices: &Array4<u32>, h: usize, w: usize) -> Result<Array4<f32>> {
+pub async fn max_pool2d_backward(gpu: &Gpu, dy: &Array4<f32>, indices: &Array4<u32>, h: usize, w: usize) -> Result<Array4<f32>> {
     const OP: &str = "max_pool2d_backward";
     let (n, c, _, _) = dy.dim();
     let (dyt, it) = (up(gpu, OP, dy)?, up_u32(gpu, OP, indices)?);
     let dx = poisoned(gpu, OP, &[n, c, h, w], DType::F32)?;
     run(gpu, OP, |e| kernels::max_pool::max_pool2d_backward(gpu, e, &dyt, &it, &dx))?;
-    down4(gpu, &dx)
+    down4(gpu, &dx).await
 }
 
 /// [`kernels::max_pool::max_unpool2d_forward`] on host arrays; `(h, w)` is the output size.
-pub fn max_unpool2d_forward(gpu: &Gpu, x: &Array4<f32>, indices: &Array4<u32>, h: usize, w: usize) -> Result<Array4<f32>> {
+pub async fn max_unpool2d_forward(gpu: &Gpu, x: &Array4<f32>, indices: &Array4<u32>, h: usize, w: usize) -> Result<Array4<f32>> {
     const OP: &str = "max_unpool2d_forward";
     let (n, c, _, _) = x.dim();
     let (xt, it) = (up(gpu, OP, x)?, up_u32(gpu, OP, indices)?);
     let y = poisoned(gpu, OP, &[n, c, h, w], DType::F32)?;
     run(gpu, OP, |e| kernels::max_pool::max_unpool2d_forward(gpu, e, &xt, &it, &y))?;
-    down4(gpu, &y)
+    down4(gpu, &y).await
 }
 
 /// [`kernels::max_pool::max_unpool2d_backward`] on host arrays.
-pub fn max_unpool2d_backward(gpu: &Gpu, dy: &Array4<f32>, indices: &Array4<u32>) -> Result<Array4<f32>> {
+pub async fn max_unpool2d_backward(gpu: &Gpu, dy: &Array4<f32>, indices: &Array4<u32>) -> Result<Array4<f32>> {
     const OP: &str = "max_unpool2d_backward";
     let (dyt, it) = (up(gpu, OP, dy)?, up_u32(gpu, OP, indices)?);
     let dx = poisoned(gpu, OP, indices.shape(), DType::F32)?;
     run(gpu, OP, |e| kernels::max_pool::max_unpool2d_backward(gpu, e, &dyt, &it, &dx))?;
-    down4(gpu, &dx)
+    down4(gpu, &dx).await
 }
 
 /// Concatenation along channels ([`kernels::concat::concat_forward`] twice).
-pub fn concat_forward(gpu: &Gpu, a: &Array4<f32>, b: &Array4<f32>) -> Result<Array4<f32>> {
+pub async fn concat_forward(gpu: &Gpu, a: &Array4<f32>, b: &Array4<f32>) -> Result<Array4<f32>> {
     const OP: &str = "concat_forward";
     let (n, ca, h, w) = a.dim();
     let (at, bt) = (up(gpu, OP, a)?, up(gpu, OP, b)?);
@@ -350,12 +351,12 @@ pub fn concat_forward(gpu: &Gpu, a: &Array4<f32>, b: &Array4<f32>) -> Result<Arr
         kernels::concat::concat_forward(gpu, e, &at, &y, 0)?;
         kernels::concat::concat_forward(gpu, e, &bt, &y, ca)
     })?;
-    down4(gpu, &y)
+    down4(gpu, &y).await
 }
 
 /// Concatenation backward ([`kernels::concat::concat_backward`] per part): `(da, db)`.
 /// With `accumulate_into`, the parts' gradients are added to those arrays instead.
-pub fn concat_backward(
+pub async fn concat_backward(
     gpu: &Gpu,
     dy: &Array4<f32>,
     c_a: usize,
@@ -373,12 +374,12 @@ pub fn concat_backward(
         kernels::concat::concat_backward(gpu, e, &dyt, &da, 0, acc)?;
         kernels::concat::concat_backward(gpu, e, &dyt, &db, c_a, acc)
     })?;
-    Ok((down4(gpu, &da)?, down4(gpu, &db)?))
+    Ok((down4(gpu, &da).await?, down4(gpu, &db).await?))
 }
 
 /// [`kernels::dropout::dropout_forward`] (`backward = false`) or
 /// [`kernels::dropout::dropout_backward`] (`backward = true`) on a host array.
-pub fn dropout(gpu: &Gpu, x: &ArrayD<f32>, p: f32, seed: u64, backward: bool) -> Result<ArrayD<f32>> {
+pub async fn dropout(gpu: &Gpu, x: &ArrayD<f32>, p: f32, seed: u64, backward: bool) -> Result<ArrayD<f32>> {
     const OP: &str = "dropout_forward";
     let xt = up(gpu, OP, x)?;
     let y = poisoned(gpu, OP, x.shape(), DType::F32)?;
@@ -389,11 +390,11 @@ pub fn dropout(gpu: &Gpu, x: &ArrayD<f32>, p: f32, seed: u64, backward: bool) ->
             kernels::dropout::dropout_forward(gpu, e, &xt, &y, p, seed)
         }
     })?;
-    down_d(gpu, &y)
+    down_d(gpu, &y).await
 }
 
 /// Weighted cross-entropy on host arrays: `(loss, Σ w[y], dlogits)`. Labels must be < C.
-pub fn cross_entropy(
+pub async fn cross_entropy(
     gpu: &Gpu,
     logits: &Array4<f32>,
     labels: &Array3<u32>,
@@ -408,13 +409,13 @@ pub fn cross_entropy(
         kernels::cross_entropy::cross_entropy_forward(gpu, e, &lt, &yt, &wt, &loss)?;
         kernels::cross_entropy::cross_entropy_backward(gpu, e, &lt, &yt, &wt, &loss, &d)
     })?;
-    let l = gpu.download_f32(&loss)?;
-    Ok((l[0], l[1], down4(gpu, &d)?))
+    let l = gpu.download_f32_async(&loss).await?;
+    Ok((l[0], l[1], down4(gpu, &d).await?))
 }
 
 /// Soft Dice over the batch on host arrays ([`kernels::dice`]): `(loss, dice_c per class,
 /// dlogits)`. Labels must be < C.
-pub fn soft_dice(
+pub async fn soft_dice(
     gpu: &Gpu,
     logits: &Array4<f32>,
     labels: &Array3<u32>,
@@ -430,13 +431,13 @@ pub fn soft_dice(
         kernels::dice::soft_dice_forward(gpu, e, &lt, &yt, include_background, &value)?;
         kernels::dice::soft_dice_backward(gpu, e, &lt, &yt, include_background, &value, 1.0, &d, false)
     })?;
-    let v = gpu.download_f32(&value)?;
-    Ok((v[0], Array1::from_vec(v[1..1 + c].to_vec()), down4(gpu, &d)?))
+    let v = gpu.download_f32_async(&value).await?;
+    Ok((v[0], Array1::from_vec(v[1..1 + c].to_vec()), down4(gpu, &d).await?))
 }
 
 /// The accumulating soft Dice backward on host arrays: returns `into + weight · dloss/dlogits`
 /// (the path the tape takes to add λ·Dice to the cross-entropy gradient). Labels must be < C.
-pub fn soft_dice_backward_into(
+pub async fn soft_dice_backward_into(
     gpu: &Gpu,
     logits: &Array4<f32>,
     labels: &Array3<u32>,
@@ -456,11 +457,11 @@ pub fn soft_dice_backward_into(
         kernels::dice::soft_dice_forward(gpu, e, &lt, &yt, include_background, &value)?;
         kernels::dice::soft_dice_backward(gpu, e, &lt, &yt, include_background, &value, weight, &dt, true)
     })?;
-    down4(gpu, &dt)
+    down4(gpu, &dt).await
 }
 
 /// One [`kernels::adam::adam_step`] over whole host vectors: returns `(param, m, v)`.
-pub fn adam_step(
+pub async fn adam_step(
     gpu: &Gpu,
     param: &[f32],
     grad: &[f32],
@@ -475,42 +476,42 @@ pub fn adam_step(
     let mt = gpu.upload_f32(OP, m, &[m.len()])?;
     let vt = gpu.upload_f32(OP, v, &[v.len()])?;
     run(gpu, OP, |e| kernels::adam::adam_step(gpu, e, &pt, &gt, &mt, &vt, 0, n, hyper))?;
-    Ok((gpu.download_f32(&pt)?, gpu.download_f32(&mt)?, gpu.download_f32(&vt)?))
+    Ok((gpu.download_f32_async(&pt).await?, gpu.download_f32_async(&mt).await?, gpu.download_f32_async(&vt).await?))
 }
 
 /// [`kernels::metrics::argmax_channels`] on host arrays.
-pub fn argmax_channels(gpu: &Gpu, logits: &Array4<f32>) -> Result<Array3<u32>> {
+pub async fn argmax_channels(gpu: &Gpu, logits: &Array4<f32>) -> Result<Array3<u32>> {
     const OP: &str = "argmax_channels";
     let (n, _, h, w) = logits.dim();
     let lt = up(gpu, OP, logits)?;
     let pred = poisoned(gpu, OP, &[n, h, w], DType::U32)?;
     run(gpu, OP, |e| kernels::metrics::argmax_channels(gpu, e, &lt, &pred))?;
-    Ok(Array3::from_shape_vec((n, h, w), gpu.download_u32(&pred)?).expect("shape matches length"))
+    Ok(Array3::from_shape_vec((n, h, w), gpu.download_u32_async(&pred).await?).expect("shape matches length"))
 }
 
 /// [`kernels::metrics::softmax_channels`] on host arrays.
-pub fn softmax_channels(gpu: &Gpu, logits: &Array4<f32>) -> Result<Array4<f32>> {
+pub async fn softmax_channels(gpu: &Gpu, logits: &Array4<f32>) -> Result<Array4<f32>> {
     const OP: &str = "softmax_channels";
     let lt = up(gpu, OP, logits)?;
     let (n, c, h, w) = logits.dim();
     let probs = poisoned(gpu, OP, &[n, c, h, w], DType::F32)?;
     run(gpu, OP, |e| kernels::metrics::softmax_channels(gpu, e, &lt, &probs))?;
-    Ok(Array4::from_shape_vec((n, c, h, w), gpu.download_f32(&probs)?).expect("shape matches length"))
+    Ok(Array4::from_shape_vec((n, c, h, w), gpu.download_f32_async(&probs).await?).expect("shape matches length"))
 }
 
 /// [`kernels::metrics::confusion_accumulate`] on host arrays, starting from zero counts.
-pub fn confusion(gpu: &Gpu, predicted: &Array3<u32>, labels: &Array3<u32>, c: usize) -> Result<Array2<u32>> {
+pub async fn confusion(gpu: &Gpu, predicted: &Array3<u32>, labels: &Array3<u32>, c: usize) -> Result<Array2<u32>> {
     const OP: &str = "confusion_accumulate";
     let (pt, yt) = (up_u32(gpu, OP, predicted)?, up_u32(gpu, OP, labels)?);
     let counts = gpu.upload_u32(OP, &vec![0; c * c], &[c, c])?;
     run(gpu, OP, |e| kernels::metrics::confusion_accumulate(gpu, e, &pt, &yt, &counts))?;
-    Ok(Array2::from_shape_vec((c, c), gpu.download_u32(&counts)?).expect("shape matches length"))
+    Ok(Array2::from_shape_vec((c, c), gpu.download_u32_async(&counts).await?).expect("shape matches length"))
 }
 
 /// [`kernels::add::add_assign`] on host arrays: returns `dst + src`.
-pub fn add_assign(gpu: &Gpu, dst: &ArrayD<f32>, src: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+pub async fn add_assign(gpu: &Gpu, dst: &ArrayD<f32>, src: &ArrayD<f32>) -> Result<ArrayD<f32>> {
     const OP: &str = "add_assign";
     let (dt, st) = (up(gpu, OP, dst)?, up(gpu, OP, src)?);
     run(gpu, OP, |e| kernels::add::add_assign(gpu, e, &dt, &st))?;
-    down_d(gpu, &dt)
+    down_d(gpu, &dt).await
 }

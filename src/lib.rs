@@ -49,6 +49,10 @@
 //! }
 //! ```
 
+// The web build compiles without the native-only modules (files, blocking, the CLI), which leaves
+// some imports and helpers unused there.
+#![cfg_attr(target_arch = "wasm32", allow(unused_imports, dead_code))]
+
 pub mod check;
 pub mod encoder;
 pub mod error;
@@ -65,13 +69,25 @@ pub use encoder::Encoder;
 pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuOptions, KernelFamily};
 pub use tensor::{DType, Tensor};
+
+/// Runs a future to completion on this thread. lungseg's read-backs are `async` because a
+/// browser tab cannot block on the GPU; natively they are ready at their first poll, and this
+/// (`pollster::block_on`) is how a native program or test waits for them.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    pollster::block_on(future)
+}
+#[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod dream;
 pub mod evaluate;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod experiments;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod figures;
 pub mod metrics;
 pub mod models;
@@ -83,4 +99,5 @@ pub mod report;
 pub mod run_dir;
 pub mod step;
 pub mod tape;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod train;

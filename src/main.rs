@@ -401,9 +401,10 @@ enum Command {
         #[command(flatten)]
         adapter: AdapterArgs,
         /// A run folder (uses best.safetensors), a checkpoint file, or a cross-validation folder
-        /// (the fold models' probabilities are averaged).
+        /// (the fold models' probabilities are averaged). Default: the shipped 4-class U-Net
+        /// (assets/model/, see assets/README.md).
         #[arg(long)]
-        checkpoint: PathBuf,
+        checkpoint: Option<PathBuf>,
         /// A PNG, a folder of PNGs, or a .nii / .nii.gz volume in Hounsfield units.
         #[arg(long)]
         input: PathBuf,
@@ -508,9 +509,9 @@ fn info(args: &AdapterArgs) -> Result<()> {
 fn selftest(args: &AdapterArgs, paper_sizes: bool) -> Result<()> {
     let gpu = args.gpu()?;
     println!("adapter: {} (kernel family: {}, subgroup kernels: {})", gpu.adapter(), gpu.kernel_family(), gpu.uses_subgroups());
-    let mut rows = lungseg::selftest::all(&gpu)?;
+    let mut rows = lungseg::block_on(lungseg::selftest::all(&gpu))?;
     if paper_sizes {
-        rows.extend(lungseg::selftest::paper_sizes(&gpu)?);
+        rows.extend(lungseg::block_on(lungseg::selftest::paper_sizes(&gpu))?);
     }
     println!("{}", lungseg::check::header());
     for r in &rows {
@@ -634,6 +635,14 @@ fn run() -> Result<()> {
             let config = network.config()?;
             let gpu = adapter.gpu()?;
             let opts = lungseg::predict::PredictOptions { lungs, probabilities, config, tta };
+            let checkpoint = match checkpoint {
+                Some(c) => c,
+                None => {
+                    let shipped = lungseg::data::find_shipped_model()?;
+                    println!("no --checkpoint: using the shipped model {}", shipped.display());
+                    shipped
+                }
+            };
             let rows = lungseg::predict::predict(&gpu, &checkpoint, &input, &output, &opts)?;
             let lung: u64 = rows.iter().map(|r| r.lung_pixels).sum();
             let classes = rows.first().map_or(0, |r| r.class_pixels.len());

@@ -221,18 +221,21 @@ impl ParamStore {
         Ok(())
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     /// Downloads every trainable tensor by name (declaration order).
     pub fn download(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
         let all = gpu.download_f32(&self.values)?;
         Ok(self.entries.iter().map(|e| (e.name.clone(), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     /// Downloads every gradient by name.
     pub fn download_grads(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
         let all = gpu.download_f32(&self.grads)?;
         Ok(self.entries.iter().map(|e| (e.name.clone(), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     /// Downloads every state tensor by name.
     pub fn download_state(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
         let all = gpu.download_f32(&self.state)?;

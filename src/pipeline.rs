@@ -53,7 +53,11 @@ impl Prepared {
 /// Loads the data of `cfg`, splits it, and computes class weights and the mean image from the
 /// training images only.
 pub fn prepare(cfg: &TrainConfig) -> Result<Prepared> {
-    let slices = load_slices(cfg)?;
+    prepare_slices(cfg, load_slices(cfg)?)
+}
+
+/// [`prepare`] for slices already in memory (at the configured size): a browser tab's downloads.
+pub fn prepare_slices(cfg: &TrainConfig, slices: Vec<Slice>) -> Result<Prepared> {
     let split = split_for(cfg, slices.len())?;
     let train: Vec<&Slice> = split.train.iter().map(|&i| &slices[i]).collect();
     let class_weights = cfg.class_weights.weights(&train, cfg.task.classes());
@@ -103,4 +107,19 @@ impl Preprocessor {
             gpu.upload_u32("batch labels", &labels, &[slices.len(), s, s])?,
         ))
     }
+}
+
+/// The order of the training slices in `epoch`: a shuffle that depends only on (seed, epoch), so
+/// a resumed run sees the batches the uninterrupted run would have.
+pub fn epoch_order(cfg: &TrainConfig, train: &[usize], epoch: usize) -> Vec<usize> {
+    let mut order = train.to_vec();
+    crate::rng::Rng::new(cfg.seed ^ (epoch as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407)).shuffle(&mut order);
+    order
+}
+
+/// The slices of training iteration `iteration` (indices `idx` into `slices`), augmented as the
+/// configuration says with a generator seeded by (seed, iteration).
+pub fn training_batch(cfg: &TrainConfig, slices: &[Slice], idx: &[usize], iteration: usize) -> Vec<Slice> {
+    let mut aug = crate::rng::Rng::new(cfg.seed ^ (iteration as u64 + 1).wrapping_mul(0x9FB2_1C65_1E98_DF25));
+    idx.iter().map(|&i| if cfg.augment { data::augment(&slices[i], &mut aug, cfg.max_shear_deg) } else { slices[i].clone() }).collect()
 }

@@ -109,6 +109,17 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("metrics", ["argmax_channels", "confusion_accumulate", "softmax_channels"]),
 ];
 
+/// The WGSL a device compiles. In a browser the WGSL goes to the browser's own compiler (Tint in
+/// Chrome), which requires the `enable subgroups;` directive that naga 30 refuses; so it is
+/// added there only, after naga has read the file.
+fn device_source(shader: &ShaderSource) -> std::borrow::Cow<'static, str> {
+    #[cfg(target_arch = "wasm32")]
+    if shader.needs_subgroups {
+        return format!("enable subgroups;\n{}", shader.source).into();
+    }
+    shader.source.into()
+}
+
 /// Storage bindings of the widest entry point (batch_norm_backward_input); the WebGPU default.
 pub const MIN_STORAGE_BUFFERS: u32 = 8;
 
@@ -129,7 +140,7 @@ pub(crate) struct Pipelines {
 impl Pipelines {
     /// Compiles every shader (the subgroup ones only with `subgroups`), inside a validation
     /// error scope so a driver's refusal is an [`Error::Wgpu`] naming the file.
-    pub(crate) fn new(device: &wgpu::Device, subgroups: bool) -> Result<Self> {
+    pub(crate) async fn new(device: &wgpu::Device, subgroups: bool) -> Result<Self> {
         let limits = device.limits();
         if limits.max_storage_buffers_per_shader_stage < MIN_STORAGE_BUFFERS {
             return Err(Error::Limit {
@@ -152,7 +163,7 @@ impl Pipelines {
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(shader.name),
-                source: wgpu::ShaderSource::Wgsl(shader.source.into()),
+                source: wgpu::ShaderSource::Wgsl(device_source(shader)),
             });
             for &entry in shader.entry_points {
                 let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -169,7 +180,7 @@ impl Pipelines {
                 });
                 pipelines.insert(entry, pipeline);
             }
-            if let Some(err) = pollster::block_on(scope.pop()) {
+            if let Some(err) = scope.pop().await {
                 return Err(Error::Wgpu { during: format!("building shaders/{}.wgsl", shader.name), message: err.to_string() });
             }
         }

@@ -32,7 +32,7 @@ pub struct Severity {
 }
 
 /// Colour of a class in overlays: GGO yellow, consolidation red, effusion blue; binary infection red.
-fn colour(task: Task, c: u32) -> Option<[u8; 3]> {
+pub fn colour(task: Task, c: u32) -> Option<[u8; 3]> {
     match (task, c) {
         (_, 0) => None,
         (Task::Binary, _) => Some([255, 40, 40]),
@@ -42,16 +42,19 @@ fn colour(task: Task, c: u32) -> Option<[u8; 3]> {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn pred_err(path: &Path, detail: impl Into<String>) -> Error {
     Error::InvalidArgument { op: "predict", detail: format!("{}: {}", path.display(), detail.into()) }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 struct Predictor<'a> {
     gpu: &'a Gpu,
     models: Ensemble,
     task: Task,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Predictor<'_> {
     /// Classes and softmax probabilities (C × h × w) of one image in [0, 1] at its own size.
     fn run(&self, image: &[f32], h: usize, w: usize) -> Result<(Vec<u32>, Vec<f32>)> {
@@ -60,18 +63,23 @@ impl Predictor<'_> {
         // Softmax per pixel on the device at the network's size (averaged over the ensemble's
         // members and flips), then nearest-neighbour back to the input size.
         let probs_small = self.models.probabilities(self.gpu, &[&x])?;
-        let c = self.task.classes();
-        let mut probs = Vec::with_capacity(c * h * w);
-        for k in 0..c {
-            probs.extend(data::resize_nearest(&probs_small[k * s * s..(k + 1) * s * s], s, s, h, w));
-        }
-        let classes = crate::evaluate::argmax_planes(&probs, c, h * w);
-        Ok((classes, probs))
+        Ok(at_input_size(&probs_small, self.task.classes(), s, h, w))
     }
 }
 
+/// Probability planes (C × s × s) at the network's size → (classes, probabilities) at the input's
+/// h × w: nearest-neighbour per plane, then the most probable class (the first on ties).
+pub fn at_input_size(probs_small: &[f32], c: usize, s: usize, h: usize, w: usize) -> (Vec<u32>, Vec<f32>) {
+    let mut probs = Vec::with_capacity(c * h * w);
+    for k in 0..c {
+        probs.extend(data::resize_nearest(&probs_small[k * s * s..(k + 1) * s * s], s, s, h, w));
+    }
+    let classes = crate::evaluate::argmax_planes(&probs, c, h * w);
+    (classes, probs)
+}
+
 /// CT in grey (image in [0, 1]) with each non-background class blended in its colour, RGB.
-pub(crate) fn overlay(image: &[f32], classes: &[u32], task: Task) -> Vec<u8> {
+pub fn overlay(image: &[f32], classes: &[u32], task: Task) -> Vec<u8> {
     let mut rgb = Vec::with_capacity(image.len() * 3);
     for (&v, &c) in image.iter().zip(classes) {
         let g = (v.clamp(0.0, 1.0) * 255.0) as u8;
@@ -83,7 +91,8 @@ pub(crate) fn overlay(image: &[f32], classes: &[u32], task: Task) -> Vec<u8> {
     rgb
 }
 
-fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severity {
+/// Lung pixels and pixels of each class inside the lungs of one slice.
+pub fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severity {
     let mut class_pixels = vec![0u64; c];
     let mut lung_pixels = 0;
     for (&k, &in_lung) in classes.iter().zip(lung) {
@@ -95,6 +104,7 @@ fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severity {
     Severity { name: name.into(), lung_pixels, class_pixels }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Predicts `input` (PNG file, folder of PNGs, or `.nii` / `.nii.gz`) with the checkpoint (a run
 /// folder or a `.safetensors` file) into `output`. Returns per-slice severity figures.
 pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
@@ -139,6 +149,7 @@ pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: 
     Ok(results)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
     let vol = data::read_nifti(input)?;
     let (h, w, depth) = vol.data.dim();
@@ -198,6 +209,7 @@ fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptio
     Ok(out)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn write_severity(path: &Path, rows: &[Severity], task: Task) -> Result<()> {
     let names = task.class_names();
     let mut f = std::fs::File::create(path).map_err(|e| Error::io("creating severity.csv", path, e))?;

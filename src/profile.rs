@@ -2,7 +2,9 @@
 //! gets timestamp queries at its start and end (`Features::TIMESTAMP_QUERY`, which lavapipe and
 //! most GPUs offer), and [`Gpu::profile`] returns the time per entry point.
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::error::{Error, Result};
+#[cfg(not(target_arch = "wasm32"))]
 use crate::gpu::Gpu;
 
 /// GPU time of one entry point over the profiled workload.
@@ -39,8 +41,11 @@ impl Recorder {
 
 /// Passes one profile can time: two queries each, and wgpu allows 4,096 queries per set — far
 /// above one training step's few hundred passes.
+#[cfg(not(target_arch = "wasm32"))]
 const MAX_PASSES: u32 = 2048;
 
+// Native only: a profile blocks until the device has finished (a browser tab cannot block).
+#[cfg(not(target_arch = "wasm32"))]
 impl Gpu {
     /// Runs `f` (which records and submits lungseg work) with every compute pass timed, waits for
     /// the device, and returns `f`'s result with the GPU time per entry point, largest first.
@@ -62,7 +67,7 @@ impl Gpu {
             ty: wgpu::QueryType::Timestamp,
             count: capacity,
         });
-        if let Some(err) = pollster::block_on(scope.pop()) {
+        if let Some(err) = crate::block_on(scope.pop()) {
             return Err(Error::Wgpu { during: "creating the profile's timestamp query set".into(), message: err.to_string() });
         }
         self.pipelines.set_profiler(Some(Recorder { query_set, capacity, entries: Vec::new(), untimed: 0 }));
@@ -88,10 +93,10 @@ impl Gpu {
             usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let bytes = self.read_back("profile", n * 8, |enc, staging| {
+        let bytes = crate::block_on(self.read_back("profile", n * 8, |enc, staging| {
             enc.resolve_query_set(&recorder.query_set, 0..n as u32, &resolved, 0);
             enc.copy_buffer_to_buffer(&resolved, 0, staging, 0, n * 8);
-        })?;
+        }))?;
         let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&bytes);
         let ns_per_tick = self.queue.get_timestamp_period() as f64;
         let mut times: Vec<OpTime> = Vec::new();

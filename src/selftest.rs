@@ -55,7 +55,7 @@ fn row<D: Dimension>(op: &str, entry: &str, got: &Array<f32, D>, want: &Array<f6
 pub type ConvCase = (usize, usize, usize, usize, usize, usize);
 
 /// conv2d forward, backward-input, backward-weight and backward-bias.
-pub fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Result<Vec<CheckRow>> {
+pub async fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let x = hostile4(&mut rng, (n, ci, h, w));
     // He-like scale keeps outputs O(1) whatever C_in is.
@@ -67,13 +67,13 @@ pub fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Result<Ve
         row(
             "conv2d",
             "conv2d_forward",
-            &host::conv2d_forward(gpu, &x, &wt, Some(&b))?,
+            &host::conv2d_forward(gpu, &x, &wt, Some(&b)).await?,
             &r::conv2d::conv2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view())),
         ),
         row(
             "conv2d",
             "conv2d_relu_forward",
-            &host::conv2d_relu_forward(gpu, &x, &wt, Some(&b))?,
+            &host::conv2d_relu_forward(gpu, &x, &wt, Some(&b)).await?,
             &r::relu::relu_forward(r::conv2d::conv2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view())).into_dyn().view())
                 .into_dimensionality::<ndarray::Ix4>()
                 .expect("4-D"),
@@ -81,16 +81,16 @@ pub fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Result<Ve
         row(
             "conv2d",
             "conv2d_backward_input",
-            &host::conv2d_backward_input(gpu, &dy, &wt)?,
+            &host::conv2d_backward_input(gpu, &dy, &wt).await?,
             &r::conv2d::conv2d_backward_input(dy64.view(), w64.view()),
         ),
         row(
             "conv2d",
             "conv2d_backward_weight",
-            &host::conv2d_backward_weight(gpu, &x, &dy, k)?,
+            &host::conv2d_backward_weight(gpu, &x, &dy, k).await?,
             &r::conv2d::conv2d_backward_weight(x64.view(), dy64.view(), k),
         ),
-        row("conv2d", "conv2d_backward_bias", &host::sum_per_channel(gpu, &dy)?, &r::conv2d::conv2d_backward_bias(dy64.view())),
+        row("conv2d", "conv2d_backward_bias", &host::sum_per_channel(gpu, &dy).await?, &r::conv2d::conv2d_backward_bias(dy64.view())),
     ])
 }
 
@@ -134,7 +134,7 @@ pub type ConvTCase = (usize, usize, usize, usize, usize);
 pub const CONV_T_CASES: &[ConvTCase] = &[(2, 3, 5, 7, 9), (3, 8, 4, 5, 6), (1, 1, 1, 1, 1), (2, 6, 7, 3, 13)];
 
 /// conv_transpose2d forward, backward-input, backward-weight, backward-bias.
-pub fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase) -> Result<Vec<CheckRow>> {
+pub async fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let x = hostile4(&mut rng, (n, ci, h, w));
     let wt = normal4(&mut rng, (ci, co, 2, 2), (1.0 / ci as f64).sqrt());
@@ -146,25 +146,25 @@ pub fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase) -> R
         row(
             op,
             "conv_transpose2d_forward",
-            &host::conv_transpose2d_forward(gpu, &x, &wt, Some(&b))?,
+            &host::conv_transpose2d_forward(gpu, &x, &wt, Some(&b)).await?,
             &r::conv_transpose2d::conv_transpose2d_forward(x64.view(), w64.view(), Some(to_f64(&b).view())),
         ),
         row(
             op,
             "conv_transpose2d_backward_input",
-            &host::conv_transpose2d_backward_input(gpu, &dy, &wt)?,
+            &host::conv_transpose2d_backward_input(gpu, &dy, &wt).await?,
             &r::conv_transpose2d::conv_transpose2d_backward_input(dy64.view(), w64.view()),
         ),
         row(
             op,
             "conv_transpose2d_backward_weight",
-            &host::conv_transpose2d_backward_weight(gpu, &x, &dy)?,
+            &host::conv_transpose2d_backward_weight(gpu, &x, &dy).await?,
             &r::conv_transpose2d::conv_transpose2d_backward_weight(x64.view(), dy64.view()),
         ),
         row(
             op,
             "conv_transpose2d_backward_bias",
-            &host::sum_per_channel(gpu, &dy)?,
+            &host::sum_per_channel(gpu, &dy).await?,
             &r::conv_transpose2d::conv_transpose2d_backward_bias(dy64.view()),
         ),
     ])
@@ -174,18 +174,23 @@ pub fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase) -> R
 pub const NCHW_CASES: &[(usize, usize, usize, usize)] = &[(2, 3, 7, 9), (3, 5, 16, 17), (1, 1, 2, 2), (2, 4, 33, 5)];
 
 /// relu forward and backward (inputs include exact zeros: gradient 0 there).
-pub fn relu(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+pub async fn relu(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let x = hostile4(&mut rng, shape).into_dyn();
     let dy = hostile4(&mut rng, shape).into_dyn();
     Ok(vec![
-        row("relu", "relu_forward", &host::relu_forward(gpu, &x)?, &r::relu::relu_forward(to_f64(&x).view())),
-        row("relu", "relu_backward", &host::relu_backward(gpu, &x, &dy)?, &r::relu::relu_backward(to_f64(&x).view(), to_f64(&dy).view())),
+        row("relu", "relu_forward", &host::relu_forward(gpu, &x).await?, &r::relu::relu_forward(to_f64(&x).view())),
+        row(
+            "relu",
+            "relu_backward",
+            &host::relu_backward(gpu, &x, &dy).await?,
+            &r::relu::relu_backward(to_f64(&x).view(), to_f64(&dy).view()),
+        ),
     ])
 }
 
 /// Batch norm: statistics and running update, normalisation, inference, backward.
-pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+pub async fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     // A non-zero mean and a scale far from 1 make the statistics matter.
     let x = hostile4(&mut rng, (n, c, h, w)).mapv(|v| 3.0 * v + 1.5);
@@ -199,8 +204,8 @@ pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
     let (mean, var) = r::batch_norm::batch_stats(x64.view());
     let (want_rm, want_rv) =
         r::batch_norm::running_update(to_f64(&rm).view(), to_f64(&rv).view(), mean.view(), var.view(), n * h * w, momentum as f64);
-    let got = host::batch_norm_train(gpu, &x, &gamma, &beta, &rm, &rv, eps, momentum)?;
-    let (dx, dgamma, dbeta) = host::batch_norm_backward(gpu, &x, &dy, &gamma, eps)?;
+    let got = host::batch_norm_train(gpu, &x, &gamma, &beta, &rm, &rv, eps, momentum).await?;
+    let (dx, dgamma, dbeta) = host::batch_norm_backward(gpu, &x, &dy, &gamma, eps).await?;
     let (want_dx, want_dgamma, want_dbeta) = r::batch_norm::batch_norm_backward(x64.view(), to_f64(&dy).view(), g64.view(), eps as f64);
     let op = "batch_norm";
     let mut rows = vec![
@@ -212,7 +217,7 @@ pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
         row(
             op,
             "batch_norm_infer",
-            &host::batch_norm_infer(gpu, &x, &gamma, &beta, &rm, &rv, eps)?,
+            &host::batch_norm_infer(gpu, &x, &gamma, &beta, &rm, &rv, eps).await?,
             &r::batch_norm::batch_norm_infer(x64.view(), g64.view(), b64.view(), to_f64(&rm).view(), to_f64(&rv).view(), eps as f64),
         ),
         row(op, "batch_norm_backward_reduce", &dgamma, &want_dgamma),
@@ -220,7 +225,7 @@ pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
         row(op, "batch_norm_backward_input", &dx, &want_dx),
     ];
     // Fine-tuning with frozen (running) statistics.
-    let (fdx, fdgamma, fdbeta) = host::batch_norm_frozen_backward(gpu, &x, &dy, &gamma, &rm, &rv, eps)?;
+    let (fdx, fdgamma, fdbeta) = host::batch_norm_frozen_backward(gpu, &x, &dy, &gamma, &rm, &rv, eps).await?;
     let (want_fdx, want_fdgamma, want_fdbeta) = r::batch_norm::batch_norm_frozen_backward(
         x64.view(),
         to_f64(&dy).view(),
@@ -238,12 +243,12 @@ pub fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
 }
 
 /// Max-pool forward (values and indices, with ties everywhere) and backward.
-pub fn max_pool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+pub async fn max_pool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let x = tied4(&mut rng, (n, c, h, w));
     let dy = hostile4(&mut rng, (n, c, h / 2, w / 2));
     let (want_y, want_idx) = r::max_pool::max_pool2d_forward(to_f64(&x).view());
-    let (y, idx) = host::max_pool2d_forward(gpu, &x)?;
+    let (y, idx) = host::max_pool2d_forward(gpu, &x).await?;
     let op = "max_pool2d";
     Ok(vec![
         row(op, "max_pool2d_forward", &y, &want_y),
@@ -251,14 +256,14 @@ pub fn max_pool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)
         row(
             op,
             "max_pool2d_backward",
-            &host::max_pool2d_backward(gpu, &dy, &want_idx, h, w)?,
+            &host::max_pool2d_backward(gpu, &dy, &want_idx, h, w).await?,
             &r::max_pool::max_pool2d_backward(to_f64(&dy).view(), want_idx.view(), h, w),
         ),
     ])
 }
 
 /// Max-unpool forward and backward with indices from a tie-laden pooling.
-pub fn max_unpool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+pub async fn max_unpool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let (_, idx) = r::max_pool::max_pool2d_forward(to_f64(&tied4(&mut rng, (n, c, h, w))).view());
     let x = hostile4(&mut rng, (n, c, h / 2, w / 2));
@@ -268,20 +273,20 @@ pub fn max_unpool(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usiz
         row(
             op,
             "max_unpool2d_forward",
-            &host::max_unpool2d_forward(gpu, &x, &idx, h, w)?,
+            &host::max_unpool2d_forward(gpu, &x, &idx, h, w).await?,
             &r::max_unpool::max_unpool2d_forward(to_f64(&x).view(), idx.view(), h, w),
         ),
         row(
             op,
             "max_unpool2d_backward",
-            &host::max_unpool2d_backward(gpu, &dy, &idx)?,
+            &host::max_unpool2d_backward(gpu, &dy, &idx).await?,
             &r::max_unpool::max_unpool2d_backward(to_f64(&dy).view(), idx.view()),
         ),
     ])
 }
 
 /// Concatenation forward, backward (overwrite) and backward (accumulate).
-pub fn concat(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+pub async fn concat(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let ca = c;
     let cb = c + 2;
@@ -289,13 +294,18 @@ pub fn concat(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) 
     let b = hostile4(&mut rng, (n, cb, h, w));
     let dy = hostile4(&mut rng, (n, ca + cb, h, w));
     let (want_da, want_db) = r::concat::concat_backward(to_f64(&dy).view(), ca);
-    let (da, db) = host::concat_backward(gpu, &dy, ca, None)?;
+    let (da, db) = host::concat_backward(gpu, &dy, ca, None).await?;
     let prev_a = hostile4(&mut rng, (n, ca, h, w));
     let prev_b = hostile4(&mut rng, (n, cb, h, w));
-    let (acc_a, acc_b) = host::concat_backward(gpu, &dy, ca, Some((&prev_a, &prev_b)))?;
+    let (acc_a, acc_b) = host::concat_backward(gpu, &dy, ca, Some((&prev_a, &prev_b))).await?;
     let op = "concat";
     Ok(vec![
-        row(op, "concat_forward", &host::concat_forward(gpu, &a, &b)?, &r::concat::concat_forward(to_f64(&a).view(), to_f64(&b).view())),
+        row(
+            op,
+            "concat_forward",
+            &host::concat_forward(gpu, &a, &b).await?,
+            &r::concat::concat_forward(to_f64(&a).view(), to_f64(&b).view()),
+        ),
         row(op, "concat_backward", &da, &want_da),
         row(op, "concat_backward", &db, &want_db),
         // Accumulation is one f32 addition on the GPU: the exact expectation is that f32 sum.
@@ -305,7 +315,7 @@ pub fn concat(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) 
 }
 
 /// Dropout forward and backward (same mask) for drop probability `p`.
-pub fn dropout(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize), p: f32) -> Result<Vec<CheckRow>> {
+pub async fn dropout(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize), p: f32) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let x = hostile4(&mut rng, shape).into_dyn();
     let dy = hostile4(&mut rng, shape).into_dyn();
@@ -314,26 +324,26 @@ pub fn dropout(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize), p: f32
         row(
             "dropout",
             "dropout_forward",
-            &host::dropout(gpu, &x, p, mask_seed, false)?,
+            &host::dropout(gpu, &x, p, mask_seed, false).await?,
             &r::dropout::dropout(to_f64(&x).view(), p, mask_seed),
         ),
         row(
             "dropout",
             "dropout_backward",
-            &host::dropout(gpu, &dy, p, mask_seed, true)?,
+            &host::dropout(gpu, &dy, p, mask_seed, true).await?,
             &r::dropout::dropout(to_f64(&dy).view(), p, mask_seed),
         ),
     ])
 }
 
 /// Weighted cross-entropy: loss, Σ w, and the logits gradient.
-pub fn cross_entropy(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+pub async fn cross_entropy(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let logits = normal4(&mut rng, (n, c, h, w), 3.0);
     // Mostly background, as in CT: class 0 with probability 0.7.
     let labels = Array::from_shape_fn((n, h, w), |_| if rng.uniform() < 0.7 { 0 } else { rng.below(c as u64) as u32 });
     let weights = Array1::from_shape_fn(c, |_| rng.range(0.1, 5.0) as f32);
-    let (loss, wsum, d) = host::cross_entropy(gpu, &logits, &labels, &weights)?;
+    let (loss, wsum, d) = host::cross_entropy(gpu, &logits, &labels, &weights).await?;
     let (l64, wt64) = (to_f64(&logits), to_f64(&weights));
     let (want_loss, want_wsum) = r::cross_entropy::cross_entropy_loss(l64.view(), labels.view(), wt64.view());
     let op = "cross_entropy";
@@ -374,7 +384,7 @@ pub const DICE_CASES: &[DiceCase] = &[
 
 /// Soft Dice over the batch: the loss, every class's Dice, the logits gradient, and the
 /// accumulating backward (`into + λ·gradient`, how the tape adds it to the cross-entropy's).
-pub fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), include_background, empty): DiceCase) -> Result<Vec<CheckRow>> {
+pub async fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), include_background, empty): DiceCase) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     // Bands of exact-zero logits (every class 0: a uniform softmax) and ties, at a realistic spread.
     let logits = hostile4(&mut rng, (n, c, h, w)).mapv(|v| 3.0 * v);
@@ -395,8 +405,8 @@ pub fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), include_background, empty)
     let scale = want_d.iter().fold(0.0f64, |m, v| m.max(v.abs())) as f32;
     let into = hostile4(&mut rng, (n, c, h, w)).mapv(|v| scale * v);
     let weight = 0.7f32;
-    let (loss, dice, d) = host::soft_dice(gpu, &logits, &labels, include_background)?;
-    let acc = host::soft_dice_backward_into(gpu, &logits, &labels, include_background, weight, &into)?;
+    let (loss, dice, d) = host::soft_dice(gpu, &logits, &labels, include_background).await?;
+    let acc = host::soft_dice_backward_into(gpu, &logits, &labels, include_background, weight, &into).await?;
     let want_acc = to_f64(&into) + &want_d * weight as f64;
     let op = "soft_dice";
     let mut rows = vec![
@@ -421,7 +431,7 @@ pub fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), include_background, empty)
 }
 
 /// Several Adam steps with weight decay: parameters and both moments after each.
-pub fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result<Vec<CheckRow>> {
+pub async fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let mut p: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
     let mut m = vec![0f32; len];
@@ -432,7 +442,7 @@ pub fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result<Vec<C
     for step in 1..=3u32 {
         let g: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
         let hyper = crate::kernels::adam::AdamHyper { lr: 1e-2, weight_decay, step, ..Default::default() };
-        (p, m, v) = host::adam_step(gpu, &p, &g, &m, &v, &hyper)?;
+        (p, m, v) = host::adam_step(gpu, &p, &g, &m, &v, &hyper).await?;
         let g64: Vec<f64> = g.iter().map(|&x| x as f64).collect();
         r::adam::adam_step(&mut p64, &g64, &mut m64, &mut v64, &hyper);
         for (got, want) in [(&p, &p64), (&m, &m64), (&v, &v64)] {
@@ -448,13 +458,13 @@ pub fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result<Vec<C
 }
 
 /// Argmax (ties included), softmax and confusion-matrix accumulation.
-pub fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+pub async fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let logits = tied4(&mut rng, (n, c, h, w));
     let labels = Array::from_shape_fn((n, h, w), |_| rng.below(c as u64) as u32);
-    let pred = host::argmax_channels(gpu, &logits)?;
+    let pred = host::argmax_channels(gpu, &logits).await?;
     let want_pred = r::metrics::argmax_channels(to_f64(&logits).view());
-    let counts = host::confusion(gpu, &want_pred, &labels, c)?;
+    let counts = host::confusion(gpu, &want_pred, &labels, c).await?;
     let want_counts = r::metrics::confusion(want_pred.view(), labels.view(), c).mapv(|v| v as u32);
     // Softmax of logits with a wide range (up to ±40: exp would overflow without the max
     // subtraction) and the tied ones above.
@@ -462,45 +472,92 @@ pub fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize))
     let mut rows =
         vec![row_u32("metrics", "argmax_channels", &pred, &want_pred), row_u32("metrics", "confusion_accumulate", &counts, &want_counts)];
     for l in [&logits, &wide] {
-        rows.push(row("metrics", "softmax_channels", &host::softmax_channels(gpu, l)?, &r::metrics::softmax_channels(to_f64(l).view())));
+        rows.push(row(
+            "metrics",
+            "softmax_channels",
+            &host::softmax_channels(gpu, l).await?,
+            &r::metrics::softmax_channels(to_f64(l).view()),
+        ));
     }
     Ok(rows)
 }
 
 /// Gradient accumulation `dst += src`.
-pub fn add(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
+pub async fn add(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
     let a = hostile4(&mut rng, shape).into_dyn();
     let b = hostile4(&mut rng, shape).into_dyn();
-    Ok(vec![row("add", "add_assign", &host::add_assign(gpu, &a, &b)?, &r::add::add(to_f64(&a).view(), to_f64(&b).view()))])
+    Ok(vec![row("add", "add_assign", &host::add_assign(gpu, &a, &b).await?, &r::add::add(to_f64(&a).view(), to_f64(&b).view()))])
+}
+
+/// One group of rows of [`all`]: an op family on one hostile case. The browser page runs them one
+/// at a time (a tab must not block for minutes) and times each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Conv2d(usize),
+    ConvTranspose2d(usize),
+    /// Every element-wise / pooling / loss op on [`NCHW_CASES`]`[i]`.
+    Nchw(usize),
+    SoftDice(usize),
+    Adam,
+}
+
+impl Check {
+    /// What this check covers, e.g. `conv2d (2, 3, 5, 7, 9, 3)`.
+    pub fn label(&self) -> String {
+        match *self {
+            Check::Conv2d(i) => format!("conv2d {:?}", CONV_CASES[i]),
+            Check::ConvTranspose2d(i) => format!("conv_transpose2d {:?}", CONV_T_CASES[i]),
+            Check::Nchw(i) => format!("element-wise, pooling, losses {:?}", NCHW_CASES[i]),
+            Check::SoftDice(i) => format!("soft_dice {:?}", DICE_CASES[i]),
+            Check::Adam => "adam (1000 and 77 values)".to_string(),
+        }
+    }
+}
+
+/// Every check of [`all`], in its order.
+pub fn plan() -> Vec<Check> {
+    let mut p: Vec<Check> = (0..CONV_CASES.len()).map(Check::Conv2d).collect();
+    p.extend((0..CONV_T_CASES.len()).map(Check::ConvTranspose2d));
+    p.extend((0..NCHW_CASES.len()).map(Check::Nchw));
+    p.extend((0..DICE_CASES.len()).map(Check::SoftDice));
+    p.push(Check::Adam);
+    p
+}
+
+/// The rows of one check (seeds fixed per check, so any order gives the same rows).
+pub async fn run(gpu: &Gpu, check: Check) -> Result<Vec<CheckRow>> {
+    let mut rows = Vec::new();
+    match check {
+        Check::Conv2d(i) => rows.extend(conv2d(gpu, 100 + i as u64, CONV_CASES[i]).await?),
+        Check::ConvTranspose2d(i) => rows.extend(conv_transpose2d(gpu, 200 + i as u64, CONV_T_CASES[i]).await?),
+        Check::Nchw(i) => {
+            let (seed, shape) = (300 + 10 * i as u64, NCHW_CASES[i]);
+            rows.extend(relu(gpu, seed, shape).await?);
+            rows.extend(batch_norm(gpu, seed + 1, shape).await?);
+            rows.extend(max_pool(gpu, seed + 2, shape).await?);
+            rows.extend(max_unpool(gpu, seed + 3, shape).await?);
+            rows.extend(concat(gpu, seed + 4, shape).await?);
+            rows.extend(dropout(gpu, seed + 5, shape, 0.5).await?);
+            rows.extend(cross_entropy(gpu, seed + 6, shape).await?);
+            rows.extend(metrics(gpu, seed + 7, shape).await?);
+            rows.extend(add(gpu, seed + 8, shape).await?);
+        }
+        Check::SoftDice(i) => rows.extend(soft_dice(gpu, 500 + i as u64, DICE_CASES[i]).await?),
+        Check::Adam => {
+            rows.extend(adam(gpu, 400, 1000, 1e-4).await?);
+            rows.extend(adam(gpu, 401, 77, 0.0).await?);
+        }
+    }
+    Ok(rows)
 }
 
 /// Every check on every hostile shape — what `lungseg selftest` runs.
-pub fn all(gpu: &Gpu) -> Result<Vec<CheckRow>> {
+pub async fn all(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     let mut rows = Vec::new();
-    for (i, &case) in CONV_CASES.iter().enumerate() {
-        rows.extend(conv2d(gpu, 100 + i as u64, case)?);
+    for check in plan() {
+        rows.extend(run(gpu, check).await?);
     }
-    for (i, &case) in CONV_T_CASES.iter().enumerate() {
-        rows.extend(conv_transpose2d(gpu, 200 + i as u64, case)?);
-    }
-    for (i, &shape) in NCHW_CASES.iter().enumerate() {
-        let seed = 300 + 10 * i as u64;
-        rows.extend(relu(gpu, seed, shape)?);
-        rows.extend(batch_norm(gpu, seed + 1, shape)?);
-        rows.extend(max_pool(gpu, seed + 2, shape)?);
-        rows.extend(max_unpool(gpu, seed + 3, shape)?);
-        rows.extend(concat(gpu, seed + 4, shape)?);
-        rows.extend(dropout(gpu, seed + 5, shape, 0.5)?);
-        rows.extend(cross_entropy(gpu, seed + 6, shape)?);
-        rows.extend(metrics(gpu, seed + 7, shape)?);
-        rows.extend(add(gpu, seed + 8, shape)?);
-    }
-    for (i, &case) in DICE_CASES.iter().enumerate() {
-        rows.extend(soft_dice(gpu, 500 + i as u64, case)?);
-    }
-    rows.extend(adam(gpu, 400, 1000, 1e-4)?);
-    rows.extend(adam(gpu, 401, 77, 0.0)?);
     Ok(rows)
 }
 
@@ -526,41 +583,46 @@ fn sampled(op: &str, entry: &str, rng: &mut Rng, got: &Array4<f32>, samples: usi
 /// Every kernel once at the paper's real sizes (256×256, batch 2, 64 channels: more than 65,536
 /// values per channel in every reduction). Conv outputs are compared on random samples; the
 /// reductions and element-wise ops in full.
-pub fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
+pub async fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(2021);
     let mut rows = Vec::new();
     let big = (2, 64, 256, 256);
-    rows.extend(batch_norm(gpu, 1, big)?);
+    rows.extend(batch_norm(gpu, 1, big).await?);
     let x = hostile4(&mut rng, big);
-    rows.push(row("reduce", "sum_per_channel", &host::sum_per_channel(gpu, &x)?, &r::reduce::sum_per_channel(to_f64(&x).view())));
-    rows.extend(relu(gpu, 2, big)?);
-    rows.extend(max_pool(gpu, 3, big)?);
-    rows.extend(max_unpool(gpu, 4, big)?);
-    rows.extend(dropout(gpu, 5, big, 0.5)?);
-    rows.extend(concat(gpu, 6, (2, 32, 256, 256))?);
-    rows.extend(cross_entropy(gpu, 7, (2, 4, 256, 256))?);
-    rows.extend(soft_dice(gpu, 10, ((2, 4, 256, 256), false, None))?);
-    rows.extend(metrics(gpu, 8, (2, 4, 256, 256))?);
+    rows.push(row("reduce", "sum_per_channel", &host::sum_per_channel(gpu, &x).await?, &r::reduce::sum_per_channel(to_f64(&x).view())));
+    rows.extend(relu(gpu, 2, big).await?);
+    rows.extend(max_pool(gpu, 3, big).await?);
+    rows.extend(max_unpool(gpu, 4, big).await?);
+    rows.extend(dropout(gpu, 5, big, 0.5).await?);
+    rows.extend(concat(gpu, 6, (2, 32, 256, 256)).await?);
+    rows.extend(cross_entropy(gpu, 7, (2, 4, 256, 256)).await?);
+    rows.extend(soft_dice(gpu, 10, ((2, 4, 256, 256), false, None)).await?);
+    rows.extend(metrics(gpu, 8, (2, 4, 256, 256)).await?);
 
     // SegNet's 64 → 64 3×3 convolution at 256×256, and U-Net's final 1×1 convolution 32 → 4 in full.
     let w = normal4(&mut rng, (64, 64, 3, 3), (2.0 / 576.0f64).sqrt());
     let b = normal1(&mut rng, 64, 1.0);
     let dy = hostile4(&mut rng, big);
     let (x64, w64, b64, dy64) = (to_f64(&x), to_f64(&w), to_f64(&b), to_f64(&dy));
-    let y = host::conv2d_forward(gpu, &x, &w, Some(&b))?;
+    let y = host::conv2d_forward(gpu, &x, &w, Some(&b)).await?;
     rows.push(sampled("conv2d", "conv2d_forward", &mut rng, &y, 4000, |i| {
         r::conv2d::conv2d_forward_at(&x64.view(), &w64.view(), Some(&b64.view()), i)
     }));
-    let dx = host::conv2d_backward_input(gpu, &dy, &w)?;
+    let dx = host::conv2d_backward_input(gpu, &dy, &w).await?;
     rows.push(sampled("conv2d", "conv2d_backward_input", &mut rng, &dx, 4000, |i| {
         r::conv2d::conv2d_backward_input_at(&dy64.view(), &w64.view(), i)
     }));
-    let dw = host::conv2d_backward_weight(gpu, &x, &dy, 3)?;
+    let dw = host::conv2d_backward_weight(gpu, &x, &dy, 3).await?;
     rows.push(sampled("conv2d", "conv2d_backward_weight", &mut rng, &dw, 48, |i| {
         r::conv2d::conv2d_backward_weight_at(&x64.view(), &dy64.view(), 3, i)
     }));
-    rows.push(row("conv2d", "conv2d_backward_bias", &host::sum_per_channel(gpu, &dy)?, &r::conv2d::conv2d_backward_bias(dy64.view())));
-    rows.extend(conv2d(gpu, 9, (2, 32, 4, 256, 256, 1))?);
+    rows.push(row(
+        "conv2d",
+        "conv2d_backward_bias",
+        &host::sum_per_channel(gpu, &dy).await?,
+        &r::conv2d::conv2d_backward_bias(dy64.view()),
+    ));
+    rows.extend(conv2d(gpu, 9, (2, 32, 4, 256, 256, 1)).await?);
 
     // U-Net's last up-convolution: 64 → 32 channels, 128×128 → 256×256.
     let xt = hostile4(&mut rng, (2, 64, 128, 128));
@@ -568,11 +630,11 @@ pub fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     let dyt = hostile4(&mut rng, (2, 32, 256, 256));
     let (xt64, wt64, dyt64) = (to_f64(&xt), to_f64(&wt), to_f64(&dyt));
     let op = "conv_transpose2d";
-    let yt = host::conv_transpose2d_forward(gpu, &xt, &wt, None)?;
+    let yt = host::conv_transpose2d_forward(gpu, &xt, &wt, None).await?;
     rows.push(sampled(op, "conv_transpose2d_forward", &mut rng, &yt, 4000, |[n, o, r2, c2]| {
         (0..64).map(|c| xt64[[n, c, r2 / 2, c2 / 2]] * wt64[[c, o, r2 % 2, c2 % 2]]).sum()
     }));
-    let dxt = host::conv_transpose2d_backward_input(gpu, &dyt, &wt)?;
+    let dxt = host::conv_transpose2d_backward_input(gpu, &dyt, &wt).await?;
     rows.push(sampled(op, "conv_transpose2d_backward_input", &mut rng, &dxt, 4000, |[n, c, i, j]| {
         let mut s = 0.0;
         for o in 0..32 {
@@ -584,7 +646,7 @@ pub fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
         }
         s
     }));
-    let dwt = host::conv_transpose2d_backward_weight(gpu, &xt, &dyt)?;
+    let dwt = host::conv_transpose2d_backward_weight(gpu, &xt, &dyt).await?;
     rows.push(sampled(op, "conv_transpose2d_backward_weight", &mut rng, &dwt, 64, |[c, o, a, bb]| {
         let mut s = 0.0;
         for n in 0..2 {

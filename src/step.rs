@@ -51,6 +51,7 @@ impl LossConfig {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Records and submits one training step on a batch: `images` (N, C, H, W), `labels` (N, H, W)
 /// u32, `class_weights` (C). Returns the loss when `read_loss` (which waits for the GPU).
 pub fn train_step(
@@ -75,6 +76,7 @@ pub struct StepStats {
     pub soft_dice: Option<f32>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// [`train_step`] that also counts correctly classified pixels of the batch (argmax and a
 /// confusion matrix on the GPU, in the same submit); both are read back when `read` is set.
 pub fn train_step_stats(
@@ -91,6 +93,7 @@ pub fn train_step_stats(
 
 /// [`train_step_stats`] minimising `cross_entropy + loss.dice_weight · soft_dice`. With
 /// `dice_weight = 0` it records exactly what [`train_step_stats`] always did.
+#[cfg(not(target_arch = "wasm32"))]
 #[allow(clippy::too_many_arguments)]
 pub fn train_step_stats_with(
     gpu: &Gpu,
@@ -102,6 +105,26 @@ pub fn train_step_stats_with(
     loss_cfg: &LossConfig,
     read: bool,
 ) -> Result<Option<StepStats>> {
+    match record_train_step(gpu, model, images, labels, class_weights, cfg, loss_cfg, read)? {
+        Some(pending) => Ok(Some(crate::block_on(pending.read(gpu))?)),
+        None => Ok(None),
+    }
+}
+
+/// Records and submits one training step (forward, loss, backward, Adam) without waiting for it.
+/// With `read`, also records the statistics and returns them as [`PendingStats`], to be read back
+/// with [`PendingStats::read`] (the browser's path: it awaits instead of blocking).
+#[allow(clippy::too_many_arguments)]
+pub fn record_train_step(
+    gpu: &Gpu,
+    model: &mut Model,
+    images: &Tensor,
+    labels: &Tensor,
+    class_weights: &Tensor,
+    cfg: &StepConfig,
+    loss_cfg: &LossConfig,
+    read: bool,
+) -> Result<Option<PendingStats>> {
     loss_cfg.validate()?;
     let mut tape = Tape::new(gpu, Mode::Train, cfg.dropout_seed);
     let x = tape.input(images.clone());
@@ -112,29 +135,46 @@ pub fn train_step_stats_with(
     tape.backward_sum(Some(&loss), dice.as_ref().map(|d| (d, loss_cfg.dice_weight)), &model.params)?;
     model.params.adam(gpu, tape.encoder(), cfg.lr, cfg.l2)?;
     tape.submit();
-    match counts {
-        Some(counts) => {
-            // One read-back (one staging buffer, one wait) for the loss(es) and the confusion counts.
-            let (lb, cb) = (loss.value.bytes(), counts.bytes());
-            let db = if dice.is_some() { 4 } else { 0 };
-            let bytes = gpu.read_back("training step statistics", lb + cb + db, |enc, staging| {
-                enc.copy_buffer_to_buffer(loss.value.buffer(), loss.value.offset(), staging, 0, lb);
-                enc.copy_buffer_to_buffer(counts.buffer(), counts.offset(), staging, lb, cb);
-                if let Some(d) = &dice {
-                    enc.copy_buffer_to_buffer(d.value.buffer(), d.value.offset(), staging, lb + cb, db);
+    Ok(counts.map(|counts| PendingStats {
+        loss: loss.value.clone(),
+        counts,
+        dice: dice.map(|d| d.value.clone()),
+        dice_weight: loss_cfg.dice_weight,
+    }))
+}
+
+/// The statistics of a submitted training step, still on the GPU.
+pub struct PendingStats {
+    loss: Tensor,
+    counts: Tensor,
+    dice: Option<Tensor>,
+    dice_weight: f32,
+}
+
+impl PendingStats {
+    /// Reads loss (and soft Dice) and confusion counts back in one read-back: one staging buffer,
+    /// one wait.
+    pub async fn read(self, gpu: &Gpu) -> Result<StepStats> {
+        let (lb, cb) = (self.loss.bytes(), self.counts.bytes());
+        let db = if self.dice.is_some() { 4 } else { 0 };
+        let bytes = gpu
+            .read_back("training step statistics", lb + cb + db, |enc, staging| {
+                enc.copy_buffer_to_buffer(self.loss.buffer(), self.loss.offset(), staging, 0, lb);
+                enc.copy_buffer_to_buffer(self.counts.buffer(), self.counts.offset(), staging, lb, cb);
+                if let Some(d) = &self.dice {
+                    enc.copy_buffer_to_buffer(d.buffer(), d.offset(), staging, lb + cb, db);
                 }
-            })?;
-            let f32_at = |at: usize| f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-            let ce = f32_at(0);
-            let soft_dice = dice.as_ref().map(|_| f32_at((lb + cb) as usize));
-            let counts: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[lb as usize..(lb + cb) as usize]);
-            let total = match soft_dice {
-                Some(d) => ce + loss_cfg.dice_weight * d,
-                None => ce,
-            };
-            Ok(Some(StepStats { loss: total, accuracy: accuracy_of(&counts), soft_dice }))
-        }
-        None => Ok(None),
+            })
+            .await?;
+        let f32_at = |at: usize| f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let ce = f32_at(0);
+        let soft_dice = self.dice.as_ref().map(|_| f32_at((lb + cb) as usize));
+        let counts: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[lb as usize..(lb + cb) as usize]);
+        let total = match soft_dice {
+            Some(d) => ce + self.dice_weight * d,
+            None => ce,
+        };
+        Ok(StepStats { loss: total, accuracy: accuracy_of(&counts), soft_dice })
     }
 }
 
@@ -158,6 +198,7 @@ fn accuracy_of(counts: &[u32]) -> f32 {
     correct as f32 / total.max(1) as f32
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Records the forward pass and the loss only (no update), e.g. for validation, in `mode`.
 /// Returns (loss, logits) — the loss is read back.
 pub fn evaluate(gpu: &Gpu, model: &Model, images: &Tensor, labels: &Tensor, class_weights: &Tensor, mode: Mode) -> Result<(f32, Tensor)> {
@@ -189,6 +230,7 @@ pub fn probabilities(gpu: &Gpu, logits: &Tensor) -> Result<Tensor> {
     Ok(probs)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Per-pixel predicted class of `logits` (argmax on the GPU), read back.
 pub fn predict_classes(gpu: &Gpu, logits: &Tensor) -> Result<Vec<u32>> {
     let s = logits.shape().to_vec();

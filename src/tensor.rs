@@ -285,27 +285,41 @@ impl Gpu {
         Ok(t)
     }
 
-    /// Copies a tensor back to the host (waits for all submitted work).
+    /// Copies a tensor back to the host (blocks until all submitted work has finished).
+    /// Native only: on the web, where nothing may block, use [`Gpu::download_f32_async`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn download_f32(&self, t: &Tensor) -> Result<Vec<f32>> {
-        Ok(bytemuck::pod_collect_to_vec(&self.download_bytes(t)?))
+        crate::block_on(self.download_f32_async(t))
     }
 
-    /// Copies a u32 tensor back to the host.
+    /// Copies a u32 tensor back to the host (blocking; native only).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn download_u32(&self, t: &Tensor) -> Result<Vec<u32>> {
-        Ok(bytemuck::pod_collect_to_vec(&self.download_bytes(t)?))
+        crate::block_on(self.download_u32_async(t))
     }
 
-    fn download_bytes(&self, t: &Tensor) -> Result<Vec<u8>> {
+    /// Copies a tensor back to the host once all submitted work has finished. Natively the future
+    /// is ready when first polled; in a browser it resolves when WebGPU has mapped the buffer.
+    pub async fn download_f32_async(&self, t: &Tensor) -> Result<Vec<f32>> {
+        Ok(bytemuck::pod_collect_to_vec(&self.download_bytes(t).await?))
+    }
+
+    /// Copies a u32 tensor back to the host once all submitted work has finished.
+    pub async fn download_u32_async(&self, t: &Tensor) -> Result<Vec<u32>> {
+        Ok(bytemuck::pod_collect_to_vec(&self.download_bytes(t).await?))
+    }
+
+    async fn download_bytes(&self, t: &Tensor) -> Result<Vec<u8>> {
         let bytes = t.bytes();
         if bytes == 0 {
             return Ok(Vec::new());
         }
-        self.read_back("download", bytes, |enc, staging| enc.copy_buffer_to_buffer(t.buffer(), t.offset(), staging, 0, bytes))
+        self.read_back("download", bytes, |enc, staging| enc.copy_buffer_to_buffer(t.buffer(), t.offset(), staging, 0, bytes)).await
     }
 
     /// Creates a `bytes`-long staging buffer, lets `record` fill it (copies, query resolves) in
-    /// one encoder, submits, waits, and returns its contents.
-    pub(crate) fn read_back(
+    /// one encoder, submits, and returns its contents once the GPU has written them.
+    pub(crate) async fn read_back(
         &self,
         what: &str,
         bytes: u64,
@@ -321,14 +335,18 @@ impl Gpu {
         record(&mut enc, &staging);
         self.submit(enc);
         let slice = staging.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
+        let mapped = MapFuture::default();
+        let slot = mapped.0.clone();
         slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
+            let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
+            s.0 = Some(r);
+            if let Some(w) = s.1.take() {
+                w.wake();
+            }
         });
+        // Natively the callback runs inside this wait; a browser runs it from its event loop.
         self.wait()?;
-        rx.recv()
-            .map_err(|e| Error::Wgpu { during: format!("{what}: read-back"), message: e.to_string() })?
-            .map_err(|e| Error::Wgpu { during: format!("{what}: mapping the read-back buffer"), message: e.to_string() })?;
+        mapped.await.map_err(|e| Error::Wgpu { during: format!("{what}: mapping the read-back buffer"), message: e.to_string() })?;
         let out = slice
             .get_mapped_range()
             .map_err(|e| Error::Wgpu { during: format!("{what}: reading the read-back buffer"), message: format!("{e:?}") })?
@@ -351,5 +369,26 @@ impl Gpu {
     /// scratch buffer: the peak a workload needed.
     pub fn pooled_bytes(&self) -> u64 {
         self.pool.created_bytes() + self.scratch_bytes()
+    }
+}
+
+/// The outcome of `map_async`, as a future: ready once wgpu has called the callback (natively
+/// during `Device::poll`, in a browser from the event loop).
+#[derive(Clone, Default)]
+struct MapFuture(MapSlot);
+
+type MapSlot = std::sync::Arc<std::sync::Mutex<(Option<std::result::Result<(), wgpu::BufferAsyncError>>, Option<std::task::Waker>)>>;
+
+impl std::future::Future for MapFuture {
+    type Output = std::result::Result<(), wgpu::BufferAsyncError>;
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match s.0.take() {
+            Some(r) => std::task::Poll::Ready(r),
+            None => {
+                s.1 = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        }
     }
 }

@@ -7,13 +7,11 @@
 
 use crate::checkpoint::{self, Extra};
 pub use crate::config::{DataSource, Overrides, Preset, Schedule, TrainConfig};
-use crate::data::{self, Slice};
 use crate::error::{Error, Result};
 use crate::evaluate;
 use crate::gpu::Gpu;
 use crate::models::Model;
 use crate::pipeline::{self, Prepared};
-use crate::rng::Rng;
 use crate::run_dir::{write_json, RunDir};
 use crate::step::{self, StepConfig};
 use serde::{Deserialize, Serialize};
@@ -145,16 +143,11 @@ pub fn train(
         let epoch = state.epoch;
         let lr = cfg.lr_at(epoch);
         // The epoch's shuffle depends only on (seed, epoch).
-        let mut order = prep.split.train.clone();
-        Rng::new(cfg.seed ^ (epoch as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407)).shuffle(&mut order);
+        let order = pipeline::epoch_order(cfg, &prep.split.train, epoch);
         while state.batch_in_epoch < per_epoch {
             let b = state.batch_in_epoch;
             let idx = &order[b * cfg.batch..((b + 1) * cfg.batch).min(order.len())];
-            let mut aug = Rng::new(cfg.seed ^ (state.iteration as u64 + 1).wrapping_mul(0x9FB2_1C65_1E98_DF25));
-            let batch: Vec<Slice> = idx
-                .iter()
-                .map(|&i| if cfg.augment { data::augment(&prep.slices[i], &mut aug, cfg.max_shear_deg) } else { prep.slices[i].clone() })
-                .collect();
+            let batch = pipeline::training_batch(cfg, &prep.slices, idx, state.iteration);
             let (x, y) = pre.batch(gpu, &batch)?;
             let sc = StepConfig { lr, l2: cfg.l2, dropout_seed: cfg.seed.wrapping_add(state.iteration as u64) };
             let stats =

@@ -6,6 +6,6 @@ mod common;
 fn add_assign_matches_reference() {
     let gpu = common::gpu();
     for (i, &shape) in lungseg::selftest::NCHW_CASES.iter().enumerate() {
-        common::assert_rows(lungseg::selftest::add(&gpu, 380 + i as u64, shape).expect("check ran"));
+        common::assert_rows(lungseg::block_on(lungseg::selftest::add(&gpu, 380 + i as u64, shape)).expect("check ran"));
     }
 }

@@ -10,7 +10,7 @@ use lungseg::selftest::{self, hostile4, to_f64};
 fn batch_norm_matches_reference_on_hostile_shapes() {
     let gpu = common::gpu();
     for (i, &shape) in selftest::NCHW_CASES.iter().enumerate() {
-        common::assert_rows(selftest::batch_norm(&gpu, 310 + i as u64, shape).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::batch_norm(&gpu, 310 + i as u64, shape)).expect("check ran"));
     }
 }
 
@@ -31,7 +31,7 @@ fn batch_norm_split_reductions_match_reference() {
         let entries: Vec<_> = d.iter().map(|d| d.entry).collect();
         let want: &[&str] = if target == 1 { &["batch_norm_stats"] } else { &["batch_norm_stats_partial", "batch_norm_stats_merge"] };
         assert_eq!(entries, want, "target {target}");
-        common::assert_rows(selftest::batch_norm(&gpu, 390, shape).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::batch_norm(&gpu, 390, shape)).expect("check ran"));
     }
 }
 

@@ -162,3 +162,19 @@ fn the_shipped_data_search_names_every_place_it_looked() {
     let config = std::fs::read_to_string(run.join("config.json")).unwrap();
     assert!(config.contains("\"Shipped\""), "a run on the shipped data names no build-machine path: {config}");
 }
+
+/// Without `--checkpoint`, `predict` uses the shipped model (assets/model) on a shipped slice:
+/// a 4-class mask, an overlay and the share of lung per class.
+#[test]
+fn predict_without_a_checkpoint_uses_the_shipped_model() {
+    let out = tmp("shipped-model-predict");
+    let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/medseg/im/256/i042.png");
+    let (code, text) = lungseg(&["predict", "--input", input.to_str().unwrap(), "--output", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("using the shipped model") && text.contains("unet-multi-quick.safetensors"), "{text}");
+    for f in ["i042_mask.png", "i042_overlay.png", "severity.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing:\n{text}");
+    }
+    let csv = std::fs::read_to_string(out.join("severity.csv")).unwrap();
+    assert!(csv.starts_with("slice,lung_pixels,% lung C1 ground-glass opacity,"), "{csv}");
+}

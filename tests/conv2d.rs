@@ -13,7 +13,7 @@ fn conv2d_matches_reference_on_hostile_shapes() {
     let gpu = common::gpu();
     common::expect_subgroups(&gpu, "conv2d_subgroup");
     for (i, &case) in selftest::CONV_CASES.iter().enumerate() {
-        common::assert_rows(selftest::conv2d(&gpu, 100 + i as u64, case).expect("conv2d check ran"));
+        common::assert_rows(lungseg::block_on(selftest::conv2d(&gpu, 100 + i as u64, case)).expect("conv2d check ran"));
     }
 }
 
@@ -22,7 +22,7 @@ fn conv2d_portable_kernels_match_reference() {
     let gpu = common::portable_gpu();
     assert!(!gpu.uses_subgroups());
     for (i, &case) in selftest::CONV_CASES.iter().enumerate() {
-        common::assert_rows(selftest::conv2d(&gpu, 150 + i as u64, case).expect("conv2d check ran"));
+        common::assert_rows(lungseg::block_on(selftest::conv2d(&gpu, 150 + i as u64, case)).expect("conv2d check ran"));
     }
 }
 
@@ -30,7 +30,7 @@ fn conv2d_portable_kernels_match_reference() {
 fn conv2d_gpu_family_kernels_match_reference() {
     let gpu = common::gpu_with(lungseg::KernelFamily::Gpu);
     for (i, &case) in selftest::CONV_CASES.iter().enumerate() {
-        common::assert_rows(selftest::conv2d(&gpu, 170 + i as u64, case).expect("conv2d check ran"));
+        common::assert_rows(lungseg::block_on(selftest::conv2d(&gpu, 170 + i as u64, case)).expect("conv2d check ran"));
     }
 }
 
@@ -56,6 +56,6 @@ fn conv2d_rejects_mismatched_shapes_with_a_clear_error() {
     let gpu = common::gpu();
     let x = ndarray::Array4::<f32>::zeros((1, 3, 5, 5));
     let w = ndarray::Array4::<f32>::zeros((4, 2, 3, 3));
-    let err = lungseg::host::conv2d_forward(&gpu, &x, &w, None).unwrap_err().to_string();
+    let err = lungseg::block_on(lungseg::host::conv2d_forward(&gpu, &x, &w, None)).unwrap_err().to_string();
     assert!(err.contains("conv2d_forward") && err.contains("[1, 3, 5, 5]") && err.contains("[4, 2, 3, 3]"), "{err}");
 }

@@ -12,7 +12,7 @@ fn conv_transpose2d_matches_reference_on_hostile_shapes() {
     let gpu = common::gpu();
     common::expect_subgroups(&gpu, "conv_transpose2d_subgroup");
     for (i, &case) in selftest::CONV_T_CASES.iter().enumerate() {
-        common::assert_rows(selftest::conv_transpose2d(&gpu, 200 + i as u64, case).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::conv_transpose2d(&gpu, 200 + i as u64, case)).expect("check ran"));
     }
 }
 
@@ -20,7 +20,7 @@ fn conv_transpose2d_matches_reference_on_hostile_shapes() {
 fn conv_transpose2d_portable_kernels_match_reference() {
     let gpu = common::portable_gpu();
     for (i, &case) in selftest::CONV_T_CASES.iter().enumerate() {
-        common::assert_rows(selftest::conv_transpose2d(&gpu, 250 + i as u64, case).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::conv_transpose2d(&gpu, 250 + i as u64, case)).expect("check ran"));
     }
 }
 
@@ -28,7 +28,7 @@ fn conv_transpose2d_portable_kernels_match_reference() {
 fn conv_transpose2d_gpu_family_kernels_match_reference() {
     let gpu = common::gpu_with(lungseg::KernelFamily::Gpu);
     for (i, &case) in selftest::CONV_T_CASES.iter().enumerate() {
-        common::assert_rows(selftest::conv_transpose2d(&gpu, 270 + i as u64, case).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::conv_transpose2d(&gpu, 270 + i as u64, case)).expect("check ran"));
     }
 }
 

@@ -9,7 +9,7 @@ use lungseg::selftest;
 fn cross_entropy_matches_reference_on_hostile_shapes() {
     let gpu = common::gpu();
     for (i, &shape) in selftest::NCHW_CASES.iter().enumerate() {
-        common::assert_rows(selftest::cross_entropy(&gpu, 360 + i as u64, shape).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::cross_entropy(&gpu, 360 + i as u64, shape)).expect("check ran"));
     }
 }
 
@@ -20,7 +20,7 @@ fn cross_entropy_known_value() {
     let logits = ndarray::Array4::<f32>::zeros((1, 2, 1, 2));
     let labels = ndarray::Array3::from_shape_vec((1, 1, 2), vec![0u32, 1]).unwrap();
     let w = ndarray::Array1::from_vec(vec![1.0f32, 3.0]);
-    let (loss, wsum, d) = lungseg::host::cross_entropy(&gpu, &logits, &labels, &w).unwrap();
+    let (loss, wsum, d) = lungseg::block_on(lungseg::host::cross_entropy(&gpu, &logits, &labels, &w)).unwrap();
     assert!((loss - std::f32::consts::LN_2).abs() < 1e-6 && wsum == 4.0, "{loss} {wsum}");
     // d/dz for pixel 0 (label 0, w 1): (0.5 − 1)/4, (0.5)/4.
     assert!((d[[0, 0, 0, 0]] + 0.125).abs() < 1e-7 && (d[[0, 1, 0, 0]] - 0.125).abs() < 1e-7);
@@ -41,6 +41,6 @@ fn cross_entropy_rejects_labels_outside_the_classes() {
     let logits = ndarray::Array4::<f32>::zeros((1, 2, 2, 2));
     let labels = ndarray::Array3::from_shape_vec((1, 2, 2), vec![0u32, 1, 7, 0]).unwrap();
     let w = ndarray::Array1::from_vec(vec![1.0f32, 1.0]);
-    let err = lungseg::host::cross_entropy(&gpu, &logits, &labels, &w).unwrap_err().to_string();
+    let err = lungseg::block_on(lungseg::host::cross_entropy(&gpu, &logits, &labels, &w)).unwrap_err().to_string();
     assert!(err.contains("label 7") && err.contains("C = 2"), "{err}");
 }

@@ -182,3 +182,30 @@ fn bad_nifti_inputs_name_the_file_and_the_problem() {
     let e = data::load_nifti(&pi, &pm, None, Task::Multi, Default::default()).err().unwrap().to_string();
     assert!(e.contains("mask.nii") && e.contains("not a class"), "{e}");
 }
+
+/// The browser reads files from memory: a volume (gzip-compressed or not) and a PNG parse from
+/// bytes exactly as from disk, and garbage is an error naming what the page called the file.
+#[test]
+fn volumes_and_slices_read_from_memory_as_from_disk() {
+    use std::io::Read;
+    let root = data::shipped_dir();
+    let path = root.join("nifti").join("tr_mask.nii.gz");
+    let from_disk = data::read_nifti(&path).expect("shipped NIfTI loads");
+    let gz = std::fs::read(&path).unwrap();
+    let from_gz = data::nifti_from_bytes(&gz, Path::new("dropped.nii.gz")).expect("gzip bytes parse");
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut raw).unwrap();
+    let from_raw = data::nifti_from_bytes(&raw, Path::new("dropped.nii")).expect("plain bytes parse");
+    assert_eq!(from_disk.data, from_gz.data);
+    assert_eq!(from_disk.data, from_raw.data);
+    let e = data::nifti_from_bytes(b"not a volume", Path::new("dropped.nii")).err().unwrap().to_string();
+    assert!(e.contains("dropped.nii") && e.contains("not a readable NIfTI"), "{e}");
+    let e = data::nifti_from_bytes(&raw[..raw.len() / 2], Path::new("cut.nii")).err().unwrap().to_string();
+    assert!(e.contains("cut.nii"), "{e}");
+
+    let png = root.join("im").join("256").join("i001.png");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(data::read_png_gray(&png).unwrap(), data::png_gray_from_bytes(&bytes, Path::new("i001.png")).unwrap());
+    let e = data::png_gray_from_bytes(&bytes[..100], Path::new("cut.png")).err().unwrap().to_string();
+    assert!(e.contains("cut.png"), "{e}");
+}

@@ -21,7 +21,7 @@ const EPS: f64 = SMOOTH as f64;
 fn soft_dice_matches_reference_on_hostile_shapes() {
     let gpu = common::gpu();
     for (i, &case) in selftest::DICE_CASES.iter().enumerate() {
-        common::assert_rows(selftest::soft_dice(&gpu, 500 + i as u64, case).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::soft_dice(&gpu, 500 + i as u64, case)).expect("check ran"));
     }
 }
 
@@ -33,7 +33,7 @@ fn soft_dice_known_values() {
     let logits = Array4::<f32>::zeros((1, 2, 1, 2));
     let labels = Array3::from_shape_vec((1, 1, 2), vec![0u32, 1]).unwrap();
     for bg in [false, true] {
-        let (loss, dice, _) = lungseg::host::soft_dice(&gpu, &logits, &labels, bg).unwrap();
+        let (loss, dice, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, bg)).unwrap();
         assert!((loss - 1.0 / 3.0).abs() < 1e-6, "bg {bg}: {loss}");
         assert!(dice.iter().all(|d| (d - 2.0 / 3.0).abs() < 1e-6), "{dice}");
     }
@@ -41,13 +41,13 @@ fn soft_dice_known_values() {
     // (foreground only). Class 0: I = 1, P = 1, G = 2 → (2 + 1)/(3 + 1) = ¾; with background the
     // loss is 1 − (¾ + ½)/2 = ⅜.
     let labels = Array3::from_shape_vec((1, 1, 2), vec![0u32, 0]).unwrap();
-    let (loss, dice, d) = lungseg::host::soft_dice(&gpu, &logits, &labels, false).unwrap();
+    let (loss, dice, d) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap();
     assert!((loss - 0.5).abs() < 1e-6 && (dice[1] - 0.5).abs() < 1e-6 && (dice[0] - 0.75).abs() < 1e-6, "{loss} {dice}");
     // dloss/dp_1 = −(0 − ½)/(1·2) = ¼ per pixel; dloss/dz_1 = p_1·(¼ − ½·¼) = ⅛·½ = 1/16, dz_0 = −1/16.
     for j in 0..2 {
         assert!((d[[0, 1, 0, j]] - 0.0625).abs() < 1e-7 && (d[[0, 0, 0, j]] + 0.0625).abs() < 1e-7, "{d}");
     }
-    let (loss, _, _) = lungseg::host::soft_dice(&gpu, &logits, &labels, true).unwrap();
+    let (loss, _, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, true)).unwrap();
     assert!((loss - 0.375).abs() < 1e-6, "{loss}");
 }
 
@@ -59,7 +59,7 @@ fn empty_class_batches() {
     let logits = hostile4(&mut rng, shape).mapv(|v| 2.0 * v);
     // Classes 2 and 3 absent from the whole batch.
     let labels = Array3::from_shape_fn((2, 9, 13), |_| rng.below(2) as u32);
-    let (loss, dice, d) = lungseg::host::soft_dice(&gpu, &logits, &labels, false).unwrap();
+    let (loss, dice, d) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap();
     let (_, p, g) = r::soft_dice_sums(to_f64(&logits).view(), labels.view());
     for c in [2, 3] {
         assert_eq!(g[c], 0.0);
@@ -79,7 +79,7 @@ fn empty_class_batches() {
     // foreground at all (logits −30 there) scores ≈ 1, i.e. loss ≈ 0.
     let mut sure = Array4::<f32>::zeros((1, 2, 4, 4));
     sure.index_axis_mut(ndarray::Axis(1), 1).fill(-30.0);
-    let (loss, _, _) = lungseg::host::soft_dice(&gpu, &sure, &Array3::zeros((1, 4, 4)), false).unwrap();
+    let (loss, _, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &sure, &Array3::zeros((1, 4, 4)), false)).unwrap();
     assert!(loss.abs() < 1e-6, "{loss}");
 }
 
@@ -109,8 +109,8 @@ fn soft_dice_is_bit_identical_across_runs() {
     let mut rng = Rng::new(17);
     let logits = hostile4(&mut rng, (2, 4, 120, 130)).mapv(|v| 3.0 * v);
     let labels = Array3::from_shape_fn((2, 120, 130), |_| rng.below(4) as u32);
-    let first = lungseg::host::soft_dice(&gpu, &logits, &labels, false).unwrap();
-    let second = lungseg::host::soft_dice(&gpu, &logits, &labels, false).unwrap();
+    let first = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap();
+    let second = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap();
     assert_eq!(first.0.to_bits(), second.0.to_bits());
     assert_eq!(first.1, second.1);
     assert!(first.2.iter().zip(second.2.iter()).all(|(a, b)| a.to_bits() == b.to_bits()), "gradients differ between runs");
@@ -121,7 +121,7 @@ fn labels_outside_the_classes_are_rejected_by_the_host_api_and_ignored_by_the_ke
     let gpu = common::gpu();
     let logits = Array4::<f32>::zeros((1, 2, 2, 2));
     let labels = Array3::from_shape_vec((1, 2, 2), vec![0u32, 1, 7, 0]).unwrap();
-    let err = lungseg::host::soft_dice(&gpu, &logits, &labels, false).unwrap_err().to_string();
+    let err = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap_err().to_string();
     assert!(err.contains("label 7") && err.contains("C = 2") && err.contains("soft_dice_loss"), "{err}");
 
     // The kernels themselves (as cross_entropy.wgsl): such a pixel adds nothing and gets a zero gradient.

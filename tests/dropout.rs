@@ -10,7 +10,7 @@ fn dropout_matches_reference_on_hostile_shapes() {
     let gpu = common::gpu();
     for (i, &shape) in selftest::NCHW_CASES.iter().enumerate() {
         for p in [0.0, 0.5, 0.9] {
-            common::assert_rows(selftest::dropout(&gpu, 350 + i as u64, shape, p).expect("check ran"));
+            common::assert_rows(lungseg::block_on(selftest::dropout(&gpu, 350 + i as u64, shape, p)).expect("check ran"));
         }
     }
 }
@@ -22,7 +22,7 @@ fn the_kernel_keeps_about_one_minus_p_and_its_mask_depends_on_the_seed() {
     let n = 200_000;
     let ones = ndarray::ArrayD::<f32>::ones(ndarray::IxDyn(&[n]));
     let kept_mask = |p: f32, seed: u64| -> Vec<bool> {
-        let y = lungseg::host::dropout(&gpu, &ones, p, seed, false).unwrap();
+        let y = lungseg::block_on(lungseg::host::dropout(&gpu, &ones, p, seed, false)).unwrap();
         let scale = 1.0 / (1.0 - p);
         y.iter()
             .map(|&v| {
@@ -41,7 +41,7 @@ fn the_kernel_keeps_about_one_minus_p_and_its_mask_depends_on_the_seed() {
     assert!((95_000..105_000).contains(&same), "masks for different seeds should be independent: {same} of {n} agree");
     assert_eq!(kept_mask(0.5, 1), a, "the same seed gives the same mask");
     // The backward pass recomputes the forward's mask.
-    let back = lungseg::host::dropout(&gpu, &ones, 0.5, 1, true).unwrap();
+    let back = lungseg::block_on(lungseg::host::dropout(&gpu, &ones, 0.5, 1, true)).unwrap();
     assert!(back.iter().zip(&a).all(|(&g, &k)| (g != 0.0) == k), "backward and forward masks differ");
 }
 
@@ -57,6 +57,6 @@ fn dropout_reference_backward_matches_finite_differences() {
 fn dropout_rejects_probability_one() {
     let gpu = common::gpu();
     let x = ndarray::ArrayD::<f32>::zeros(ndarray::IxDyn(&[4]));
-    let err = lungseg::host::dropout(&gpu, &x, 1.0, 0, false).unwrap_err().to_string();
+    let err = lungseg::block_on(lungseg::host::dropout(&gpu, &x, 1.0, 0, false)).unwrap_err().to_string();
     assert!(err.contains("[0, 1)"), "{err}");
 }

@@ -7,7 +7,7 @@ use lungseg::KernelFamily;
 fn selftest_passes(family: KernelFamily) {
     let gpu = common::gpu_with(family);
     assert_eq!(gpu.kernel_family(), family, "asked for {family}");
-    common::assert_rows(lungseg::selftest::all(&gpu).expect("selftest ran"));
+    common::assert_rows(lungseg::block_on(lungseg::selftest::all(&gpu)).expect("selftest ran"));
 }
 
 /// The `cpu` family needs subgroups of ≥ 8 (lavapipe has them: CI sets LUNGSEG_EXPECT_SUBGROUPS);

@@ -35,19 +35,22 @@ fn embedded_device_limits_are_read_from_the_device() {
     // 2 × 16 × 128 × 128 f32 = 2 MiB > 1 MiB: processed one 1 MiB image at a time, same result.
     let x = ndarray::Array4::<f32>::from_shape_fn((2, 16, 128, 128), |(n, c, h, w)| ((n * 7 + c * 3 + h + 2 * w) % 11) as f32 - 5.0);
     let w = ndarray::Array4::<f32>::from_shape_fn((8, 16, 3, 3), |(o, i, a, b)| ((o + 2 * i + a * 3 + b) % 5) as f32 * 0.1 - 0.2);
-    let (_, dispatches) = gpu.record_dispatches(|| lungseg::host::conv2d_forward(&gpu, &x, &w, None)).unwrap();
+    let (_, dispatches) = gpu.record_dispatches(|| lungseg::block_on(lungseg::host::conv2d_forward(&gpu, &x, &w, None))).unwrap();
     assert!(dispatches.iter().filter(|d| d.entry.starts_with("conv2d_forward")).count() == 2, "{dispatches:?}");
-    let y = lungseg::host::conv2d_forward(&gpu, &x, &w, None).unwrap();
-    assert!(y == lungseg::host::conv2d_forward(&common::gpu(), &x, &w, None).unwrap(), "chunked and whole results differ");
+    let y = lungseg::block_on(lungseg::host::conv2d_forward(&gpu, &x, &w, None)).unwrap();
+    assert!(
+        y == lungseg::block_on(lungseg::host::conv2d_forward(&common::gpu(), &x, &w, None)).unwrap(),
+        "chunked and whole results differ"
+    );
     // 32 channels × 128² f32 = 2 MiB per image: no range of images fits; a clear error.
     let x = ndarray::Array4::<f32>::zeros((2, 32, 128, 128));
     let w = ndarray::Array4::<f32>::zeros((8, 32, 3, 3));
-    let err = lungseg::host::conv2d_forward(&gpu, &x, &w, None).unwrap_err().to_string();
+    let err = lungseg::block_on(lungseg::host::conv2d_forward(&gpu, &x, &w, None)).unwrap_err().to_string();
     assert!(err.contains("[2, 32, 128, 128]") && err.contains("1048576"), "{err}");
     // Within the limits, the embedded device computes normally.
     let x = ndarray::Array4::<f32>::ones((1, 2, 5, 5));
     let w = ndarray::Array4::<f32>::ones((1, 2, 3, 3));
-    let y = lungseg::host::conv2d_forward(&gpu, &x, &w, None).unwrap();
+    let y = lungseg::block_on(lungseg::host::conv2d_forward(&gpu, &x, &w, None)).unwrap();
     assert_eq!(y[[0, 0, 2, 2]], 18.0);
     assert_eq!(y[[0, 0, 0, 0]], 8.0);
 }
@@ -58,7 +61,7 @@ fn dispatch_beyond_one_dimension_folds_into_two() {
     let gpu = common::gpu();
     let n = 70_000 * 256;
     let x = ndarray::ArrayD::from_shape_fn(ndarray::IxDyn(&[n]), |i| if i[0] % 3 == 0 { -1.0f32 } else { i[0] as f32 });
-    let y = lungseg::host::relu_forward(&gpu, &x).unwrap();
+    let y = lungseg::block_on(lungseg::host::relu_forward(&gpu, &x)).unwrap();
     assert!(y.iter().zip(x.iter()).all(|(&a, &b)| a == b.max(0.0)));
 }
 

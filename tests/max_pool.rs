@@ -9,7 +9,7 @@ use lungseg::selftest;
 fn max_pool_matches_reference_with_ties_and_odd_sizes() {
     let gpu = common::gpu();
     for (i, &shape) in selftest::NCHW_CASES.iter().enumerate() {
-        common::assert_rows(selftest::max_pool(&gpu, 320 + i as u64, shape).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::max_pool(&gpu, 320 + i as u64, shape)).expect("check ran"));
     }
 }
 
@@ -18,12 +18,12 @@ fn max_pool_first_maximum_wins_and_indices_are_plane_offsets() {
     let gpu = common::gpu();
     // One 1×1×3×5 plane of zeros: every window ties; the first element of each window wins.
     let x = ndarray::Array4::<f32>::zeros((1, 1, 3, 5));
-    let (_, idx) = lungseg::host::max_pool2d_forward(&gpu, &x).unwrap();
+    let (_, idx) = lungseg::block_on(lungseg::host::max_pool2d_forward(&gpu, &x)).unwrap();
     assert_eq!(idx.iter().copied().collect::<Vec<_>>(), vec![0, 2]);
     // A later, strictly larger value moves the index to h·W + w.
     let mut x = x;
     x[[0, 0, 1, 3]] = 1.0;
-    let (_, idx) = lungseg::host::max_pool2d_forward(&gpu, &x).unwrap();
+    let (_, idx) = lungseg::block_on(lungseg::host::max_pool2d_forward(&gpu, &x)).unwrap();
     assert_eq!(idx.iter().copied().collect::<Vec<_>>(), vec![0, 5 + 3]);
 }
 

@@ -8,7 +8,7 @@ use lungseg::selftest;
 fn max_unpool_matches_reference_with_ties_and_odd_sizes() {
     let gpu = common::gpu();
     for (i, &shape) in selftest::NCHW_CASES.iter().enumerate() {
-        common::assert_rows(selftest::max_unpool(&gpu, 330 + i as u64, shape).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::max_unpool(&gpu, 330 + i as u64, shape)).expect("check ran"));
     }
 }
 

@@ -7,5 +7,5 @@ mod common;
 #[test]
 fn every_kernel_at_the_papers_sizes() {
     let gpu = common::gpu();
-    common::assert_rows(lungseg::selftest::paper_sizes(&gpu).expect("paper-size checks ran"));
+    common::assert_rows(lungseg::block_on(lungseg::selftest::paper_sizes(&gpu)).expect("paper-size checks ran"));
 }

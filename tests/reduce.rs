@@ -11,7 +11,7 @@ fn sum_per_channel_matches_reference() {
     let mut rng = Rng::new(11);
     for shape in [(1, 1, 1, 1), (3, 5, 7, 9), (2, 2, 300, 301)] {
         let x = hostile4(&mut rng, shape);
-        let got: Vec<f64> = lungseg::host::sum_per_channel(&gpu, &x).unwrap().iter().map(|&v| v as f64).collect();
+        let got: Vec<f64> = lungseg::block_on(lungseg::host::sum_per_channel(&gpu, &x)).unwrap().iter().map(|&v| v as f64).collect();
         let want = lungseg::reference::reduce::sum_per_channel(to_f64(&x).view());
         common::assert_rows(vec![compare(
             "reduce",

@@ -8,7 +8,7 @@ use lungseg::selftest;
 fn relu_matches_reference_on_hostile_shapes() {
     let gpu = common::gpu();
     for (i, &shape) in selftest::NCHW_CASES.iter().enumerate() {
-        common::assert_rows(selftest::relu(&gpu, 300 + i as u64, shape).expect("check ran"));
+        common::assert_rows(lungseg::block_on(selftest::relu(&gpu, 300 + i as u64, shape)).expect("check ran"));
     }
 }
 
@@ -35,14 +35,14 @@ fn relu_is_bit_exact_with_pytorch_on_signed_zeros_nan_and_subnormals() {
     let gpu = common::gpu();
     let special = [-0.0f32, 0.0, f32::NAN, -1.5, 2.5, f32::INFINITY, f32::NEG_INFINITY, 1e-40, -1e-40, f32::MIN_POSITIVE];
     let x = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[special.len()]), special.to_vec()).unwrap();
-    let y = lungseg::host::relu_forward(&gpu, &x).expect("relu ran");
+    let y = lungseg::block_on(lungseg::host::relu_forward(&gpu, &x)).expect("relu ran");
     // torch.relu(torch.tensor([...])) gives, bit for bit:
     let want = [-0.0f32, 0.0, f32::NAN, 0.0, 2.5, f32::INFINITY, 0.0, 1e-40, 0.0, f32::MIN_POSITIVE];
     for ((&g, &w), &v) in y.iter().zip(&want).zip(&special) {
         assert_eq!(g.to_bits(), w.to_bits(), "relu({v:e}) = {g:e} ({:#x}), want {w:e} ({:#x})", g.to_bits(), w.to_bits());
     }
     let dy = x.mapv(|_| 3.0f32);
-    let dx = lungseg::host::relu_backward(&gpu, &x, &dy).expect("relu backward ran");
+    let dx = lungseg::block_on(lungseg::host::relu_backward(&gpu, &x, &dy)).expect("relu backward ran");
     let want_dx = [0.0f32, 0.0, 0.0, 0.0, 3.0, 3.0, 0.0, 3.0, 0.0, 3.0];
     for ((&g, &w), &v) in dx.iter().zip(&want_dx).zip(&special) {
         assert_eq!(g.to_bits(), w.to_bits(), "relu backward at {v:e}: {g:e}, want {w:e}");

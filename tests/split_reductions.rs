@@ -38,10 +38,10 @@ fn conv2d_case(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): (usize, usize, usize,
     let (x64, dy64) = (to_f64(&x), to_f64(&dy));
     let want = r2::conv2d_backward_weight(x64.view(), dy64.view(), k);
     let scale = r2::conv2d_backward_weight(abs4(&x64).view(), abs4(&dy64).view(), k);
-    let got = host::conv2d_backward_weight(gpu, &x, &dy, k).expect("conv2d_backward_weight ran");
+    let got = lungseg::block_on(host::conv2d_backward_weight(gpu, &x, &dy, k)).expect("conv2d_backward_weight ran");
     let what = format!("conv2d_backward_weight {:?} on {}", (n, ci, co, h, w, k), gpu.kernel_family());
     assert_scaled(&what, got.as_slice().unwrap(), want.as_slice().unwrap(), scale.as_slice().unwrap(), n * h * w);
-    let db = host::sum_per_channel(gpu, &dy).expect("sum_per_channel ran");
+    let db = lungseg::block_on(host::sum_per_channel(gpu, &dy)).expect("sum_per_channel ran");
     let db_want = r2::conv2d_backward_bias(dy64.view());
     let db_scale = r2::conv2d_backward_bias(abs4(&dy64).view());
     assert_scaled(
@@ -132,7 +132,7 @@ fn conv_transpose2d_weight_gradient_agrees_for_every_split_and_family() {
             let mut results = Vec::new();
             for target in SPLIT_SETTINGS {
                 gpu.set_reduction_workgroups(target);
-                let got = host::conv_transpose2d_backward_weight(&gpu, &x, &dy).expect("ran");
+                let got = lungseg::block_on(host::conv_transpose2d_backward_weight(&gpu, &x, &dy)).expect("ran");
                 let what = format!("conv_transpose2d_backward_weight {:?} on {family}, target {target}", (n, ci, co, h, w));
                 assert_scaled(&what, got.as_slice().unwrap(), want.as_slice().unwrap(), scale.as_slice().unwrap(), n * h * w);
                 results.push(got);

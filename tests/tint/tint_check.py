@@ -10,17 +10,14 @@ shader fails or the browser gives no answer. Needs `chromium` and the `websocket
 Usage: python3 tests/tint/tint_check.py SHADER_DIR [TIMEOUT_SECONDS]
 """
 import glob
-import http.server
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-import urllib.request
+
+# The browser driver is shared with the page's check (web/check.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web"))
+from browser import Browser, BrowserError  # noqa: E402
 
 PAGE = """<!doctype html><meta charset=utf-8><title>running</title><pre id=out></pre><script>
 const SOURCES = %s;
@@ -52,12 +49,6 @@ const SOURCES = %s;
 </script>"""
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def with_prelude(shader_dir, text):
     """A shader whose first line is `// prelude: NAME [NAME...] (comment)` is compiled with
     shaders/prelude/NAME.wgsl for each name in front of it, as lungseg loads it (src/pipelines.rs)."""
@@ -75,69 +66,18 @@ def main():
     if not sources:
         print(f"no .wgsl files in {shader_dir}")
         return 1
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not chromium:
-        print("chromium not found: apt-get install chromium (Debian) to run the Tint check")
-        return 1
-    try:
-        import websocket  # websocket-client
-    except ImportError:
-        print("the websocket-client Python package is missing: pip install websocket-client")
-        return 1
-
     root = tempfile.mkdtemp(prefix="lungseg-tint-")
     with open(os.path.join(root, "index.html"), "w") as f:
         f.write(PAGE % json.dumps(sources))
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=root, **k)
-    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    debug_port = free_port()
-    browser = subprocess.Popen(
-        [chromium, "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--disable-gpu-sandbox",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={root}/profile", f"--remote-debugging-port={debug_port}", "--remote-allow-origins=*",
-         "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        tabs = None
-        for _ in range(150):
-            try:
-                tabs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{debug_port}/json"))
-                break
-            except Exception:
-                time.sleep(0.2)
-        if not tabs:
-            print("chromium did not open its DevTools port")
-            return 1
-        ws = websocket.create_connection([t for t in tabs if t["type"] == "page"][0]["webSocketDebuggerUrl"],
-                                         suppress_origin=True)
-        next_id = [0]
-
-        def call(method, **params):
-            next_id[0] += 1
-            ws.send(json.dumps({"id": next_id[0], "method": method, "params": params}))
-            while True:
-                msg = json.loads(ws.recv())
-                if msg.get("id") == next_id[0]:
-                    return msg
-
-        call("Page.navigate", url=f"http://127.0.0.1:{server.server_address[1]}/index.html")
-        start, text = time.time(), ""
-        while time.time() - start < timeout:
-            r = call("Runtime.evaluate", returnByValue=True,
-                     expression="document.title + '\\n' + (document.getElementById('out') || {}).textContent")
-            text = r.get("result", {}).get("result", {}).get("value", "") or ""
-            if text.startswith("done\n"):
-                break
-            time.sleep(0.5)
-        else:
-            print(f"no answer from the page within {timeout:.0f} s: {text[:200]!r}")
-            return 1
-    finally:
-        browser.terminate()
-        server.shutdown()
-    results = [json.loads(line) for line in text[len("done\n"):].splitlines() if line.strip()]
+        with Browser(root) as browser:
+            browser.open("index.html")
+            text = browser.wait_for(
+                "document.title == 'done' && document.getElementById('out').textContent", timeout=timeout)
+    except BrowserError as e:
+        print(e)
+        return 1
+    results = [json.loads(line) for line in text.splitlines() if line.strip()]
     for r in results:
         print(json.dumps(r))
     failed = [r for r in results if not r["ok"]]
