@@ -133,6 +133,16 @@ pub struct TrainConfig {
     pub normalization: Normalization,
     pub augment: bool,
     pub max_shear_deg: f64,
+    /// Rotation augmentation, ± degrees (0: off, the paper).
+    #[serde(default)]
+    pub max_rotate_deg: f64,
+    /// Scale augmentation: uniform in [1 − s, 1 + s] (0: off, the paper).
+    #[serde(default)]
+    pub max_scale: f64,
+    /// Intensity augmentation strength of the lung pixels (0: off, the paper); see
+    /// [`crate::data::Augmentation`].
+    #[serde(default)]
+    pub intensity: f64,
     /// Validation every this many iterations (the paper: 10).
     pub val_every: usize,
     pub window: (f32, f32),
@@ -177,6 +187,9 @@ pub struct Overrides {
     pub folds: Option<usize>,
     pub normalization: Option<Normalization>,
     pub augment: Option<bool>,
+    pub max_rotate_deg: Option<f64>,
+    pub max_scale: Option<f64>,
+    pub intensity: Option<f64>,
     pub final_bn_relu: Option<bool>,
     pub class_weights: Option<ClassWeighting>,
     pub checkpoint_every: Option<usize>,
@@ -222,6 +235,9 @@ impl TrainConfig {
             normalization: Normalization::ZeroCenter,
             augment: true,
             max_shear_deg: 10.0,
+            max_rotate_deg: 0.0,
+            max_scale: 0.0,
+            intensity: 0.0,
             val_every: 10,
             window: (Window::default().lo, Window::default().hi),
             class_weights: default_class_weights(),
@@ -229,6 +245,16 @@ impl TrainConfig {
             dice_weight: 0.0,
             schedule: Schedule::Step,
             warmup_epochs: 0,
+        }
+    }
+
+    /// The training augmentation this configuration draws (when `augment` is on).
+    pub fn augmentation(&self) -> crate::data::Augmentation {
+        crate::data::Augmentation {
+            max_shear_deg: self.max_shear_deg,
+            max_rotate_deg: self.max_rotate_deg,
+            max_scale: self.max_scale,
+            intensity: self.intensity,
         }
     }
 
@@ -249,6 +275,9 @@ impl TrainConfig {
             folds,
             normalization,
             augment,
+            max_rotate_deg,
+            max_scale,
+            intensity,
             final_bn_relu,
             class_weights,
             checkpoint_every,
@@ -281,7 +310,8 @@ impl TrainConfig {
             };
         }
         fixed!(data => "--data/--nifti", size => "--size", width => "--width", batch => "--batch", lr => "--lr", seed => "--seed",
-            folds => "--folds", normalization => "--normalization", augment => "--no-augment", final_bn_relu => "--final-bn-relu",
+            folds => "--folds", normalization => "--normalization", augment => "--no-augment", max_rotate_deg => "--rotate",
+            max_scale => "--scale", intensity => "--intensity", final_bn_relu => "--final-bn-relu",
             class_weights => "--class-weights", dice_weight => "--dice-weight", schedule => "--schedule",
             warmup_epochs => "--warmup-epochs");
         if o.fold.is_some() && o.fold != self.fold {
@@ -364,6 +394,15 @@ impl TrainConfig {
         }
         if !(self.max_shear_deg.is_finite() && (0.0..90.0).contains(&self.max_shear_deg)) {
             return bad(format!("max_shear_deg must be in [0, 90), got {}", self.max_shear_deg));
+        }
+        if !(self.max_rotate_deg.is_finite() && (0.0..=180.0).contains(&self.max_rotate_deg)) {
+            return bad(format!("--rotate must be in [0, 180] degrees, got {}", self.max_rotate_deg));
+        }
+        if !(self.max_scale.is_finite() && (0.0..0.5).contains(&self.max_scale)) {
+            return bad(format!("--scale must be in [0, 0.5), got {}", self.max_scale));
+        }
+        if !(self.intensity.is_finite() && (0.0..1.0).contains(&self.intensity)) {
+            return bad(format!("--intensity must be in [0, 1), got {}", self.intensity));
         }
         if !(self.window.0.is_finite() && self.window.1.is_finite() && self.window.0 < self.window.1) {
             return bad(format!("the HU window must be finite with lo < hi, got {:?}", self.window));

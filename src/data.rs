@@ -511,6 +511,10 @@ pub enum Normalization {
     PerImage,
     /// Pixels as read, in [0, 1].
     None,
+    /// Each image to zero mean, unit standard deviation over its lung pixels (the non-zero ones of
+    /// a lung-masked slice), applied to every pixel: the statistics ignore the empty surround, so
+    /// a scan's intensities are matched where the network looks.
+    Lung,
 }
 
 impl std::str::FromStr for Normalization {
@@ -520,9 +524,10 @@ impl std::str::FromStr for Normalization {
             "zerocenter" | "zero-center" => Ok(Self::ZeroCenter),
             "per-image" | "perimage" | "standardize" => Ok(Self::PerImage),
             "none" => Ok(Self::None),
+            "lung" => Ok(Self::Lung),
             _ => Err(Error::InvalidArgument {
                 op: "normalization",
-                detail: format!("unknown normalization {s:?}: zerocenter, per-image or none"),
+                detail: format!("unknown normalization {s:?}: zerocenter, per-image, lung or none"),
             }),
         }
     }
@@ -534,6 +539,7 @@ impl std::fmt::Display for Normalization {
             Self::ZeroCenter => "zerocenter",
             Self::PerImage => "per-image",
             Self::None => "none",
+            Self::Lung => "lung",
         })
     }
 }
@@ -560,16 +566,25 @@ pub fn normalize(image: &mut [f32], how: Normalization, mean_image: Option<&[f32
                 }
             }
         }
-        Normalization::PerImage => {
-            let n = image.len().max(1) as f64;
-            let mean = image.iter().map(|&v| v as f64).sum::<f64>() / n;
-            let var = image.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
-            let sd = var.sqrt().max(1e-6);
-            for v in image.iter_mut() {
-                *v = ((*v as f64 - mean) / sd) as f32;
-            }
-        }
+        Normalization::PerImage => standardize(image, |_| true),
+        Normalization::Lung => standardize(image, |v| v != 0.0),
         Normalization::None => {}
+    }
+}
+
+/// `image ↦ (image − mean) / sd` with mean and standard deviation over the pixels `counted` keeps
+/// (all pixels when it keeps none).
+fn standardize(image: &mut [f32], counted: impl Fn(f32) -> bool) {
+    let mut kept: Vec<f64> = image.iter().filter(|&&v| counted(v)).map(|&v| v as f64).collect();
+    if kept.is_empty() {
+        kept = image.iter().map(|&v| v as f64).collect();
+    }
+    let n = kept.len().max(1) as f64;
+    let mean = kept.iter().sum::<f64>() / n;
+    let var = kept.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let sd = var.sqrt().max(1e-6);
+    for v in image.iter_mut() {
+        *v = ((*v as f64 - mean) / sd) as f32;
     }
 }
 
@@ -611,24 +626,75 @@ pub fn kfold_split(n: usize, folds: usize, k: usize, seed: u64) -> Result<Split>
     Ok(Split { train, val, test })
 }
 
+/// What training augmentation draws for each slice. The paper's is a vertical reflection and a
+/// shear (`Augmentation::paper`); the others are off (0) unless a configuration turns them on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Augmentation {
+    /// Shear along each axis, uniform in ±this many degrees (the paper: 10).
+    pub max_shear_deg: f64,
+    /// Rotation about the centre, uniform in ±this many degrees.
+    pub max_rotate_deg: f64,
+    /// Isotropic scale, uniform in [1 − s, 1 + s].
+    pub max_scale: f64,
+    /// Intensity of the lung pixels (the non-zero ones; zeros outside the lungs stay zero):
+    /// `v ↦ clamp(c · v^γ + b, 1/255, 1)` with contrast c in [1 − s, 1 + s], brightness b in
+    /// [−s/2, s/2] and gamma γ in [1/(1 + s), 1 + s] — a scanner's or pipeline's different
+    /// windowing and reconstruction, roughly.
+    pub intensity: f64,
+}
+
+impl Augmentation {
+    /// The paper's: reflection and ±`max_shear_deg` shear.
+    pub fn paper(max_shear_deg: f64) -> Self {
+        Self { max_shear_deg, max_rotate_deg: 0.0, max_scale: 0.0, intensity: 0.0 }
+    }
+}
+
 /// Random vertical reflection (top–bottom, MATLAB's RandYReflection) and random x and y shear in
 /// [-max_shear, max_shear] degrees about the centre, as the paper's augmenter: bilinear sampling
 /// for the image, nearest for the labels, 0 (background) outside.
 pub fn augment(s: &Slice, rng: &mut crate::rng::Rng, max_shear_deg: f64) -> Slice {
+    augment_with(s, rng, &Augmentation::paper(max_shear_deg))
+}
+
+/// [`augment`] with every lever of `a`. The random draws come in a fixed order — reflection,
+/// shears, then rotation, scale and intensity only when each is on — so the paper's
+/// augmentation draws exactly what it always did.
+pub fn augment_with(s: &Slice, rng: &mut crate::rng::Rng, a: &Augmentation) -> Slice {
     let (h, w) = (s.height, s.width);
     let flip = rng.uniform() < 0.5;
-    let sx = rng.range(-max_shear_deg, max_shear_deg).to_radians().tan();
-    let sy = rng.range(-max_shear_deg, max_shear_deg).to_radians().tan();
-    // Forward map (x, y) → (x + sx·y, y + sy·x) about the centre; sample with its inverse.
-    let det = 1.0 - sx * sy;
+    let sx = rng.range(-a.max_shear_deg, a.max_shear_deg).to_radians().tan();
+    let sy = rng.range(-a.max_shear_deg, a.max_shear_deg).to_radians().tan();
+    let theta = if a.max_rotate_deg > 0.0 { rng.range(-a.max_rotate_deg, a.max_rotate_deg).to_radians() } else { 0.0 };
+    let scale = if a.max_scale > 0.0 { rng.range(1.0 - a.max_scale, 1.0 + a.max_scale) } else { 1.0 };
+    let tone = (a.intensity > 0.0).then(|| {
+        let k = a.intensity;
+        let contrast = rng.range(1.0 - k, 1.0 + k) as f32;
+        let brightness = rng.range(-k / 2.0, k / 2.0) as f32;
+        let gamma = rng.range(-(1.0 + k).ln(), (1.0 + k).ln()).exp() as f32;
+        (contrast, brightness, gamma)
+    });
+    // Forward map about the centre: p' = scale · R(θ) · Shear · p, Shear = [[1, sx], [sy, 1]]
+    // acting on (x, y); sample the source with its inverse. With θ = 0 and scale 1 this is the
+    // paper's shear: x' = x + sx·y, y' = y + sy·x.
+    let (c, sn) = (theta.cos(), theta.sin());
+    let m = [[scale * (c - sn * sy), scale * (c * sx - sn)], [scale * (sn + c * sy), scale * (sn * sx + c)]];
+    let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    let inv = [[m[1][1] / det, -m[0][1] / det], [-m[1][0] / det, m[0][0] / det]];
+    let affine = theta != 0.0 || scale != 1.0;
     let (cy, cx) = ((h as f64 - 1.0) / 2.0, (w as f64 - 1.0) / 2.0);
     let mut image = vec![0.0f32; h * w];
     let mut labels = vec![0u32; h * w];
     for i in 0..h {
         for j in 0..w {
             let (yo, xo) = (i as f64 - cy, j as f64 - cx);
-            let xs = (xo - sx * yo) / det + cx;
-            let mut ys = (yo - sy * xo) / det + cy;
+            let (xs, mut ys) = if affine {
+                (inv[0][0] * xo + inv[0][1] * yo + cx, inv[1][0] * xo + inv[1][1] * yo + cy)
+            } else {
+                // The shear alone, in the form earlier versions computed (bit-identical batches).
+                let d = 1.0 - sx * sy;
+                ((xo - sx * yo) / d + cx, (yo - sy * xo) / d + cy)
+            };
             if flip {
                 ys = (h as f64 - 1.0) - ys;
             }
@@ -647,8 +713,14 @@ pub fn augment(s: &Slice, rng: &mut crate::rng::Rng, max_shear_deg: f64) -> Slic
                     0.0
                 }
             };
-            image[i * w + j] = (px(y0, x0) * (1.0 - tx) + px(y0, x0 + 1.0) * tx) * (1.0 - ty)
+            let v = (px(y0, x0) * (1.0 - tx) + px(y0, x0 + 1.0) * tx) * (1.0 - ty)
                 + (px(y0 + 1.0, x0) * (1.0 - tx) + px(y0 + 1.0, x0 + 1.0) * tx) * ty;
+            image[i * w + j] = match tone {
+                // A lung pixel stays a lung pixel: at least one 8-bit grey level, never the 0 that
+                // marks outside the lungs (lung pixels, shares and `--normalization lung` read it).
+                Some((contrast, brightness, gamma)) if v > 0.0 => (contrast * v.powf(gamma) + brightness).clamp(1.0 / 255.0, 1.0),
+                _ => v,
+            };
         }
     }
     Slice { name: s.name.clone(), height: h, width: w, image, labels }

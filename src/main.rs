@@ -82,12 +82,23 @@ struct TrainArgs {
     fold: Option<usize>,
     #[arg(long)]
     folds: Option<usize>,
-    /// zerocenter (subtract the mean training image, MATLAB's default), per-image or none.
+    /// zerocenter (subtract the mean training image, MATLAB's default), per-image, lung (zero
+    /// mean, unit deviation over the lung pixels) or none.
     #[arg(long)]
     normalization: Option<Normalization>,
     /// Turn off the paper's augmentation (vertical reflection, ±10° shear).
     #[arg(long)]
     no_augment: bool,
+    /// Also rotate training slices by up to ± this many degrees (default 0: the paper's).
+    #[arg(long, value_name = "DEG")]
+    rotate: Option<f64>,
+    /// Also scale training slices by a factor in [1 − S, 1 + S] (default 0).
+    #[arg(long, value_name = "S")]
+    scale: Option<f64>,
+    /// Also vary the lung pixels' contrast (1 ± S), brightness (± S/2) and gamma (up to 1 + S,
+    /// down to 1 / (1 + S)) of training slices (default 0).
+    #[arg(long, value_name = "S")]
+    intensity: Option<f64>,
     /// SegNet: batch norm + ReLU after the last convolution, as MATLAB's segnetLayers.
     #[arg(long)]
     final_bn_relu: bool,
@@ -136,6 +147,9 @@ impl TrainArgs {
             folds: self.folds,
             normalization: self.normalization,
             augment: self.no_augment.then_some(false),
+            max_rotate_deg: self.rotate,
+            max_scale: self.scale,
+            intensity: self.intensity,
             final_bn_relu: self.final_bn_relu.then_some(true),
             class_weights: self.class_weights,
             checkpoint_every: self.checkpoint_every,

@@ -121,5 +121,6 @@ pub fn epoch_order(cfg: &TrainConfig, train: &[usize], epoch: usize) -> Vec<usiz
 /// configuration says with a generator seeded by (seed, iteration).
 pub fn training_batch(cfg: &TrainConfig, slices: &[Slice], idx: &[usize], iteration: usize) -> Vec<Slice> {
     let mut aug = crate::rng::Rng::new(cfg.seed ^ (iteration as u64 + 1).wrapping_mul(0x9FB2_1C65_1E98_DF25));
-    idx.iter().map(|&i| if cfg.augment { data::augment(&slices[i], &mut aug, cfg.max_shear_deg) } else { slices[i].clone() }).collect()
+    let how = cfg.augmentation();
+    idx.iter().map(|&i| if cfg.augment { data::augment_with(&slices[i], &mut aug, &how) } else { slices[i].clone() }).collect()
 }

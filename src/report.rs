@@ -153,6 +153,22 @@ fn class_table(s: &mut String, metrics: &Value, paper_rows: &Value, paper_label:
     );
 }
 
+/// "off", "on" (the paper's reflection and shear), or "on" with the levers beyond the paper.
+fn augmentation(cfg: &Value) -> String {
+    if !cfg["augment"].as_bool().unwrap_or(false) {
+        return "off".into();
+    }
+    let extra: Vec<String> = [("rotation ±", "max_rotate_deg", "°"), ("scale ±", "max_scale", ""), ("intensity ", "intensity", "")]
+        .iter()
+        .filter_map(|(name, key, unit)| cfg[*key].as_f64().filter(|&v| v > 0.0).map(|v| format!("{name}{v}{unit}")))
+        .collect();
+    if extra.is_empty() {
+        "on".into()
+    } else {
+        format!("on ({})", extra.join(", "))
+    }
+}
+
 /// One line saying how `dirs` (a run, or a cross-validation's folds) were trained: the recipe from
 /// `config.json`, the adapter and training time from `run.json` (summed over the folds).
 fn recipe(dirs: &[std::path::PathBuf]) -> Option<String> {
@@ -168,9 +184,13 @@ fn recipe(dirs: &[std::path::PathBuf]) -> Option<String> {
         cfg["lr"].as_f64().map_or("?".into(), |x| format!("{x:e}")),
         cfg["class_weights"].as_str().unwrap_or("median"),
         cfg["normalization"].as_str().unwrap_or("?"),
-        if cfg["augment"].as_bool().unwrap_or(false) { "on" } else { "off" },
+        augmentation(&cfg),
         cfg["seed"]
     );
+    let dice = cfg["dice_weight"].as_f64().unwrap_or(0.0);
+    if dice > 0.0 {
+        let _ = write!(line, " Loss: cross-entropy + {dice} × soft Dice.");
+    }
     let records: Vec<Value> = dirs.iter().filter_map(|d| read(&d.join("run.json")).ok()).collect();
     if records.is_empty() {
         line.push_str(" Adapter and training time: not recorded (no run.json).");

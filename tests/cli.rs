@@ -178,3 +178,11 @@ fn predict_without_a_checkpoint_uses_the_shipped_model() {
     let csv = std::fs::read_to_string(out.join("severity.csv")).unwrap();
     assert!(csv.starts_with("slice,lung_pixels,% lung C1 ground-glass opacity,"), "{csv}");
 }
+
+#[test]
+fn augmentation_levers_out_of_range_are_refused() {
+    fails_with(&["train", "--rotate", "200"], &["--rotate must be in [0, 180]"]);
+    fails_with(&["train", "--scale", "0.7"], &["--scale must be in [0, 0.5)"]);
+    fails_with(&["train", "--intensity", "1"], &["--intensity must be in [0, 1)"]);
+    fails_with(&["train", "--normalization", "hospital"], &["hospital", "zerocenter, per-image, lung or none"]);
+}

@@ -209,3 +209,122 @@ fn volumes_and_slices_read_from_memory_as_from_disk() {
     let e = data::png_gray_from_bytes(&bytes[..100], Path::new("cut.png")).err().unwrap().to_string();
     assert!(e.contains("cut.png"), "{e}");
 }
+
+/// A synthetic lung-masked slice with its mask drawn in it: a square "lung" (0.3) holding a disc
+/// (1.0, label 1) and a bar (label 2, 0.6), zero outside. Any augmentation must move image and
+/// labels together: away from edges, a pixel's label is read back from its intensity.
+fn drawn_slice(n: usize) -> Slice {
+    let mut image = vec![0.0f32; n * n];
+    let mut labels = vec![0u32; n * n];
+    let c = n as f64 / 2.0;
+    for i in 0..n {
+        for j in 0..n {
+            let (y, x) = (i as f64 - c + 0.5, j as f64 - c + 0.5);
+            if x.abs() < 0.35 * n as f64 && y.abs() < 0.35 * n as f64 {
+                image[i * n + j] = 0.3;
+                if (x - 0.08 * n as f64).powi(2) + (y + 0.1 * n as f64).powi(2) < (0.15 * n as f64).powi(2) {
+                    (image[i * n + j], labels[i * n + j]) = (1.0, 1);
+                } else if (y - 0.2 * n as f64).abs() < 0.05 * n as f64 && x.abs() < 0.25 * n as f64 {
+                    (image[i * n + j], labels[i * n + j]) = (0.6, 2);
+                }
+            }
+        }
+    }
+    Slice { name: "drawn".into(), height: n, width: n, image, labels }
+}
+
+#[test]
+fn every_augmentation_keeps_image_and_mask_aligned() {
+    use lungseg::data::Augmentation;
+    let s = drawn_slice(96);
+    let n = 96;
+    let levers = [
+        Augmentation::paper(10.0),
+        Augmentation { max_rotate_deg: 30.0, ..Augmentation::paper(0.0) },
+        Augmentation { max_scale: 0.2, ..Augmentation::paper(0.0) },
+        Augmentation { max_shear_deg: 10.0, max_rotate_deg: 30.0, max_scale: 0.2, intensity: 0.0 },
+    ];
+    let mut rotated_away = 0;
+    for (l, a) in levers.iter().enumerate() {
+        for seed in 0..12 {
+            let out = data::augment_with(&s, &mut lungseg::rng::Rng::new(seed), a);
+            let mut checked = 0;
+            for i in 1..n - 1 {
+                for j in 1..n - 1 {
+                    // Interior pixels only: the 3×3 neighbourhood has one label, so bilinear
+                    // sampling of the image cannot straddle an edge.
+                    let k = out.labels[i * n + j];
+                    if (0..3).any(|di| (0..3).any(|dj| out.labels[(i + di - 1) * n + (j + dj - 1)] != k)) {
+                        continue;
+                    }
+                    // Labels 1 and 2 are the disc (1.0) and the bar (0.6); label 0 is the lung
+                    // (0.3) or the surround (0), whose edge is no label edge: there only "not
+                    // the disc or the bar" can be asked.
+                    let v = out.image[i * n + j];
+                    let ok = match k {
+                        1 => (v - 1.0).abs() < 0.08,
+                        2 => (v - 0.6).abs() < 0.08,
+                        _ => v < 0.38,
+                    };
+                    assert!(ok, "lever {l} seed {seed}: pixel ({i}, {j}) label {k} has intensity {v}");
+                    checked += 1;
+                }
+            }
+            assert!(checked > n * n / 2, "lever {l} seed {seed}: only {checked} interior pixels");
+            if l == 1 && out.labels != s.labels && out.labels != flipped(&s.labels, n) {
+                rotated_away += 1;
+            }
+        }
+    }
+    assert!(rotated_away >= 10, "rotation changed the mask in only {rotated_away} of 12 draws");
+}
+
+fn flipped(labels: &[u32], n: usize) -> Vec<u32> {
+    (0..n * n).map(|p| labels[(n - 1 - p / n) * n + p % n]).collect()
+}
+
+#[test]
+fn intensity_augmentation_changes_lung_pixels_monotonically_and_keeps_the_surround_zero() {
+    use lungseg::data::Augmentation;
+    let s = drawn_slice(64);
+    let a = Augmentation { intensity: 0.3, ..Augmentation::paper(0.0) };
+    let mut changed = 0;
+    for seed in 0..20 {
+        let mut rng = lungseg::rng::Rng::new(seed);
+        let out = data::augment_with(&s, &mut rng, &a);
+        // Shear 0 and no rotation / scale: only the reflection moves pixels.
+        let src = if out.labels == s.labels {
+            s.clone()
+        } else {
+            Slice { image: flipped_f(&s.image, 64), labels: flipped(&s.labels, 64), ..s.clone() }
+        };
+        assert_eq!(out.labels, src.labels);
+        for (&v, &u) in out.image.iter().zip(&src.image) {
+            assert_eq!(v == 0.0, u == 0.0, "seed {seed}: zero outside the lungs must stay zero, lung pixels non-zero");
+            assert!((0.0..=1.0).contains(&v));
+        }
+        // Monotone: the disc stays brighter than the bar, the bar than the lung.
+        let at = |k: f32| out.image[src.image.iter().position(|&u| u == k).unwrap()];
+        assert!(at(1.0) >= at(0.6) && at(0.6) > at(0.3), "seed {seed}: {} {} {}", at(1.0), at(0.6), at(0.3));
+        if (at(0.3) - 0.3).abs() > 1e-3 {
+            changed += 1;
+        }
+    }
+    assert!(changed >= 18, "intensity changed the lung in only {changed} of 20 draws");
+}
+
+fn flipped_f(image: &[f32], n: usize) -> Vec<f32> {
+    (0..n * n).map(|p| image[(n - 1 - p / n) * n + p % n]).collect()
+}
+
+#[test]
+fn lung_normalisation_standardises_the_lung_pixels() {
+    let s = drawn_slice(50);
+    let mut x = s.image.clone();
+    data::normalize(&mut x, data::Normalization::Lung, None);
+    let lung: Vec<f64> = s.image.iter().zip(&x).filter(|(&u, _)| u != 0.0).map(|(_, &v)| v as f64).collect();
+    let mean = lung.iter().sum::<f64>() / lung.len() as f64;
+    let sd = (lung.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / lung.len() as f64).sqrt();
+    assert!(mean.abs() < 1e-5 && (sd - 1.0).abs() < 1e-4, "lung mean {mean}, sd {sd}");
+    assert_eq!("lung".parse::<data::Normalization>().unwrap(), data::Normalization::Lung);
+}
