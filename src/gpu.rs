@@ -386,12 +386,10 @@ impl Gpu {
         self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
     }
 
-    /// Blocks until all submitted work has finished. In a browser nothing may block: there it
-    /// returns at once (read-backs still wait, asynchronously, for the work they depend on).
+    /// Blocks until all submitted work has finished. Native only: a browser cannot block (there,
+    /// read-backs wait asynchronously for the work they depend on).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn wait(&self) -> Result<()> {
-        #[cfg(target_arch = "wasm32")]
-        return Ok(());
-        #[cfg(not(target_arch = "wasm32"))]
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map(|_| ())

@@ -57,12 +57,12 @@ pub(crate) async fn down1(gpu: &Gpu, t: &Tensor) -> Result<Array1<f32>> {
     Ok(Array1::from_vec(gpu.download_f32_async(t).await?))
 }
 
-/// Encodes with `f`, submits, and waits.
+/// Encodes with `f` and submits (the read-back that follows waits for it).
 pub(crate) fn run(gpu: &Gpu, label: &str, f: impl FnOnce(&mut crate::encoder::Encoder) -> Result<()>) -> Result<()> {
     let mut enc = gpu.encoder(label);
     f(&mut enc)?;
     gpu.submit(enc);
-    gpu.wait()
+    Ok(())
 }
 
 /// [`kernels::conv2d::conv2d_forward`] on host arrays.

@@ -505,11 +505,12 @@ pub enum Check {
 impl Check {
     /// What this check covers, e.g. `conv2d (2, 3, 5, 7, 9, 3)`.
     pub fn label(&self) -> String {
+        let case = |t: Option<String>| t.unwrap_or_else(|| "(no such case)".into());
         match *self {
-            Check::Conv2d(i) => format!("conv2d {:?}", CONV_CASES[i]),
-            Check::ConvTranspose2d(i) => format!("conv_transpose2d {:?}", CONV_T_CASES[i]),
-            Check::Nchw(i) => format!("element-wise, pooling, losses {:?}", NCHW_CASES[i]),
-            Check::SoftDice(i) => format!("soft_dice {:?}", DICE_CASES[i]),
+            Check::Conv2d(i) => format!("conv2d {}", case(CONV_CASES.get(i).map(|c| format!("{c:?}")))),
+            Check::ConvTranspose2d(i) => format!("conv_transpose2d {}", case(CONV_T_CASES.get(i).map(|c| format!("{c:?}")))),
+            Check::Nchw(i) => format!("element-wise, pooling, losses {}", case(NCHW_CASES.get(i).map(|c| format!("{c:?}")))),
+            Check::SoftDice(i) => format!("soft_dice {}", case(DICE_CASES.get(i).map(|c| format!("{c:?}")))),
             Check::Adam => "adam (1000 and 77 values)".to_string(),
         }
     }
@@ -525,8 +526,15 @@ pub fn plan() -> Vec<Check> {
     p
 }
 
-/// The rows of one check (seeds fixed per check, so any order gives the same rows).
+/// The rows of one check (seeds fixed per check, so any order gives the same rows). A check
+/// outside [`plan`] (a case index past its table) is an error.
 pub async fn run(gpu: &Gpu, check: Check) -> Result<Vec<CheckRow>> {
+    if !plan().contains(&check) {
+        return Err(crate::error::Error::InvalidArgument {
+            op: "selftest",
+            detail: format!("{check:?} is not one of the {} checks", plan().len()),
+        });
+    }
     let mut rows = Vec::new();
     match check {
         Check::Conv2d(i) => rows.extend(conv2d(gpu, 100 + i as u64, CONV_CASES[i]).await?),

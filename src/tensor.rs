@@ -336,15 +336,10 @@ impl Gpu {
         self.submit(enc);
         let slice = staging.slice(..);
         let mapped = MapFuture::default();
-        let slot = mapped.0.clone();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
-            s.0 = Some(r);
-            if let Some(w) = s.1.take() {
-                w.wake();
-            }
-        });
+        let reply = MapReply(Some(mapped.0.clone()));
+        slice.map_async(wgpu::MapMode::Read, move |r| reply.send(r));
         // Natively the callback runs inside this wait; a browser runs it from its event loop.
+        #[cfg(not(target_arch = "wasm32"))]
         self.wait()?;
         mapped.await.map_err(|e| Error::Wgpu { during: format!("{what}: mapping the read-back buffer"), message: e.to_string() })?;
         let out = slice
@@ -376,6 +371,31 @@ impl Gpu {
 /// during `Device::poll`, in a browser from the event loop).
 #[derive(Clone, Default)]
 struct MapFuture(MapSlot);
+
+/// The sending end of a [`MapFuture`]: sends the callback's result, or — if wgpu drops the
+/// callback without calling it — an error, so the future can never wait forever.
+struct MapReply(Option<MapSlot>);
+
+impl MapReply {
+    fn send(mut self, r: std::result::Result<(), wgpu::BufferAsyncError>) {
+        if let Some(slot) = self.0.take() {
+            let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
+            s.0 = Some(r);
+            if let Some(w) = s.1.take() {
+                w.wake();
+            }
+        }
+    }
+}
+
+impl Drop for MapReply {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            let r = Err(wgpu::BufferAsyncError);
+            MapReply(self.0.take()).send(r);
+        }
+    }
+}
 
 type MapSlot = std::sync::Arc<std::sync::Mutex<(Option<std::result::Result<(), wgpu::BufferAsyncError>>, Option<std::task::Waker>)>>;
 

@@ -14,6 +14,8 @@ const fetchBytes = async (url) => {
 };
 
 let engine = null;
+let modelSplit = { train: [], val: [], test: [] };
+const sliceRole = (i) => (modelSplit.test.includes(i) ? 'test' : modelSplit.val.includes(i) ? 'val' : 'train');
 let adapterText = '';
 let modelInfo = null;
 let lastPrediction = null;
@@ -93,10 +95,10 @@ function diceScores(pred, truth, classCount) {
 }
 
 // The radiologist's mask over the CT, in the classes' colours (as lungseg's overlay).
-function drawTruth(truth, summary) {
+function drawTruth(p, truth, summary) {
   const c = $('truth'), w = summary.width, h = summary.height;
   c.width = w; c.height = h;
-  const ct = lastPrediction.overlay_rgba(new Uint8Array(0)); // the CT alone
+  const ct = p.overlay_rgba(new Uint8Array(0)); // the CT alone
   const colours = summary.classes.map((k) => k.colour);
   for (let i = 0; i < w * h; i++) {
     const k = summary.classes.length === 2 ? (truth[i] > 0 ? 1 : 0) : truth[i];
@@ -107,12 +109,18 @@ function drawTruth(truth, summary) {
   $('truth-figure').classList.remove('hidden');
 }
 
+// Each prediction request gets a number; a result that arrives after a newer request started is
+// dropped (dragging the slice slider fires many).
+let request = 0;
+const stale = (mine) => mine !== request;
+
 async function predictShipped(index) {
+  const mine = ++request;
   const name = `i${sliceName(index)}.png`;
-  const { p, ms } = await predictBytes(await fetchBytes(`pkg/medseg/im/${name}`), name);
+  const [{ p, ms }, truth] = await Promise.all([predictBytes(await fetchBytes(`pkg/medseg/im/${name}`), name), groundTruth(index)]);
+  if (stale(mine)) return null;
   const summary = showPrediction(p, ms);
-  const truth = await groundTruth(index);
-  drawTruth(truth, summary);
+  drawTruth(p, truth, summary);
   const dice = diceScores(p.classes(), truth, summary.classes.length);
   summary.dice = dice;
   $('shares').querySelectorAll('tbody tr').forEach((tr, k) => {
@@ -121,13 +129,16 @@ async function predictShipped(index) {
     td.textContent = dice[k] === null ? '—' : dice[k].toFixed(3);
     tr.appendChild(td);
   });
-  $('predict-time').textContent += '. Dice against the radiologist\'s mask of this slice in the last column.';
+  const role = sliceRole(index - 1);
+  $('predict-time').textContent += `. Dice against the radiologist's mask of this slice in the last column — a slice the model ${role === 'test' ? 'never saw (test split)' : `was trained or validated on (${role} split)`}.`;
   return { summary, prediction: p, ms };
 }
 
 async function predictVolumeSlice(z) {
+  const mine = ++request;
   const t0 = performance.now();
   const p = await engine.predict_slice(z);
+  if (stale(mine)) return;
   $('slice-z-label').textContent = `${z + 1} / ${$('slice-z').max * 1 + 1}`;
   showPrediction(p, performance.now() - t0);
 }
@@ -151,8 +162,9 @@ $('ct-file').onchange = async () => {
       if (!lf) status('No lung mask given: every pixel of the volume counts as lung in the shares.');
     } else {
       $('volume-controls').classList.add('hidden');
+      const mine = ++request;
       const { p, ms } = await predictBytes(bytes, f.name);
-      showPrediction(p, ms);
+      if (!stale(mine)) showPrediction(p, ms);
     }
   } catch (e) { status(String(e), true); }
 };
@@ -174,7 +186,7 @@ async function runSelftest() {
       rows++;
       if (!r.passed) failed++;
       const tr = document.createElement('tr');
-      tr.innerHTML = `<td>${r.op}</td><td>${r.entry}</td><td>${r.shape}</td><td class="num">${r.max_abs.toExponential(2)}</td>
+      tr.innerHTML = `<td>${r.op}</td><td>${r.entry}</td><td>${r.shape}</td><td class="num">${r.max_abs === null ? '∞' : r.max_abs.toExponential(2)}</td>
         <td>${r.tolerance}</td><td class="num">${r.failures}</td><td class="${r.passed ? 'pass' : 'fail'}">${r.passed ? 'pass' : 'FAIL'}</td>`;
       body.appendChild(tr);
     }
@@ -257,7 +269,7 @@ async function start() {
   await init();
   const kernels = new URLSearchParams(location.search).get('kernels') || 'auto';
   // What the browser says of its adapter (wgpu's adapter name is empty on the web).
-  const a = await navigator.gpu?.requestAdapter();
+  const a = await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' });
   if (!a) throw new Error('this browser offers no WebGPU adapter (Chrome or Edge 113+, Safari 26, Firefox 141+ on Windows)');
   const ai = a.info;
   const adapter = [ai.vendor, ai.architecture, ai.device, ai.description].filter(Boolean).join(' ') +
@@ -271,11 +283,14 @@ async function start() {
   const c = modelInfo.config;
   $('model-info').textContent = `Shipped model: ${c.model} ${c.task} (${modelInfo.classes.map((k) => k.name).join(', ')}), ` +
     `${c.size}×${c.size} input, width ${c.width} — trained with lungseg's own commands (assets/README.md).`;
-  for (let i = 1; i <= SLICES; i++) $('shipped-slice').add(new Option(`i${sliceName(i)}.png`, i));
-  $('shipped-slice').value = 42;
+  modelSplit = JSON.parse(engine.model_split(SLICES));
+  for (let i = 1; i <= SLICES; i++) $('shipped-slice').add(new Option(`i${sliceName(i)}.png (${sliceRole(i - 1)})`, i));
+  // Start on a slice the model never saw in training.
+  const first = modelSplit.test[0] + 1;
+  $('shipped-slice').value = first;
   status(`WebGPU: ${info.adapter}; kernels ${info.kernels}; largest storage binding ${(info.max_storage_buffer_binding_size / 2 ** 20).toFixed(0)} MiB. Ready.`);
-  await predictShipped(42);
-  return { info, openMs };
+  await predictShipped(first);
+  return { info, openMs, split: modelSplit };
 }
 
 // Opens a NIfTI volume fetched from `url` and segments slice z (the drop path, for web/check.py).

@@ -95,6 +95,14 @@ class Browser:
     def call(self, method, timeout=600, **params):
         self.next_id += 1
         self.ws.settimeout(timeout)
+        try:
+            return self._call(method, params)
+        except BrowserError:
+            raise
+        except Exception as e:  # a timeout or a closed connection: the browser gave no answer
+            raise BrowserError(f"{method}: no answer from the browser ({type(e).__name__}: {e})")
+
+    def _call(self, method, params):
         self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
         while True:
             msg = json.loads(self.ws.recv())

@@ -8,11 +8,15 @@ cd "$(dirname "$0")"
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
+# Built crates are kept in a cache outside the checkout (override with LUNGSEG_WEB_TARGET), so a
+# fresh clone on the same machine — CI's — reuses wgpu, naga and the bindings generator and only
+# rebuilds lungseg itself.
+export CARGO_TARGET_DIR="${LUNGSEG_WEB_TARGET:-${XDG_CACHE_HOME:-$HOME/.cache}/lungseg/web-target}"
 cargo build --release --locked -p lungseg-web --target wasm32-unknown-unknown
 cargo build --release --locked -p lungseg-bindgen
 rm -rf pkg
 mkdir -p pkg/medseg/im pkg/medseg/mask
-target/release/lungseg-bindgen target/wasm32-unknown-unknown/release/lungseg_web.wasm pkg
+"$CARGO_TARGET_DIR/release/lungseg-bindgen" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/lungseg_web.wasm" pkg
 cp ../assets/medseg/im/256/*.png pkg/medseg/im/
 cp ../assets/medseg/mask/multi/256/*.png pkg/medseg/mask/
 cp ../assets/medseg/nifti/tr_mask.nii.gz pkg/medseg/

@@ -26,6 +26,19 @@ fn js_err(e: lungseg::Error) -> JsValue {
     JsError::new(&e.to_string()).into()
 }
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+/// The page's own global handlers (the library installs none): a Rust panic is logged with its
+/// message instead of wasm's bare "unreachable", once per page.
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|info| console_error(&format!("lungseg panicked: {info}")))));
+}
+
 /// The engine of one page: the device, the loaded model, an open volume, a training run.
 #[wasm_bindgen]
 pub struct Engine {
@@ -62,7 +75,11 @@ impl Engine {
             })
             .await
             .map_err(|e| JsError::new(&format!("no WebGPU adapter ({e}): open the page in a browser with WebGPU enabled")))?;
+        install_panic_hook();
         let gpu = Gpu::from_adapter(&adapter, family).await.map_err(js_err)?;
+        // wgpu's default for a validation error outside an error scope is to panic, which would
+        // leave the engine unusable; the page logs it instead (web/check.py fails on it).
+        gpu.device.on_uncaptured_error(std::sync::Arc::new(|e| console_error(&format!("lungseg device error: {e}"))));
         Ok(Engine { inner: Rc::new(Inner { gpu, model: RefCell::new(None), volume: RefCell::new(None), trainer: RefCell::new(None) }) })
     }
 
@@ -123,6 +140,14 @@ impl Engine {
         let cfg = serde_json::to_value(&trained.cfg).map_err(|e| JsError::new(&e.to_string()))?;
         *self.inner.model.borrow_mut() = Some(Rc::new(Ensemble { members: vec![trained], tta: false }));
         Ok(serde_json::json!({"config": cfg, "classes": model_classes(&self.inner)?}).to_string())
+    }
+
+    /// The split the loaded model was trained on, as 0-based indices into the shipped slices
+    /// (JSON {train, val, test}): the page marks which slices the model never saw.
+    pub fn model_split(&self, slices: usize) -> Result<String, JsValue> {
+        let model = self.inner.model.borrow().clone().ok_or_else(|| JsError::new("no model is loaded"))?;
+        let split = pipeline::split_for(model.cfg(), slices).map_err(js_err)?;
+        serde_json::to_string(&split).map_err(|e| JsError::new(&e.to_string()).into())
     }
 
     /// Segments a grayscale PNG slice (lung-masked CT, as the shipped slices: lung pixels are the
