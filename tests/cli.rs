@@ -70,7 +70,7 @@ fn tmp(name: &str) -> std::path::PathBuf {
 fn unknown_words_name_the_choices() {
     fails_with(&["train", "--model", "resnet"], &["resnet", "unet or segnet"]);
     fails_with(&["train", "--task", "triple"], &["triple", "binary or multi"]);
-    fails_with(&["train", "--normalization", "magic"], &["magic", "zerocenter, per-image or none"]);
+    fails_with(&["train", "--normalization", "magic"], &["magic", "zerocenter, per-image, lung or none"]);
     fails_with(&["train", "--class-weights", "heavy"], &["heavy", "median, sqrt-median or uniform"]);
     fails_with(&["train", "--preset", "huge"], &["huge", "quick or paper"]);
 }

@@ -250,7 +250,9 @@ async function train(options, { slices = SLICES, maxSteps = Infinity } = {}) {
       drawLoss(losses, r.epoch);
       if (r.done) break;
     }
-    const name = 'i042.png';
+    // The trained network on a slice of the shipped model's test split (the same seeded split
+    // when all 100 slices train with seed 1).
+    const name = `i${sliceName(modelSplit.test[0] + 1)}.png`;
     const p = await engine.predict_png_with_trained(await fetchBytes(`pkg/medseg/im/${name}`), name);
     drawPrediction(p, $('train-overlay'));
     return { losses, stepMs, run, last };
