@@ -235,7 +235,7 @@ async function train(options, { slices = SLICES, maxSteps = Infinity } = {}) {
     const run = JSON.parse(engine.start_training(images, masks, JSON.stringify(options)));
     // The form shows what runs (a caller such as web/check.py may pass other options).
     const c = run.config;
-    Object.entries({ 't-task': c.task, 't-size': c.size, 't-width': c.width, 't-epochs': c.epochs, 't-batch': c.batch, 't-lr': c.lr })
+    Object.entries({ 't-task': c.task, 't-size': c.size, 't-width': c.width, 't-epochs': c.epochs, 't-batch': c.batch, 't-lr': Number(c.lr.toPrecision(3)) })
       .forEach(([id, v]) => { $(id).value = v; });
     const total = run.config.epochs * run.iterations_per_epoch;
     $('train-progress').max = Math.min(total, maxSteps);
