@@ -156,26 +156,25 @@ pub fn load_png_pairs(images: &Path, masks: &Path, task: Task) -> Result<Vec<Sli
     if ims.len() != mks.len() {
         return Err(data_err(images, format!("{} images but {} masks in {}", ims.len(), mks.len(), masks.display())));
     }
-    ims.iter()
-        .zip(&mks)
-        .map(|(ip, mp)| {
-            let im = read_png_gray(ip)?;
-            let mk = read_png_gray(mp)?;
-            if (im.height, im.width) != (mk.height, mk.width) {
-                return Err(data_err(
-                    mp,
-                    format!("mask is {}×{} but image {} is {}×{}", mk.height, mk.width, ip.display(), im.height, im.width),
-                ));
-            }
-            Ok(Slice {
-                name: ip.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-                height: im.height,
-                width: im.width,
-                image: im.pixels.iter().map(|&p| p as f32 / 255.0).collect(),
-                labels: labels_from_mask(&mk, task, mp)?,
-            })
-        })
-        .collect()
+    ims.iter().zip(&mks).map(|(ip, mp)| slice_from_pair(&read_png_gray(ip)?, ip, &read_png_gray(mp)?, mp, task)).collect()
+}
+
+/// One slice from an 8-bit image and its mask (read from files or bytes; the paths name them in
+/// errors): same size, mask grey levels valid for `task`.
+pub fn slice_from_pair(im: &Gray8, image_path: &Path, mk: &Gray8, mask_path: &Path, task: Task) -> Result<Slice> {
+    if (im.height, im.width) != (mk.height, mk.width) {
+        return Err(data_err(
+            mask_path,
+            format!("mask is {}×{} but image {} is {}×{}", mk.height, mk.width, image_path.display(), im.height, im.width),
+        ));
+    }
+    Ok(Slice {
+        name: image_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        height: im.height,
+        width: im.width,
+        image: im.pixels.iter().map(|&p| p as f32 / 255.0).collect(),
+        labels: labels_from_mask(mk, task, mask_path)?,
+    })
 }
 
 /// Where the shipped MedSeg slices (`assets/medseg`: 256×256 PNG, 4-class masks) are looked

@@ -56,15 +56,37 @@ struct Predictor<'a> {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Predictor<'_> {
-    /// Classes and softmax probabilities (C × h × w) of one image in [0, 1] at its own size.
     fn run(&self, image: &[f32], h: usize, w: usize) -> Result<(Vec<u32>, Vec<f32>)> {
-        let s = self.models.cfg().size;
-        let x = if (h, w) == (s, s) { image.to_vec() } else { data::resize_bilinear(image, h, w, s, s) };
-        // Softmax per pixel on the device at the network's size (averaged over the ensemble's
-        // members and flips), then nearest-neighbour back to the input size.
-        let probs_small = self.models.probabilities(self.gpu, &[&x])?;
-        Ok(at_input_size(&probs_small, self.task.classes(), s, h, w))
+        crate::block_on(segment(self.gpu, &self.models, image, h, w))
     }
+}
+
+/// Classes and softmax probabilities (C × h × w) of one image in [0, 1] at its own size: resized
+/// to the network's size, softmax per pixel on the device (averaged over the ensemble's members
+/// and flips), then nearest-neighbour back to the input size. `lungseg predict` and the browser
+/// page both segment through this.
+pub async fn segment(gpu: &Gpu, models: &Ensemble, image: &[f32], h: usize, w: usize) -> Result<(Vec<u32>, Vec<f32>)> {
+    let s = models.cfg().size;
+    let x = if (h, w) == (s, s) { image.to_vec() } else { data::resize_bilinear(image, h, w, s, s) };
+    let probs_small = models.probabilities_async(gpu, &[&x]).await?;
+    Ok(at_input_size(&probs_small, models.cfg().task.classes(), s, h, w))
+}
+
+/// Axial slice `z` of a CT volume in Hounsfield units as the network's input: windowed to [0, 1],
+/// zero outside the lung mask when there is one; with which pixels are lung (all without a mask).
+pub fn nifti_slice(volume: &data::Volume, lungs: Option<&data::Volume>, z: usize, window: Window) -> (Vec<f32>, Vec<bool>) {
+    let (h, w, _) = volume.data.dim();
+    let mut image = Vec::with_capacity(h * w);
+    let mut lung = Vec::with_capacity(h * w);
+    for r in 0..h {
+        for col in 0..w {
+            let in_lung = lungs.is_none_or(|l| l.data[[r, col, z]] > 0.0);
+            let v = ((volume.data[[r, col, z]] - window.lo) / (window.hi - window.lo)).clamp(0.0, 1.0);
+            image.push(if in_lung { v } else { 0.0 });
+            lung.push(in_lung);
+        }
+    }
+    (image, lung)
 }
 
 /// Probability planes (C × s × s) at the network's size → (classes, probabilities) at the input's
@@ -170,16 +192,7 @@ fn predict_nifti(p: &Predictor, input: &Path, output: &Path, opts: &PredictOptio
     let stem =
         input.file_name().map(|s| s.to_string_lossy().trim_end_matches(".gz").trim_end_matches(".nii").to_string()).unwrap_or_default();
     for z in 0..depth {
-        let mut image = Vec::with_capacity(h * w);
-        let mut lung = Vec::with_capacity(h * w);
-        for r in 0..h {
-            for col in 0..w {
-                let in_lung = lungs.as_ref().is_none_or(|l| l.data[[r, col, z]] > 0.0);
-                let v = ((vol.data[[r, col, z]] - window.lo) / (window.hi - window.lo)).clamp(0.0, 1.0);
-                image.push(if in_lung { v } else { 0.0 });
-                lung.push(in_lung);
-            }
-        }
+        let (image, lung) = nifti_slice(&vol, lungs.as_ref(), z, window);
         let (classes, probs) = p.run(&image, h, w)?;
         for (i, &k) in classes.iter().enumerate() {
             mask[[i / w, i % w, z]] = k as u8;

@@ -279,8 +279,9 @@ fn every_augmentation_keeps_image_and_mask_aligned() {
     assert!(rotated_away >= 10, "rotation changed the mask in only {rotated_away} of 12 draws");
 }
 
-fn flipped(labels: &[u32], n: usize) -> Vec<u32> {
-    (0..n * n).map(|p| labels[(n - 1 - p / n) * n + p % n]).collect()
+/// An n × n plane flipped top-bottom (the augmentation's reflection).
+fn flipped<T: Copy>(plane: &[T], n: usize) -> Vec<T> {
+    (0..n * n).map(|p| plane[(n - 1 - p / n) * n + p % n]).collect()
 }
 
 #[test]
@@ -296,7 +297,7 @@ fn intensity_augmentation_changes_lung_pixels_monotonically_and_keeps_the_surrou
         let src = if out.labels == s.labels {
             s.clone()
         } else {
-            Slice { image: flipped_f(&s.image, 64), labels: flipped(&s.labels, 64), ..s.clone() }
+            Slice { image: flipped(&s.image, 64), labels: flipped(&s.labels, 64), ..s.clone() }
         };
         assert_eq!(out.labels, src.labels);
         for (&v, &u) in out.image.iter().zip(&src.image) {
@@ -311,10 +312,6 @@ fn intensity_augmentation_changes_lung_pixels_monotonically_and_keeps_the_surrou
         }
     }
     assert!(changed >= 18, "intensity changed the lung in only {changed} of 20 draws");
-}
-
-fn flipped_f(image: &[f32], n: usize) -> Vec<f32> {
-    (0..n * n).map(|p| image[(n - 1 - p / n) * n + p % n]).collect()
 }
 
 #[test]

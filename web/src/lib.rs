@@ -11,7 +11,7 @@
 //!   page downloaded.
 
 use lungseg::config::{Preset, TrainConfig};
-use lungseg::data::{self, Slice, Task, Volume};
+use lungseg::data::{self, Task, Volume};
 use lungseg::evaluate::Ensemble;
 use lungseg::models::{Arch, Model};
 use lungseg::pipeline::{self, Prepared, Preprocessor};
@@ -155,10 +155,8 @@ impl Engine {
     pub fn predict_png(&self, bytes: Vec<u8>, name: String) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let im = data::png_gray_from_bytes(&bytes, Path::new(&name)).map_err(js_err)?;
-            let image: Vec<f32> = im.pixels.iter().map(|&v| v as f32 / 255.0).collect();
-            let lung: Vec<bool> = im.pixels.iter().map(|&v| v > 0).collect();
-            Ok(predict(&inner, &name, image, lung, im.height, im.width).await?.into())
+            let (image, lung, h, w) = lung_masked_png(&bytes, &name)?;
+            Ok(predict(&inner, &name, image, lung, h, w).await?.into())
         })
     }
 
@@ -196,16 +194,7 @@ impl Engine {
                 return Err(JsError::new(&format!("slice {z} does not exist: the volume has {depth}")).into());
             }
             let (lo, hi) = model.cfg().window;
-            let mut image = Vec::with_capacity(h * w);
-            let mut lung = Vec::with_capacity(h * w);
-            for r in 0..h {
-                for c in 0..w {
-                    let in_lung = vol.lungs.as_ref().is_none_or(|l| l.data[[r, c, z]] > 0.0);
-                    let v = ((vol.volume.data[[r, c, z]] - lo) / (hi - lo)).clamp(0.0, 1.0);
-                    image.push(if in_lung { v } else { 0.0 });
-                    lung.push(in_lung);
-                }
-            }
+            let (image, lung) = lungseg::predict::nifti_slice(&vol.volume, vol.lungs.as_ref(), z, data::Window { lo, hi });
             Ok(predict(&inner, &format!("z{:03}", z + 1), image, lung, h, w).await?.into())
         })
     }
@@ -240,21 +229,11 @@ impl Engine {
         }
         let mut slices = Vec::with_capacity(images.length() as usize);
         for (i, (im, mk)) in images.iter().zip(masks.iter()).enumerate() {
-            let name = format!("image {}", i + 1);
-            let im = data::png_gray_from_bytes(&js_sys::Uint8Array::new(&im).to_vec(), Path::new(&name)).map_err(js_err)?;
-            let mask_name = format!("mask {}", i + 1);
-            let mk = data::png_gray_from_bytes(&js_sys::Uint8Array::new(&mk).to_vec(), Path::new(&mask_name)).map_err(js_err)?;
-            if (im.height, im.width) != (mk.height, mk.width) {
-                return Err(JsError::new(&format!("{mask_name} is {}×{}, {name} {}×{}", mk.height, mk.width, im.height, im.width)).into());
-            }
-            let s = Slice {
-                name,
-                height: im.height,
-                width: im.width,
-                image: im.pixels.iter().map(|&p| p as f32 / 255.0).collect(),
-                labels: data::labels_from_mask(&mk, cfg.task, Path::new(&mask_name)).map_err(js_err)?,
-            };
-            slices.push(s.resized(cfg.size));
+            let (name, mask_name) = (format!("image {}", i + 1), format!("mask {}", i + 1));
+            let (name, mask_name) = (Path::new(&name), Path::new(&mask_name));
+            let im = data::png_gray_from_bytes(&js_sys::Uint8Array::new(&im).to_vec(), name).map_err(js_err)?;
+            let mk = data::png_gray_from_bytes(&js_sys::Uint8Array::new(&mk).to_vec(), mask_name).map_err(js_err)?;
+            slices.push(data::slice_from_pair(&im, name, &mk, mask_name, cfg.task).map_err(js_err)?.resized(cfg.size));
         }
         let prep = pipeline::prepare_slices(&cfg, slices).map_err(js_err)?;
         let gpu = &self.inner.gpu;
@@ -305,18 +284,17 @@ impl Engine {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let trainer = inner.trainer.borrow().clone().ok_or_else(|| JsError::new("no training run"))?;
-            let im = data::png_gray_from_bytes(&bytes, Path::new(&name)).map_err(js_err)?;
-            let image: Vec<f32> = im.pixels.iter().map(|&v| v as f32 / 255.0).collect();
-            let lung: Vec<bool> = im.pixels.iter().map(|&v| v > 0).collect();
+            let (image, lung, h, w) = lung_masked_png(&bytes, &name)?;
             let (task, s) = { (trainer.borrow().cfg.task, trainer.borrow().cfg.size) };
-            let x = trainer.borrow().pre.image(&image, im.height, im.width);
+            let x = trainer.borrow().pre.image(&image, h, w);
             let probs = {
                 let t = trainer.borrow();
                 let xt = inner.gpu.upload_f32("input", &x, &[1, 1, s, s]).map_err(js_err)?;
                 step::probabilities(&inner.gpu, &step::infer(&inner.gpu, &t.model, &xt).map_err(js_err)?).map_err(js_err)?
             };
             let probs = inner.gpu.download_f32_async(&probs).await.map_err(js_err)?;
-            Ok(prediction(&name, task, &probs, s, image, lung, im.height, im.width).into())
+            let (classes, probabilities) = lungseg::predict::at_input_size(&probs, task.classes(), s, h, w);
+            Ok(prediction(&name, task, classes, probabilities, image, lung, h, w).into())
         })
     }
 }
@@ -335,19 +313,35 @@ fn classes_json(task: Task) -> serde_json::Value {
         .collect()
 }
 
-async fn predict(inner: &Inner, name: &str, image: Vec<f32>, lung: Vec<bool>, h: usize, w: usize) -> Result<Prediction, JsValue> {
-    let model = inner.model.borrow().clone().ok_or_else(|| JsError::new("no model is loaded: call load_model first"))?;
-    let s = model.cfg().size;
-    let x = if (h, w) == (s, s) { image.clone() } else { data::resize_bilinear(&image, h, w, s, s) };
-    let probs = model.probabilities_async(&inner.gpu, &[&x]).await.map_err(js_err)?;
-    Ok(prediction(name, model.cfg().task, &probs, s, image, lung, h, w))
+/// A lung-masked CT slice from PNG bytes (as the shipped slices: lung pixels are the non-zero
+/// ones): intensities in [0, 1], which pixels are lung, height, width.
+fn lung_masked_png(bytes: &[u8], name: &str) -> Result<(Vec<f32>, Vec<bool>, usize, usize), JsValue> {
+    let im = data::png_gray_from_bytes(bytes, Path::new(name)).map_err(js_err)?;
+    let image = im.pixels.iter().map(|&v| v as f32 / 255.0).collect();
+    let lung = im.pixels.iter().map(|&v| v > 0).collect();
+    Ok((image, lung, im.height, im.width))
 }
 
-/// Probabilities at the network's size → the page's result at the input's size.
+/// The loaded model's segmentation, through the path `lungseg predict` takes.
+async fn predict(inner: &Inner, name: &str, image: Vec<f32>, lung: Vec<bool>, h: usize, w: usize) -> Result<Prediction, JsValue> {
+    let model = inner.model.borrow().clone().ok_or_else(|| JsError::new("no model is loaded: call load_model first"))?;
+    let (classes, probabilities) = lungseg::predict::segment(&inner.gpu, &model, &image, h, w).await.map_err(js_err)?;
+    Ok(prediction(name, model.cfg().task, classes, probabilities, image, lung, h, w))
+}
+
+/// Classes and probabilities at the input's size → the page's result with the shares of lung.
 #[allow(clippy::too_many_arguments)]
-fn prediction(name: &str, task: Task, probs_small: &[f32], s: usize, image: Vec<f32>, lung: Vec<bool>, h: usize, w: usize) -> Prediction {
+fn prediction(
+    name: &str,
+    task: Task,
+    classes: Vec<u32>,
+    probabilities: Vec<f32>,
+    image: Vec<f32>,
+    lung: Vec<bool>,
+    h: usize,
+    w: usize,
+) -> Prediction {
     let c = task.classes();
-    let (classes, probabilities) = lungseg::predict::at_input_size(probs_small, c, s, h, w);
     let sev = lungseg::predict::severity(name, &classes, &lung, c);
     let shares: Vec<f64> = sev.class_pixels.iter().map(|&p| p as f64 / sev.lung_pixels.max(1) as f64).collect();
     let summary = serde_json::json!({
