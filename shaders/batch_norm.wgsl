@@ -51,6 +51,12 @@ const WG: u32 = 256u;
 @group(0) @binding(9) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(10) var<storage, read_write> dbeta: array<f32>;
 @group(0) @binding(11) var<storage, read_write> out: array<f32>;
+// vec4 views of x, dy and out for the `*4` entry points, used when H·W is a multiple of 4 (every
+// real layer): 4 values of one plane per access, so a CPU driver makes a quarter of the memory
+// accesses. (WGSL lets two entry points bind different variables at one binding; none uses both.)
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read_write> out4: array<vec4<f32>>;
 
 
 @compute @workgroup_size(256)
@@ -337,5 +343,149 @@ fn batch_norm_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
     for (var i = ch.first; i < ch.end; i += WG) {
         let xhat = (x[i] - mean[c]) * invstd[c];
         out[i] = k * (m * dy[i] - dbeta[c] - xhat * dgamma[c]);
+    }
+}
+
+// ---- vec4 entry points (H·W % 4 == 0): the same math over vectors of 4 values of one plane. ----
+
+fn sum4(v: vec4<f32>) -> f32 {
+    return (v.x + v.y) + (v.z + v.w);
+}
+
+@compute @workgroup_size(256)
+fn batch_norm_stats4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                     @builtin(local_invocation_index) lid: u32) {
+    let c = wid.x + wid.y * nwg.x;
+    let in_range = c < p.c;
+    let m = select(0u, p.n * p.plane, in_range);
+    let images = select(0u, p.n, in_range);
+    let plane4 = p.plane / 4u;
+    var s = vec4<f32>(0.0);
+    for (var n = 0u; n < images; n++) {
+        let base = (n * p.c + c) * plane4;
+        for (var i = lid; i < plane4; i += WG) {
+            s += x4[base + i];
+        }
+    }
+    tree_a[lid] = sum4(s);
+    tree_b[lid] = 0.0;
+    reduce_pair(lid);
+    let mu = tree_a[0] / f32(max(m, 1u));
+    workgroupBarrier();
+    var q = vec4<f32>(0.0);
+    for (var n = 0u; n < images; n++) {
+        let base = (n * p.c + c) * plane4;
+        for (var i = lid; i < plane4; i += WG) {
+            let d = x4[base + i] - mu;
+            q += d * d;
+        }
+    }
+    tree_a[lid] = sum4(q);
+    reduce_pair(lid);
+    if (in_range && lid == 0u) {
+        finish_stats(c, m, mu, tree_a[0]);
+    }
+}
+
+@compute @workgroup_size(256)
+fn batch_norm_backward_reduce4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                               @builtin(local_invocation_index) lid: u32) {
+    let c = wid.x + wid.y * nwg.x;
+    let in_range = c < p.c;
+    let images = select(0u, p.n, in_range);
+    let cc = min(c, p.c - 1u);
+    let mu = mean[cc];
+    let is = invstd[cc];
+    let plane4 = p.plane / 4u;
+    var sb = vec4<f32>(0.0);
+    var sg = vec4<f32>(0.0);
+    for (var n = 0u; n < images; n++) {
+        let base = (n * p.c + c) * plane4;
+        for (var i = lid; i < plane4; i += WG) {
+            let g = dy4[base + i];
+            sb += g;
+            sg += g * (x4[base + i] - mu) * is;
+        }
+    }
+    tree_a[lid] = sum4(sb);
+    tree_b[lid] = sum4(sg);
+    reduce_pair(lid);
+    if (in_range && lid == 0u) {
+        dbeta[c] = tree_a[0];
+        dgamma[c] = tree_b[0];
+    }
+}
+
+// chunk_of over the vectors of each plane (plane / 4 of them).
+fn chunk4_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Chunk {
+    let g = wid.x + wid.y * nwg.x;
+    let plane4 = p.plane / 4u;
+    let per_plane = (plane4 + WG * EPT - 1u) / (WG * EPT);
+    let plane_index = g / per_plane;
+    let start = (g % per_plane) * WG * EPT;
+    var ch: Chunk;
+    ch.in_range = plane_index < p.n * p.c;
+    ch.c = plane_index % p.c;
+    ch.first = plane_index * plane4 + start + lid;
+    ch.end = plane_index * plane4 + min(start + WG * EPT, plane4);
+    return ch;
+}
+
+fn activate4(v: vec4<f32>) -> vec4<f32> {
+    return select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
+}
+
+@compute @workgroup_size(256)
+fn batch_norm_normalize4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                         @builtin(local_invocation_index) lid: u32) {
+    let ch = chunk4_of(wid, nwg, lid);
+    if (!ch.in_range) {
+        return;
+    }
+    let scale = gamma[ch.c] * invstd[ch.c];
+    let shift = beta[ch.c] - mean[ch.c] * scale;
+    for (var i = ch.first; i < ch.end; i += WG) {
+        out4[i] = activate4(x4[i] * scale + shift);
+    }
+}
+
+@compute @workgroup_size(256)
+fn batch_norm_infer4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                     @builtin(local_invocation_index) lid: u32) {
+    let ch = chunk4_of(wid, nwg, lid);
+    if (!ch.in_range) {
+        return;
+    }
+    let scale = gamma[ch.c] / sqrt(running_var[ch.c] + p.eps);
+    let shift = beta[ch.c] - running_mean[ch.c] * scale;
+    for (var i = ch.first; i < ch.end; i += WG) {
+        out4[i] = activate4(x4[i] * scale + shift);
+    }
+}
+
+@compute @workgroup_size(256)
+fn batch_norm_backward_input4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                              @builtin(local_invocation_index) lid: u32) {
+    let ch = chunk4_of(wid, nwg, lid);
+    if (!ch.in_range) {
+        return;
+    }
+    let c = ch.c;
+    if (p.frozen == 1u) {
+        let g = gamma[c] * invstd[c];
+        for (var i = ch.first; i < ch.end; i += WG) {
+            out4[i] = g * dy4[i];
+        }
+        return;
+    }
+    let m = f32(select(p.n * p.plane, p.count, p.count > 0u));
+    let k = gamma[c] * invstd[c] / m;
+    let mu = mean[c];
+    let is = invstd[c];
+    let db = dbeta[c];
+    let dg = dgamma[c];
+    for (var i = ch.first; i < ch.end; i += WG) {
+        let xhat = (x4[i] - mu) * is;
+        out4[i] = k * (m * dy4[i] - db - xhat * dg);
     }
 }

@@ -284,3 +284,167 @@ fn conv2d_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wo
         workgroupBarrier();
     }
 }
+
+// ---- 1×1 kernels (U-Net's final layer): the plane is flat, so an invocation takes OB channels ×
+// 4 consecutive pixels of it, with no padding, no taps and no rows (the 3×3 body above would load
+// 6 values and compute 3 taps per channel for 1 useful one). ----
+
+// x[n, c, q0 .. q0+3] (0 past the plane's end).
+fn load4_flat(n: u32, c: u32, q0: u32, plane: u32) -> vec4<f32> {
+    let base = (n * p.c_in + c) * plane;
+    var v = vec4<f32>(0.0);
+    for (var j = 0u; j < PX; j++) {
+        v[j] = src[base + min(q0 + j, plane - 1u)] * select(0.0, 1.0, q0 + j < plane);
+    }
+    return v;
+}
+
+fn store_flat(n: u32, co: u32, q0: u32, plane: u32, v: vec4<f32>) {
+    if (co >= p.c_out) {
+        return;
+    }
+    let out = (n * p.c_out + co) * plane;
+    let y = select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
+    for (var j = 0u; j < PX; j++) {
+        if (q0 + j < plane) {
+            dst[out + q0 + j] = y[j];
+        }
+    }
+}
+
+// Forward and backward-input of a 1×1 convolution (backward-input is the same with the weight's
+// strides swapped). Grid: n × o_blocks × tiles, tiles = ceil(ceil(H·W / 4) / WG).
+fn pointwise_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
+    let g = linear_workgroup(wid, nwg);
+    let tile = g % p.tiles;
+    let rest = g / p.tiles;
+    let ob = rest % p.o_blocks;
+    let n = rest / p.o_blocks;
+    if (n >= p.n) {
+        return;
+    }
+    let plane = p.h * p.w;
+    let q0 = (tile * WG + lid) * PX;
+    let last = p.c_out - 1u;
+    let c0 = min(ob * OB, last);
+    let c1 = min(ob * OB + 1u, last);
+    let c2 = min(ob * OB + 2u, last);
+    let c3 = min(ob * OB + 3u, last);
+    let c4 = min(ob * OB + 4u, last);
+    let c5 = min(ob * OB + 5u, last);
+    let c6 = min(ob * OB + 6u, last);
+    let c7 = min(ob * OB + 7u, last);
+    var a0 = vec4<f32>(bias_of(c0));
+    var a1 = vec4<f32>(bias_of(c1));
+    var a2 = vec4<f32>(bias_of(c2));
+    var a3 = vec4<f32>(bias_of(c3));
+    var a4 = vec4<f32>(bias_of(c4));
+    var a5 = vec4<f32>(bias_of(c5));
+    var a6 = vec4<f32>(bias_of(c6));
+    var a7 = vec4<f32>(bias_of(c7));
+    for (var ci = 0u; ci < p.c_in; ci++) {
+        let x = load4_flat(n, ci, q0, plane);
+        a0 += weight[c0 * p.w_stride_out + ci * p.w_stride_in] * x;
+        a1 += weight[c1 * p.w_stride_out + ci * p.w_stride_in] * x;
+        a2 += weight[c2 * p.w_stride_out + ci * p.w_stride_in] * x;
+        a3 += weight[c3 * p.w_stride_out + ci * p.w_stride_in] * x;
+        a4 += weight[c4 * p.w_stride_out + ci * p.w_stride_in] * x;
+        a5 += weight[c5 * p.w_stride_out + ci * p.w_stride_in] * x;
+        a6 += weight[c6 * p.w_stride_out + ci * p.w_stride_in] * x;
+        a7 += weight[c7 * p.w_stride_out + ci * p.w_stride_in] * x;
+    }
+    if (q0 >= plane) {
+        return;
+    }
+    store_flat(n, ob * OB, q0, plane, a0);
+    store_flat(n, ob * OB + 1u, q0, plane, a1);
+    store_flat(n, ob * OB + 2u, q0, plane, a2);
+    store_flat(n, ob * OB + 3u, q0, plane, a3);
+    store_flat(n, ob * OB + 4u, q0, plane, a4);
+    store_flat(n, ob * OB + 5u, q0, plane, a5);
+    store_flat(n, ob * OB + 6u, q0, plane, a6);
+    store_flat(n, ob * OB + 7u, q0, plane, a7);
+}
+
+@compute @workgroup_size(64)
+fn conv2d_forward_1x1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+    pointwise_block(wid, nwg, lid);
+}
+
+@compute @workgroup_size(64)
+fn conv2d_backward_input_1x1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                             @builtin(local_invocation_index) lid: u32) {
+    pointwise_block(wid, nwg, lid);
+}
+
+// dw[co, ci] = Σ_n Σ_q dy[n, co, q] · x[n, ci, q] for a 1×1 kernel. Grid and split as
+// conv2d_backward_weight (c_in × o_blocks × splits; items are 4-pixel blocks of the flat plane,
+// N·ceil(H·W / 4) of them); each invocation keeps 8 vec4 sums (constant indices: registers), and
+// the workgroup adds its 64 invocations' sums in workgroup memory in a fixed order.
+@compute @workgroup_size(64)
+fn conv2d_backward_weight_1x1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                              @builtin(local_invocation_index) lid: u32) {
+    let g = linear_workgroup(wid, nwg);
+    let ci = g % p.c_in;
+    let rest = g / p.c_in;
+    let ob = rest % p.o_blocks;
+    let split = rest / p.o_blocks;
+    let in_range = split < p.splits; // uniform per workgroup; barriers below stay in uniform control flow
+    let plane = p.h * p.w;
+    let per_image = (plane + PX - 1u) / PX;
+    let first = split * p.chunk;
+    let last = select(first, min(first + p.chunk, p.n * per_image), in_range);
+    let lastc = p.c_out - 1u;
+    var a0 = vec4<f32>(0.0);
+    var a1 = vec4<f32>(0.0);
+    var a2 = vec4<f32>(0.0);
+    var a3 = vec4<f32>(0.0);
+    var a4 = vec4<f32>(0.0);
+    var a5 = vec4<f32>(0.0);
+    var a6 = vec4<f32>(0.0);
+    var a7 = vec4<f32>(0.0);
+    for (var item = first + lid; item < last; item += WG) {
+        let n = item / per_image;
+        let q0 = (item % per_image) * PX;
+        let x = load4_flat(n, ci, q0, plane);
+        a0 += dy4_flat(n, ob * OB, q0, plane) * x;
+        a1 += dy4_flat(n, ob * OB + 1u, q0, plane) * x;
+        a2 += dy4_flat(n, ob * OB + 2u, q0, plane) * x;
+        a3 += dy4_flat(n, ob * OB + 3u, q0, plane) * x;
+        a4 += dy4_flat(n, ob * OB + 4u, q0, plane) * x;
+        a5 += dy4_flat(n, ob * OB + 5u, q0, plane) * x;
+        a6 += dy4_flat(n, ob * OB + 6u, q0, plane) * x;
+        a7 += dy4_flat(n, ob * OB + 7u, q0, plane) * x;
+    }
+    partial[lid] = dot(a0, vec4<f32>(1.0));
+    partial[WG + lid] = dot(a1, vec4<f32>(1.0));
+    partial[2u * WG + lid] = dot(a2, vec4<f32>(1.0));
+    partial[3u * WG + lid] = dot(a3, vec4<f32>(1.0));
+    partial[4u * WG + lid] = dot(a4, vec4<f32>(1.0));
+    partial[5u * WG + lid] = dot(a5, vec4<f32>(1.0));
+    partial[6u * WG + lid] = dot(a6, vec4<f32>(1.0));
+    partial[7u * WG + lid] = dot(a7, vec4<f32>(1.0));
+    workgroupBarrier();
+    if (in_range && lid < OB) {
+        var total = 0.0;
+        for (var j = 0u; j < WG; j++) {
+            total += partial[lid * WG + j];
+        }
+        let co = ob * OB + lid;
+        if (co < p.c_out) {
+            dst[(split * p.c_out + co) * p.c_in + ci] = total;
+        }
+    }
+}
+
+// dy[n, o, q0 .. q0+3] of the weight gradient (bound at `weight`), 0 past the plane or c_out.
+fn dy4_flat(n: u32, o: u32, q0: u32, plane: u32) -> vec4<f32> {
+    let oc = min(o, p.c_out - 1u);
+    let base = (n * p.c_out + oc) * plane;
+    var v = vec4<f32>(0.0);
+    for (var j = 0u; j < PX; j++) {
+        v[j] = weight[base + min(q0 + j, plane - 1u)] * select(0.0, 1.0, q0 + j < plane && o < p.c_out);
+    }
+    return v;
+}

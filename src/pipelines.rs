@@ -56,7 +56,17 @@ macro_rules! shader {
 
 /// Every shader lungseg ships, with its entry points. Tests validate each with naga.
 pub const SHADERS: &[ShaderSource] = &[
-    shader!("conv2d", ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]),
+    shader!(
+        "conv2d",
+        [
+            "conv2d_forward",
+            "conv2d_backward_input",
+            "conv2d_backward_weight",
+            "conv2d_forward_1x1",
+            "conv2d_backward_input_1x1",
+            "conv2d_backward_weight_1x1"
+        ]
+    ),
     shader!(
         "conv2d_subgroup",
         [
@@ -80,9 +90,9 @@ pub const SHADERS: &[ShaderSource] = &[
         ["conv_transpose2d_forward_subgroup", "conv_transpose2d_backward_input_subgroup", "conv_transpose2d_backward_weight_subgroup"],
         true
     ),
-    shader!("reduce", ["sum_per_channel", "sum_splits"]),
+    shader!("reduce", ["sum_per_channel", "sum_splits", "sum_per_channel4"]),
     shader!("conv_transpose2d", ["conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight"]),
-    shader!("relu", ["relu_forward", "relu_backward"]),
+    shader!("relu", ["relu_forward", "relu_backward", "relu_forward4", "relu_backward4"]),
     shader!(
         "batch_norm",
         prelude["tree_reduce"],
@@ -96,16 +106,21 @@ pub const SHADERS: &[ShaderSource] = &[
             "batch_norm_stats_merge",
             "batch_norm_backward_reduce_partial",
             "batch_norm_backward_reduce_merge",
-            "batch_norm_frozen_stats"
+            "batch_norm_frozen_stats",
+            "batch_norm_stats4",
+            "batch_norm_backward_reduce4",
+            "batch_norm_normalize4",
+            "batch_norm_infer4",
+            "batch_norm_backward_input4"
         ]
     ),
     shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]),
-    shader!("concat", ["concat_forward", "concat_backward"]),
-    shader!("dropout", ["dropout_forward", "dropout_backward"]),
+    shader!("concat", ["concat_forward", "concat_backward", "concat_forward4", "concat_backward4"]),
+    shader!("dropout", ["dropout_forward", "dropout_backward", "dropout_forward4", "dropout_backward4"]),
     shader!("cross_entropy", prelude ["tree_reduce", "log_softmax"], ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
     shader!("dice", prelude["log_softmax"], ["dice_partials", "dice_finish", "dice_backward"]),
     shader!("adam", ["adam_step"]),
-    shader!("add", ["add_assign"]),
+    shader!("add", ["add_assign", "add_assign4"]),
     shader!("metrics", ["argmax_channels", "confusion_accumulate", "softmax_channels"]),
 ];
 

@@ -98,7 +98,8 @@ pub async fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Res
 /// of the 8-channel block, batch > 1, 1×1 kernels, a single-pixel plane; and W % 4 == 0 with a
 /// 3×3 kernel (odd H, 4-wide W), which takes the vec4 (`_aligned`) entry points real layers use;
 /// and ≥ 16 channels written both ways, aligned and not (the `cpu` family's 16-channel kernels),
-/// with channel counts that are not multiples of 16.
+/// with channel counts that are not multiples of 16; and a 1×1 kernel with more than one
+/// 8-channel block each way over a plane of whole 4-pixel blocks.
 pub const CONV_CASES: &[ConvCase] = &[
     (2, 3, 5, 7, 9, 3),
     (3, 8, 16, 13, 11, 3),
@@ -108,6 +109,7 @@ pub const CONV_CASES: &[ConvCase] = &[
     (2, 12, 10, 9, 8, 3),
     (3, 2, 9, 5, 4, 3),
     (2, 18, 19, 7, 12, 3),
+    (3, 9, 10, 4, 4, 1),
 ];
 
 fn row_u32<D: Dimension>(op: &str, entry: &str, got: &Array<u32, D>, want: &Array<u32, D>) -> CheckRow {

@@ -70,6 +70,17 @@ fn elements(p: &BatchNormParams) -> u64 {
     p.n as u64 * p.c as u64 * (p.plane as u64).div_ceil(8 * 256)
 }
 
+/// The `*4` entry point (vec4 views, 4 values of one plane per access) where H·W is a multiple of
+/// 4 — every real layer — else the scalar one. Returns the entry and, for the element-wise passes,
+/// their workgroups (the per-channel reductions dispatch one workgroup per channel either way).
+fn by_vec4(p: &BatchNormParams, scalar: &'static str, vec4: &'static str) -> (&'static str, u64) {
+    if p.plane % 4 == 0 {
+        (vec4, p.n as u64 * p.c as u64 * (p.plane as u64 / 4).div_ceil(8 * 256))
+    } else {
+        (scalar, elements(p))
+    }
+}
+
 /// Batch statistics: `mean`, `invstd` = 1/sqrt(biased var + eps); when `running` is given, also
 /// updates running mean / unbiased running variance with `momentum` (PyTorch convention).
 #[allow(clippy::too_many_arguments)]
@@ -127,13 +138,15 @@ pub fn batch_norm_stats(
         );
     }
     match running {
-        Some((rm, rv)) => launch(gpu, enc, OP, &p, &[(1, x), (5, mean), (6, invstd), (7, rm), (8, rv)], p.c as u64),
+        Some((rm, rv)) => {
+            launch(gpu, enc, by_vec4(&p, OP, "batch_norm_stats4").0, &p, &[(1, x), (5, mean), (6, invstd), (7, rm), (8, rv)], p.c as u64)
+        }
         None => {
             // Bindings 7/8 are declared read_write, so they need two distinct buffers even though
             // update_running = 0 leaves them untouched: small pooled scratch tensors.
             let rm = gpu.tensor(OP, &[p.c as usize], crate::DType::F32)?;
             let rv = gpu.tensor(OP, &[p.c as usize], crate::DType::F32)?;
-            launch(gpu, enc, OP, &p, &[(1, x), (5, mean), (6, invstd), (7, &rm), (8, &rv)], p.c as u64)
+            launch(gpu, enc, by_vec4(&p, OP, "batch_norm_stats4").0, &p, &[(1, x), (5, mean), (6, invstd), (7, &rm), (8, &rv)], p.c as u64)
         }
     }
 }
@@ -211,7 +224,8 @@ fn normalize(
     let mut p = params(OP, x, &[("gamma", gamma), ("beta", beta), ("mean", mean), ("invstd", invstd)], 1e-5, 0.0)?;
     p.relu = relu as u32;
     expect_shape(OP, "y", y, x.shape())?;
-    launch(gpu, enc, OP, &p, &[(1, x), (3, gamma), (4, beta), (5, mean), (6, invstd), (11, y)], elements(&p))
+    let (entry, workgroups) = by_vec4(&p, OP, "batch_norm_normalize4");
+    launch(gpu, enc, entry, &p, &[(1, x), (3, gamma), (4, beta), (5, mean), (6, invstd), (11, y)], workgroups)
 }
 
 /// Inference: `y = gamma · (x − running_mean) / sqrt(running_var + eps) + beta`.
@@ -267,7 +281,8 @@ fn infer(
     let mut p = params(OP, x, &[("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)], eps, 0.0)?;
     p.relu = relu as u32;
     expect_shape(OP, "y", y, x.shape())?;
-    launch(gpu, enc, OP, &p, &[(1, x), (3, gamma), (4, beta), (7, running_mean), (8, running_var), (11, y)], elements(&p))
+    let (entry, workgroups) = by_vec4(&p, OP, "batch_norm_infer4");
+    launch(gpu, enc, entry, &p, &[(1, x), (3, gamma), (4, beta), (7, running_mean), (8, running_var), (11, y)], workgroups)
 }
 
 /// `dbeta = Σ dy`, `dgamma = Σ dy · x̂` per channel (overwrites both).
@@ -335,7 +350,8 @@ pub fn batch_norm_backward_reduce(
             (p.c as u64).div_ceil(64),
         );
     }
-    launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
+    let entry = by_vec4(&p, OP, "batch_norm_backward_reduce4").0;
+    launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
 }
 
 /// Frozen statistics for fine-tuning with batch norm's running statistics: `mean` =
@@ -384,13 +400,14 @@ pub fn batch_norm_backward_input_frozen(
     let (u5, u9, u10) = (unused(5)?, unused(9)?, unused(10)?);
     super::for_images(gpu, OP, &[x, dy, dx], |r, v| {
         let p = BatchNormParams { n: r.len() as u32, frozen: 1, ..whole };
+        let (entry, workgroups) = by_vec4(&p, OP, "batch_norm_backward_input4");
         launch(
             gpu,
             enc,
-            OP,
+            entry,
             &p,
             &[(1, &v[0]), (2, &v[1]), (3, gamma), (5, &u5), (6, invstd), (9, &u9), (10, &u10), (11, &v[2])],
-            elements(&p),
+            workgroups,
         )
     })
 }
@@ -417,13 +434,14 @@ pub fn batch_norm_backward_input(
     super::for_images(gpu, OP, &[x, dy, dx], |r, v| {
         // M of the formula is the whole batch's count, whatever range of images is bound.
         let p = BatchNormParams { n: r.len() as u32, count: u32_of(OP, "N·H·W", whole.n as usize * whole.plane as usize)?, ..whole };
+        let (entry, workgroups) = by_vec4(&p, OP, "batch_norm_backward_input4");
         launch(
             gpu,
             enc,
-            OP,
+            entry,
             &p,
             &[(1, &v[0]), (2, &v[1]), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, &v[2])],
-            elements(&p),
+            workgroups,
         )
     })
 }

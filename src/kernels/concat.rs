@@ -44,7 +44,8 @@ pub fn concat_forward(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tenso
 fn concat_forward_once(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tensor, offset: usize) -> Result<()> {
     const OP: &str = "concat_forward";
     let p = params(OP, part, whole, offset)?;
-    launch(gpu, enc, OP, &p, &[(1, part), (2, whole)], (part.len() as u64).div_ceil(256))
+    let (entry, workgroups) = super::by_vec4(OP, "concat_forward4", p.plane % 4 == 0, part.len());
+    launch(gpu, enc, entry, &p, &[(1, part), (2, whole)], workgroups)
 }
 
 /// `dpart = dwhole[:, offset .. offset + C_part]`, or `+=` when `accumulate`.
@@ -56,5 +57,6 @@ fn concat_backward_once(gpu: &Gpu, enc: &mut Encoder, dwhole: &Tensor, dpart: &T
     const OP: &str = "concat_backward";
     let mut p = params(OP, dpart, dwhole, offset)?;
     p.accumulate = accumulate as u32;
-    launch(gpu, enc, OP, &p, &[(1, dwhole), (2, dpart)], (dpart.len() as u64).div_ceil(256))
+    let (entry, workgroups) = super::by_vec4(OP, "concat_backward4", p.plane % 4 == 0, dpart.len());
+    launch(gpu, enc, entry, &p, &[(1, dwhole), (2, dpart)], workgroups)
 }

@@ -73,6 +73,9 @@ struct Variant {
     /// 16 output channels per invocation instead of 8 (`conv_block16`): the `cpu` family, where
     /// the pass writes at least 16 channels — on CPU drivers twice the FMAs per loaded input.
     wide: bool,
+    /// A 1×1 kernel: the `*_1x1` entry points of `shaders/conv2d.wgsl` (no subgroups, every
+    /// family), which treat the plane as flat and skip the 3×3 body's padding and taps.
+    pointwise: bool,
 }
 
 /// Output channels per invocation of the 16-channel subgroup kernels.
@@ -84,11 +87,15 @@ fn variant(gpu: &Gpu, g: &Geometry, writes: usize) -> Variant {
         subgroup,
         aligned: subgroup && g.w.is_multiple_of(4),
         wide: subgroup && gpu.kernel_family() == super::KernelFamily::Cpu && writes >= OB_WIDE,
+        pointwise: g.k == 1,
     }
 }
 
 impl Variant {
     fn entry(&self, forward: bool) -> &'static str {
+        if self.pointwise {
+            return if forward { "conv2d_forward_1x1" } else { "conv2d_backward_input_1x1" };
+        }
         match (self.subgroup, self.wide, self.aligned, forward) {
             (false, _, _, true) => "conv2d_forward",
             (false, _, _, false) => "conv2d_backward_input",
@@ -108,6 +115,10 @@ impl Variant {
 /// per invocation, so their `tiles` count differs from the portable kernel's; the wide ones cover
 /// 16 channels per block.
 fn groups_for(v: &Variant, g: &Geometry, p: &mut Conv2dParams) -> u64 {
+    if v.pointwise {
+        // 4-pixel blocks of the flat plane.
+        p.tiles = ((g.h * g.w).div_ceil(PX)).div_ceil(WG) as u32;
+    }
     if v.subgroup {
         p.tiles = (g.h.div_ceil(SUBGROUP_ROWS) * p.w_blocks as usize).div_ceil(WG) as u32;
     }
@@ -205,7 +216,7 @@ fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweigh
     let (entry, p) = (plan.entry, plan.params);
     super::split_into(gpu, enc, entry, dweight, p.splits, |enc, dst| {
         // The subgroup entry points also read x as vec4 (binding 5); the portable one does not bind it.
-        if entry == "conv2d_backward_weight" {
+        if entry == "conv2d_backward_weight" || entry == "conv2d_backward_weight_1x1" {
             launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups)
         } else {
             launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst), (5, x)], plan.workgroups)
@@ -249,6 +260,10 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
         }
         let items = (g.n * g.h.div_ceil(SUBGROUP_ROWS) * p.w_blocks as usize) as u64;
         (entry, p.o_blocks as u64 * g.c_in.div_ceil(OB) as u64, items, 1, 8)
+    } else if g.k == 1 {
+        // The 1×1 kernel: items are 4-pixel blocks of the flat plane.
+        let items = (g.n * (g.h * g.w).div_ceil(PX)) as u64;
+        ("conv2d_backward_weight_1x1", p.o_blocks as u64 * g.c_in as u64, items, WG as u64, WG as u32)
     } else {
         (OP, p.o_blocks as u64 * g.c_in as u64, (g.n * g.h * p.w_blocks as usize) as u64, WG as u64, WG as u32)
     };

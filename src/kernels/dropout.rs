@@ -45,7 +45,10 @@ fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, src: &Tensor, dst: &Tenso
     let whole = DropoutParams::new(src.len(), p, seed)?;
     super::for_elements(gpu, op, &[src, dst], |first, v| {
         let params = DropoutParams { len: v[0].len() as u32, first: first as u32, ..whole };
-        launch(gpu, enc, op, &params, &[(1, &v[0]), (2, &v[1])], (v[0].len() as u64).div_ceil(256))
+        // (Chunks start at multiples of 64 elements, so a chunk's vectors are the whole's.)
+        let vec4 = if op == "dropout_forward" { "dropout_forward4" } else { "dropout_backward4" };
+        let (entry, workgroups) = super::by_vec4(op, vec4, v[0].len() % 4 == 0, v[0].len());
+        launch(gpu, enc, entry, &params, &[(1, &v[0]), (2, &v[1])], workgroups)
     })
 }
 

@@ -30,7 +30,8 @@ pub fn relu_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor) -> Res
 fn relu_forward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor) -> Result<()> {
     const OP: &str = "relu_forward";
     let p = same_len(OP, &[x, y])?;
-    launch(gpu, enc, OP, &p, &[(1, x), (3, y)], (p.len as u64).div_ceil(256))
+    let (entry, workgroups) = super::by_vec4(OP, "relu_forward4", p.len % 4 == 0, x.len());
+    launch(gpu, enc, entry, &p, &[(1, x), (3, y)], workgroups)
 }
 
 /// `dx = dy · [x > 0]`.
@@ -41,5 +42,6 @@ pub fn relu_backward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dx: 
 fn relu_backward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "relu_backward";
     let p = same_len(OP, &[x, dy, dx])?;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, dy), (3, dx)], (p.len as u64).div_ceil(256))
+    let (entry, workgroups) = super::by_vec4(OP, "relu_backward4", p.len % 4 == 0, x.len());
+    launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (3, dx)], workgroups)
 }
