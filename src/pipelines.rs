@@ -87,7 +87,14 @@ pub const SHADERS: &[ShaderSource] = &[
     ),
     shader!(
         "conv_transpose2d_subgroup",
-        ["conv_transpose2d_forward_subgroup", "conv_transpose2d_backward_input_subgroup", "conv_transpose2d_backward_weight_subgroup"],
+        [
+            "conv_transpose2d_forward_subgroup",
+            "conv_transpose2d_backward_input_subgroup",
+            "conv_transpose2d_backward_weight_subgroup",
+            "conv_transpose2d_forward_subgroup_aligned",
+            "conv_transpose2d_backward_input_subgroup_aligned",
+            "conv_transpose2d_backward_weight_subgroup_aligned"
+        ],
         true
     ),
     shader!("reduce", ["sum_per_channel", "sum_splits", "sum_per_channel4"]),

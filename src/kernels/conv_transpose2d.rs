@@ -85,7 +85,12 @@ fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Opti
     }
     p.has_bias = bias.is_some() as u32;
     let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
-    let entry = if gpu.uses_subgroups() { "conv_transpose2d_forward_subgroup" } else { OP };
+    // The `_aligned` subgroup entry reads x and writes y as vectors (W % 4 == 0, every real layer).
+    let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
+        (true, true) => "conv_transpose2d_forward_subgroup_aligned",
+        (true, false) => "conv_transpose2d_forward_subgroup",
+        (false, _) => OP,
+    };
     launch(gpu, enc, entry, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (5, y)], groups)
 }
 
@@ -100,7 +105,11 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
     let p = params(gpu, OP, xs, weight, xs[1])?;
     expect_shape(OP, "dy", dy, &[xs[0], p.c_out as usize, 2 * xs[2], 2 * xs[3]])?;
     let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
-    let entry = if gpu.uses_subgroups() { "conv_transpose2d_backward_input_subgroup" } else { OP };
+    let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
+        (true, true) => "conv_transpose2d_backward_input_subgroup_aligned",
+        (true, false) => "conv_transpose2d_backward_input_subgroup",
+        (false, _) => OP,
+    };
     launch(gpu, enc, entry, &p, &[(2, weight), (4, dy), (5, dx)], groups)
 }
 
@@ -142,7 +151,11 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // so the `gpu` family takes the portable kernel, whose 64 invocations stride over the items
     // (64 per step of its loop).
     let subgroup_kernel = gpu.uses_subgroups() && gpu.kernel_family() == super::KernelFamily::Cpu;
-    let (entry, per_step) = if subgroup_kernel { ("conv_transpose2d_backward_weight_subgroup", 1) } else { (OP, WG as u64) };
+    let (entry, per_step) = match (subgroup_kernel, xs[3].is_multiple_of(4)) {
+        (true, true) => ("conv_transpose2d_backward_weight_subgroup_aligned", 1),
+        (true, false) => ("conv_transpose2d_backward_weight_subgroup", 1),
+        (false, _) => (OP, WG as u64),
+    };
     if !subgroup_kernel {
         // `params` sized the channel blocks for the device's forward kernels; the portable
         // weight-gradient kernel blocks channels by CB.
