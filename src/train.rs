@@ -138,22 +138,40 @@ pub fn train(
     let save = |model: &Model, state: &RunState, path: &Path| -> Result<()> {
         checkpoint::save(gpu, &model.params, &checkpoint_extra(cfg, &prep, state)?, path)
     };
-    let mut interrupted = false;
-    'epochs: while state.epoch < cfg.epochs {
-        let epoch = state.epoch;
-        let lr = cfg.lr_at(epoch);
-        // The epoch's shuffle depends only on (seed, epoch).
+    // The augmented slices of (epoch, batch, iteration): a pure function of them (the epoch's
+    // shuffle depends only on (seed, epoch), the augmentation on (seed, iteration)), so the next
+    // batch can be prepared on a CPU thread while the device runs this one — the same slices
+    // whichever thread makes them.
+    let batch_at = |epoch: usize, b: usize, iteration: usize| {
         let order = pipeline::epoch_order(cfg, &prep.split.train, epoch);
-        while state.batch_in_epoch < per_epoch {
-            let b = state.batch_in_epoch;
-            let idx = &order[b * cfg.batch..((b + 1) * cfg.batch).min(order.len())];
-            let batch = pipeline::training_batch(cfg, &prep.slices, idx, state.iteration);
-            let (x, y) = pre.batch(gpu, &batch)?;
-            let sc = StepConfig { lr, l2: cfg.l2, dropout_seed: cfg.seed.wrapping_add(state.iteration as u64) };
-            let stats =
-                step::train_step_stats_with(gpu, &mut model, &x, &y, &weights, &sc, &cfg.loss(), true)?.expect("stats were requested");
-            if !stats.loss.is_finite() {
-                return Err(Error::InvalidArgument {
+        let idx = &order[b * cfg.batch..((b + 1) * cfg.batch).min(order.len())];
+        pipeline::training_batch(cfg, &prep.slices, idx, iteration)
+    };
+    let mut interrupted = false;
+    std::thread::scope(|scope| -> Result<()> {
+        let mut prefetched: Option<((usize, usize, usize), std::thread::ScopedJoinHandle<'_, Vec<crate::data::Slice>>)> = None;
+        'epochs: while state.epoch < cfg.epochs {
+            let epoch = state.epoch;
+            let lr = cfg.lr_at(epoch);
+            while state.batch_in_epoch < per_epoch {
+                let b = state.batch_in_epoch;
+                let key = (epoch, b, state.iteration);
+                let batch = match prefetched.take() {
+                    Some((k, handle)) if k == key => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    _ => batch_at(epoch, b, state.iteration),
+                };
+                // Start the next batch's augmentation before this step occupies the device.
+                let next = if b + 1 < per_epoch { Some((epoch, b + 1)) } else { (epoch + 1 < cfg.epochs).then_some((epoch + 1, 0)) };
+                if let Some((ne, nb)) = next {
+                    let ni = state.iteration + 1;
+                    prefetched = Some(((ne, nb, ni), scope.spawn(move || batch_at(ne, nb, ni))));
+                }
+                let (x, y) = pre.batch(gpu, &batch)?;
+                let sc = StepConfig { lr, l2: cfg.l2, dropout_seed: cfg.seed.wrapping_add(state.iteration as u64) };
+                let stats =
+                    step::train_step_stats_with(gpu, &mut model, &x, &y, &weights, &sc, &cfg.loss(), true)?.expect("stats were requested");
+                if !stats.loss.is_finite() {
+                    return Err(Error::InvalidArgument {
                     op: "train",
                     detail: format!(
                         "the loss became {} at epoch {}, iteration {} (learning rate {lr}); training stopped, {} keeps the last good weights — try a lower --lr",
@@ -163,32 +181,34 @@ pub fn train(
                         last.display()
                     ),
                 });
-            }
-            state.iteration += 1;
-            state.batch_in_epoch += 1;
-            log.row("train", epoch + 1, state.iteration, stats.loss, stats.accuracy, lr)?;
-            progress.iteration(epoch, state.iteration, stats.loss, stats.accuracy, lr);
-            if state.iteration % cfg.val_every == 0 && !prep.split.val.is_empty() {
-                let (vl, va) = evaluate::validation_loss(gpu, &model, &pre, &prep.slices, &prep.split.val, cfg.batch, &weights)?;
-                log.row("val", epoch + 1, state.iteration, vl, va, lr)?;
-                progress.validation(state.iteration, vl, va);
-                if state.best_val_loss.is_none_or(|b| vl < b) {
-                    state.best_val_loss = Some(vl);
-                    save(&model, &state, &best)?;
+                }
+                state.iteration += 1;
+                state.batch_in_epoch += 1;
+                log.row("train", epoch + 1, state.iteration, stats.loss, stats.accuracy, lr)?;
+                progress.iteration(epoch, state.iteration, stats.loss, stats.accuracy, lr);
+                if state.iteration % cfg.val_every == 0 && !prep.split.val.is_empty() {
+                    let (vl, va) = evaluate::validation_loss(gpu, &model, &pre, &prep.slices, &prep.split.val, cfg.batch, &weights)?;
+                    log.row("val", epoch + 1, state.iteration, vl, va, lr)?;
+                    progress.validation(state.iteration, vl, va);
+                    if state.best_val_loss.is_none_or(|b| vl < b) {
+                        state.best_val_loss = Some(vl);
+                        save(&model, &state, &best)?;
+                    }
+                }
+                if stop.load(Ordering::Relaxed) {
+                    save(&model, &state, &last)?;
+                    interrupted = true;
+                    break 'epochs;
                 }
             }
-            if stop.load(Ordering::Relaxed) {
+            state.epoch += 1;
+            state.batch_in_epoch = 0;
+            if state.epoch % cfg.checkpoint_every == 0 || state.epoch == cfg.epochs {
                 save(&model, &state, &last)?;
-                interrupted = true;
-                break 'epochs;
             }
         }
-        state.epoch += 1;
-        state.batch_in_epoch = 0;
-        if state.epoch % cfg.checkpoint_every == 0 || state.epoch == cfg.epochs {
-            save(&model, &state, &last)?;
-        }
-    }
+        Ok(())
+    })?;
     if !best.exists() {
         save(&model, &state, &best)?;
     }
