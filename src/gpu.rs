@@ -178,6 +178,11 @@ pub struct Gpu {
     split_target: AtomicU64,
     /// Scratch of the split reductions (`crate::kernels::scratch`).
     pub(crate) scratch: Mutex<Option<Tensor>>,
+    /// Read-back staging buffers not in use, kept so that a training step's statistics read-back
+    /// allocates nothing after the first step (`Tensor`'s `read_back`).
+    pub(crate) staging: Mutex<Vec<wgpu::Buffer>>,
+    /// Staging buffers ever created (for the no-allocation-per-step check).
+    pub(crate) staging_created: AtomicU64,
     pub(crate) pool: Arc<BufferPool>,
     /// Uniform-parameter chunks not owned by an open [`Encoder`].
     chunks: Arc<ChunkPool>,
@@ -252,6 +257,8 @@ impl Gpu {
             cpu_device: info.device_type == wgpu::DeviceType::Cpu,
             split_target: AtomicU64::new(0),
             scratch: Mutex::new(None),
+            staging: Mutex::new(Vec::new()),
+            staging_created: AtomicU64::new(0),
             pool: Arc::new(BufferPool::default()),
             chunks: Arc::new(ChunkPool::default()),
         })

@@ -317,24 +317,22 @@ impl Gpu {
         self.read_back("download", bytes, |enc, staging| enc.copy_buffer_to_buffer(t.buffer(), t.offset(), staging, 0, bytes)).await
     }
 
-    /// Creates a `bytes`-long staging buffer, lets `record` fill it (copies, query resolves) in
-    /// one encoder, submits, and returns its contents once the GPU has written them.
+    /// Takes a staging buffer of at least `bytes` (a pooled one, or a new one of the next power of
+    /// two), lets `record` fill its first `bytes` (copies, query resolves) in one encoder, submits,
+    /// and returns them once the GPU has written them; the buffer goes back to the pool unmapped.
+    /// Each call holds its own buffer, so read-backs in flight at once (a browser awaiting two)
+    /// never share one.
     pub(crate) async fn read_back(
         &self,
         what: &str,
         bytes: u64,
         record: impl FnOnce(&mut crate::encoder::Encoder, &wgpu::Buffer),
     ) -> Result<Vec<u8>> {
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("lungseg read-back"),
-            size: bytes,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let staging = self.take_staging(bytes);
         let mut enc = self.encoder(what);
         record(&mut enc, &staging);
         self.submit(enc);
-        let slice = staging.slice(..);
+        let slice = staging.slice(..bytes);
         let mapped = MapFuture::default();
         let reply = MapReply(Some(mapped.0.clone()));
         slice.map_async(wgpu::MapMode::Read, move |r| reply.send(r));
@@ -347,7 +345,42 @@ impl Gpu {
             .map_err(|e| Error::Wgpu { during: format!("{what}: reading the read-back buffer"), message: format!("{e:?}") })?
             .to_vec();
         staging.unmap();
+        self.return_staging(staging);
         Ok(out)
+    }
+
+    /// The smallest pooled staging buffer that holds `bytes`, or a new one.
+    fn take_staging(&self, bytes: u64) -> wgpu::Buffer {
+        let mut pool = self.staging.lock().unwrap_or_else(|p| p.into_inner());
+        let best = pool.iter().enumerate().filter(|(_, b)| b.size() >= bytes).min_by_key(|(_, b)| b.size()).map(|(i, _)| i);
+        if let Some(i) = best {
+            return pool.swap_remove(i);
+        }
+        drop(pool);
+        self.staging_created.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("lungseg read-back"),
+            size: bytes.next_power_of_two().max(256),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Keeps an unmapped staging buffer for the next read-back (at most 8; larger ones — whole
+    /// downloads of big tensors — are let go first).
+    fn return_staging(&self, buffer: wgpu::Buffer) {
+        let mut pool = self.staging.lock().unwrap_or_else(|p| p.into_inner());
+        pool.push(buffer);
+        if pool.len() > 8 {
+            pool.sort_by_key(|b| b.size());
+            pool.truncate(8);
+        }
+    }
+
+    /// Read-back staging buffers this device has ever created: constant from a training run's
+    /// second step on (each step reads its statistics back through a pooled one).
+    pub fn created_staging_buffers(&self) -> u64 {
+        self.staging_created.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Number of pooled buffers owned by live tensors (for leak checks).
