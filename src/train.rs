@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// (epoch, batch in the epoch, iteration): what a training batch is a pure function of.
+type BatchKey = (usize, usize, usize);
+
 /// Where a run stands (checkpoint metadata `state`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunState {
@@ -149,7 +152,7 @@ pub fn train(
     };
     let mut interrupted = false;
     std::thread::scope(|scope| -> Result<()> {
-        let mut prefetched: Option<((usize, usize, usize), std::thread::ScopedJoinHandle<'_, Vec<crate::data::Slice>>)> = None;
+        let mut prefetched: Option<(BatchKey, std::thread::ScopedJoinHandle<'_, Vec<crate::data::Slice>>)> = None;
         'epochs: while state.epoch < cfg.epochs {
             let epoch = state.epoch;
             let lr = cfg.lr_at(epoch);

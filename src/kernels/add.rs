@@ -25,6 +25,6 @@ fn add_assign_once(gpu: &Gpu, enc: &mut Encoder, dst: &Tensor, src: &Tensor) -> 
         return Err(shape_err(OP, "dst and src must have the same number of elements", &[dst.shape(), src.shape()]));
     }
     let p = AddParams { len: u32_of(OP, "length", dst.len())?, _pad: [0; 3] };
-    let (entry, workgroups) = super::by_vec4(OP, "add_assign4", dst.len() % 4 == 0, dst.len());
+    let (entry, workgroups) = super::by_vec4(OP, "add_assign4", dst.len().is_multiple_of(4), dst.len());
     launch(gpu, enc, entry, &p, &[(1, src), (2, dst)], workgroups)
 }

@@ -74,7 +74,7 @@ fn elements(p: &BatchNormParams) -> u64 {
 /// 4 — every real layer — else the scalar one. Returns the entry and, for the element-wise passes,
 /// their workgroups (the per-channel reductions dispatch one workgroup per channel either way).
 fn by_vec4(p: &BatchNormParams, scalar: &'static str, vec4: &'static str) -> (&'static str, u64) {
-    if p.plane % 4 == 0 {
+    if p.plane.is_multiple_of(4) {
         (vec4, p.n as u64 * p.c as u64 * (p.plane as u64 / 4).div_ceil(8 * 256))
     } else {
         (scalar, elements(p))

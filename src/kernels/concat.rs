@@ -44,7 +44,7 @@ pub fn concat_forward(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tenso
 fn concat_forward_once(gpu: &Gpu, enc: &mut Encoder, part: &Tensor, whole: &Tensor, offset: usize) -> Result<()> {
     const OP: &str = "concat_forward";
     let p = params(OP, part, whole, offset)?;
-    let (entry, workgroups) = super::by_vec4(OP, "concat_forward4", p.plane % 4 == 0, part.len());
+    let (entry, workgroups) = super::by_vec4(OP, "concat_forward4", p.plane.is_multiple_of(4), part.len());
     launch(gpu, enc, entry, &p, &[(1, part), (2, whole)], workgroups)
 }
 
@@ -57,6 +57,6 @@ fn concat_backward_once(gpu: &Gpu, enc: &mut Encoder, dwhole: &Tensor, dpart: &T
     const OP: &str = "concat_backward";
     let mut p = params(OP, dpart, dwhole, offset)?;
     p.accumulate = accumulate as u32;
-    let (entry, workgroups) = super::by_vec4(OP, "concat_backward4", p.plane % 4 == 0, dpart.len());
+    let (entry, workgroups) = super::by_vec4(OP, "concat_backward4", p.plane.is_multiple_of(4), dpart.len());
     launch(gpu, enc, entry, &p, &[(1, dwhole), (2, dpart)], workgroups)
 }

@@ -47,7 +47,7 @@ fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, src: &Tensor, dst: &Tenso
         let params = DropoutParams { len: v[0].len() as u32, first: first as u32, ..whole };
         // (Chunks start at multiples of 64 elements, so a chunk's vectors are the whole's.)
         let vec4 = if op == "dropout_forward" { "dropout_forward4" } else { "dropout_backward4" };
-        let (entry, workgroups) = super::by_vec4(op, vec4, v[0].len() % 4 == 0, v[0].len());
+        let (entry, workgroups) = super::by_vec4(op, vec4, v[0].len().is_multiple_of(4), v[0].len());
         launch(gpu, enc, entry, &params, &[(1, &v[0]), (2, &v[1])], workgroups)
     })
 }

@@ -35,7 +35,7 @@ fn sum_per_channel_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) 
     super::expect_shape(OP, "out", out, &[c])?;
     // A work item is one value — or one vector of 4 where H·W % 4 == 0 (`sum_per_channel4`); the
     // workgroup's 256 invocations take 256 per step.
-    let vec4 = (h * w) % 4 == 0;
+    let vec4 = (h * w).is_multiple_of(4);
     let values = (n * h * w) as u64 / if vec4 { 4 } else { 1 };
     let max_splits = (gpu.max_binding_bytes() / 4 / c.max(1) as u64).max(1);
     let (splits, chunk) = super::plan_splits(gpu, c as u64, values, WG, max_splits);

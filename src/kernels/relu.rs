@@ -30,7 +30,7 @@ pub fn relu_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor) -> Res
 fn relu_forward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor) -> Result<()> {
     const OP: &str = "relu_forward";
     let p = same_len(OP, &[x, y])?;
-    let (entry, workgroups) = super::by_vec4(OP, "relu_forward4", p.len % 4 == 0, x.len());
+    let (entry, workgroups) = super::by_vec4(OP, "relu_forward4", p.len.is_multiple_of(4), x.len());
     launch(gpu, enc, entry, &p, &[(1, x), (3, y)], workgroups)
 }
 
@@ -42,6 +42,6 @@ pub fn relu_backward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dx: 
 fn relu_backward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dx: &Tensor) -> Result<()> {
     const OP: &str = "relu_backward";
     let p = same_len(OP, &[x, dy, dx])?;
-    let (entry, workgroups) = super::by_vec4(OP, "relu_backward4", p.len % 4 == 0, x.len());
+    let (entry, workgroups) = super::by_vec4(OP, "relu_backward4", p.len.is_multiple_of(4), x.len());
     launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (3, dx)], workgroups)
 }
