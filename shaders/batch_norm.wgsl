@@ -250,16 +250,18 @@ struct Chunk {
     in_range: bool,
 }
 
-fn chunk_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Chunk {
+// `len` is the plane's length in the units the entry point indexes: values (H·W), or vectors of 4
+// for the `*4` entry points (H·W / 4).
+fn chunk_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, len: u32) -> Chunk {
     let g = wid.x + wid.y * nwg.x;
-    let per_plane = (p.plane + WG * EPT - 1u) / (WG * EPT);
+    let per_plane = (len + WG * EPT - 1u) / (WG * EPT);
     let plane_index = g / per_plane;
     let start = (g % per_plane) * WG * EPT;
     var ch: Chunk;
     ch.in_range = plane_index < p.n * p.c;
     ch.c = plane_index % p.c;
-    ch.first = plane_index * p.plane + start + lid;
-    ch.end = plane_index * p.plane + min(start + WG * EPT, p.plane);
+    ch.first = plane_index * len + start + lid;
+    ch.end = plane_index * len + min(start + WG * EPT, len);
     return ch;
 }
 
@@ -267,7 +269,7 @@ fn chunk_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Chunk {
 @compute @workgroup_size(256)
 fn batch_norm_normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                         @builtin(local_invocation_index) lid: u32) {
-    let ch = chunk_of(wid, nwg, lid);
+    let ch = chunk_of(wid, nwg, lid, p.plane);
     if (!ch.in_range) {
         return;
     }
@@ -282,7 +284,7 @@ fn batch_norm_normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
 @compute @workgroup_size(256)
 fn batch_norm_infer(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                     @builtin(local_invocation_index) lid: u32) {
-    let ch = chunk_of(wid, nwg, lid);
+    let ch = chunk_of(wid, nwg, lid, p.plane);
     if (!ch.in_range) {
         return;
     }
@@ -326,7 +328,7 @@ fn batch_norm_backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
 @compute @workgroup_size(256)
 fn batch_norm_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                              @builtin(local_invocation_index) lid: u32) {
-    let ch = chunk_of(wid, nwg, lid);
+    let ch = chunk_of(wid, nwg, lid, p.plane);
     if (!ch.in_range) {
         return;
     }
@@ -416,21 +418,6 @@ fn batch_norm_backward_reduce4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(n
     }
 }
 
-// chunk_of over the vectors of each plane (plane / 4 of them).
-fn chunk4_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Chunk {
-    let g = wid.x + wid.y * nwg.x;
-    let plane4 = p.plane / 4u;
-    let per_plane = (plane4 + WG * EPT - 1u) / (WG * EPT);
-    let plane_index = g / per_plane;
-    let start = (g % per_plane) * WG * EPT;
-    var ch: Chunk;
-    ch.in_range = plane_index < p.n * p.c;
-    ch.c = plane_index % p.c;
-    ch.first = plane_index * plane4 + start + lid;
-    ch.end = plane_index * plane4 + min(start + WG * EPT, plane4);
-    return ch;
-}
-
 fn activate4(v: vec4<f32>) -> vec4<f32> {
     return select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
 }
@@ -438,7 +425,7 @@ fn activate4(v: vec4<f32>) -> vec4<f32> {
 @compute @workgroup_size(256)
 fn batch_norm_normalize4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                          @builtin(local_invocation_index) lid: u32) {
-    let ch = chunk4_of(wid, nwg, lid);
+    let ch = chunk_of(wid, nwg, lid, p.plane / 4u);
     if (!ch.in_range) {
         return;
     }
@@ -452,7 +439,7 @@ fn batch_norm_normalize4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
 @compute @workgroup_size(256)
 fn batch_norm_infer4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                      @builtin(local_invocation_index) lid: u32) {
-    let ch = chunk4_of(wid, nwg, lid);
+    let ch = chunk_of(wid, nwg, lid, p.plane / 4u);
     if (!ch.in_range) {
         return;
     }
@@ -466,7 +453,7 @@ fn batch_norm_infer4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
 @compute @workgroup_size(256)
 fn batch_norm_backward_input4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                               @builtin(local_invocation_index) lid: u32) {
-    let ch = chunk4_of(wid, nwg, lid);
+    let ch = chunk_of(wid, nwg, lid, p.plane / 4u);
     if (!ch.in_range) {
         return;
     }

@@ -31,6 +31,20 @@ const WG: u32 = 256u;
 
 var<workgroup> tree: array<f32, 256>;
 
+// The workgroup's sum of each invocation's `v`, by a pairwise tree in a fixed order (the same
+// for every run); call from workgroup-uniform control flow.
+fn tree_sum(lid: u32, v: f32) -> f32 {
+    tree[lid] = v;
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+        if (lid < stride) {
+            tree[lid] += tree[lid + stride];
+        }
+        workgroupBarrier();
+    }
+    return tree[0];
+}
+
 @compute @workgroup_size(256)
 fn sum_per_channel(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                    @builtin(local_invocation_index) lid: u32) {
@@ -45,16 +59,9 @@ fn sum_per_channel(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
         let n = i / p.plane;
         s += x[(n * p.c + c) * p.plane + i % p.plane];
     }
-    tree[lid] = s;
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-        if (lid < stride) {
-            tree[lid] += tree[lid + stride];
-        }
-        workgroupBarrier();
-    }
+    let total = tree_sum(lid, s);
     if (in_range && lid == 0u) {
-        out[split * p.c + c] = tree[0];
+        out[split * p.c + c] = total;
     }
 }
 
@@ -87,15 +94,8 @@ fn sum_per_channel4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
         let n = i / plane4;
         s += x4[(n * p.c + c) * plane4 + i % plane4];
     }
-    tree[lid] = (s.x + s.y) + (s.z + s.w);
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-        if (lid < stride) {
-            tree[lid] += tree[lid + stride];
-        }
-        workgroupBarrier();
-    }
+    let total = tree_sum(lid, (s.x + s.y) + (s.z + s.w));
     if (in_range && lid == 0u) {
-        out[split * p.c + c] = tree[0];
+        out[split * p.c + c] = total;
     }
 }

@@ -38,7 +38,7 @@ impl DropoutParams {
     }
 }
 
-fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, src: &Tensor, dst: &Tensor, p: f32, seed: u64) -> Result<()> {
+fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, vec4: &'static str, src: &Tensor, dst: &Tensor, p: f32, seed: u64) -> Result<()> {
     if src.len() != dst.len() {
         return Err(shape_err(op, "input and output must have the same length", &[src.shape(), dst.shape()]));
     }
@@ -46,7 +46,6 @@ fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, src: &Tensor, dst: &Tenso
     super::for_elements(gpu, op, &[src, dst], |first, v| {
         let params = DropoutParams { len: v[0].len() as u32, first: first as u32, ..whole };
         // (Chunks start at multiples of 64 elements, so a chunk's vectors are the whole's.)
-        let vec4 = if op == "dropout_forward" { "dropout_forward4" } else { "dropout_backward4" };
         let (entry, workgroups) = super::by_vec4(op, vec4, v[0].len().is_multiple_of(4), v[0].len());
         launch(gpu, enc, entry, &params, &[(1, &v[0]), (2, &v[1])], workgroups)
     })
@@ -54,10 +53,10 @@ fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, src: &Tensor, dst: &Tenso
 
 /// `y = x · mask / (1 − p)`; the mask is a function of (element index, seed).
 pub fn dropout_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor, p: f32, seed: u64) -> Result<()> {
-    run(gpu, enc, "dropout_forward", x, y, p, seed)
+    run(gpu, enc, "dropout_forward", "dropout_forward4", x, y, p, seed)
 }
 
 /// `dx = dy · mask / (1 − p)` with the forward pass's seed.
 pub fn dropout_backward(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, dx: &Tensor, p: f32, seed: u64) -> Result<()> {
-    run(gpu, enc, "dropout_backward", dy, dx, p, seed)
+    run(gpu, enc, "dropout_backward", "dropout_backward4", dy, dx, p, seed)
 }
