@@ -76,9 +76,6 @@ impl std::str::FromStr for KernelFamily {
     }
 }
 
-/// Scratch buffers a device keeps (see `crate::kernels::Scratch`).
-pub(crate) const SCRATCH_SLOTS: usize = 4;
-
 /// How to pick an adapter when lungseg creates its own device.
 #[derive(Clone, Debug, Default)]
 pub struct GpuOptions {
@@ -179,11 +176,8 @@ pub struct Gpu {
     cpu_device: bool,
     /// Workgroups a split reduction aims for; 0 = the family's default.
     split_target: AtomicU64,
-    /// Scratch buffers, one per slot (`crate::kernels::Scratch`): the split reductions' partial
-    /// sums and the Winograd convolution's transformed operands.
-    pub(crate) scratch: Mutex<[Option<Tensor>; SCRATCH_SLOTS]>,
-    /// Whether 3×3 convolutions may take the Winograd kernels (`cpu` family; on by default).
-    winograd: std::sync::atomic::AtomicBool,
+    /// Scratch of the split reductions (`crate::kernels::scratch`).
+    pub(crate) scratch: Mutex<Option<Tensor>>,
     /// Read-back staging buffers not in use, kept so that a training step's statistics read-back
     /// allocates nothing after the first step (`Tensor`'s `read_back`).
     pub(crate) staging: Mutex<Vec<wgpu::Buffer>>,
@@ -262,8 +256,7 @@ impl Gpu {
             subgroups,
             cpu_device: info.device_type == wgpu::DeviceType::Cpu,
             split_target: AtomicU64::new(0),
-            scratch: Mutex::new(Default::default()),
-            winograd: std::sync::atomic::AtomicBool::new(true),
+            scratch: Mutex::new(None),
             staging: Mutex::new(Vec::new()),
             staging_created: AtomicU64::new(0),
             pool: Arc::new(BufferPool::default()),
@@ -381,19 +374,6 @@ impl Gpu {
         self.split_target.store(workgroups, Ordering::Relaxed);
     }
 
-    /// Lets 3×3 convolutions that read and write at least 16 channels take the Winograd
-    /// F(2×2, 3×3) kernels (`shaders/winograd.wgsl`) in the `cpu` family (the default), or keeps
-    /// them on the direct kernels (`false`). Both agree within the convolution's tolerance; each
-    /// is deterministic. The other families never use Winograd.
-    pub fn set_winograd(&self, enabled: bool) {
-        self.winograd.store(enabled, Ordering::Relaxed);
-    }
-
-    /// Whether [`Gpu::set_winograd`] allows the Winograd kernels (they run only where they apply).
-    pub fn winograd(&self) -> bool {
-        self.winograd.load(Ordering::Relaxed)
-    }
-
     /// The override of [`Gpu::set_reduction_workgroups`] (0: the family's default).
     pub fn reduction_workgroups(&self) -> u64 {
         self.split_target.load(Ordering::Relaxed)
@@ -436,8 +416,8 @@ impl Gpu {
         encoder.submit(&self.queue);
     }
 
-    /// Bytes of the scratch buffers (0 until a kernel needed one).
+    /// Bytes of the split reductions' scratch buffer (0 until a split reduction has run).
     pub(crate) fn scratch_bytes(&self) -> u64 {
-        self.scratch.lock().unwrap_or_else(|p| p.into_inner()).iter().flatten().map(|t| t.buffer().size()).sum()
+        self.scratch.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, |t| t.buffer().size())
     }
 }

@@ -97,11 +97,6 @@ pub const SHADERS: &[ShaderSource] = &[
         ],
         true
     ),
-    shader!(
-        "winograd",
-        ["winograd_weights", "winograd_input", "winograd_input_aligned", "winograd_gemm", "winograd_output"],
-        true
-    ),
     shader!("reduce", ["sum_per_channel", "sum_splits", "sum_per_channel4"]),
     shader!("conv_transpose2d", ["conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight"]),
     shader!("relu", ["relu_forward", "relu_backward", "relu_forward4", "relu_backward4"]),

@@ -169,9 +169,6 @@ fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Opti
     p.w_stride_in = (g.k * g.k) as u32;
     p.has_bias = bias.is_some() as u32;
     p.relu = relu as u32;
-    if g.k == 3 && super::winograd::applies(gpu, g.c_in, g.c_out, g.h, g.w) {
-        return super::winograd::conv3x3(gpu, enc, x, weight, bias, y, false, relu);
-    }
     let b = bias.unwrap_or(weight);
     let v = variant(gpu, &g, g.c_out);
     let groups = groups_for(&v, &g, &mut p);
@@ -196,9 +193,6 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
     p.w_stride_out = (g.k * g.k) as u32;
     p.w_stride_in = (g.c_in * g.k * g.k) as u32;
     p.flip = 1;
-    if g.k == 3 && super::winograd::applies(gpu, g.c_out, g.c_in, g.h, g.w) {
-        return super::winograd::conv3x3(gpu, enc, dy, weight, None, dx, true, false);
-    }
     let v = variant(gpu, &g, g.c_in);
     let groups = groups_for(&v, &g, &mut p);
     if v.subgroup {

@@ -22,7 +22,6 @@ pub mod max_pool;
 pub mod metrics;
 pub mod reduce;
 pub mod relu;
-pub mod winograd;
 
 pub use crate::encoder::Encoder;
 use crate::error::{fmt_shapes, Error, Result};
@@ -50,7 +49,6 @@ pub const PARAMS: &[(&str, usize)] = &[
     ("adam", std::mem::size_of::<adam::AdamParams>()),
     ("add", std::mem::size_of::<add::AddParams>()),
     ("metrics", std::mem::size_of::<metrics::MetricsParams>()),
-    ("winograd", std::mem::size_of::<winograd::WinogradParams>()),
 ];
 
 /// The `Gpu` family splits every N·H·W reduction aiming at this many workgroups (where the
@@ -110,31 +108,12 @@ pub(crate) fn split_into(
     reduce::sum_splits(gpu, enc, &partials, out, splits)
 }
 
-/// The scratch buffers a device keeps, one per use that needs its own while others are live.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Scratch {
-    /// Partial sums of a split reduction.
-    Partials = 0,
-    /// Winograd: the transformed filters U.
-    WinogradFilters = 1,
-    /// Winograd: the transformed input tiles V.
-    WinogradTiles = 2,
-    /// Winograd: the products M, before the output transform.
-    WinogradProducts = 3,
-}
-
-/// A scratch tensor of `len` f32 elements for the partial sums of one split reduction.
+/// A scratch tensor of `len` f32 elements for the partial sums of one split reduction. One
+/// buffer per device, grown on demand and never handed to other tensors: every user writes the
+/// part it reads in the same encoder before reading it, so encoders that share it — in any
+/// submission order — never see each other's values.
 pub(crate) fn scratch(gpu: &Gpu, op: &'static str, len: usize) -> Result<Tensor> {
-    scratch_in(gpu, Scratch::Partials, op, len)
-}
-
-/// A scratch tensor of `len` f32 elements in `which` slot. One buffer per slot and device, grown
-/// on demand and never handed to other tensors: every user writes the part it reads in the same
-/// encoder before reading it, so encoders that share it — in any submission order — never see
-/// each other's values.
-pub(crate) fn scratch_in(gpu: &Gpu, which: Scratch, op: &'static str, len: usize) -> Result<Tensor> {
-    let mut slots = gpu.scratch.lock().unwrap_or_else(|p| p.into_inner());
-    let slot = &mut slots[which as usize];
+    let mut slot = gpu.scratch.lock().unwrap_or_else(|p| p.into_inner());
     if slot.as_ref().is_none_or(|t| t.len() < len) {
         *slot = Some(gpu.unpooled_tensor(op, len.next_power_of_two().max(1024).min(gpu.max_binding_bytes() as usize / 4).max(len))?);
     }
