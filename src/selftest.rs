@@ -2,7 +2,7 @@
 //! `lungseg selftest` prints these rows; the integration tests in `tests/` assert on the same
 //! functions, so what users run on their GPU is exactly what CI runs.
 
-use crate::check::{compare, tolerance, CheckRow};
+use crate::check::{compare, compare_sums, tolerance, CheckRow};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::host;
@@ -51,6 +51,15 @@ fn row<D: Dimension>(op: &str, entry: &str, got: &Array<f32, D>, want: &Array<f6
     compare(op, entry, got.shape(), &g, &w, tolerance(entry))
 }
 
+/// A sum's row: `magnitude` is the same reference run on the inputs' absolute values (Σ|terms| of
+/// every element), the unit of the sums' tolerance.
+fn row_sum<D: Dimension>(op: &str, entry: &str, got: &Array<f32, D>, want: &Array<f64, D>, magnitude: &Array<f64, D>) -> CheckRow {
+    let g: Vec<f64> = got.iter().map(|&v| v as f64).collect();
+    let w: Vec<f64> = want.iter().copied().collect();
+    let m: Vec<f64> = magnitude.iter().copied().collect();
+    compare_sums(op, entry, got.shape(), &g, &w, &m, tolerance(entry))
+}
+
 /// Shape of one conv2d check: (N, C_in, C_out, H, W, K).
 pub type ConvCase = (usize, usize, usize, usize, usize, usize);
 
@@ -84,13 +93,20 @@ pub async fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Res
             &host::conv2d_backward_input(gpu, &dy, &wt).await?,
             &r::conv2d::conv2d_backward_input(dy64.view(), w64.view()),
         ),
-        row(
+        row_sum(
             "conv2d",
             "conv2d_backward_weight",
             &host::conv2d_backward_weight(gpu, &x, &dy, k).await?,
             &r::conv2d::conv2d_backward_weight(x64.view(), dy64.view(), k),
+            &r::conv2d::conv2d_backward_weight(x64.abs().view(), dy64.abs().view(), k),
         ),
-        row("conv2d", "conv2d_backward_bias", &host::sum_per_channel(gpu, &dy).await?, &r::conv2d::conv2d_backward_bias(dy64.view())),
+        row_sum(
+            "conv2d",
+            "conv2d_backward_bias",
+            &host::sum_per_channel(gpu, &dy).await?,
+            &r::conv2d::conv2d_backward_bias(dy64.view()),
+            &r::conv2d::conv2d_backward_bias(dy64.abs().view()),
+        ),
     ])
 }
 
@@ -160,17 +176,19 @@ pub async fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase
             &host::conv_transpose2d_backward_input(gpu, &dy, &wt).await?,
             &r::conv_transpose2d::conv_transpose2d_backward_input(dy64.view(), w64.view()),
         ),
-        row(
+        row_sum(
             op,
             "conv_transpose2d_backward_weight",
             &host::conv_transpose2d_backward_weight(gpu, &x, &dy).await?,
             &r::conv_transpose2d::conv_transpose2d_backward_weight(x64.view(), dy64.view()),
+            &r::conv_transpose2d::conv_transpose2d_backward_weight(x64.abs().view(), dy64.abs().view()),
         ),
-        row(
+        row_sum(
             op,
             "conv_transpose2d_backward_bias",
             &host::sum_per_channel(gpu, &dy).await?,
             &r::conv_transpose2d::conv_transpose2d_backward_bias(dy64.view()),
+            &r::conv_transpose2d::conv_transpose2d_backward_bias(dy64.abs().view()),
         ),
     ])
 }
@@ -577,15 +595,39 @@ pub async fn all(gpu: &Gpu) -> Result<Vec<CheckRow>> {
 /// Compares `got` with `want_at(index)` on `samples` random elements (for shapes whose full
 /// reference would take minutes).
 fn sampled(op: &str, entry: &str, rng: &mut Rng, got: &Array4<f32>, samples: usize, want_at: impl Fn([usize; 4]) -> f64) -> CheckRow {
+    sampled_with(op, entry, rng, got, samples, |i| (want_at(i), 0.0), false)
+}
+
+/// [`sampled`] for sums: `want_at` returns (the sum, Σ|terms|) of an element.
+fn sampled_sums(op: &str, entry: &str, rng: &mut Rng, got: &Array4<f32>, samples: usize, want_at: impl Fn([usize; 4]) -> (f64, f64)) -> CheckRow {
+    sampled_with(op, entry, rng, got, samples, want_at, true)
+}
+
+fn sampled_with(
+    op: &str,
+    entry: &str,
+    rng: &mut Rng,
+    got: &Array4<f32>,
+    samples: usize,
+    want_at: impl Fn([usize; 4]) -> (f64, f64),
+    sums: bool,
+) -> CheckRow {
     let (a, b, c, d) = got.dim();
     let mut g = Vec::with_capacity(samples);
     let mut w = Vec::with_capacity(samples);
+    let mut m = Vec::with_capacity(samples);
     for _ in 0..samples {
         let idx = [rng.below(a as u64) as usize, rng.below(b as u64) as usize, rng.below(c as u64) as usize, rng.below(d as u64) as usize];
         g.push(got[idx] as f64);
-        w.push(want_at(idx));
+        let (want, magnitude) = want_at(idx);
+        w.push(want);
+        m.push(magnitude);
     }
-    let mut row = compare(op, entry, got.shape(), &g, &w, tolerance(entry));
+    let mut row = if sums {
+        compare_sums(op, entry, got.shape(), &g, &w, &m, tolerance(entry))
+    } else {
+        compare(op, entry, got.shape(), &g, &w, tolerance(entry))
+    };
     // Poisoned outputs: any element left unwritten anywhere still fails the check.
     let unwritten = got.iter().filter(|v| !v.is_finite()).count();
     row.failures += unwritten;
@@ -602,7 +644,14 @@ pub async fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     let big = (2, 64, 256, 256);
     rows.extend(batch_norm(gpu, 1, big).await?);
     let x = hostile4(&mut rng, big);
-    rows.push(row("reduce", "sum_per_channel", &host::sum_per_channel(gpu, &x).await?, &r::reduce::sum_per_channel(to_f64(&x).view())));
+    let x64 = to_f64(&x);
+    rows.push(row_sum(
+        "reduce",
+        "sum_per_channel",
+        &host::sum_per_channel(gpu, &x).await?,
+        &r::reduce::sum_per_channel(x64.view()),
+        &r::reduce::sum_per_channel(x64.abs().view()),
+    ));
     rows.extend(relu(gpu, 2, big).await?);
     rows.extend(max_pool(gpu, 3, big).await?);
     rows.extend(max_unpool(gpu, 4, big).await?);
@@ -616,7 +665,7 @@ pub async fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     let w = normal4(&mut rng, (64, 64, 3, 3), (2.0 / 576.0f64).sqrt());
     let b = normal1(&mut rng, 64, 1.0);
     let dy = hostile4(&mut rng, big);
-    let (x64, w64, b64, dy64) = (to_f64(&x), to_f64(&w), to_f64(&b), to_f64(&dy));
+    let (w64, b64, dy64) = (to_f64(&w), to_f64(&b), to_f64(&dy));
     let y = host::conv2d_forward(gpu, &x, &w, Some(&b)).await?;
     rows.push(sampled("conv2d", "conv2d_forward", &mut rng, &y, 4000, |i| {
         r::conv2d::conv2d_forward_at(&x64.view(), &w64.view(), Some(&b64.view()), i)
@@ -626,14 +675,19 @@ pub async fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
         r::conv2d::conv2d_backward_input_at(&dy64.view(), &w64.view(), i)
     }));
     let dw = host::conv2d_backward_weight(gpu, &x, &dy, 3).await?;
-    rows.push(sampled("conv2d", "conv2d_backward_weight", &mut rng, &dw, 48, |i| {
-        r::conv2d::conv2d_backward_weight_at(&x64.view(), &dy64.view(), 3, i)
+    let (x_abs, dy_abs) = (x64.abs(), dy64.abs());
+    rows.push(sampled_sums("conv2d", "conv2d_backward_weight", &mut rng, &dw, 48, |i| {
+        (
+            r::conv2d::conv2d_backward_weight_at(&x64.view(), &dy64.view(), 3, i),
+            r::conv2d::conv2d_backward_weight_at(&x_abs.view(), &dy_abs.view(), 3, i),
+        )
     }));
-    rows.push(row(
+    rows.push(row_sum(
         "conv2d",
         "conv2d_backward_bias",
         &host::sum_per_channel(gpu, &dy).await?,
         &r::conv2d::conv2d_backward_bias(dy64.view()),
+        &r::conv2d::conv2d_backward_bias(dy_abs.view()),
     ));
     rows.extend(conv2d(gpu, 9, (2, 32, 4, 256, 256, 1)).await?);
 
@@ -660,16 +714,18 @@ pub async fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
         s
     }));
     let dwt = host::conv_transpose2d_backward_weight(gpu, &xt, &dyt).await?;
-    rows.push(sampled(op, "conv_transpose2d_backward_weight", &mut rng, &dwt, 64, |[c, o, a, bb]| {
-        let mut s = 0.0;
+    rows.push(sampled_sums(op, "conv_transpose2d_backward_weight", &mut rng, &dwt, 64, |[c, o, a, bb]| {
+        let (mut s, mut m) = (0.0, 0.0);
         for n in 0..2 {
             for i in 0..128 {
                 for j in 0..128 {
-                    s += xt64[[n, c, i, j]] * dyt64[[n, o, 2 * i + a, 2 * j + bb]];
+                    let t = xt64[[n, c, i, j]] * dyt64[[n, o, 2 * i + a, 2 * j + bb]];
+                    s += t;
+                    m += t.abs();
                 }
             }
         }
-        s
+        (s, m)
     }));
     Ok(rows)
 }

@@ -1,7 +1,7 @@
 //! sum_per_channel (the conv / transposed-conv bias gradient) against the CPU reference.
 
 mod common;
-use lungseg::check::{compare, tolerance};
+use lungseg::check::{compare_sums, tolerance};
 use lungseg::rng::Rng;
 use lungseg::selftest::{hostile4, to_f64};
 
@@ -13,12 +13,14 @@ fn sum_per_channel_matches_reference() {
         let x = hostile4(&mut rng, shape);
         let got: Vec<f64> = lungseg::block_on(lungseg::host::sum_per_channel(&gpu, &x)).unwrap().iter().map(|&v| v as f64).collect();
         let want = lungseg::reference::reduce::sum_per_channel(to_f64(&x).view());
-        common::assert_rows(vec![compare(
+        let magnitude = lungseg::reference::reduce::sum_per_channel(to_f64(&x).abs().view());
+        common::assert_rows(vec![compare_sums(
             "reduce",
             "sum_per_channel",
             &[shape.1],
             &got,
             want.as_slice().unwrap(),
+            magnitude.as_slice().unwrap(),
             tolerance("sum_per_channel"),
         )]);
     }

@@ -38,6 +38,7 @@ impl DropoutParams {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(gpu: &Gpu, enc: &mut Encoder, op: &'static str, vec4: &'static str, src: &Tensor, dst: &Tensor, p: f32, seed: u64) -> Result<()> {
     if src.len() != dst.len() {
         return Err(shape_err(op, "input and output must have the same length", &[src.shape(), dst.shape()]));
