@@ -599,7 +599,14 @@ fn sampled(op: &str, entry: &str, rng: &mut Rng, got: &Array4<f32>, samples: usi
 }
 
 /// [`sampled`] for sums: `want_at` returns (the sum, Σ|terms|) of an element.
-fn sampled_sums(op: &str, entry: &str, rng: &mut Rng, got: &Array4<f32>, samples: usize, want_at: impl Fn([usize; 4]) -> (f64, f64)) -> CheckRow {
+fn sampled_sums(
+    op: &str,
+    entry: &str,
+    rng: &mut Rng,
+    got: &Array4<f32>,
+    samples: usize,
+    want_at: impl Fn([usize; 4]) -> (f64, f64),
+) -> CheckRow {
     sampled_with(op, entry, rng, got, samples, want_at, true)
 }
 
