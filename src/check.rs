@@ -162,6 +162,33 @@ impl std::fmt::Display for CheckRow {
 /// Compares `got` (from the GPU) with `want` (from the reference) under `tol`.
 pub fn compare(op: &str, entry: &str, shape: &[usize], got: &[f64], want: &[f64], tol: Tolerance) -> CheckRow {
     debug_assert!(tol.sum_ulps == 0.0, "{entry}: a tolerance in units of Σ|terms| needs compare_sums");
+    compare_each(op, entry, shape, got, want, tol, |_, w| (tol.atol + tol.rtol * w.abs(), w.abs()))
+}
+
+/// [`compare`] for sums: element i may be off by `tol.atol + tol.rtol·|want_i| + tol.sum_ulps ·
+/// F32_EPS · magnitude_i`, where `magnitude_i = Σ|terms|` of that sum (the reference run on the
+/// absolute values of its inputs). `max_rel` reports the largest error in those units (ulp of
+/// Σ|terms|), the figure the tolerance bounds.
+pub fn compare_sums(op: &str, entry: &str, shape: &[usize], got: &[f64], want: &[f64], magnitude: &[f64], tol: Tolerance) -> CheckRow {
+    // A magnitude list of the wrong length fails like a wrong-length result.
+    let got = if magnitude.len() == want.len() { got } else { &[] };
+    compare_each(op, entry, shape, got, want, tol, |i, w| {
+        let unit = F32_EPS * magnitude[i];
+        (tol.atol + tol.rtol * w.abs() + tol.sum_ulps * unit, unit)
+    })
+}
+
+/// The element loop of [`compare`] and [`compare_sums`]: `bound(i, want_i)` gives element i's
+/// allowed error and the unit `max_rel` is reported in (no relative error where the unit is 0).
+fn compare_each(
+    op: &str,
+    entry: &str,
+    shape: &[usize],
+    got: &[f64],
+    want: &[f64],
+    tol: Tolerance,
+    bound: impl Fn(usize, f64) -> (f64, f64),
+) -> CheckRow {
     let mut row = CheckRow {
         op: op.into(),
         entry: entry.into(),
@@ -177,41 +204,17 @@ pub fn compare(op: &str, entry: &str, shape: &[usize], got: &[f64], want: &[f64]
         row.max_abs = f64::INFINITY;
         return row;
     }
-    for (&g, &w) in got.iter().zip(want) {
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         let err = (g - w).abs();
-        let ok = if w.is_finite() { err.is_finite() && err <= tol.atol + tol.rtol * w.abs() } else { g == w || (g.is_nan() && w.is_nan()) };
+        let (allowed, unit) = bound(i, w);
+        let ok = if w.is_finite() { err.is_finite() && err <= allowed } else { g == w || (g.is_nan() && w.is_nan()) };
         if !ok {
             row.failures += 1;
         }
         let err = if err.is_nan() { f64::INFINITY } else { err };
         row.max_abs = row.max_abs.max(err);
-        if w != 0.0 {
-            row.max_rel = row.max_rel.max(err / w.abs());
-        }
-    }
-    row
-}
-
-/// [`compare`] for sums: element i may be off by `tol.atol + tol.rtol·|want_i| + tol.sum_ulps ·
-/// F32_EPS · magnitude_i`, where `magnitude_i = Σ|terms|` of that sum (the reference run on the
-/// absolute values of its inputs). `max_rel` reports the largest error in those units (ulp of
-/// Σ|terms|), the figure the tolerance bounds.
-pub fn compare_sums(op: &str, entry: &str, shape: &[usize], got: &[f64], want: &[f64], magnitude: &[f64], tol: Tolerance) -> CheckRow {
-    let mut row = compare(op, entry, shape, got, want, Tolerance::EXACT);
-    row.tolerance = tol;
-    if got.len() != want.len() || magnitude.len() != want.len() {
-        return row;
-    }
-    row.failures = 0;
-    row.max_rel = 0.0;
-    for ((&g, &w), &m) in got.iter().zip(want).zip(magnitude) {
-        let err = (g - w).abs();
-        let allowed = tol.atol + tol.rtol * w.abs() + tol.sum_ulps * F32_EPS * m;
-        if !(err.is_finite() && err <= allowed) {
-            row.failures += 1;
-        }
-        if m > 0.0 {
-            row.max_rel = row.max_rel.max(if err.is_finite() { err / (F32_EPS * m) } else { f64::INFINITY });
+        if unit > 0.0 {
+            row.max_rel = row.max_rel.max(err / unit);
         }
     }
     row
@@ -262,6 +265,7 @@ mod tests {
         let r = compare_sums("op", "e", &[1], &[0.5 + 4.0 * F32_EPS * 100.0], &[0.5], &m, t);
         assert!((r.max_rel - 4.0).abs() < 1e-6, "max_rel reports ulp of Σ|terms|: {}", r.max_rel);
         assert!(!compare_sums("op", "e", &[2], &[0.5], &[0.5, 0.5], &[1.0, 1.0], t).passed(), "length mismatch fails");
+        assert!(!compare_sums("op", "e", &[1], &[0.5], &[0.5], &[], t).passed(), "magnitudes of the wrong length fail");
     }
 
     #[test]
