@@ -24,8 +24,10 @@ struct Params {
     w_stride_in: u32,  // weight index stride per read channel
     flip: u32,         // 1: tap t reads weight tap k*k-1-t (backward-input)
     has_bias: u32,
-    splits: u32,      // weight gradient: chunks of the N·H·W reduction (one partial sum each)
-    chunk: u32,       // weight gradient: reduction items per chunk
+    splits: u32,      // weight gradient: chunks of the N·H·W reduction; forward / backward-input:
+                      // chunks of the read channels (split-K, `gpu` family on small planes);
+                      // one partial sum each, added by reduce.wgsl's sum_splits
+    chunk: u32,       // reduction items (weight gradient) or read channels per chunk
     relu: u32,        // forward: 1 = apply ReLU in the store (the fused conv + ReLU epilogue)
 }
 
@@ -73,10 +75,14 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
     let tile = g % p.tiles;
     let rest = g / p.tiles;
     let ob = rest % p.o_blocks;
-    let n = rest / p.o_blocks;
-    if (n >= p.n) {
+    let n = (rest / p.o_blocks) % p.n;
+    let split = rest / p.o_blocks / p.n;
+    if (split >= p.splits) {
         return;
     }
+    // Split-K: this workgroup adds read channels [split·chunk, ci_end) into partial `split`.
+    let ci_end = min((split + 1u) * p.chunk, p.c_in);
+    let n_out = split * p.n + n;
     let item = tile * WG + lid;
     let h = item / p.w_blocks;
     let w0 = (item % p.w_blocks) * PX;
@@ -93,18 +99,18 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
     let c5 = min(ob * OB + 5u, last);
     let c6 = min(ob * OB + 6u, last);
     let c7 = min(ob * OB + 7u, last);
-    var a0 = vec4<f32>(bias_of(c0));
-    var a1 = vec4<f32>(bias_of(c1));
-    var a2 = vec4<f32>(bias_of(c2));
-    var a3 = vec4<f32>(bias_of(c3));
-    var a4 = vec4<f32>(bias_of(c4));
-    var a5 = vec4<f32>(bias_of(c5));
-    var a6 = vec4<f32>(bias_of(c6));
-    var a7 = vec4<f32>(bias_of(c7));
+    var a0 = vec4<f32>(bias_of(split, c0));
+    var a1 = vec4<f32>(bias_of(split, c1));
+    var a2 = vec4<f32>(bias_of(split, c2));
+    var a3 = vec4<f32>(bias_of(split, c3));
+    var a4 = vec4<f32>(bias_of(split, c4));
+    var a5 = vec4<f32>(bias_of(split, c5));
+    var a6 = vec4<f32>(bias_of(split, c6));
+    var a7 = vec4<f32>(bias_of(split, c7));
 
     let pad = i32(p.k / 2u);
     let kk = p.k * p.k;
-    for (var ci = 0u; ci < p.c_in; ci++) {
+    for (var ci = split * p.chunk; ci < ci_end; ci++) {
         let base = (n * p.c_in + ci) * plane;
         for (var ky = 0u; ky < p.k; ky++) {
             let row = i32(h) + i32(ky) - pad;
@@ -134,18 +140,19 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
     if (!valid) {
         return;
     }
-    store(n, ob * OB, h, w0, a0);
-    store(n, ob * OB + 1u, h, w0, a1);
-    store(n, ob * OB + 2u, h, w0, a2);
-    store(n, ob * OB + 3u, h, w0, a3);
-    store(n, ob * OB + 4u, h, w0, a4);
-    store(n, ob * OB + 5u, h, w0, a5);
-    store(n, ob * OB + 6u, h, w0, a6);
-    store(n, ob * OB + 7u, h, w0, a7);
+    store(n_out, ob * OB, h, w0, a0);
+    store(n_out, ob * OB + 1u, h, w0, a1);
+    store(n_out, ob * OB + 2u, h, w0, a2);
+    store(n_out, ob * OB + 3u, h, w0, a3);
+    store(n_out, ob * OB + 4u, h, w0, a4);
+    store(n_out, ob * OB + 5u, h, w0, a5);
+    store(n_out, ob * OB + 6u, h, w0, a6);
+    store(n_out, ob * OB + 7u, h, w0, a7);
 }
 
-fn bias_of(co: u32) -> f32 {
-    if (p.has_bias == 1u) {
+fn bias_of(split: u32, co: u32) -> f32 {
+    // Only the first split adds the bias (the others are partial sums).
+    if (p.has_bias == 1u && split == 0u) {
         return bias[co];
     }
     return 0.0;
@@ -319,10 +326,14 @@ fn pointwise_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
     let tile = g % p.tiles;
     let rest = g / p.tiles;
     let ob = rest % p.o_blocks;
-    let n = rest / p.o_blocks;
-    if (n >= p.n) {
+    let n = (rest / p.o_blocks) % p.n;
+    let split = rest / p.o_blocks / p.n;
+    if (split >= p.splits) {
         return;
     }
+    // Split-K: this workgroup adds read channels [split·chunk, ci_end) into partial `split`.
+    let ci_end = min((split + 1u) * p.chunk, p.c_in);
+    let n_out = split * p.n + n;
     let plane = p.h * p.w;
     let q0 = (tile * WG + lid) * PX;
     let last = p.c_out - 1u;
@@ -334,15 +345,15 @@ fn pointwise_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
     let c5 = min(ob * OB + 5u, last);
     let c6 = min(ob * OB + 6u, last);
     let c7 = min(ob * OB + 7u, last);
-    var a0 = vec4<f32>(bias_of(c0));
-    var a1 = vec4<f32>(bias_of(c1));
-    var a2 = vec4<f32>(bias_of(c2));
-    var a3 = vec4<f32>(bias_of(c3));
-    var a4 = vec4<f32>(bias_of(c4));
-    var a5 = vec4<f32>(bias_of(c5));
-    var a6 = vec4<f32>(bias_of(c6));
-    var a7 = vec4<f32>(bias_of(c7));
-    for (var ci = 0u; ci < p.c_in; ci++) {
+    var a0 = vec4<f32>(bias_of(split, c0));
+    var a1 = vec4<f32>(bias_of(split, c1));
+    var a2 = vec4<f32>(bias_of(split, c2));
+    var a3 = vec4<f32>(bias_of(split, c3));
+    var a4 = vec4<f32>(bias_of(split, c4));
+    var a5 = vec4<f32>(bias_of(split, c5));
+    var a6 = vec4<f32>(bias_of(split, c6));
+    var a7 = vec4<f32>(bias_of(split, c7));
+    for (var ci = split * p.chunk; ci < ci_end; ci++) {
         let x = load4_flat(n, ci, q0, plane);
         a0 += weight[c0 * p.w_stride_out + ci * p.w_stride_in] * x;
         a1 += weight[c1 * p.w_stride_out + ci * p.w_stride_in] * x;
@@ -356,14 +367,14 @@ fn pointwise_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
     if (q0 >= plane) {
         return;
     }
-    store_flat(n, ob * OB, q0, plane, a0);
-    store_flat(n, ob * OB + 1u, q0, plane, a1);
-    store_flat(n, ob * OB + 2u, q0, plane, a2);
-    store_flat(n, ob * OB + 3u, q0, plane, a3);
-    store_flat(n, ob * OB + 4u, q0, plane, a4);
-    store_flat(n, ob * OB + 5u, q0, plane, a5);
-    store_flat(n, ob * OB + 6u, q0, plane, a6);
-    store_flat(n, ob * OB + 7u, q0, plane, a7);
+    store_flat(n_out, ob * OB, q0, plane, a0);
+    store_flat(n_out, ob * OB + 1u, q0, plane, a1);
+    store_flat(n_out, ob * OB + 2u, q0, plane, a2);
+    store_flat(n_out, ob * OB + 3u, q0, plane, a3);
+    store_flat(n_out, ob * OB + 4u, q0, plane, a4);
+    store_flat(n_out, ob * OB + 5u, q0, plane, a5);
+    store_flat(n_out, ob * OB + 6u, q0, plane, a6);
+    store_flat(n_out, ob * OB + 7u, q0, plane, a7);
 }
 
 @compute @workgroup_size(64)

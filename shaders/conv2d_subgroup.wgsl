@@ -27,8 +27,10 @@ struct Params {
     w_stride_in: u32,
     flip: u32,
     has_bias: u32,
-    splits: u32,      // weight gradient: chunks of the N·H·W reduction (one partial sum each)
-    chunk: u32,       // weight gradient: reduction items per chunk
+    splits: u32,      // weight gradient: chunks of the N·H·W reduction; forward / backward-input:
+                      // chunks of the read channels (split-K, `gpu` family on small planes);
+                      // one partial sum each, added by reduce.wgsl's sum_splits
+    chunk: u32,       // reduction items (weight gradient) or read channels per chunk
     relu: u32,        // forward: 1 = apply ReLU in the store (the fused conv + ReLU epilogue)
 }
 
@@ -86,8 +88,9 @@ fn weight_at(o: u32, i: u32, tap: u32) -> f32 {
     return weight[o * p.w_stride_out + i * p.w_stride_in + t];
 }
 
-fn bias_of(co: u32) -> f32 {
-    if (p.has_bias == 1u) {
+fn bias_of(split: u32, co: u32) -> f32 {
+    // Only the first split adds the bias (the others are partial sums).
+    if (p.has_bias == 1u && split == 0u) {
         return bias[co];
     }
     return 0.0;
@@ -114,10 +117,14 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: bool)
     let tile = g % p.tiles;
     let rest = g / p.tiles;
     let ob = rest % p.o_blocks;
-    let n = rest / p.o_blocks;
-    if (n >= p.n) {
+    let n = (rest / p.o_blocks) % p.n;
+    let split = rest / p.o_blocks / p.n;
+    if (split >= p.splits) {
         return; // whole workgroup: subgroup operations below stay uniform
     }
+    // Split-K: this workgroup adds read channels [split·chunk, ci_end) into partial `split`.
+    let ci_end = min((split + 1u) * p.chunk, p.c_in);
+    let n_out = split * p.n + n;
     let item = tile * WG + lid;
     let h0 = (item / p.w_blocks) * RB;
     let w0 = (item % p.w_blocks) * PX;
@@ -127,14 +134,14 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: bool)
     // The output channel whose weights this invocation loads for the whole subgroup.
     let mine = min(ob * OB + sid % OB, last);
 
-    let b0 = bias_of(min(ob * OB + 0u, last));
-    let b1 = bias_of(min(ob * OB + 1u, last));
-    let b2 = bias_of(min(ob * OB + 2u, last));
-    let b3 = bias_of(min(ob * OB + 3u, last));
-    let b4 = bias_of(min(ob * OB + 4u, last));
-    let b5 = bias_of(min(ob * OB + 5u, last));
-    let b6 = bias_of(min(ob * OB + 6u, last));
-    let b7 = bias_of(min(ob * OB + 7u, last));
+    let b0 = bias_of(split, min(ob * OB + 0u, last));
+    let b1 = bias_of(split, min(ob * OB + 1u, last));
+    let b2 = bias_of(split, min(ob * OB + 2u, last));
+    let b3 = bias_of(split, min(ob * OB + 3u, last));
+    let b4 = bias_of(split, min(ob * OB + 4u, last));
+    let b5 = bias_of(split, min(ob * OB + 5u, last));
+    let b6 = bias_of(split, min(ob * OB + 6u, last));
+    let b7 = bias_of(split, min(ob * OB + 7u, last));
     var a0_0 = vec4<f32>(b0);
     var a0_1 = vec4<f32>(b0);
     var a1_0 = vec4<f32>(b1);
@@ -152,7 +159,7 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: bool)
     var a7_0 = vec4<f32>(b7);
     var a7_1 = vec4<f32>(b7);
 
-    for (var ci = 0u; ci < p.c_in; ci++) {
+    for (var ci = split * p.chunk; ci < ci_end; ci++) {
         let base = (n * p.c_in + ci) * plane;
         let k0 = weight_at(mine, ci, 0u);
         let k1 = weight_at(mine, ci, 1u);
@@ -305,24 +312,24 @@ fn conv_block(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: bool)
         return;
     }
     if (h0 + 0u < p.h) {
-        store(n, ob * OB + 0u, h0 + 0u, w0, a0_0);
-        store(n, ob * OB + 1u, h0 + 0u, w0, a1_0);
-        store(n, ob * OB + 2u, h0 + 0u, w0, a2_0);
-        store(n, ob * OB + 3u, h0 + 0u, w0, a3_0);
-        store(n, ob * OB + 4u, h0 + 0u, w0, a4_0);
-        store(n, ob * OB + 5u, h0 + 0u, w0, a5_0);
-        store(n, ob * OB + 6u, h0 + 0u, w0, a6_0);
-        store(n, ob * OB + 7u, h0 + 0u, w0, a7_0);
+        store(n_out, ob * OB + 0u, h0 + 0u, w0, a0_0);
+        store(n_out, ob * OB + 1u, h0 + 0u, w0, a1_0);
+        store(n_out, ob * OB + 2u, h0 + 0u, w0, a2_0);
+        store(n_out, ob * OB + 3u, h0 + 0u, w0, a3_0);
+        store(n_out, ob * OB + 4u, h0 + 0u, w0, a4_0);
+        store(n_out, ob * OB + 5u, h0 + 0u, w0, a5_0);
+        store(n_out, ob * OB + 6u, h0 + 0u, w0, a6_0);
+        store(n_out, ob * OB + 7u, h0 + 0u, w0, a7_0);
     }
     if (h0 + 1u < p.h) {
-        store(n, ob * OB + 0u, h0 + 1u, w0, a0_1);
-        store(n, ob * OB + 1u, h0 + 1u, w0, a1_1);
-        store(n, ob * OB + 2u, h0 + 1u, w0, a2_1);
-        store(n, ob * OB + 3u, h0 + 1u, w0, a3_1);
-        store(n, ob * OB + 4u, h0 + 1u, w0, a4_1);
-        store(n, ob * OB + 5u, h0 + 1u, w0, a5_1);
-        store(n, ob * OB + 6u, h0 + 1u, w0, a6_1);
-        store(n, ob * OB + 7u, h0 + 1u, w0, a7_1);
+        store(n_out, ob * OB + 0u, h0 + 1u, w0, a0_1);
+        store(n_out, ob * OB + 1u, h0 + 1u, w0, a1_1);
+        store(n_out, ob * OB + 2u, h0 + 1u, w0, a2_1);
+        store(n_out, ob * OB + 3u, h0 + 1u, w0, a3_1);
+        store(n_out, ob * OB + 4u, h0 + 1u, w0, a4_1);
+        store(n_out, ob * OB + 5u, h0 + 1u, w0, a5_1);
+        store(n_out, ob * OB + 6u, h0 + 1u, w0, a6_1);
+        store(n_out, ob * OB + 7u, h0 + 1u, w0, a7_1);
     }
 }
 
@@ -368,10 +375,14 @@ fn conv_block16(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: boo
     let tile = g % p.tiles;
     let rest = g / p.tiles;
     let ob = rest % p.o_blocks;
-    let n = rest / p.o_blocks;
-    if (n >= p.n) {
+    let n = (rest / p.o_blocks) % p.n;
+    let split = rest / p.o_blocks / p.n;
+    if (split >= p.splits) {
         return; // whole workgroup: subgroup operations below stay uniform
     }
+    // Split-K: this workgroup adds read channels [split·chunk, ci_end) into partial `split`.
+    let ci_end = min((split + 1u) * p.chunk, p.c_in);
+    let n_out = split * p.n + n;
     let item = tile * WG + lid;
     let h0 = (item / p.w_blocks) * RB;
     let w0 = (item % p.w_blocks) * PX;
@@ -381,22 +392,22 @@ fn conv_block16(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: boo
     // The two output channels whose weights this invocation loads for the whole subgroup.
     let mine_a = min(ob * 16u + sid % OB, last);
     let mine_b = min(ob * 16u + OB + sid % OB, last);
-    let b0 = bias_of(min(ob * 16u + 0u, last));
-    let b1 = bias_of(min(ob * 16u + 1u, last));
-    let b2 = bias_of(min(ob * 16u + 2u, last));
-    let b3 = bias_of(min(ob * 16u + 3u, last));
-    let b4 = bias_of(min(ob * 16u + 4u, last));
-    let b5 = bias_of(min(ob * 16u + 5u, last));
-    let b6 = bias_of(min(ob * 16u + 6u, last));
-    let b7 = bias_of(min(ob * 16u + 7u, last));
-    let b8 = bias_of(min(ob * 16u + 8u, last));
-    let b9 = bias_of(min(ob * 16u + 9u, last));
-    let b10 = bias_of(min(ob * 16u + 10u, last));
-    let b11 = bias_of(min(ob * 16u + 11u, last));
-    let b12 = bias_of(min(ob * 16u + 12u, last));
-    let b13 = bias_of(min(ob * 16u + 13u, last));
-    let b14 = bias_of(min(ob * 16u + 14u, last));
-    let b15 = bias_of(min(ob * 16u + 15u, last));
+    let b0 = bias_of(split, min(ob * 16u + 0u, last));
+    let b1 = bias_of(split, min(ob * 16u + 1u, last));
+    let b2 = bias_of(split, min(ob * 16u + 2u, last));
+    let b3 = bias_of(split, min(ob * 16u + 3u, last));
+    let b4 = bias_of(split, min(ob * 16u + 4u, last));
+    let b5 = bias_of(split, min(ob * 16u + 5u, last));
+    let b6 = bias_of(split, min(ob * 16u + 6u, last));
+    let b7 = bias_of(split, min(ob * 16u + 7u, last));
+    let b8 = bias_of(split, min(ob * 16u + 8u, last));
+    let b9 = bias_of(split, min(ob * 16u + 9u, last));
+    let b10 = bias_of(split, min(ob * 16u + 10u, last));
+    let b11 = bias_of(split, min(ob * 16u + 11u, last));
+    let b12 = bias_of(split, min(ob * 16u + 12u, last));
+    let b13 = bias_of(split, min(ob * 16u + 13u, last));
+    let b14 = bias_of(split, min(ob * 16u + 14u, last));
+    let b15 = bias_of(split, min(ob * 16u + 15u, last));
     var a0_0 = vec4<f32>(b0);
     var a0_1 = vec4<f32>(b0);
     var a1_0 = vec4<f32>(b1);
@@ -430,7 +441,7 @@ fn conv_block16(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: boo
     var a15_0 = vec4<f32>(b15);
     var a15_1 = vec4<f32>(b15);
 
-    for (var ci = 0u; ci < p.c_in; ci++) {
+    for (var ci = split * p.chunk; ci < ci_end; ci++) {
         let base = (n * p.c_in + ci) * plane;
         let k0 = weight_at(mine_a, ci, 0u);
         let k1 = weight_at(mine_a, ci, 1u);
@@ -712,40 +723,40 @@ fn conv_block16(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, aligned: boo
         return;
     }
     if (h0 + 0u < p.h) {
-        store(n, ob * 16u + 0u, h0 + 0u, w0, a0_0);
-        store(n, ob * 16u + 1u, h0 + 0u, w0, a1_0);
-        store(n, ob * 16u + 2u, h0 + 0u, w0, a2_0);
-        store(n, ob * 16u + 3u, h0 + 0u, w0, a3_0);
-        store(n, ob * 16u + 4u, h0 + 0u, w0, a4_0);
-        store(n, ob * 16u + 5u, h0 + 0u, w0, a5_0);
-        store(n, ob * 16u + 6u, h0 + 0u, w0, a6_0);
-        store(n, ob * 16u + 7u, h0 + 0u, w0, a7_0);
-        store(n, ob * 16u + 8u, h0 + 0u, w0, a8_0);
-        store(n, ob * 16u + 9u, h0 + 0u, w0, a9_0);
-        store(n, ob * 16u + 10u, h0 + 0u, w0, a10_0);
-        store(n, ob * 16u + 11u, h0 + 0u, w0, a11_0);
-        store(n, ob * 16u + 12u, h0 + 0u, w0, a12_0);
-        store(n, ob * 16u + 13u, h0 + 0u, w0, a13_0);
-        store(n, ob * 16u + 14u, h0 + 0u, w0, a14_0);
-        store(n, ob * 16u + 15u, h0 + 0u, w0, a15_0);
+        store(n_out, ob * 16u + 0u, h0 + 0u, w0, a0_0);
+        store(n_out, ob * 16u + 1u, h0 + 0u, w0, a1_0);
+        store(n_out, ob * 16u + 2u, h0 + 0u, w0, a2_0);
+        store(n_out, ob * 16u + 3u, h0 + 0u, w0, a3_0);
+        store(n_out, ob * 16u + 4u, h0 + 0u, w0, a4_0);
+        store(n_out, ob * 16u + 5u, h0 + 0u, w0, a5_0);
+        store(n_out, ob * 16u + 6u, h0 + 0u, w0, a6_0);
+        store(n_out, ob * 16u + 7u, h0 + 0u, w0, a7_0);
+        store(n_out, ob * 16u + 8u, h0 + 0u, w0, a8_0);
+        store(n_out, ob * 16u + 9u, h0 + 0u, w0, a9_0);
+        store(n_out, ob * 16u + 10u, h0 + 0u, w0, a10_0);
+        store(n_out, ob * 16u + 11u, h0 + 0u, w0, a11_0);
+        store(n_out, ob * 16u + 12u, h0 + 0u, w0, a12_0);
+        store(n_out, ob * 16u + 13u, h0 + 0u, w0, a13_0);
+        store(n_out, ob * 16u + 14u, h0 + 0u, w0, a14_0);
+        store(n_out, ob * 16u + 15u, h0 + 0u, w0, a15_0);
     }
     if (h0 + 1u < p.h) {
-        store(n, ob * 16u + 0u, h0 + 1u, w0, a0_1);
-        store(n, ob * 16u + 1u, h0 + 1u, w0, a1_1);
-        store(n, ob * 16u + 2u, h0 + 1u, w0, a2_1);
-        store(n, ob * 16u + 3u, h0 + 1u, w0, a3_1);
-        store(n, ob * 16u + 4u, h0 + 1u, w0, a4_1);
-        store(n, ob * 16u + 5u, h0 + 1u, w0, a5_1);
-        store(n, ob * 16u + 6u, h0 + 1u, w0, a6_1);
-        store(n, ob * 16u + 7u, h0 + 1u, w0, a7_1);
-        store(n, ob * 16u + 8u, h0 + 1u, w0, a8_1);
-        store(n, ob * 16u + 9u, h0 + 1u, w0, a9_1);
-        store(n, ob * 16u + 10u, h0 + 1u, w0, a10_1);
-        store(n, ob * 16u + 11u, h0 + 1u, w0, a11_1);
-        store(n, ob * 16u + 12u, h0 + 1u, w0, a12_1);
-        store(n, ob * 16u + 13u, h0 + 1u, w0, a13_1);
-        store(n, ob * 16u + 14u, h0 + 1u, w0, a14_1);
-        store(n, ob * 16u + 15u, h0 + 1u, w0, a15_1);
+        store(n_out, ob * 16u + 0u, h0 + 1u, w0, a0_1);
+        store(n_out, ob * 16u + 1u, h0 + 1u, w0, a1_1);
+        store(n_out, ob * 16u + 2u, h0 + 1u, w0, a2_1);
+        store(n_out, ob * 16u + 3u, h0 + 1u, w0, a3_1);
+        store(n_out, ob * 16u + 4u, h0 + 1u, w0, a4_1);
+        store(n_out, ob * 16u + 5u, h0 + 1u, w0, a5_1);
+        store(n_out, ob * 16u + 6u, h0 + 1u, w0, a6_1);
+        store(n_out, ob * 16u + 7u, h0 + 1u, w0, a7_1);
+        store(n_out, ob * 16u + 8u, h0 + 1u, w0, a8_1);
+        store(n_out, ob * 16u + 9u, h0 + 1u, w0, a9_1);
+        store(n_out, ob * 16u + 10u, h0 + 1u, w0, a10_1);
+        store(n_out, ob * 16u + 11u, h0 + 1u, w0, a11_1);
+        store(n_out, ob * 16u + 12u, h0 + 1u, w0, a12_1);
+        store(n_out, ob * 16u + 13u, h0 + 1u, w0, a13_1);
+        store(n_out, ob * 16u + 14u, h0 + 1u, w0, a14_1);
+        store(n_out, ob * 16u + 15u, h0 + 1u, w0, a15_1);
     }
 }
 

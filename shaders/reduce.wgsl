@@ -6,7 +6,8 @@
 //   with 256 invocations and combines them with a tree in workgroup memory. With splits > 1 the
 //   result is out[split · C + c], one partial per chunk, added up by sum_splits.
 // sum_splits: out[i] = Σ_{s < splits} x[s · len + i], in the order s = 0, 1, … — the second pass of
-//   every split reduction (weight gradients, bias sums).
+//   every split reduction (weight gradients, bias sums, split-K convolutions), then the ReLU when
+//   `relu` is 1 (a split conv + ReLU: the ReLU needs the whole sum).
 
 struct Params {
     n: u32,
@@ -15,7 +16,7 @@ struct Params {
     splits: u32, // sum_per_channel: chunks per channel; sum_splits: partials to add
     chunk: u32,  // sum_per_channel: values per chunk
     len: u32,    // sum_splits: elements of one partial (and of out)
-    _pad0: u32,
+    relu: u32,   // sum_splits: 1 = ReLU on the total (torch.relu's semantics)
     _pad1: u32,
 }
 
@@ -76,7 +77,8 @@ fn sum_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
     for (var s = 0u; s < p.splits; s++) {
         total += x[s * p.len + i];
     }
-    out[i] = total;
+    // As the convolutions' fused ReLU store: −0.0 and NaN pass through.
+    out[i] = select(total, select(total, 0.0, total < 0.0), p.relu == 1u);
 }
 
 @compute @workgroup_size(256)

@@ -365,7 +365,8 @@ impl Gpu {
     }
 
     /// Overrides how many workgroups the split reductions (weight gradients, bias sums, batch-norm
-    /// statistics and backward) aim for:
+    /// statistics and backward; and the split-K of forward / backward-input convolutions, which a
+    /// CPU layout otherwise never splits) aim for:
     /// `1` never splits (one workgroup per output block walks the whole N·H·W reduction), a large
     /// value splits each reduction as finely as its length allows, `0` restores the kernel
     /// family's default. Results agree within the ops' tolerances for every setting, and each

@@ -1,14 +1,15 @@
-//! Split reductions (weight gradients and bias sums cut along N·H·W across workgroups, the partials
-//! added by `sum_splits` in a fixed order): every split setting against the CPU reference, splits
-//! that do not divide the reduction evenly, bit-identical reruns, and the `gpu` family's
-//! workgroup counts at the paper's shapes.
+//! Split reductions (weight gradients and bias sums cut along N·H·W across workgroups; forward and
+//! backward-input convolutions cut along the read channels — split-K — the partials added by
+//! `sum_splits` in a fixed order): every split setting against the CPU reference, splits that do
+//! not divide the reduction evenly, bit-identical reruns, and the `gpu` family's workgroup counts
+//! at the paper's shapes.
 
 mod common;
 use lungseg::host;
 use lungseg::kernels::{conv2d, conv_transpose2d, reduce};
 use lungseg::reference::{conv2d as r2, conv_transpose2d as rt};
 use lungseg::rng::Rng;
-use lungseg::selftest::{hostile4, to_f64};
+use lungseg::selftest::{self, hostile4, to_f64};
 use lungseg::{DType, Gpu, KernelFamily};
 
 /// Workgroup targets: 1 = never split; 1 << 20 = split as finely as each reduction allows.
@@ -82,6 +83,57 @@ fn conv2d_weight_and_bias_gradients_agree_for_every_split_and_family() {
             assert_eq!(plan().params.splits, 1, "target 1 split {case:?} on {family}");
         }
         assert!(split_cases >= 1, "only {split_cases} of the cases split on {family}: the test would not notice a broken split");
+    }
+}
+
+/// Split-K forward / backward-input (bias on the first split only, the fused ReLU after the sum;
+/// by default GPU layouts only, on a CPU when a split setting asks): every hostile conv case of the
+/// selftest under every split setting and family, against the reference; the finest setting must
+/// really split (unevenly: 18 read channels in chunks of 16 + 2 on a CPU layout), target 1 never;
+/// reruns are bit-identical.
+#[test]
+fn conv2d_forward_and_backward_input_agree_for_every_split_and_family() {
+    for family in [KernelFamily::Auto, KernelFamily::Gpu, KernelFamily::Portable] {
+        let gpu = common::gpu_with(family);
+        let (mut split_forward, mut split_backward) = (0, 0);
+        for (i, &(n, ci, co, h, w, k)) in selftest::CONV_CASES.iter().enumerate() {
+            for target in SPLIT_SETTINGS {
+                gpu.set_reduction_workgroups(target);
+                common::assert_rows(
+                    lungseg::block_on(selftest::conv2d(&gpu, 900 + i as u64, (n, ci, co, h, w, k))).expect("conv2d check ran"),
+                );
+                let t = |shape: &[usize]| gpu.tensor("t", shape, DType::F32).unwrap();
+                let (x, wt, b, y) = (t(&[n, ci, h, w]), t(&[co, ci, k, k]), t(&[co]), t(&[n, co, h, w]));
+                let ((), fwd) =
+                    gpu.record_dispatches(|| conv2d::conv2d_relu_forward(&gpu, &mut gpu.encoder("t"), &x, &wt, Some(&b), &y)).unwrap();
+                let ((), bwd) = gpu.record_dispatches(|| conv2d::conv2d_backward_input(&gpu, &mut gpu.encoder("t"), &y, &wt, &x)).unwrap();
+                let split = |d: &[lungseg::kernels::Dispatch]| d.iter().any(|d| d.entry == "sum_splits");
+                if target == 1 {
+                    assert!(!split(&fwd) && !split(&bwd), "target 1 split {:?} on {family}: {fwd:?} {bwd:?}", (n, ci, co, h, w, k));
+                } else if target == 1 << 20 {
+                    split_forward += split(&fwd) as usize;
+                    split_backward += split(&bwd) as usize;
+                }
+            }
+        }
+        assert!(
+            split_forward >= 1 && split_backward >= 1,
+            "{split_forward} forward and {split_backward} backward-input passes split on {family}: the test would not notice a broken split-K"
+        );
+        // Bit-identical reruns of a split forward + ReLU and backward-input.
+        gpu.set_reduction_workgroups(1 << 20);
+        let mut rng = Rng::new(31);
+        let x = hostile4(&mut rng, (2, 18, 7, 12));
+        let wt = hostile4(&mut rng, (19, 18, 3, 3));
+        let b = ndarray::Array1::from_shape_fn(19, |i| i as f32 * 0.1 - 0.9);
+        let dy = hostile4(&mut rng, (2, 19, 7, 12));
+        let run = || {
+            let y = lungseg::block_on(host::conv2d_relu_forward(&gpu, &x, &wt, Some(&b))).unwrap();
+            let dx = lungseg::block_on(host::conv2d_backward_input(&gpu, &dy, &wt)).unwrap();
+            (y, dx)
+        };
+        let first = run();
+        assert_eq!(first, run(), "split-K rerun differs on {family}");
     }
 }
 
@@ -165,8 +217,22 @@ fn check_reduction(
     }
 }
 
-/// The `gpu` family gives a GPU with 100+ multiprocessors work for all of them: every weight
-/// gradient and bias sum of the paper's networks (256², batch 2) dispatches ≥ 2,048 workgroups —
+/// (C_in, C_out, H = W, k): U-Net's and SegNet's convolutions at full width, first to last.
+const CONV_LAYERS: &[(usize, usize, usize, usize)] = &[
+    (1, 64, 256, 3),
+    (64, 64, 256, 3),
+    (64, 128, 128, 3),
+    (128, 256, 64, 3),
+    (256, 512, 32, 3),
+    (512, 1024, 16, 3),
+    (1024, 512, 16, 3),
+    (128, 64, 256, 3),
+    (64, 4, 256, 1),
+];
+
+/// The `gpu` family gives a GPU with 100+ multiprocessors work for all of them: every forward,
+/// backward-input and weight gradient of a convolution and every bias sum of the paper's networks
+/// (256², batch 2) dispatches ≥ 2,048 workgroups —
 /// or, for the per-channel sums of the smallest planes, one invocation per summed value.
 /// Only the dispatches are recorded here (nothing is submitted), so this checks the layout, not
 /// the speed.
@@ -175,18 +241,7 @@ fn gpu_family_fills_a_large_gpu_at_the_papers_shapes() {
     let gpu = common::gpu_with(KernelFamily::Gpu);
     let t = |shape: &[usize]| gpu.tensor("t", shape, DType::F32).unwrap();
     let mut layers = Vec::new();
-    // (C_in, C_out, H = W, k): U-Net's and SegNet's convolutions at full width, first to last.
-    for &(ci, co, s, k) in &[
-        (1, 64, 256, 3),
-        (64, 64, 256, 3),
-        (64, 128, 128, 3),
-        (128, 256, 64, 3),
-        (256, 512, 32, 3),
-        (512, 1024, 16, 3),
-        (1024, 512, 16, 3),
-        (128, 64, 256, 3),
-        (64, 4, 256, 1),
-    ] {
+    for &(ci, co, s, k) in CONV_LAYERS {
         let (x, dy, dw) = (t(&[2, ci, s, s]), t(&[2, co, s, s]), t(&[co, ci, k, k]));
         let ((), d) = gpu.record_dispatches(|| conv2d::conv2d_backward_weight(&gpu, &mut gpu.encoder("t"), &x, &dy, &dw)).unwrap();
         layers.push((format!("conv2d_backward_weight {ci}->{co} {s}² k{k}"), d));
@@ -205,6 +260,14 @@ fn gpu_family_fills_a_large_gpu_at_the_papers_shapes() {
         let db = t(&[co]);
         let ((), d) = gpu.record_dispatches(|| reduce::sum_per_channel(&gpu, &mut gpu.encoder("t"), &dy, &db)).unwrap();
         check_reduction(&mut layers, format!("sum_per_channel C={co} {s}²"), d, 2 * co * s * s);
+    }
+    // Forward and backward-input of the same convolutions (split-K on the small planes).
+    for &(ci, co, s, k) in CONV_LAYERS {
+        let (x, wt, b, y) = (t(&[2, ci, s, s]), t(&[co, ci, k, k]), t(&[co]), t(&[2, co, s, s]));
+        let ((), d) = gpu.record_dispatches(|| conv2d::conv2d_relu_forward(&gpu, &mut gpu.encoder("t"), &x, &wt, Some(&b), &y)).unwrap();
+        layers.push((format!("conv2d_relu_forward {ci}->{co} {s}² k{k}"), d));
+        let ((), d) = gpu.record_dispatches(|| conv2d::conv2d_backward_input(&gpu, &mut gpu.encoder("t"), &y, &wt, &x)).unwrap();
+        layers.push((format!("conv2d_backward_input {ci}->{co} {s}² k{k}"), d));
     }
     // U-Net's up-convolutions (C_in → C_out, input H = W).
     for &(ci, co, s) in &[(1024, 512, 16), (512, 256, 32), (256, 128, 64), (128, 64, 128)] {

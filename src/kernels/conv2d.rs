@@ -140,13 +140,58 @@ fn params(op: &'static str, g: &Geometry, reads: usize, writes: usize) -> Result
         w_blocks: w_blocks as u32,
         o_blocks: writes.div_ceil(OB) as u32,
         tiles: u32_of(op, "tiles", (g.h * w_blocks).div_ceil(WG))?,
+        // Forward / backward-input: one chunk of every read channel unless `launch_pass` splits.
+        splits: 1,
+        chunk: u32_of(op, "channels read", reads)?,
         ..Default::default()
     })
 }
 
+/// Records a forward or backward-input pass of `groups` workgroups into `out`, split-K where the
+/// GPU layout wants more workgroups than one image's pass has (`plan_splits`: the `gpu` family on
+/// the small planes of deep layers — 16² with 1024 channels is 64 workgroups per image unsplit):
+/// each split adds a chunk of the read channels into a partial output, and `sum_splits` adds the
+/// partials in a fixed order and applies the fused ReLU (`p.relu`), which the partials must not.
+/// The split count depends on one image's pass and on `max_splits` (what the whole batch's
+/// partials may take of one binding, fixed before the batch is cut into binding-sized ranges), so
+/// every image of a batch is summed alike whichever range it falls in. A CPU layout does not split
+/// these passes unless [`Gpu::set_reduction_workgroups`] asks it to (the tests do, to run every
+/// kernel's split path): one image's pass already has the few workgroups per thread a CPU needs,
+/// a split would only add a pass, and unsplit, an image's logits do not depend on the device's
+/// binding limit.
+#[allow(clippy::too_many_arguments)]
+fn launch_pass(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    entry: &'static str,
+    mut p: Conv2dParams,
+    out: &Tensor,
+    groups: u64,
+    max_splits: u64,
+    bind: impl FnOnce(&mut Encoder, &Conv2dParams, &Tensor, u64) -> Result<()>,
+) -> Result<()> {
+    let per_image = groups / p.n.max(1) as u64;
+    let split = !super::cpu_layout(gpu) || gpu.reduction_workgroups() > 0;
+    let (splits, chunk) = if split { super::plan_splits(gpu, per_image, p.c_in as u64, 1, max_splits) } else { (1, 0) };
+    let relu = p.relu == 1 && splits > 1;
+    if splits > 1 {
+        p.splits = splits;
+        p.chunk = chunk as u32;
+        p.relu = 0;
+    }
+    super::split_into(gpu, enc, entry, out, splits, relu, |enc, dst| bind(enc, &p, dst, groups * splits as u64))
+}
+
+/// Most partial outputs of a split forward / backward-input pass writing `out` (the whole batch)
+/// that one binding holds.
+fn max_splits(gpu: &Gpu, out: &Tensor) -> u64 {
+    (gpu.max_binding_bytes() / 4 / out.len().max(1) as u64).max(1)
+}
+
 /// `y = conv2d(x, weight) + bias`, y of shape (N, C_out, H, W).
 pub fn conv2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
-    super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], false))
+    let cap = max_splits(gpu, y);
+    super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], false, cap))
 }
 
 /// `y = relu(conv2d(x, weight) + bias)` in one pass: the ReLU is applied as the convolution
@@ -154,10 +199,21 @@ pub fn conv2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor,
 /// backward is [`super::relu::relu_backward`] with `y` as the mask (y > 0 exactly where the
 /// pre-activation is), then the convolution's backward passes.
 pub fn conv2d_relu_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
-    super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], true))
+    let cap = max_splits(gpu, y);
+    super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], true, cap))
 }
 
-fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor, relu: bool) -> Result<()> {
+#[allow(clippy::too_many_arguments)]
+fn forward(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    y: &Tensor,
+    relu: bool,
+    max_splits: u64,
+) -> Result<()> {
     const OP: &str = "conv2d_forward";
     let g = geometry(OP, x, weight)?;
     expect_shape(OP, "y", y, &[g.n, g.c_out, g.h, g.w])?;
@@ -172,19 +228,23 @@ fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Opti
     let b = bias.unwrap_or(weight);
     let v = variant(gpu, &g, g.c_out);
     let groups = groups_for(&v, &g, &mut p);
-    if v.subgroup {
-        launch(gpu, enc, v.entry(true), &p, &[(1, x), (2, weight), (3, b), (4, y), (5, x)], groups)
-    } else {
-        launch(gpu, enc, v.entry(true), &p, &[(1, x), (2, weight), (3, b), (4, y)], groups)
-    }
+    let entry = v.entry(true);
+    launch_pass(gpu, enc, entry, p, y, groups, max_splits, |enc, p, dst, groups| {
+        if v.subgroup {
+            launch(gpu, enc, entry, p, &[(1, x), (2, weight), (3, b), (4, dst), (5, x)], groups)
+        } else {
+            launch(gpu, enc, entry, p, &[(1, x), (2, weight), (3, b), (4, dst)], groups)
+        }
+    })
 }
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
 pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
-    super::for_images(gpu, "conv2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1]))
+    let cap = max_splits(gpu, dx);
+    super::for_images(gpu, "conv2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1], cap))
 }
 
-fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
+fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor, max_splits: u64) -> Result<()> {
     const OP: &str = "conv2d_backward_input";
     let g = geometry(OP, dx, weight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
@@ -195,11 +255,14 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
     p.flip = 1;
     let v = variant(gpu, &g, g.c_in);
     let groups = groups_for(&v, &g, &mut p);
-    if v.subgroup {
-        launch(gpu, enc, v.entry(false), &p, &[(1, dy), (2, weight), (3, weight), (4, dx), (5, dy)], groups)
-    } else {
-        launch(gpu, enc, v.entry(false), &p, &[(1, dy), (2, weight), (3, weight), (4, dx)], groups)
-    }
+    let entry = v.entry(false);
+    launch_pass(gpu, enc, entry, p, dx, groups, max_splits, |enc, p, dst, groups| {
+        if v.subgroup {
+            launch(gpu, enc, entry, p, &[(1, dy), (2, weight), (3, weight), (4, dst), (5, dy)], groups)
+        } else {
+            launch(gpu, enc, entry, p, &[(1, dy), (2, weight), (3, weight), (4, dst)], groups)
+        }
+    })
 }
 
 /// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
@@ -214,7 +277,7 @@ pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Ten
 fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let (entry, p) = (plan.entry, plan.params);
-    super::split_into(gpu, enc, entry, dweight, p.splits, |enc, dst| {
+    super::split_into(gpu, enc, entry, dweight, p.splits, false, |enc, dst| {
         // The subgroup entry points also read x as vec4 (binding 5); the portable one does not bind it.
         if entry == "conv2d_backward_weight" || entry == "conv2d_backward_weight_1x1" {
             launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups)

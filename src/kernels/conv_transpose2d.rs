@@ -126,7 +126,7 @@ pub fn conv_transpose2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor
 fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let p = plan.params;
-    super::split_into(gpu, enc, plan.entry, dweight, p.splits, |enc, dst| {
+    super::split_into(gpu, enc, plan.entry, dweight, p.splits, false, |enc, dst| {
         launch(gpu, enc, plan.entry, &p, &[(1, x), (4, dy), (5, dst)], plan.workgroups)
     })
 }

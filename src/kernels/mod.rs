@@ -70,13 +70,8 @@ const GPU_MIN_ITEMS_PER_SPLIT: u64 = 1;
 /// binding). Returns (splits, items per split), with every split non-empty; splits = 1 means no
 /// scratch.
 pub(crate) fn plan_splits(gpu: &Gpu, base: u64, items: u64, per_step: u64, max_splits: u64) -> (u32, u64) {
-    let cpu_layout = match gpu.kernel_family() {
-        KernelFamily::Cpu => true,
-        KernelFamily::Gpu => false,
-        _ => gpu.is_cpu_device(),
-    };
     let (default_target, min_steps) =
-        if cpu_layout { (CPU_MIN_WORKGROUPS, CPU_MIN_ITEMS_PER_SPLIT) } else { (GPU_MIN_WORKGROUPS, GPU_MIN_ITEMS_PER_SPLIT) };
+        if cpu_layout(gpu) { (CPU_MIN_WORKGROUPS, CPU_MIN_ITEMS_PER_SPLIT) } else { (GPU_MIN_WORKGROUPS, GPU_MIN_ITEMS_PER_SPLIT) };
     let target = match gpu.reduction_workgroups() {
         0 => default_target,
         t => t,
@@ -89,15 +84,27 @@ pub(crate) fn plan_splits(gpu: &Gpu, base: u64, items: u64, per_step: u64, max_s
     (items.div_ceil(chunk).max(1) as u32, chunk)
 }
 
+/// Whether reductions are laid out for a CPU (a few workgroups per thread) rather than for a GPU
+/// (thousands): the `cpu` family, or `portable` on a CPU adapter.
+pub(crate) fn cpu_layout(gpu: &Gpu) -> bool {
+    match gpu.kernel_family() {
+        KernelFamily::Cpu => true,
+        KernelFamily::Gpu => false,
+        _ => gpu.is_cpu_device(),
+    }
+}
+
 /// Records a split reduction into `out`: with one split, `record` writes `out` itself; otherwise
 /// it writes one partial per split into scratch (split-major, `out.len()` each) and `sum_splits`
-/// adds them into `out` in split order.
+/// adds them into `out` in split order — and applies the ReLU when `relu` (the split pass must
+/// then store its partials without it).
 pub(crate) fn split_into(
     gpu: &Gpu,
     enc: &mut Encoder,
     op: &'static str,
     out: &Tensor,
     splits: u32,
+    relu: bool,
     record: impl FnOnce(&mut Encoder, &Tensor) -> Result<()>,
 ) -> Result<()> {
     if splits == 1 {
@@ -105,7 +112,7 @@ pub(crate) fn split_into(
     }
     let partials = scratch(gpu, op, splits as usize * out.len())?;
     record(enc, &partials)?;
-    reduce::sum_splits(gpu, enc, &partials, out, splits)
+    reduce::sum_splits(gpu, enc, &partials, out, splits, relu)
 }
 
 /// A scratch tensor of `len` f32 elements for the partial sums of one split reduction. One

@@ -17,7 +17,8 @@ pub struct ReduceParams {
     pub splits: u32,
     pub chunk: u32,
     pub len: u32,
-    pub _pad: [u32; 2],
+    pub relu: u32,
+    pub _pad: u32,
 }
 
 const WG: u64 = 256;
@@ -48,17 +49,20 @@ fn sum_per_channel_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) 
         ..Default::default()
     };
     let entry = if vec4 { "sum_per_channel4" } else { OP };
-    super::split_into(gpu, enc, OP, out, splits, |enc, dst| launch(gpu, enc, entry, &p, &[(1, x), (2, dst)], c as u64 * splits as u64))
+    super::split_into(gpu, enc, OP, out, splits, false, |enc, dst| {
+        launch(gpu, enc, entry, &p, &[(1, x), (2, dst)], c as u64 * splits as u64)
+    })
 }
 
 /// `out[i] = Σ_{s < splits} partials[s · len + i]` (len = out's element count), adding the splits
-/// in the order 0, 1, … so that reruns are bit-identical.
-pub(crate) fn sum_splits(gpu: &Gpu, enc: &mut Encoder, partials: &Tensor, out: &Tensor, splits: u32) -> Result<()> {
+/// in the order 0, 1, … so that reruns are bit-identical; then `max(·, 0)` when `relu` (a split
+/// convolution with the fused ReLU).
+pub(crate) fn sum_splits(gpu: &Gpu, enc: &mut Encoder, partials: &Tensor, out: &Tensor, splits: u32, relu: bool) -> Result<()> {
     const OP: &str = "sum_splits";
     let len = out.len();
     if partials.len() < len * splits as usize {
         return Err(crate::error::shape_err(OP, format!("{splits} partials of {len} elements"), &[partials.shape(), out.shape()]));
     }
-    let p = ReduceParams { splits, len: u32_of(OP, "elements", len)?, ..Default::default() };
+    let p = ReduceParams { splits, len: u32_of(OP, "elements", len)?, relu: relu as u32, ..Default::default() };
     launch(gpu, enc, OP, &p, &[(1, partials), (2, out)], (len as u64).div_ceil(WG))
 }
