@@ -18,8 +18,9 @@ struct Params {
     tiles: u32,    // ceil(h · w_blocks / WG)
     has_bias: u32,
     c_blocks: u32, // backward-weight: ceil(c_in / CB)
-    splits: u32,   // backward-weight: chunks of the N·H·W reduction (one partial sum each)
-    chunk: u32,    // backward-weight: reduction items per chunk
+    splits: u32,   // backward-weight: chunks of the N·H·W reduction; forward / backward-input:
+                   // chunks of the read channels (split-K); one partial sum each
+    chunk: u32,    // backward-weight: reduction items per chunk; else read channels per chunk
 }
 
 const WG: u32 = 64u;
@@ -42,14 +43,23 @@ struct Block {
     skip: bool,
 }
 
+// Split-K of the forward / backward-input passes (`gpu` family, small planes): workgroups past
+// n · blocks · tiles take later chunks of `p.chunk` read channels, each writing a partial output
+// at dst[split · N·C·H·W ...] that reduce.wgsl's sum_splits adds in split order; split 0 adds the
+// bias. Decided from the workgroup id alone, so loop bounds derived from it stay uniform.
+fn split_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    let g = wid.x + wid.y * nwg.x;
+    return g / p.tiles / p.blocks / p.n;
+}
+
 fn block_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Block {
     let g = wid.x + wid.y * nwg.x;
     let tile = g % p.tiles;
     let rest = g / p.tiles;
     var b: Block;
     b.cb = rest % p.blocks;
-    b.n = rest / p.blocks;
-    b.skip = b.n >= p.n;
+    b.n = (rest / p.blocks) % p.n;
+    b.skip = rest / p.blocks / p.n >= p.splits;
     let item = tile * WG + lid;
     b.i = item / p.w_blocks;
     b.j0 = (item % p.w_blocks) * PX;
@@ -85,6 +95,10 @@ fn dy_row4(n: u32, o: u32, i: u32, j0: u32, a: u32, b: u32, valid: bool) -> vec4
 fn conv_transpose2d_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                             @builtin(local_invocation_index) lid: u32) {
     let b = block_of(wid, nwg, lid);
+    let split = split_of(wid, nwg);
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.c_in);
+    let n_out = split * p.n + b.n;
     if (!b.valid) {
         return;
     }
@@ -93,14 +107,14 @@ fn conv_transpose2d_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_
     for (var o = 0u; o < CB; o++) {
         let co = min(b.cb * CB + o, p.c_out - 1u);
         var bias_v = 0.0;
-        if (p.has_bias == 1u) {
+        if (p.has_bias == 1u && split == 0u) {
             bias_v = bias[co];
         }
         for (var t = 0u; t < 4u; t++) {
             acc[o * 4u + t] = vec4<f32>(bias_v);
         }
     }
-    for (var c = 0u; c < p.c_in; c++) {
+    for (var c = first; c < last; c++) {
         let xv = x_row4(b.n, c, b.i, b.j0, true);
         for (var o = 0u; o < CB; o++) {
             let wv = weight4[c * p.c_out + min(b.cb * CB + o, p.c_out - 1u)];
@@ -117,7 +131,7 @@ fn conv_transpose2d_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_
             break;
         }
         for (var t = 0u; t < 4u; t++) {
-            let row = ((b.n * p.c_out + co) * 2u * p.h + 2u * b.i + t / 2u) * ow;
+            let row = ((n_out * p.c_out + co) * 2u * p.h + 2u * b.i + t / 2u) * ow;
             for (var k = 0u; k < PX; k++) {
                 if (b.j0 + k < p.w) {
                     dst[row + 2u * (b.j0 + k) + t % 2u] = acc[o * 4u + t][k];
@@ -132,6 +146,10 @@ fn conv_transpose2d_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_
 fn conv_transpose2d_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                                    @builtin(local_invocation_index) lid: u32) {
     let b = block_of(wid, nwg, lid);
+    let split = split_of(wid, nwg);
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.c_out);
+    let n_out = split * p.n + b.n;
     if (!b.valid) {
         return;
     }
@@ -139,7 +157,7 @@ fn conv_transpose2d_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @built
     for (var k = 0u; k < CB; k++) {
         acc[k] = vec4<f32>(0.0);
     }
-    for (var o = 0u; o < p.c_out; o++) {
+    for (var o = first; o < last; o++) {
         let d00 = dy_row4(b.n, o, b.i, b.j0, 0u, 0u, true);
         let d01 = dy_row4(b.n, o, b.i, b.j0, 0u, 1u, true);
         let d10 = dy_row4(b.n, o, b.i, b.j0, 1u, 0u, true);
@@ -153,7 +171,7 @@ fn conv_transpose2d_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @built
     for (var k = 0u; k < CB; k++) {
         let c = b.cb * CB + k;
         if (c < p.c_in) {
-            let row = ((b.n * p.c_in + c) * p.h + b.i) * p.w;
+            let row = ((n_out * p.c_in + c) * p.h + b.i) * p.w;
             for (var q = 0u; q < PX; q++) {
                 if (b.j0 + q < p.w) {
                     dst[row + b.j0 + q] = acc[k][q];

@@ -17,8 +17,9 @@ struct Params {
     tiles: u32,
     has_bias: u32,
     c_blocks: u32,
-    splits: u32, // backward-weight: chunks of the N·H·W reduction (one partial sum each)
-    chunk: u32,  // backward-weight: reduction items per chunk
+    splits: u32,   // backward-weight: chunks of the N·H·W reduction; forward / backward-input:
+                   // chunks of the read channels (split-K); one partial sum each
+    chunk: u32,    // backward-weight: reduction items per chunk; else read channels per chunk
 }
 
 const WG: u32 = 64u;
@@ -49,14 +50,23 @@ struct Block {
     skip: bool,
 }
 
+// Split-K of the forward / backward-input passes (`gpu` family, small planes): workgroups past
+// n · blocks · tiles take later chunks of `p.chunk` read channels, each writing a partial output
+// at dst[split · N·C·H·W ...] that reduce.wgsl's sum_splits adds in split order; split 0 adds the
+// bias. Decided from the workgroup id alone, so loop bounds derived from it stay uniform.
+fn split_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    let g = wid.x + wid.y * nwg.x;
+    return g / p.tiles / p.blocks / p.n;
+}
+
 fn block_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Block {
     let g = wid.x + wid.y * nwg.x;
     let tile = g % p.tiles;
     let rest = g / p.tiles;
     var b: Block;
     b.cb = rest % p.blocks;
-    b.n = rest / p.blocks;
-    b.skip = b.n >= p.n;
+    b.n = (rest / p.blocks) % p.n;
+    b.skip = rest / p.blocks / p.n >= p.splits;
     let item = tile * WG + lid;
     b.i = item / p.w_blocks;
     b.j0 = (item % p.w_blocks) * PX;
@@ -64,12 +74,11 @@ fn block_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Block {
     return b;
 }
 
-// Whether this workgroup lies past the last image (padding of a folded 2-D grid). Decided from the
+// Whether this workgroup lies past the last split (padding of a folded 2-D grid). Decided from the
 // workgroup id alone, so the early return keeps the rest subgroup-uniform (WGSL's uniformity
 // analysis treats a struct holding any per-invocation field as non-uniform as a whole).
 fn skipped(wid: vec3<u32>, nwg: vec3<u32>) -> bool {
-    let g = wid.x + wid.y * nwg.x;
-    return g / p.tiles / p.blocks >= p.n;
+    return split_of(wid, nwg) >= p.splits;
 }
 
 // x[n, c, i, j0 .. j0+3], branch-free: clamped addresses masked to 0 past the row end / invalid.
@@ -92,8 +101,9 @@ fn dy_row4(n: u32, o: u32, i: u32, j0: u32, a: u32, b: u32, valid: bool) -> vec4
     return v;
 }
 
-fn bias_of(o: u32) -> f32 {
-    if (p.has_bias == 1u) {
+fn bias_of(split: u32, o: u32) -> f32 {
+    // Only the first split adds the bias (the others are partial sums).
+    if (p.has_bias == 1u && split == 0u) {
         return bias[o];
     }
     return 0.0;
@@ -132,42 +142,46 @@ fn conv_transpose2d_forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @bui
         return; // whole workgroup
     }
     let b = block_of(wid, nwg, lid);
+    let split = split_of(wid, nwg);
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.c_in);
+    let n_out = split * p.n + b.n;
     let n = b.n;
     let ob = b.cb;
     let mine = min(ob * CB + sid % CB, p.c_out - 1u);
-    var a0_0 = vec4<f32>(bias_of(min(ob * CB + 0u, p.c_out - 1u)));
-    var a0_1 = vec4<f32>(bias_of(min(ob * CB + 0u, p.c_out - 1u)));
-    var a0_2 = vec4<f32>(bias_of(min(ob * CB + 0u, p.c_out - 1u)));
-    var a0_3 = vec4<f32>(bias_of(min(ob * CB + 0u, p.c_out - 1u)));
-    var a1_0 = vec4<f32>(bias_of(min(ob * CB + 1u, p.c_out - 1u)));
-    var a1_1 = vec4<f32>(bias_of(min(ob * CB + 1u, p.c_out - 1u)));
-    var a1_2 = vec4<f32>(bias_of(min(ob * CB + 1u, p.c_out - 1u)));
-    var a1_3 = vec4<f32>(bias_of(min(ob * CB + 1u, p.c_out - 1u)));
-    var a2_0 = vec4<f32>(bias_of(min(ob * CB + 2u, p.c_out - 1u)));
-    var a2_1 = vec4<f32>(bias_of(min(ob * CB + 2u, p.c_out - 1u)));
-    var a2_2 = vec4<f32>(bias_of(min(ob * CB + 2u, p.c_out - 1u)));
-    var a2_3 = vec4<f32>(bias_of(min(ob * CB + 2u, p.c_out - 1u)));
-    var a3_0 = vec4<f32>(bias_of(min(ob * CB + 3u, p.c_out - 1u)));
-    var a3_1 = vec4<f32>(bias_of(min(ob * CB + 3u, p.c_out - 1u)));
-    var a3_2 = vec4<f32>(bias_of(min(ob * CB + 3u, p.c_out - 1u)));
-    var a3_3 = vec4<f32>(bias_of(min(ob * CB + 3u, p.c_out - 1u)));
-    var a4_0 = vec4<f32>(bias_of(min(ob * CB + 4u, p.c_out - 1u)));
-    var a4_1 = vec4<f32>(bias_of(min(ob * CB + 4u, p.c_out - 1u)));
-    var a4_2 = vec4<f32>(bias_of(min(ob * CB + 4u, p.c_out - 1u)));
-    var a4_3 = vec4<f32>(bias_of(min(ob * CB + 4u, p.c_out - 1u)));
-    var a5_0 = vec4<f32>(bias_of(min(ob * CB + 5u, p.c_out - 1u)));
-    var a5_1 = vec4<f32>(bias_of(min(ob * CB + 5u, p.c_out - 1u)));
-    var a5_2 = vec4<f32>(bias_of(min(ob * CB + 5u, p.c_out - 1u)));
-    var a5_3 = vec4<f32>(bias_of(min(ob * CB + 5u, p.c_out - 1u)));
-    var a6_0 = vec4<f32>(bias_of(min(ob * CB + 6u, p.c_out - 1u)));
-    var a6_1 = vec4<f32>(bias_of(min(ob * CB + 6u, p.c_out - 1u)));
-    var a6_2 = vec4<f32>(bias_of(min(ob * CB + 6u, p.c_out - 1u)));
-    var a6_3 = vec4<f32>(bias_of(min(ob * CB + 6u, p.c_out - 1u)));
-    var a7_0 = vec4<f32>(bias_of(min(ob * CB + 7u, p.c_out - 1u)));
-    var a7_1 = vec4<f32>(bias_of(min(ob * CB + 7u, p.c_out - 1u)));
-    var a7_2 = vec4<f32>(bias_of(min(ob * CB + 7u, p.c_out - 1u)));
-    var a7_3 = vec4<f32>(bias_of(min(ob * CB + 7u, p.c_out - 1u)));
-    for (var c = 0u; c < p.c_in; c++) {
+    var a0_0 = vec4<f32>(bias_of(split, min(ob * CB + 0u, p.c_out - 1u)));
+    var a0_1 = vec4<f32>(bias_of(split, min(ob * CB + 0u, p.c_out - 1u)));
+    var a0_2 = vec4<f32>(bias_of(split, min(ob * CB + 0u, p.c_out - 1u)));
+    var a0_3 = vec4<f32>(bias_of(split, min(ob * CB + 0u, p.c_out - 1u)));
+    var a1_0 = vec4<f32>(bias_of(split, min(ob * CB + 1u, p.c_out - 1u)));
+    var a1_1 = vec4<f32>(bias_of(split, min(ob * CB + 1u, p.c_out - 1u)));
+    var a1_2 = vec4<f32>(bias_of(split, min(ob * CB + 1u, p.c_out - 1u)));
+    var a1_3 = vec4<f32>(bias_of(split, min(ob * CB + 1u, p.c_out - 1u)));
+    var a2_0 = vec4<f32>(bias_of(split, min(ob * CB + 2u, p.c_out - 1u)));
+    var a2_1 = vec4<f32>(bias_of(split, min(ob * CB + 2u, p.c_out - 1u)));
+    var a2_2 = vec4<f32>(bias_of(split, min(ob * CB + 2u, p.c_out - 1u)));
+    var a2_3 = vec4<f32>(bias_of(split, min(ob * CB + 2u, p.c_out - 1u)));
+    var a3_0 = vec4<f32>(bias_of(split, min(ob * CB + 3u, p.c_out - 1u)));
+    var a3_1 = vec4<f32>(bias_of(split, min(ob * CB + 3u, p.c_out - 1u)));
+    var a3_2 = vec4<f32>(bias_of(split, min(ob * CB + 3u, p.c_out - 1u)));
+    var a3_3 = vec4<f32>(bias_of(split, min(ob * CB + 3u, p.c_out - 1u)));
+    var a4_0 = vec4<f32>(bias_of(split, min(ob * CB + 4u, p.c_out - 1u)));
+    var a4_1 = vec4<f32>(bias_of(split, min(ob * CB + 4u, p.c_out - 1u)));
+    var a4_2 = vec4<f32>(bias_of(split, min(ob * CB + 4u, p.c_out - 1u)));
+    var a4_3 = vec4<f32>(bias_of(split, min(ob * CB + 4u, p.c_out - 1u)));
+    var a5_0 = vec4<f32>(bias_of(split, min(ob * CB + 5u, p.c_out - 1u)));
+    var a5_1 = vec4<f32>(bias_of(split, min(ob * CB + 5u, p.c_out - 1u)));
+    var a5_2 = vec4<f32>(bias_of(split, min(ob * CB + 5u, p.c_out - 1u)));
+    var a5_3 = vec4<f32>(bias_of(split, min(ob * CB + 5u, p.c_out - 1u)));
+    var a6_0 = vec4<f32>(bias_of(split, min(ob * CB + 6u, p.c_out - 1u)));
+    var a6_1 = vec4<f32>(bias_of(split, min(ob * CB + 6u, p.c_out - 1u)));
+    var a6_2 = vec4<f32>(bias_of(split, min(ob * CB + 6u, p.c_out - 1u)));
+    var a6_3 = vec4<f32>(bias_of(split, min(ob * CB + 6u, p.c_out - 1u)));
+    var a7_0 = vec4<f32>(bias_of(split, min(ob * CB + 7u, p.c_out - 1u)));
+    var a7_1 = vec4<f32>(bias_of(split, min(ob * CB + 7u, p.c_out - 1u)));
+    var a7_2 = vec4<f32>(bias_of(split, min(ob * CB + 7u, p.c_out - 1u)));
+    var a7_3 = vec4<f32>(bias_of(split, min(ob * CB + 7u, p.c_out - 1u)));
+    for (var c = first; c < last; c++) {
         let xv = x_row4(n, c, b.i, b.j0, b.valid);
         let wv = weight4[c * p.c_out + mine];
         let w0 = subgroupBroadcast(wv, 0u);
@@ -214,38 +228,38 @@ fn conv_transpose2d_forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @bui
     if (!b.valid) {
         return;
     }
-    store4(n, ob * CB + 0u, b.i, b.j0, 0u, a0_0);
-    store4(n, ob * CB + 0u, b.i, b.j0, 1u, a0_1);
-    store4(n, ob * CB + 0u, b.i, b.j0, 2u, a0_2);
-    store4(n, ob * CB + 0u, b.i, b.j0, 3u, a0_3);
-    store4(n, ob * CB + 1u, b.i, b.j0, 0u, a1_0);
-    store4(n, ob * CB + 1u, b.i, b.j0, 1u, a1_1);
-    store4(n, ob * CB + 1u, b.i, b.j0, 2u, a1_2);
-    store4(n, ob * CB + 1u, b.i, b.j0, 3u, a1_3);
-    store4(n, ob * CB + 2u, b.i, b.j0, 0u, a2_0);
-    store4(n, ob * CB + 2u, b.i, b.j0, 1u, a2_1);
-    store4(n, ob * CB + 2u, b.i, b.j0, 2u, a2_2);
-    store4(n, ob * CB + 2u, b.i, b.j0, 3u, a2_3);
-    store4(n, ob * CB + 3u, b.i, b.j0, 0u, a3_0);
-    store4(n, ob * CB + 3u, b.i, b.j0, 1u, a3_1);
-    store4(n, ob * CB + 3u, b.i, b.j0, 2u, a3_2);
-    store4(n, ob * CB + 3u, b.i, b.j0, 3u, a3_3);
-    store4(n, ob * CB + 4u, b.i, b.j0, 0u, a4_0);
-    store4(n, ob * CB + 4u, b.i, b.j0, 1u, a4_1);
-    store4(n, ob * CB + 4u, b.i, b.j0, 2u, a4_2);
-    store4(n, ob * CB + 4u, b.i, b.j0, 3u, a4_3);
-    store4(n, ob * CB + 5u, b.i, b.j0, 0u, a5_0);
-    store4(n, ob * CB + 5u, b.i, b.j0, 1u, a5_1);
-    store4(n, ob * CB + 5u, b.i, b.j0, 2u, a5_2);
-    store4(n, ob * CB + 5u, b.i, b.j0, 3u, a5_3);
-    store4(n, ob * CB + 6u, b.i, b.j0, 0u, a6_0);
-    store4(n, ob * CB + 6u, b.i, b.j0, 1u, a6_1);
-    store4(n, ob * CB + 6u, b.i, b.j0, 2u, a6_2);
-    store4(n, ob * CB + 6u, b.i, b.j0, 3u, a6_3);
-    store4(n, ob * CB + 7u, b.i, b.j0, 0u, a7_0);
-    store4(n, ob * CB + 7u, b.i, b.j0, 1u, a7_1);
-    store4(n, ob * CB + 7u, b.i, b.j0, 2u, a7_2);
-    store4(n, ob * CB + 7u, b.i, b.j0, 3u, a7_3);
+    store4(n_out, ob * CB + 0u, b.i, b.j0, 0u, a0_0);
+    store4(n_out, ob * CB + 0u, b.i, b.j0, 1u, a0_1);
+    store4(n_out, ob * CB + 0u, b.i, b.j0, 2u, a0_2);
+    store4(n_out, ob * CB + 0u, b.i, b.j0, 3u, a0_3);
+    store4(n_out, ob * CB + 1u, b.i, b.j0, 0u, a1_0);
+    store4(n_out, ob * CB + 1u, b.i, b.j0, 1u, a1_1);
+    store4(n_out, ob * CB + 1u, b.i, b.j0, 2u, a1_2);
+    store4(n_out, ob * CB + 1u, b.i, b.j0, 3u, a1_3);
+    store4(n_out, ob * CB + 2u, b.i, b.j0, 0u, a2_0);
+    store4(n_out, ob * CB + 2u, b.i, b.j0, 1u, a2_1);
+    store4(n_out, ob * CB + 2u, b.i, b.j0, 2u, a2_2);
+    store4(n_out, ob * CB + 2u, b.i, b.j0, 3u, a2_3);
+    store4(n_out, ob * CB + 3u, b.i, b.j0, 0u, a3_0);
+    store4(n_out, ob * CB + 3u, b.i, b.j0, 1u, a3_1);
+    store4(n_out, ob * CB + 3u, b.i, b.j0, 2u, a3_2);
+    store4(n_out, ob * CB + 3u, b.i, b.j0, 3u, a3_3);
+    store4(n_out, ob * CB + 4u, b.i, b.j0, 0u, a4_0);
+    store4(n_out, ob * CB + 4u, b.i, b.j0, 1u, a4_1);
+    store4(n_out, ob * CB + 4u, b.i, b.j0, 2u, a4_2);
+    store4(n_out, ob * CB + 4u, b.i, b.j0, 3u, a4_3);
+    store4(n_out, ob * CB + 5u, b.i, b.j0, 0u, a5_0);
+    store4(n_out, ob * CB + 5u, b.i, b.j0, 1u, a5_1);
+    store4(n_out, ob * CB + 5u, b.i, b.j0, 2u, a5_2);
+    store4(n_out, ob * CB + 5u, b.i, b.j0, 3u, a5_3);
+    store4(n_out, ob * CB + 6u, b.i, b.j0, 0u, a6_0);
+    store4(n_out, ob * CB + 6u, b.i, b.j0, 1u, a6_1);
+    store4(n_out, ob * CB + 6u, b.i, b.j0, 2u, a6_2);
+    store4(n_out, ob * CB + 6u, b.i, b.j0, 3u, a6_3);
+    store4(n_out, ob * CB + 7u, b.i, b.j0, 0u, a7_0);
+    store4(n_out, ob * CB + 7u, b.i, b.j0, 1u, a7_1);
+    store4(n_out, ob * CB + 7u, b.i, b.j0, 2u, a7_2);
+    store4(n_out, ob * CB + 7u, b.i, b.j0, 3u, a7_3);
 }
 
 // dx[n, c, i, j] = Σ_o Σ_ab weight[c, o, a, b] · dy[n, o, 2i+a, 2j+b]
@@ -257,6 +271,10 @@ fn conv_transpose2d_backward_input_subgroup(@builtin(workgroup_id) wid: vec3<u32
         return; // whole workgroup
     }
     let b = block_of(wid, nwg, lid);
+    let split = split_of(wid, nwg);
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.c_out);
+    let n_out = split * p.n + b.n;
     let n = b.n;
     let cb = b.cb;
     let mine = min(cb * CB + sid % CB, p.c_in - 1u);
@@ -268,7 +286,7 @@ fn conv_transpose2d_backward_input_subgroup(@builtin(workgroup_id) wid: vec3<u32
     var a5 = vec4<f32>(0.0);
     var a6 = vec4<f32>(0.0);
     var a7 = vec4<f32>(0.0);
-    for (var o = 0u; o < p.c_out; o++) {
+    for (var o = first; o < last; o++) {
         let d00 = dy_row4(n, o, b.i, b.j0, 0u, 0u, b.valid);
         let d01 = dy_row4(n, o, b.i, b.j0, 0u, 1u, b.valid);
         let d10 = dy_row4(n, o, b.i, b.j0, 1u, 0u, b.valid);
@@ -294,14 +312,14 @@ fn conv_transpose2d_backward_input_subgroup(@builtin(workgroup_id) wid: vec3<u32
     if (!b.valid) {
         return;
     }
-    store_dx(n, cb * CB + 0u, b.i, b.j0, a0);
-    store_dx(n, cb * CB + 1u, b.i, b.j0, a1);
-    store_dx(n, cb * CB + 2u, b.i, b.j0, a2);
-    store_dx(n, cb * CB + 3u, b.i, b.j0, a3);
-    store_dx(n, cb * CB + 4u, b.i, b.j0, a4);
-    store_dx(n, cb * CB + 5u, b.i, b.j0, a5);
-    store_dx(n, cb * CB + 6u, b.i, b.j0, a6);
-    store_dx(n, cb * CB + 7u, b.i, b.j0, a7);
+    store_dx(n_out, cb * CB + 0u, b.i, b.j0, a0);
+    store_dx(n_out, cb * CB + 1u, b.i, b.j0, a1);
+    store_dx(n_out, cb * CB + 2u, b.i, b.j0, a2);
+    store_dx(n_out, cb * CB + 3u, b.i, b.j0, a3);
+    store_dx(n_out, cb * CB + 4u, b.i, b.j0, a4);
+    store_dx(n_out, cb * CB + 5u, b.i, b.j0, a5);
+    store_dx(n_out, cb * CB + 6u, b.i, b.j0, a6);
+    store_dx(n_out, cb * CB + 7u, b.i, b.j0, a7);
 }
 
 // dw[c, o, a, b] = Σ_{n,i,j} x[n, c, i, j] · dy[n, o, 2i+a, 2j+b].
@@ -460,42 +478,46 @@ fn conv_transpose2d_forward_subgroup_aligned(@builtin(workgroup_id) wid: vec3<u3
         return; // whole workgroup
     }
     let b = block_of(wid, nwg, lid);
+    let split = split_of(wid, nwg);
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.c_in);
+    let n_out = split * p.n + b.n;
     let n = b.n;
     let ob = b.cb;
     let mine = min(ob * CB + sid % CB, p.c_out - 1u);
-    var a0_0 = vec4<f32>(bias_of(min(ob * CB + 0u, p.c_out - 1u)));
-    var a0_1 = vec4<f32>(bias_of(min(ob * CB + 0u, p.c_out - 1u)));
-    var a0_2 = vec4<f32>(bias_of(min(ob * CB + 0u, p.c_out - 1u)));
-    var a0_3 = vec4<f32>(bias_of(min(ob * CB + 0u, p.c_out - 1u)));
-    var a1_0 = vec4<f32>(bias_of(min(ob * CB + 1u, p.c_out - 1u)));
-    var a1_1 = vec4<f32>(bias_of(min(ob * CB + 1u, p.c_out - 1u)));
-    var a1_2 = vec4<f32>(bias_of(min(ob * CB + 1u, p.c_out - 1u)));
-    var a1_3 = vec4<f32>(bias_of(min(ob * CB + 1u, p.c_out - 1u)));
-    var a2_0 = vec4<f32>(bias_of(min(ob * CB + 2u, p.c_out - 1u)));
-    var a2_1 = vec4<f32>(bias_of(min(ob * CB + 2u, p.c_out - 1u)));
-    var a2_2 = vec4<f32>(bias_of(min(ob * CB + 2u, p.c_out - 1u)));
-    var a2_3 = vec4<f32>(bias_of(min(ob * CB + 2u, p.c_out - 1u)));
-    var a3_0 = vec4<f32>(bias_of(min(ob * CB + 3u, p.c_out - 1u)));
-    var a3_1 = vec4<f32>(bias_of(min(ob * CB + 3u, p.c_out - 1u)));
-    var a3_2 = vec4<f32>(bias_of(min(ob * CB + 3u, p.c_out - 1u)));
-    var a3_3 = vec4<f32>(bias_of(min(ob * CB + 3u, p.c_out - 1u)));
-    var a4_0 = vec4<f32>(bias_of(min(ob * CB + 4u, p.c_out - 1u)));
-    var a4_1 = vec4<f32>(bias_of(min(ob * CB + 4u, p.c_out - 1u)));
-    var a4_2 = vec4<f32>(bias_of(min(ob * CB + 4u, p.c_out - 1u)));
-    var a4_3 = vec4<f32>(bias_of(min(ob * CB + 4u, p.c_out - 1u)));
-    var a5_0 = vec4<f32>(bias_of(min(ob * CB + 5u, p.c_out - 1u)));
-    var a5_1 = vec4<f32>(bias_of(min(ob * CB + 5u, p.c_out - 1u)));
-    var a5_2 = vec4<f32>(bias_of(min(ob * CB + 5u, p.c_out - 1u)));
-    var a5_3 = vec4<f32>(bias_of(min(ob * CB + 5u, p.c_out - 1u)));
-    var a6_0 = vec4<f32>(bias_of(min(ob * CB + 6u, p.c_out - 1u)));
-    var a6_1 = vec4<f32>(bias_of(min(ob * CB + 6u, p.c_out - 1u)));
-    var a6_2 = vec4<f32>(bias_of(min(ob * CB + 6u, p.c_out - 1u)));
-    var a6_3 = vec4<f32>(bias_of(min(ob * CB + 6u, p.c_out - 1u)));
-    var a7_0 = vec4<f32>(bias_of(min(ob * CB + 7u, p.c_out - 1u)));
-    var a7_1 = vec4<f32>(bias_of(min(ob * CB + 7u, p.c_out - 1u)));
-    var a7_2 = vec4<f32>(bias_of(min(ob * CB + 7u, p.c_out - 1u)));
-    var a7_3 = vec4<f32>(bias_of(min(ob * CB + 7u, p.c_out - 1u)));
-    for (var c = 0u; c < p.c_in; c++) {
+    var a0_0 = vec4<f32>(bias_of(split, min(ob * CB + 0u, p.c_out - 1u)));
+    var a0_1 = vec4<f32>(bias_of(split, min(ob * CB + 0u, p.c_out - 1u)));
+    var a0_2 = vec4<f32>(bias_of(split, min(ob * CB + 0u, p.c_out - 1u)));
+    var a0_3 = vec4<f32>(bias_of(split, min(ob * CB + 0u, p.c_out - 1u)));
+    var a1_0 = vec4<f32>(bias_of(split, min(ob * CB + 1u, p.c_out - 1u)));
+    var a1_1 = vec4<f32>(bias_of(split, min(ob * CB + 1u, p.c_out - 1u)));
+    var a1_2 = vec4<f32>(bias_of(split, min(ob * CB + 1u, p.c_out - 1u)));
+    var a1_3 = vec4<f32>(bias_of(split, min(ob * CB + 1u, p.c_out - 1u)));
+    var a2_0 = vec4<f32>(bias_of(split, min(ob * CB + 2u, p.c_out - 1u)));
+    var a2_1 = vec4<f32>(bias_of(split, min(ob * CB + 2u, p.c_out - 1u)));
+    var a2_2 = vec4<f32>(bias_of(split, min(ob * CB + 2u, p.c_out - 1u)));
+    var a2_3 = vec4<f32>(bias_of(split, min(ob * CB + 2u, p.c_out - 1u)));
+    var a3_0 = vec4<f32>(bias_of(split, min(ob * CB + 3u, p.c_out - 1u)));
+    var a3_1 = vec4<f32>(bias_of(split, min(ob * CB + 3u, p.c_out - 1u)));
+    var a3_2 = vec4<f32>(bias_of(split, min(ob * CB + 3u, p.c_out - 1u)));
+    var a3_3 = vec4<f32>(bias_of(split, min(ob * CB + 3u, p.c_out - 1u)));
+    var a4_0 = vec4<f32>(bias_of(split, min(ob * CB + 4u, p.c_out - 1u)));
+    var a4_1 = vec4<f32>(bias_of(split, min(ob * CB + 4u, p.c_out - 1u)));
+    var a4_2 = vec4<f32>(bias_of(split, min(ob * CB + 4u, p.c_out - 1u)));
+    var a4_3 = vec4<f32>(bias_of(split, min(ob * CB + 4u, p.c_out - 1u)));
+    var a5_0 = vec4<f32>(bias_of(split, min(ob * CB + 5u, p.c_out - 1u)));
+    var a5_1 = vec4<f32>(bias_of(split, min(ob * CB + 5u, p.c_out - 1u)));
+    var a5_2 = vec4<f32>(bias_of(split, min(ob * CB + 5u, p.c_out - 1u)));
+    var a5_3 = vec4<f32>(bias_of(split, min(ob * CB + 5u, p.c_out - 1u)));
+    var a6_0 = vec4<f32>(bias_of(split, min(ob * CB + 6u, p.c_out - 1u)));
+    var a6_1 = vec4<f32>(bias_of(split, min(ob * CB + 6u, p.c_out - 1u)));
+    var a6_2 = vec4<f32>(bias_of(split, min(ob * CB + 6u, p.c_out - 1u)));
+    var a6_3 = vec4<f32>(bias_of(split, min(ob * CB + 6u, p.c_out - 1u)));
+    var a7_0 = vec4<f32>(bias_of(split, min(ob * CB + 7u, p.c_out - 1u)));
+    var a7_1 = vec4<f32>(bias_of(split, min(ob * CB + 7u, p.c_out - 1u)));
+    var a7_2 = vec4<f32>(bias_of(split, min(ob * CB + 7u, p.c_out - 1u)));
+    var a7_3 = vec4<f32>(bias_of(split, min(ob * CB + 7u, p.c_out - 1u)));
+    for (var c = first; c < last; c++) {
         let xv = x_vec4(n, c, b.i, b.j0);
         let wv = weight4[c * p.c_out + mine];
         let w0 = subgroupBroadcast(wv, 0u);
@@ -542,22 +564,22 @@ fn conv_transpose2d_forward_subgroup_aligned(@builtin(workgroup_id) wid: vec3<u3
     if (!b.valid) {
         return;
     }
-    store_pair4(n, ob * CB + 0u, b.i, b.j0, 0u, a0_0, a0_1);
-    store_pair4(n, ob * CB + 0u, b.i, b.j0, 1u, a0_2, a0_3);
-    store_pair4(n, ob * CB + 1u, b.i, b.j0, 0u, a1_0, a1_1);
-    store_pair4(n, ob * CB + 1u, b.i, b.j0, 1u, a1_2, a1_3);
-    store_pair4(n, ob * CB + 2u, b.i, b.j0, 0u, a2_0, a2_1);
-    store_pair4(n, ob * CB + 2u, b.i, b.j0, 1u, a2_2, a2_3);
-    store_pair4(n, ob * CB + 3u, b.i, b.j0, 0u, a3_0, a3_1);
-    store_pair4(n, ob * CB + 3u, b.i, b.j0, 1u, a3_2, a3_3);
-    store_pair4(n, ob * CB + 4u, b.i, b.j0, 0u, a4_0, a4_1);
-    store_pair4(n, ob * CB + 4u, b.i, b.j0, 1u, a4_2, a4_3);
-    store_pair4(n, ob * CB + 5u, b.i, b.j0, 0u, a5_0, a5_1);
-    store_pair4(n, ob * CB + 5u, b.i, b.j0, 1u, a5_2, a5_3);
-    store_pair4(n, ob * CB + 6u, b.i, b.j0, 0u, a6_0, a6_1);
-    store_pair4(n, ob * CB + 6u, b.i, b.j0, 1u, a6_2, a6_3);
-    store_pair4(n, ob * CB + 7u, b.i, b.j0, 0u, a7_0, a7_1);
-    store_pair4(n, ob * CB + 7u, b.i, b.j0, 1u, a7_2, a7_3);
+    store_pair4(n_out, ob * CB + 0u, b.i, b.j0, 0u, a0_0, a0_1);
+    store_pair4(n_out, ob * CB + 0u, b.i, b.j0, 1u, a0_2, a0_3);
+    store_pair4(n_out, ob * CB + 1u, b.i, b.j0, 0u, a1_0, a1_1);
+    store_pair4(n_out, ob * CB + 1u, b.i, b.j0, 1u, a1_2, a1_3);
+    store_pair4(n_out, ob * CB + 2u, b.i, b.j0, 0u, a2_0, a2_1);
+    store_pair4(n_out, ob * CB + 2u, b.i, b.j0, 1u, a2_2, a2_3);
+    store_pair4(n_out, ob * CB + 3u, b.i, b.j0, 0u, a3_0, a3_1);
+    store_pair4(n_out, ob * CB + 3u, b.i, b.j0, 1u, a3_2, a3_3);
+    store_pair4(n_out, ob * CB + 4u, b.i, b.j0, 0u, a4_0, a4_1);
+    store_pair4(n_out, ob * CB + 4u, b.i, b.j0, 1u, a4_2, a4_3);
+    store_pair4(n_out, ob * CB + 5u, b.i, b.j0, 0u, a5_0, a5_1);
+    store_pair4(n_out, ob * CB + 5u, b.i, b.j0, 1u, a5_2, a5_3);
+    store_pair4(n_out, ob * CB + 6u, b.i, b.j0, 0u, a6_0, a6_1);
+    store_pair4(n_out, ob * CB + 6u, b.i, b.j0, 1u, a6_2, a6_3);
+    store_pair4(n_out, ob * CB + 7u, b.i, b.j0, 0u, a7_0, a7_1);
+    store_pair4(n_out, ob * CB + 7u, b.i, b.j0, 1u, a7_2, a7_3);
 }
 
 @compute @workgroup_size(64)
@@ -568,6 +590,10 @@ fn conv_transpose2d_backward_input_subgroup_aligned(@builtin(workgroup_id) wid: 
         return; // whole workgroup
     }
     let b = block_of(wid, nwg, lid);
+    let split = split_of(wid, nwg);
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.c_out);
+    let n_out = split * p.n + b.n;
     let n = b.n;
     let cb = b.cb;
     let mine = min(cb * CB + sid % CB, p.c_in - 1u);
@@ -579,7 +605,7 @@ fn conv_transpose2d_backward_input_subgroup_aligned(@builtin(workgroup_id) wid: 
     var a5 = vec4<f32>(0.0);
     var a6 = vec4<f32>(0.0);
     var a7 = vec4<f32>(0.0);
-    for (var o = 0u; o < p.c_out; o++) {
+    for (var o = first; o < last; o++) {
         let d0 = dy_pair(n, o, b.i, b.j0, 0u);
         let d1 = dy_pair(n, o, b.i, b.j0, 1u);
         let wv = weight4[mine * p.c_out + o];
@@ -603,14 +629,14 @@ fn conv_transpose2d_backward_input_subgroup_aligned(@builtin(workgroup_id) wid: 
     if (!b.valid) {
         return;
     }
-    store_dx4(n, cb * CB + 0u, b.i, b.j0, a0);
-    store_dx4(n, cb * CB + 1u, b.i, b.j0, a1);
-    store_dx4(n, cb * CB + 2u, b.i, b.j0, a2);
-    store_dx4(n, cb * CB + 3u, b.i, b.j0, a3);
-    store_dx4(n, cb * CB + 4u, b.i, b.j0, a4);
-    store_dx4(n, cb * CB + 5u, b.i, b.j0, a5);
-    store_dx4(n, cb * CB + 6u, b.i, b.j0, a6);
-    store_dx4(n, cb * CB + 7u, b.i, b.j0, a7);
+    store_dx4(n_out, cb * CB + 0u, b.i, b.j0, a0);
+    store_dx4(n_out, cb * CB + 1u, b.i, b.j0, a1);
+    store_dx4(n_out, cb * CB + 2u, b.i, b.j0, a2);
+    store_dx4(n_out, cb * CB + 3u, b.i, b.j0, a3);
+    store_dx4(n_out, cb * CB + 4u, b.i, b.j0, a4);
+    store_dx4(n_out, cb * CB + 5u, b.i, b.j0, a5);
+    store_dx4(n_out, cb * CB + 6u, b.i, b.j0, a6);
+    store_dx4(n_out, cb * CB + 7u, b.i, b.j0, a7);
 }
 
 @compute @workgroup_size(8)

@@ -86,16 +86,17 @@ fn conv2d_weight_and_bias_gradients_agree_for_every_split_and_family() {
     }
 }
 
-/// Split-K forward / backward-input (bias on the first split only, the fused ReLU after the sum;
-/// by default GPU layouts only, on a CPU when a split setting asks): every hostile conv case of the
-/// selftest under every split setting and family, against the reference; the finest setting must
+/// Split-K forward / backward-input of conv2d and conv_transpose2d (bias on the first split only,
+/// the fused ReLU after the sum; by default GPU layouts only, on a CPU when a split setting asks):
+/// every hostile conv and transposed-conv case of the selftest under every split setting and
+/// family, against the reference; the finest setting must
 /// really split (unevenly: 18 read channels in chunks of 16 + 2 on a CPU layout), target 1 never;
 /// reruns are bit-identical.
 #[test]
 fn conv2d_forward_and_backward_input_agree_for_every_split_and_family() {
     for family in [KernelFamily::Auto, KernelFamily::Gpu, KernelFamily::Portable] {
         let gpu = common::gpu_with(family);
-        let (mut split_forward, mut split_backward) = (0, 0);
+        let (mut split_forward, mut split_backward, mut split_t_forward, mut split_t_backward) = (0, 0, 0, 0);
         for (i, &(n, ci, co, h, w, k)) in selftest::CONV_CASES.iter().enumerate() {
             for target in SPLIT_SETTINGS {
                 gpu.set_reduction_workgroups(target);
@@ -116,9 +117,34 @@ fn conv2d_forward_and_backward_input_agree_for_every_split_and_family() {
                 }
             }
         }
+        for (i, &(n, ci, co, h, w)) in selftest::CONV_T_CASES.iter().enumerate() {
+            for target in SPLIT_SETTINGS {
+                gpu.set_reduction_workgroups(target);
+                common::assert_rows(
+                    lungseg::block_on(selftest::conv_transpose2d(&gpu, 950 + i as u64, (n, ci, co, h, w)))
+                        .expect("conv_transpose2d check ran"),
+                );
+                let t = |shape: &[usize]| gpu.tensor("t", shape, DType::F32).unwrap();
+                let (x, wt, b, y) = (t(&[n, ci, h, w]), t(&[ci, co, 2, 2]), t(&[co]), t(&[n, co, 2 * h, 2 * w]));
+                let ((), fwd) = gpu
+                    .record_dispatches(|| conv_transpose2d::conv_transpose2d_forward(&gpu, &mut gpu.encoder("t"), &x, &wt, Some(&b), &y))
+                    .unwrap();
+                let ((), bwd) = gpu
+                    .record_dispatches(|| conv_transpose2d::conv_transpose2d_backward_input(&gpu, &mut gpu.encoder("t"), &y, &wt, &x))
+                    .unwrap();
+                let split = |d: &[lungseg::kernels::Dispatch]| d.iter().any(|d| d.entry == "sum_splits");
+                if target == 1 {
+                    assert!(!split(&fwd) && !split(&bwd), "target 1 split {:?} on {family}: {fwd:?} {bwd:?}", (n, ci, co, h, w));
+                } else if target == 1 << 20 {
+                    split_t_forward += split(&fwd) as usize;
+                    split_t_backward += split(&bwd) as usize;
+                }
+            }
+        }
         assert!(
-            split_forward >= 1 && split_backward >= 1,
-            "{split_forward} forward and {split_backward} backward-input passes split on {family}: the test would not notice a broken split-K"
+            [split_forward, split_backward, split_t_forward, split_t_backward].iter().all(|&k| k >= 1),
+            "conv2d: {split_forward} forward and {split_backward} backward-input passes split on {family}, conv_transpose2d: \
+             {split_t_forward} and {split_t_backward}: the test would not notice a broken split-K"
         );
         // Bit-identical reruns of a split forward + ReLU and backward-input.
         gpu.set_reduction_workgroups(1 << 20);
@@ -231,7 +257,7 @@ const CONV_LAYERS: &[(usize, usize, usize, usize)] = &[
 ];
 
 /// The `gpu` family gives a GPU with 100+ multiprocessors work for all of them: every forward,
-/// backward-input and weight gradient of a convolution and every bias sum of the paper's networks
+/// backward-input and weight gradient of a convolution or transposed convolution and every bias sum of the paper's networks
 /// (256², batch 2) dispatches ≥ 2,048 workgroups —
 /// or, for the per-channel sums of the smallest planes, one invocation per summed value.
 /// Only the dispatches are recorded here (nothing is submitted), so this checks the layout, not
@@ -269,9 +295,16 @@ fn gpu_family_fills_a_large_gpu_at_the_papers_shapes() {
         let ((), d) = gpu.record_dispatches(|| conv2d::conv2d_backward_input(&gpu, &mut gpu.encoder("t"), &y, &wt, &x)).unwrap();
         layers.push((format!("conv2d_backward_input {ci}->{co} {s}² k{k}"), d));
     }
-    // U-Net's up-convolutions (C_in → C_out, input H = W).
+    // U-Net's up-convolutions (C_in → C_out, input H = W): all three passes.
     for &(ci, co, s) in &[(1024, 512, 16), (512, 256, 32), (256, 128, 64), (128, 64, 128)] {
-        let (x, dy, dw) = (t(&[2, ci, s, s]), t(&[2, co, 2 * s, 2 * s]), t(&[ci, co, 2, 2]));
+        let (x, dy, dw, b) = (t(&[2, ci, s, s]), t(&[2, co, 2 * s, 2 * s]), t(&[ci, co, 2, 2]), t(&[co]));
+        let ((), d) = gpu
+            .record_dispatches(|| conv_transpose2d::conv_transpose2d_forward(&gpu, &mut gpu.encoder("t"), &x, &dw, Some(&b), &dy))
+            .unwrap();
+        layers.push((format!("conv_transpose2d_forward {ci}->{co} {s}²"), d));
+        let ((), d) =
+            gpu.record_dispatches(|| conv_transpose2d::conv_transpose2d_backward_input(&gpu, &mut gpu.encoder("t"), &dy, &dw, &x)).unwrap();
+        layers.push((format!("conv_transpose2d_backward_input {ci}->{co} {s}²"), d));
         let ((), d) = gpu
             .record_dispatches(|| conv_transpose2d::conv_transpose2d_backward_weight(&gpu, &mut gpu.encoder("t"), &x, &dy, &dw))
             .unwrap();

@@ -147,18 +147,9 @@ fn params(op: &'static str, g: &Geometry, reads: usize, writes: usize) -> Result
     })
 }
 
-/// Records a forward or backward-input pass of `groups` workgroups into `out`, split-K where the
-/// GPU layout wants more workgroups than one image's pass has (`plan_splits`: the `gpu` family on
-/// the small planes of deep layers — 16² with 1024 channels is 64 workgroups per image unsplit):
-/// each split adds a chunk of the read channels into a partial output, and `sum_splits` adds the
-/// partials in a fixed order and applies the fused ReLU (`p.relu`), which the partials must not.
-/// The split count depends on one image's pass and on `max_splits` (what the whole batch's
-/// partials may take of one binding, fixed before the batch is cut into binding-sized ranges), so
-/// every image of a batch is summed alike whichever range it falls in. A CPU layout does not split
-/// these passes unless [`Gpu::set_reduction_workgroups`] asks it to (the tests do, to run every
-/// kernel's split path): one image's pass already has the few workgroups per thread a CPU needs,
-/// a split would only add a pass, and unsplit, an image's logits do not depend on the device's
-/// binding limit.
+/// Records a forward or backward-input pass of `groups` workgroups into `out`, split over its read
+/// channels where `kernels::split_reads` says so; the fused ReLU (`p.relu`) then moves from the
+/// partials' store to `sum_splits`, after the whole sum.
 #[allow(clippy::too_many_arguments)]
 fn launch_pass(
     gpu: &Gpu,
@@ -170,27 +161,19 @@ fn launch_pass(
     max_splits: u64,
     bind: impl FnOnce(&mut Encoder, &Conv2dParams, &Tensor, u64) -> Result<()>,
 ) -> Result<()> {
-    let per_image = groups / p.n.max(1) as u64;
-    let split = !super::cpu_layout(gpu) || gpu.reduction_workgroups() > 0;
-    let (splits, chunk) = if split { super::plan_splits(gpu, per_image, p.c_in as u64, 1, max_splits) } else { (1, 0) };
+    let (splits, chunk) = super::split_reads(gpu, groups / p.n.max(1) as u64, p.c_in as usize, max_splits);
     let relu = p.relu == 1 && splits > 1;
     if splits > 1 {
         p.splits = splits;
-        p.chunk = chunk as u32;
+        p.chunk = chunk;
         p.relu = 0;
     }
     super::split_into(gpu, enc, entry, out, splits, relu, |enc, dst| bind(enc, &p, dst, groups * splits as u64))
 }
 
-/// Most partial outputs of a split forward / backward-input pass writing `out` (the whole batch)
-/// that one binding holds.
-fn max_splits(gpu: &Gpu, out: &Tensor) -> u64 {
-    (gpu.max_binding_bytes() / 4 / out.len().max(1) as u64).max(1)
-}
-
 /// `y = conv2d(x, weight) + bias`, y of shape (N, C_out, H, W).
 pub fn conv2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
-    let cap = max_splits(gpu, y);
+    let cap = super::max_read_splits(gpu, y);
     super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], false, cap))
 }
 
@@ -199,7 +182,7 @@ pub fn conv2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor,
 /// backward is [`super::relu::relu_backward`] with `y` as the mask (y > 0 exactly where the
 /// pre-activation is), then the convolution's backward passes.
 pub fn conv2d_relu_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
-    let cap = max_splits(gpu, y);
+    let cap = super::max_read_splits(gpu, y);
     super::for_images(gpu, "conv2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], true, cap))
 }
 
@@ -240,7 +223,7 @@ fn forward(
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
 pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
-    let cap = max_splits(gpu, dx);
+    let cap = super::max_read_splits(gpu, dx);
     super::for_images(gpu, "conv2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1], cap))
 }
 

@@ -57,6 +57,7 @@ fn params(gpu: &Gpu, op: &'static str, x_shape: [usize; 4], weight: &Tensor, wri
         tiles: u32_of(op, "tiles", (h * w_blocks).div_ceil(WG))?,
         has_bias: 0,
         c_blocks: c_in.div_ceil(cb) as u32,
+        // Set by the pass: split-K of forward / backward-input, or the weight gradient's split.
         splits: 1,
         chunk: 0,
     })
@@ -71,10 +72,33 @@ pub fn conv_transpose2d_forward(
     bias: Option<&Tensor>,
     y: &Tensor,
 ) -> Result<()> {
-    super::for_images(gpu, "conv_transpose2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1]))
+    let cap = super::max_read_splits(gpu, y);
+    super::for_images(gpu, "conv_transpose2d_forward", &[x, y], |_, v| forward(gpu, enc, &v[0], weight, bias, &v[1], cap))
 }
 
-fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
+/// Records a forward or backward-input pass of `groups` workgroups into `out`, split over its
+/// `reads` channels where `kernels::split_reads` says so (`p.splits`, `p.chunk`).
+#[allow(clippy::too_many_arguments)]
+fn launch_pass(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    entry: &'static str,
+    mut p: ConvTranspose2dParams,
+    reads: usize,
+    storage: &[(u32, &Tensor)],
+    out: &Tensor,
+    max_splits: u64,
+) -> Result<()> {
+    let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
+    (p.splits, p.chunk) = super::split_reads(gpu, p.blocks as u64 * p.tiles as u64, reads, max_splits);
+    super::split_into(gpu, enc, entry, out, p.splits, false, |enc, dst| {
+        let mut bindings = storage.to_vec();
+        bindings.push((5, dst));
+        launch(gpu, enc, entry, &p, &bindings, groups * p.splits as u64)
+    })
+}
+
+fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor, max_splits: u64) -> Result<()> {
     const OP: &str = "conv_transpose2d_forward";
     let xs = nchw(OP, "x", x)?;
     let c_out = weight.shape().get(1).copied().unwrap_or(0);
@@ -84,33 +108,32 @@ fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Opti
         expect_shape(OP, "bias", b, &[c_out])?;
     }
     p.has_bias = bias.is_some() as u32;
-    let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
     // The `_aligned` subgroup entry reads x and writes y as vectors (W % 4 == 0, every real layer).
     let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
         (true, true) => "conv_transpose2d_forward_subgroup_aligned",
         (true, false) => "conv_transpose2d_forward_subgroup",
         (false, _) => OP,
     };
-    launch(gpu, enc, entry, &p, &[(1, x), (2, weight), (3, bias.unwrap_or(weight)), (5, y)], groups)
+    launch_pass(gpu, enc, entry, p, xs[1], &[(1, x), (2, weight), (3, bias.unwrap_or(weight))], y, max_splits)
 }
 
 /// `dx[n,c,i,j] = Σ_o Σ_ab weight[c,o,a,b] · dy[n,o,2i+a,2j+b]`.
 pub fn conv_transpose2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
-    super::for_images(gpu, "conv_transpose2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1]))
+    let cap = super::max_read_splits(gpu, dx);
+    super::for_images(gpu, "conv_transpose2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1], cap))
 }
 
-fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
+fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor, max_splits: u64) -> Result<()> {
     const OP: &str = "conv_transpose2d_backward_input";
     let xs = nchw(OP, "dx", dx)?;
     let p = params(gpu, OP, xs, weight, xs[1])?;
     expect_shape(OP, "dy", dy, &[xs[0], p.c_out as usize, 2 * xs[2], 2 * xs[3]])?;
-    let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
     let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
         (true, true) => "conv_transpose2d_backward_input_subgroup_aligned",
         (true, false) => "conv_transpose2d_backward_input_subgroup",
         (false, _) => OP,
     };
-    launch(gpu, enc, entry, &p, &[(2, weight), (4, dy), (5, dx)], groups)
+    launch_pass(gpu, enc, entry, p, p.c_out as usize, &[(2, weight), (4, dy)], dx, max_splits)
 }
 
 /// `dweight[c,o,a,b] = Σ_{n,i,j} x[n,c,i,j] · dy[n,o,2i+a,2j+b]` (overwrites).

@@ -94,6 +94,32 @@ pub(crate) fn cpu_layout(gpu: &Gpu) -> bool {
     }
 }
 
+/// Split-K of a forward or backward-input convolution pass (conv2d, conv_transpose2d) whose one
+/// image takes `per_image` workgroups and which sums over `reads` channels: (splits, read
+/// channels per split). A GPU layout splits where one image's pass has fewer workgroups than the
+/// family's target (`plan_splits`: the deep layers' small planes — 16² with 1024 channels is 64
+/// workgroups per image unsplit); each split adds a chunk of the read channels into a partial
+/// output (the first one adding the bias) and `sum_splits` adds them in a fixed order. The count
+/// depends on one image's pass and on `max_splits` ([`max_read_splits`] of the whole batch, fixed
+/// before the batch is cut into binding-sized ranges), so every image of a batch is summed alike
+/// whichever range it falls in. A CPU layout does not split these passes unless
+/// [`Gpu::set_reduction_workgroups`] asks it to (the tests do, to run every kernel's split path):
+/// one image's pass already has the few workgroups per thread a CPU needs, a split would only add
+/// a pass, and unsplit, an image's result does not depend on the device's binding limit.
+pub(crate) fn split_reads(gpu: &Gpu, per_image: u64, reads: usize, max_splits: u64) -> (u32, u32) {
+    if cpu_layout(gpu) && gpu.reduction_workgroups() == 0 {
+        return (1, reads as u32);
+    }
+    let (splits, chunk) = plan_splits(gpu, per_image, reads as u64, 1, max_splits);
+    (splits, chunk as u32)
+}
+
+/// Most partial outputs of a split forward / backward-input pass writing `out` (the whole batch)
+/// that one binding holds.
+pub(crate) fn max_read_splits(gpu: &Gpu, out: &Tensor) -> u64 {
+    (gpu.max_binding_bytes() / 4 / out.len().max(1) as u64).max(1)
+}
+
 /// Records a split reduction into `out`: with one split, `record` writes `out` itself; otherwise
 /// it writes one partial per split into scratch (split-major, `out.len()` each) and `sum_splits`
 /// adds them into `out` in split order — and applies the ReLU when `relu` (the split pass must
