@@ -119,6 +119,8 @@ pub fn tolerance(entry: &str) -> Tolerance {
         "model_adam_params" => Tolerance::new(1e-5, 1e-4),
         // Element-wise, a handful of f32 operations including a sqrt and a division.
         "adam_step" => Tolerance::new(1e-7, 1e-5),
+        // One subtraction, one multiply-add: a few roundings of values of the parameters' size.
+        "ema_update" => Tolerance::new(1e-7, 1e-6),
         _ => Tolerance::new(1e-5, 1e-5),
     }
 }

@@ -1,7 +1,10 @@
 //! Checkpoints as safetensors files: every parameter under its layer name in PyTorch layout
 //! (`enc1.conv1.weight` is (out, in, kH, kW)), the batch-norm running statistics, Adam's moments
 //! (`optimizer.m.<name>`, `optimizer.v.<name>`), the optimizer step, and the input normalisation
-//! (`input.mean_image`). The training state and configuration go into the file's metadata.
+//! (`input.mean_image`), and, when the run averages its weights (`--ema`), the moving averages
+//! (`ema.<name>` for parameters and running statistics). The training state and configuration go
+//! into the file's metadata. A checkpoint written while the averages are swapped in (a run's best
+//! checkpoint with `--ema`) holds the averaged weights under the layer names and no `ema.*`.
 //! Files are written atomically: a temporary file in the same folder, then a rename.
 
 use crate::error::{Error, Result};
@@ -49,6 +52,15 @@ fn write(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path, optimizer: 
             named.push((format!("optimizer.v.{}", e.name), e.shape.clone(), v[e.offset..e.offset + e.len()].to_vec()));
         }
         named.push(("optimizer.step".into(), vec![1], vec![params.step as f32]));
+        if let Some(e) = params.ema.as_ref().filter(|e| !e.swapped) {
+            let values = gpu.download_f32(&e.values)?;
+            let state = gpu.download_f32(&e.state)?;
+            for (entries, all) in [(&params.entries, &values), (&params.state_entries, &state)] {
+                for t in entries {
+                    named.push((format!("ema.{}", t.name), t.shape.clone(), all[t.offset..t.offset + t.len()].to_vec()));
+                }
+            }
+        }
     }
     named.extend(extra.tensors.iter().cloned());
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = named.into_iter().map(|(n, s, d)| (n, bytemuck::cast_slice(&d).to_vec(), s)).collect();
@@ -147,6 +159,20 @@ impl Loaded {
             self.load_into(gpu, &format!("optimizer.v.{}", e.name), &e.shape, &params.v.view(e.offset, &e.shape)?)?;
         }
         params.step = self.tensor("optimizer.step")?.1.first().copied().unwrap_or(0.0) as u32;
+        if let Some(e) = &params.ema {
+            let first = params.entries.first().map(|t| format!("ema.{}", t.name)).unwrap_or_default();
+            if self.tensor(&first).is_err() {
+                return Err(ck_err(
+                    &self.path,
+                    format!("has no moving average ({first}, …): the run averages its weights (--ema) but this checkpoint was not written by such a run"),
+                ));
+            }
+            for (entries, flat) in [(&params.entries, &e.values), (&params.state_entries, &e.state)] {
+                for t in entries {
+                    self.load_into(gpu, &format!("ema.{}", t.name), &t.shape, &flat.view(t.offset, &t.shape)?)?;
+                }
+            }
+        }
         Ok(())
     }
 }

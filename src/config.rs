@@ -163,6 +163,10 @@ pub struct TrainConfig {
     /// Epochs of linear warm-up (cosine schedule).
     #[serde(default)]
     pub warmup_epochs: usize,
+    /// Decay of the exponential moving average of the weights that validation, the best
+    /// checkpoint and evaluation use (0: off, the paper — they use the trained weights).
+    #[serde(default)]
+    pub ema: f32,
 }
 
 fn default_class_weights() -> ClassWeighting {
@@ -196,6 +200,7 @@ pub struct Overrides {
     pub dice_weight: Option<f32>,
     pub schedule: Option<Schedule>,
     pub warmup_epochs: Option<usize>,
+    pub ema: Option<f32>,
 }
 
 impl TrainConfig {
@@ -253,6 +258,7 @@ impl TrainConfig {
             },
             schedule: Schedule::Step,
             warmup_epochs: 0,
+            ema: 0.0,
         }
     }
 
@@ -291,7 +297,8 @@ impl TrainConfig {
             checkpoint_every,
             dice_weight,
             schedule,
-            warmup_epochs
+            warmup_epochs,
+            ema
         );
         if o.fold.is_some() {
             c.fold = o.fold;
@@ -321,7 +328,7 @@ impl TrainConfig {
             folds => "--folds", normalization => "--normalization", augment => "--no-augment", max_rotate_deg => "--rotate",
             max_scale => "--scale", intensity => "--intensity", final_bn_relu => "--final-bn-relu",
             class_weights => "--class-weights", dice_weight => "--dice-weight", schedule => "--schedule",
-            warmup_epochs => "--warmup-epochs");
+            warmup_epochs => "--warmup-epochs", ema => "--ema");
         if o.fold.is_some() && o.fold != self.fold {
             refused.push(format!("--fold (the run has {:?}, asked for {:?})", self.fold, o.fold));
         }
@@ -393,6 +400,9 @@ impl TrainConfig {
         }
         if !(self.dice_weight.is_finite() && self.dice_weight >= 0.0) {
             return bad(format!("--dice-weight must be a finite number ≥ 0, got {}", self.dice_weight));
+        }
+        if !(self.ema.is_finite() && (0.0..1.0).contains(&self.ema)) {
+            return bad(format!("--ema must be a decay in [0, 1) (0: off), got {}", self.ema));
         }
         if self.warmup_epochs >= self.epochs && self.warmup_epochs > 0 {
             return bad(format!("--warmup-epochs {} must be below --epochs {}", self.warmup_epochs, self.epochs));

@@ -479,6 +479,16 @@ pub async fn adam_step(
     Ok((gpu.download_f32_async(&pt).await?, gpu.download_f32_async(&mt).await?, gpu.download_f32_async(&vt).await?))
 }
 
+/// One [`kernels::ema::ema_update`] of `avg` towards `x` over elements `[offset, offset + len)`:
+/// returns the whole new average (elements outside the range must come back unchanged).
+pub async fn ema_update(gpu: &Gpu, x: &[f32], avg: &[f32], offset: usize, len: usize, decay: f32) -> Result<Vec<f32>> {
+    const OP: &str = "ema_update";
+    let xt = gpu.upload_f32(OP, x, &[x.len()])?;
+    let at = gpu.upload_f32(OP, avg, &[avg.len()])?;
+    run(gpu, OP, |e| kernels::ema::ema_update(gpu, e, &xt, &at, offset, len, decay))?;
+    gpu.download_f32_async(&at).await
+}
+
 /// [`kernels::metrics::argmax_channels`] on host arrays.
 pub async fn argmax_channels(gpu: &Gpu, logits: &Array4<f32>) -> Result<Array3<u32>> {
     const OP: &str = "argmax_channels";

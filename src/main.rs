@@ -120,6 +120,10 @@ struct TrainArgs {
     /// Epochs of linear learning-rate warm-up (cosine schedule).
     #[arg(long)]
     warmup_epochs: Option<usize>,
+    /// Validate, keep the best checkpoint and evaluate with an exponential moving average of the
+    /// weights with this decay, e.g. 0.99 (default 0: off, the trained weights themselves)
+    #[arg(long, value_name = "DECAY")]
+    ema: Option<f32>,
     /// Run folder (default runs/<model>-<task>-<preset>[-fold<k>]).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -156,6 +160,7 @@ impl TrainArgs {
             dice_weight: self.dice_weight,
             schedule: self.schedule,
             warmup_epochs: self.warmup_epochs,
+            ema: self.ema,
         }
     }
 
@@ -312,6 +317,9 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
         cfg.schedule,
         if cfg.warmup_epochs > 0 { format!(", {} warm-up epochs", cfg.warmup_epochs) } else { String::new() }
     );
+    if cfg.ema > 0.0 {
+        println!("validation, best checkpoint and evaluation: moving average of the weights, decay {}", cfg.ema);
+    }
     println!("run folder: {}", run_dir.display());
     let stop = stop_on_ctrl_c()?;
     let mut bar = Bar { bar: indicatif::ProgressBar::new(0), per_epoch: 0, last_val: None };

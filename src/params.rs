@@ -2,11 +2,14 @@
 //! buffer (values), mirrored by flat gradient and Adam-moment buffers, so zeroing the gradients is
 //! one `clear_buffer` and the optimizer is two dispatches (the decayed range, then the rest).
 //! Non-trainable state (batch-norm running statistics) lives in a second flat buffer. Every entry
-//! has the layer's name (`enc1.conv1.weight`), which is also its checkpoint key.
+//! has the layer's name (`enc1.conv1.weight`), which is also its checkpoint key. Optionally an
+//! exponential moving average of both buffers ([`ParamStore::enable_ema`]) follows every
+//! optimizer step, and [`ParamStore::swap_ema`] lets the model run with the averaged weights.
 
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::kernels::adam::{adam_step, AdamHyper};
+use crate::kernels::ema::{ema_update, warmup_decay};
 use crate::rng::Rng;
 use crate::tensor::Tensor;
 
@@ -125,6 +128,7 @@ impl ParamSpec {
             v: gpu.upload_f32("adam v", &zeros, &[total])?,
             state: gpu.upload_f32("running statistics", &state_values, &[stotal])?,
             step: 0,
+            ema: None,
         })
     }
 }
@@ -162,6 +166,22 @@ pub struct ParamStore {
     pub state: Tensor,
     /// Optimizer steps taken.
     pub step: u32,
+    /// The moving average of the parameters and running statistics, when enabled.
+    pub ema: Option<Ema>,
+}
+
+/// The exponential moving average of a [`ParamStore`]: flat buffers laid out as `values` and
+/// `state`, updated after every optimizer step with decay [`warmup_decay`]`(decay, step)`.
+pub struct Ema {
+    /// The requested decay (the warm-up lowers it during the first steps).
+    pub decay: f32,
+    /// Averaged parameters (the layout of [`ParamStore::values`]).
+    pub values: Tensor,
+    /// Averaged running statistics (the layout of [`ParamStore::state`]): the batch-norm
+    /// statistics that go with the averaged weights, as timm's ModelEmaV2 averages buffers.
+    pub state: Tensor,
+    /// Whether the averages are swapped in ([`ParamStore::swap_ema`]).
+    pub swapped: bool,
 }
 
 impl ParamStore {
@@ -206,9 +226,48 @@ impl ParamStore {
         enc.clear_buffer(self.grads.buffer(), 0, None);
     }
 
+    /// Starts an exponential moving average of the parameters and running statistics with
+    /// `decay` in (0, 1), from copies of their current values (recorded in `enc`; a no-op if one
+    /// is already running with that decay). From then on every [`ParamStore::adam`] step also
+    /// updates the average.
+    pub fn enable_ema(&mut self, gpu: &Gpu, enc: &mut crate::encoder::Encoder, decay: f32) -> Result<()> {
+        if !(decay.is_finite() && decay > 0.0 && decay < 1.0) {
+            return Err(Error::InvalidArgument { op: "ema", detail: format!("the decay must be in (0, 1), got {decay}") });
+        }
+        if let Some(e) = &mut self.ema {
+            e.decay = decay;
+            return Ok(());
+        }
+        let values = gpu.tensor("parameter average", &[self.total], crate::DType::F32)?;
+        let state = gpu.tensor("running statistics average", self.state.shape(), crate::DType::F32)?;
+        enc.copy_buffer_to_buffer(self.values.buffer(), self.values.offset(), values.buffer(), values.offset(), self.values.bytes());
+        enc.copy_buffer_to_buffer(self.state.buffer(), self.state.offset(), state.buffer(), state.offset(), self.state.bytes());
+        self.ema = Some(Ema { decay, values, state, swapped: false });
+        Ok(())
+    }
+
+    /// Exchanges the live parameters and running statistics with their moving averages (no
+    /// copy: the tensors trade places), so the model computes with the averaged weights until
+    /// the next call swaps them back. Training steps are refused while swapped. Without an
+    /// average, nothing happens.
+    pub fn swap_ema(&mut self) {
+        if let Some(e) = &mut self.ema {
+            std::mem::swap(&mut self.values, &mut e.values);
+            std::mem::swap(&mut self.state, &mut e.state);
+            e.swapped = !e.swapped;
+        }
+    }
+
     /// Records one Adam step over all parameters: weight decay `l2` on the decayed range, none
-    /// on the rest (two dispatches). `lr` may change every step.
+    /// on the rest (two dispatches), then the moving average's update when one is enabled. `lr`
+    /// may change every step.
     pub fn adam(&mut self, gpu: &Gpu, enc: &mut crate::encoder::Encoder, lr: f32, l2: f32) -> Result<()> {
+        if self.ema.as_ref().is_some_and(|e| e.swapped) {
+            return Err(Error::InvalidArgument {
+                op: "adam_step",
+                detail: "the moving average is swapped in (ParamStore::swap_ema): swap it back before training".into(),
+            });
+        }
         self.step += 1;
         let h = AdamHyper { lr, weight_decay: l2, step: self.step, ..Default::default() };
         if self.decay_end > 0 {
@@ -217,6 +276,11 @@ impl ParamStore {
         if self.total > self.decay_end {
             let h0 = AdamHyper { weight_decay: 0.0, ..h };
             adam_step(gpu, enc, &self.values, &self.grads, &self.m, &self.v, self.decay_end, self.total - self.decay_end, &h0)?;
+        }
+        if let Some(e) = &self.ema {
+            let d = warmup_decay(e.decay, self.step);
+            ema_update(gpu, enc, &self.values, &e.values, 0, self.total, d)?;
+            ema_update(gpu, enc, &self.state, &e.state, 0, self.state.len(), d)?;
         }
         Ok(())
     }

@@ -127,6 +127,7 @@ pub const SHADERS: &[ShaderSource] = &[
     shader!("cross_entropy", prelude ["tree_reduce", "log_softmax"], ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),
     shader!("dice", prelude["log_softmax"], ["dice_partials", "dice_finish", "dice_backward"]),
     shader!("adam", ["adam_step"]),
+    shader!("ema", ["ema_update"]),
     shader!("add", ["add_assign", "add_assign4"]),
     shader!("metrics", ["argmax_channels", "confusion_accumulate", "softmax_channels"]),
 ];

@@ -191,6 +191,10 @@ fn recipe(dirs: &[std::path::PathBuf]) -> Option<String> {
     if dice > 0.0 {
         let _ = write!(line, " Loss: cross-entropy + {dice} × soft Dice.");
     }
+    let ema = cfg["ema"].as_f64().unwrap_or(0.0);
+    if ema > 0.0 {
+        let _ = write!(line, " Weights: moving average, decay {ema}.");
+    }
     let records: Vec<Value> = dirs.iter().filter_map(|d| read(&d.join("run.json")).ok()).collect();
     if records.is_empty() {
         line.push_str(" Adapter and training time: not recorded (no run.json).");

@@ -2,7 +2,7 @@
 //! `lungseg selftest` prints these rows; the integration tests in `tests/` assert on the same
 //! functions, so what users run on their GPU is exactly what CI runs.
 
-use crate::check::{compare, compare_sums, tolerance, CheckRow};
+use crate::check::{compare, compare_sums, tolerance, CheckRow, Tolerance};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::host;
@@ -481,6 +481,49 @@ pub async fn adam(gpu: &Gpu, seed: u64, len: usize, weight_decay: f32) -> Result
     Ok(rows)
 }
 
+/// Updates of the parameters' moving average over an inner range `[offset, len − tail)` with the
+/// warm-up decays of steps 1–3 and a plain 0.5: the range against the reference, the elements
+/// outside it unchanged (bit-exact), and runs of exact zeros and of values equal to the average
+/// (which must stay exactly themselves).
+pub async fn ema(gpu: &Gpu, seed: u64, len: usize) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let mut avg: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
+    let (offset, tail) = (len.min(13), len.min(7));
+    let end = (len - tail).max(offset);
+    let mut rows = Vec::new();
+    for (k, decay) in [(1u32, None), (2, None), (3, Some(0.5f32))] {
+        let decay = decay.unwrap_or(crate::kernels::ema::warmup_decay(0.999, k));
+        let mut x: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
+        for i in (0..len).filter(|i| i % 11 < 3) {
+            x[i] = 0.0;
+        }
+        for i in (0..len).filter(|i| i % 11 == 5) {
+            x[i] = avg[i];
+        }
+        let got = host::ema_update(gpu, &x, &avg, offset, end - offset, decay).await?;
+        let mut want: Vec<f64> = avg.iter().map(|&v| v as f64).collect();
+        let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        r::ema::ema_update(&x64[offset..end], &mut want[offset..end], decay as f64);
+        let got64: Vec<f64> = got.iter().map(|&v| v as f64).collect();
+        let outside: Vec<usize> = (0..offset).chain(end..len).collect();
+        let pick = |v: &[f64], idx: &[usize]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let inside: Vec<usize> = (offset..end).collect();
+        rows.push(compare("ema", "ema_update", &[end - offset], &pick(&got64, &inside), &pick(&want, &inside), tolerance("ema_update")));
+        rows.push(compare(
+            "ema",
+            "ema_update (outside the range)",
+            &[outside.len()],
+            &pick(&got64, &outside),
+            &pick(&want, &outside),
+            Tolerance::EXACT,
+        ));
+        let fixed: Vec<usize> = (offset..end).filter(|i| i % 11 == 5).collect();
+        rows.push(compare("ema", "ema_update (x = avg)", &[fixed.len()], &pick(&got64, &fixed), &pick(&x64, &fixed), Tolerance::EXACT));
+        avg = got;
+    }
+    Ok(rows)
+}
+
 /// Argmax (ties included), softmax and confusion-matrix accumulation.
 pub async fn metrics(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {
     let mut rng = Rng::new(seed);
@@ -535,7 +578,7 @@ impl Check {
             Check::ConvTranspose2d(i) => format!("conv_transpose2d {}", case(CONV_T_CASES.get(i).map(|c| format!("{c:?}")))),
             Check::Nchw(i) => format!("element-wise, pooling, losses {}", case(NCHW_CASES.get(i).map(|c| format!("{c:?}")))),
             Check::SoftDice(i) => format!("soft_dice {}", case(DICE_CASES.get(i).map(|c| format!("{c:?}")))),
-            Check::Adam => "adam (1000 and 77 values)".to_string(),
+            Check::Adam => "adam, ema (1000 and 77 values)".to_string(),
         }
     }
 }
@@ -579,6 +622,8 @@ pub async fn run(gpu: &Gpu, check: Check) -> Result<Vec<CheckRow>> {
         Check::Adam => {
             rows.extend(adam(gpu, 400, 1000, 1e-4).await?);
             rows.extend(adam(gpu, 401, 77, 0.0).await?);
+            rows.extend(ema(gpu, 402, 1000).await?);
+            rows.extend(ema(gpu, 403, 77).await?);
         }
     }
     Ok(rows)

@@ -122,6 +122,12 @@ pub fn train(
     ));
 
     let mut model = Model::new(gpu, cfg.model_config()?, cfg.seed)?;
+    if cfg.ema > 0.0 {
+        // From the initial weights; a resume then loads the average the run had reached.
+        let mut enc = gpu.encoder("moving average");
+        model.params.enable_ema(gpu, &mut enc, cfg.ema)?;
+        gpu.submit(enc);
+    }
     let (last, best) = (dir.last(), dir.best());
     let mut state = RunState::default();
     if resume {
@@ -190,13 +196,21 @@ pub fn train(
                 log.row("train", epoch + 1, state.iteration, stats.loss, stats.accuracy, lr)?;
                 progress.iteration(epoch, state.iteration, stats.loss, stats.accuracy, lr);
                 if state.iteration % cfg.val_every == 0 && !prep.split.val.is_empty() {
-                    let (vl, va) = evaluate::validation_loss(gpu, &model, &pre, &prep.slices, &prep.split.val, cfg.batch, &weights)?;
-                    log.row("val", epoch + 1, state.iteration, vl, va, lr)?;
-                    progress.validation(state.iteration, vl, va);
-                    if state.best_val_loss.is_none_or(|b| vl < b) {
-                        state.best_val_loss = Some(vl);
-                        save(&model, &state, &best)?;
-                    }
+                    // With --ema, validation and the best checkpoint see the averaged weights
+                    // (swapped in, not copied; swapped back before anything can fail out).
+                    model.params.swap_ema();
+                    let validated = (|| -> Result<()> {
+                        let (vl, va) = evaluate::validation_loss(gpu, &model, &pre, &prep.slices, &prep.split.val, cfg.batch, &weights)?;
+                        log.row("val", epoch + 1, state.iteration, vl, va, lr)?;
+                        progress.validation(state.iteration, vl, va);
+                        if state.best_val_loss.is_none_or(|b| vl < b) {
+                            state.best_val_loss = Some(vl);
+                            save(&model, &state, &best)?;
+                        }
+                        Ok(())
+                    })();
+                    model.params.swap_ema();
+                    validated?;
                 }
                 if stop.load(Ordering::Relaxed) {
                     save(&model, &state, &last)?;
@@ -213,7 +227,10 @@ pub fn train(
         Ok(())
     })?;
     if !best.exists() {
-        save(&model, &state, &best)?;
+        model.params.swap_ema();
+        let saved = save(&model, &state, &best);
+        model.params.swap_ema();
+        saved?;
     }
     dir.record_session(gpu.adapter_name(), resume, started.elapsed().as_secs_f64(), state.epoch)?;
     progress.finish();

@@ -18,6 +18,7 @@ pub mod conv_transpose2d;
 pub mod cross_entropy;
 pub mod dice;
 pub mod dropout;
+pub mod ema;
 pub mod max_pool;
 pub mod metrics;
 pub mod reduce;
@@ -47,6 +48,7 @@ pub const PARAMS: &[(&str, usize)] = &[
     ("cross_entropy", std::mem::size_of::<cross_entropy::CrossEntropyParams>()),
     ("dice", std::mem::size_of::<dice::DiceParams>()),
     ("adam", std::mem::size_of::<adam::AdamParams>()),
+    ("ema", std::mem::size_of::<ema::EmaParams>()),
     ("add", std::mem::size_of::<add::AddParams>()),
     ("metrics", std::mem::size_of::<metrics::MetricsParams>()),
 ];

@@ -13,6 +13,7 @@ pub mod conv_transpose2d;
 pub mod cross_entropy;
 pub mod dice;
 pub mod dropout;
+pub mod ema;
 pub mod max_pool;
 pub mod max_unpool;
 pub mod metrics;
