@@ -362,3 +362,37 @@ pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<R
     write_json(&RunDir::new(run_dir).root.join(name), &report)?;
     Ok(report)
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Fits decision offsets on the run's validation split ([`crate::calibration`]), then scores the
+/// test split with them (with or without flip test-time augmentation): writes
+/// `calibration.json` (`calibration-tta.json`) and `metrics-calibrated.json`
+/// (`metrics-tta-calibrated.json`). The test split is never seen by the fit.
+pub fn evaluate_run_calibrated(gpu: &Gpu, run_dir: &Path, tta: bool) -> Result<(crate::calibration::Calibration, Report)> {
+    let e = Ensemble::load(gpu, run_dir, None, tta)?;
+    let prep = pipeline::prepare(e.cfg())?;
+    let (s, c, batch) = (e.cfg().size, e.cfg().task.classes(), e.cfg().batch.max(1));
+    let val = &prep.split.val;
+    if val.is_empty() {
+        return Err(Error::InvalidArgument {
+            op: "eval",
+            detail: format!("{}: the run has no validation split to fit decision offsets on", run_dir.display()),
+        });
+    }
+    let mut probs = Vec::new();
+    for chunk in val.chunks(batch) {
+        let images: Vec<&[f32]> = chunk.iter().map(|&i| prep.slices[i].image.as_slice()).collect();
+        probs.extend(e.probabilities(gpu, &images)?);
+    }
+    let labels: Vec<u32> = val.iter().flat_map(|&i| prep.slices[i].labels.iter().copied()).collect();
+    let cal = crate::calibration::fit(&probs, &labels, c, s * s, val.len(), tta);
+    let report = score(e.cfg(), &prep.slices, &prep.split.test, "test", |chunk| {
+        let images: Vec<&[f32]> = chunk.iter().map(|&i| prep.slices[i].image.as_slice()).collect();
+        Ok(crate::calibration::decide(&e.probabilities(gpu, &images)?, c, s * s, &cal.offsets))
+    })?;
+    let root = &RunDir::new(run_dir).root;
+    let suffix = if tta { "-tta" } else { "" };
+    write_json(&root.join(format!("calibration{suffix}.json")), &cal)?;
+    write_json(&root.join(format!("metrics{suffix}-calibrated.json")), &report)?;
+    Ok((cal, report))
+}

@@ -79,6 +79,7 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
+pub mod calibration;
 pub mod checkpoint;
 pub mod config;
 pub mod data;

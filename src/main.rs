@@ -417,6 +417,11 @@ enum Command {
         /// metrics-tta.json).
         #[arg(long)]
         tta: bool,
+        /// Fit per-class decision offsets (a probability threshold for the binary task) on the
+        /// run's validation split, then score the test split with them (writes calibration.json
+        /// and metrics-calibrated.json; with --tta, the -tta variants).
+        #[arg(long)]
+        calibrate: bool,
     },
     /// Segment new CT with a trained checkpoint: a PNG, a folder of PNGs, or a NIfTI volume.
     Predict {
@@ -686,8 +691,20 @@ fn run() -> Result<()> {
             println!("weights written to {} ({} bytes)", file.display(), std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0));
             Ok(())
         }
-        Some(Command::Eval { adapter, run, split, tta }) => {
+        Some(Command::Eval { adapter, run, split, tta, calibrate }) => {
             let gpu = adapter.gpu()?;
+            if calibrate {
+                if split != "test" {
+                    anyhow::bail!("--calibrate fits on the validation split and scores the test split; --split {split} does not apply");
+                }
+                let (cal, report) = lungseg::evaluate::evaluate_run_calibrated(&gpu, &run, tta)?;
+                println!(
+                    "decision offsets {:?} (fitted on {} validation images: foreground Dice {:.4} → {:.4})",
+                    cal.offsets, cal.fitted_images, cal.fitted_dice_before, cal.fitted_dice_after
+                );
+                print!("{}", report.table());
+                return Ok(());
+            }
             let report = if tta {
                 lungseg::evaluate::evaluate_run_tta(&gpu, &run, &split)?
             } else {

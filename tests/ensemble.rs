@@ -78,4 +78,15 @@ fn ensembles_and_test_time_augmentation() {
     let r = lungseg::evaluate::evaluate_run_tta(&gpu, &run, "test").unwrap();
     assert_eq!(r.n_images, 18);
     assert!(run.join("metrics-tta.json").exists());
+
+    // eval --calibrate: offsets fitted on the validation split, the test split scored with them;
+    // on the split it was fitted on it never does worse than the plain argmax.
+    let (cal, r) = lungseg::evaluate::evaluate_run_calibrated(&gpu, &run, false).unwrap();
+    assert_eq!((cal.offsets.len(), cal.offsets[0], cal.fitted_images, r.n_images), (4, 0.0, 10, 18));
+    assert!(cal.fitted_dice_after >= cal.fitted_dice_before, "{cal:?}");
+    assert_eq!(r.confusion.iter().flatten().sum::<u64>(), 18 * 32 * 32);
+    assert!(run.join("calibration.json").exists() && run.join("metrics-calibrated.json").exists());
+    let stored: lungseg::calibration::Calibration =
+        serde_json::from_str(&std::fs::read_to_string(run.join("calibration.json")).unwrap()).unwrap();
+    assert_eq!(stored, cal);
 }
