@@ -229,6 +229,9 @@ pub struct Ensemble {
     pub members: Vec<Trained>,
     /// Average over the four flips of each image (4× the inference work).
     pub tta: bool,
+    /// Per-class decision offsets added to the log-probabilities before the argmax
+    /// ([`crate::calibration`], `predict --calibration`); empty: the plain argmax.
+    pub offsets: Vec<f32>,
 }
 
 impl Ensemble {
@@ -259,7 +262,7 @@ impl Ensemble {
                 });
             }
         }
-        Ok(Self { members, tta })
+        Ok(Self { members, tta, offsets: Vec::new() })
     }
 
     /// The shared configuration (the first member's): size, task, window.
@@ -296,11 +299,46 @@ impl Ensemble {
         Ok(sum.into_iter().map(|v| (v / n) as f32).collect())
     }
 
-    /// The predicted class of every pixel (N, S, S): the most probable, the first on ties.
+    /// The predicted class of every pixel (N, S, S): the most probable, the first on ties (after
+    /// the decision offsets, when there are any).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn classes(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<u32>> {
         let (s, c) = (self.cfg().size, self.cfg().task.classes());
-        Ok(argmax_planes(&self.probabilities(gpu, images)?, c, s * s))
+        Ok(self.decide(&self.probabilities(gpu, images)?, c, s * s))
+    }
+
+    /// Classes of probabilities laid out (N, C, plane): the argmax, after the decision offsets.
+    pub fn decide(&self, probs: &[f32], c: usize, plane: usize) -> Vec<u32> {
+        if self.offsets.is_empty() {
+            argmax_planes(probs, c, plane)
+        } else {
+            crate::calibration::decide(probs, c, plane, &self.offsets)
+        }
+    }
+
+    /// Uses the decision offsets of a calibration file (`calibration.json` from `eval
+    /// --calibrate`): it must be for this many classes and fitted with the same test-time
+    /// augmentation setting, since the offsets belong to the probabilities they were fitted on.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn set_calibration(&mut self, file: &Path) -> Result<()> {
+        let cal: crate::calibration::Calibration = crate::run_dir::read_json(file)?;
+        let c = self.cfg().task.classes();
+        let bad = |detail: String| Err(Error::InvalidArgument { op: "calibration", detail: format!("{}: {detail}", file.display()) });
+        if cal.offsets.len() != c {
+            return bad(format!("has {} decision offsets, the model predicts {c} classes", cal.offsets.len()));
+        }
+        if cal.offsets.iter().any(|o| !o.is_finite()) {
+            return bad(format!("decision offsets must be finite, got {:?}", cal.offsets));
+        }
+        if cal.tta != self.tta {
+            return bad(format!(
+                "was fitted {} test-time augmentation; predict {} --tta to use it",
+                if cal.tta { "with" } else { "without" },
+                if cal.tta { "with" } else { "without" }
+            ));
+        }
+        self.offsets = cal.offsets;
+        Ok(())
     }
 }
 

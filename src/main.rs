@@ -447,6 +447,10 @@ enum Command {
         /// Test-time augmentation: average the prediction over the four flips of each slice.
         #[arg(long)]
         tta: bool,
+        /// Decision offsets fitted on a run's validation split by `lungseg eval --calibrate`
+        /// (its calibration.json, or calibration-tta.json with --tta).
+        #[arg(long, value_name = "FILE")]
+        calibration: Option<PathBuf>,
         #[command(flatten)]
         network: NetworkArgs,
     },
@@ -658,10 +662,10 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Predict { adapter, checkpoint, input, output, lungs, probabilities, tta, network }) => {
+        Some(Command::Predict { adapter, checkpoint, input, output, lungs, probabilities, tta, calibration, network }) => {
             let config = network.config()?;
             let gpu = adapter.gpu()?;
-            let opts = lungseg::predict::PredictOptions { lungs, probabilities, config, tta };
+            let opts = lungseg::predict::PredictOptions { lungs, probabilities, config, tta, calibration };
             let checkpoint = match checkpoint {
                 Some(c) => c,
                 None => {

@@ -21,6 +21,8 @@ pub struct PredictOptions {
     pub config: Option<TrainConfig>,
     /// Average the prediction over the four flips of each slice (test-time augmentation).
     pub tta: bool,
+    /// Decision offsets fitted by `eval --calibrate` (its `calibration.json`).
+    pub calibration: Option<PathBuf>,
 }
 
 /// Per-slice result: its name, lung pixels, and pixels of each class inside the lungs.
@@ -69,7 +71,9 @@ pub async fn segment(gpu: &Gpu, models: &Ensemble, image: &[f32], h: usize, w: u
     let s = models.cfg().size;
     let x = if (h, w) == (s, s) { image.to_vec() } else { data::resize_bilinear(image, h, w, s, s) };
     let probs_small = models.probabilities_async(gpu, &[&x]).await?;
-    Ok(at_input_size(&probs_small, models.cfg().task.classes(), s, h, w))
+    let c = models.cfg().task.classes();
+    let (classes, probs) = at_input_size(&probs_small, c, s, h, w);
+    Ok((if models.offsets.is_empty() { classes } else { models.decide(&probs, c, h * w) }, probs))
 }
 
 /// Axial slice `z` of a CT volume in Hounsfield units as the network's input: windowed to [0, 1],
@@ -130,7 +134,10 @@ pub fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severit
 /// Predicts `input` (PNG file, folder of PNGs, or `.nii` / `.nii.gz`) with the checkpoint (a run
 /// folder or a `.safetensors` file) into `output`. Returns per-slice severity figures.
 pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
-    let models = Ensemble::load(gpu, checkpoint, opts.config.as_ref(), opts.tta)?;
+    let mut models = Ensemble::load(gpu, checkpoint, opts.config.as_ref(), opts.tta)?;
+    if let Some(file) = &opts.calibration {
+        models.set_calibration(file)?;
+    }
     let p = Predictor { gpu, task: models.cfg().task, models };
     std::fs::create_dir_all(output).map_err(|e| Error::io("creating the output folder", output, e))?;
     let c = p.task.classes();

@@ -89,4 +89,21 @@ fn ensembles_and_test_time_augmentation() {
     let stored: lungseg::calibration::Calibration =
         serde_json::from_str(&std::fs::read_to_string(run.join("calibration.json")).unwrap()).unwrap();
     assert_eq!(stored, cal);
+
+    // The offsets travel to prediction: predict --calibration FILE (checked against the model).
+    let opts = lungseg::predict::PredictOptions { calibration: Some(run.join("calibration.json")), ..Default::default() };
+    lungseg::predict::predict(&gpu, &run, &input, &tmp("calibrated"), &opts).unwrap();
+    let mut calibrated = Ensemble::load(&gpu, &run, None, false).unwrap();
+    let push = |offsets: Vec<f32>, tta: bool| {
+        let file = tmp(&format!("cal-{}-{tta}.json", offsets.len()));
+        let c = lungseg::calibration::Calibration { offsets, fitted_dice_before: 0.0, fitted_dice_after: 0.0, fitted_images: 1, tta };
+        std::fs::write(&file, serde_json::to_string(&c).unwrap()).unwrap();
+        file
+    };
+    calibrated.set_calibration(&push(vec![0.0, 50.0, 0.0, 0.0], false)).unwrap();
+    assert!(calibrated.classes(&gpu, &images).unwrap().iter().all(|&k| k == 1), "an offset of 50 makes every pixel class 1");
+    let e = calibrated.set_calibration(&push(vec![0.0, 1.0], false)).unwrap_err().to_string();
+    assert!(e.contains("2 decision offsets") && e.contains("4 classes"), "{e}");
+    let e = calibrated.set_calibration(&push(vec![0.0; 4], true)).unwrap_err().to_string();
+    assert!(e.contains("--tta"), "{e}");
 }
