@@ -108,6 +108,45 @@ pub fn cross_validate(
     Ok(Some(report))
 }
 
+/// The fold folders (`fold0`, `fold1`, …, in order) of a cross-validation folder; empty when
+/// `dir` is not one.
+pub fn fold_dirs(dir: &Path) -> Vec<PathBuf> {
+    (0..).map(|k| dir.join(format!("fold{k}"))).take_while(|d| RunDir::new(d).best().exists()).collect()
+}
+
+/// Scores every fold of a finished cross-validation again on its own test split — with flip
+/// test-time augmentation, and / or decision offsets fitted on that fold's validation split
+/// ([`evaluate::evaluate_run_calibrated`]) — and summarises them as `cv.json` does, into
+/// `cv-tta.json`, `cv-calibrated.json` or `cv-tta-calibrated.json` (plain: `cv.json` again).
+pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<CvReport> {
+    let folds = fold_dirs(dir);
+    if folds.is_empty() {
+        return Err(Error::InvalidArgument {
+            op: "eval",
+            detail: format!("{}: not a cross-validation folder (no fold0/best.safetensors)", dir.display()),
+        });
+    }
+    let mut reports = Vec::new();
+    for f in &folds {
+        reports.push(match (tta, calibrate) {
+            (_, true) => evaluate::evaluate_run_calibrated(gpu, f, tta)?.1,
+            (true, false) => evaluate::evaluate_run_tta(gpu, f, "test")?,
+            (false, false) => evaluate::evaluate_run(gpu, f, "test")?,
+        });
+    }
+    let cfg: TrainConfig = crate::run_dir::read_json(&RunDir::new(&folds[0]).config())?;
+    let report = CvReport {
+        model: cfg.model.to_string(),
+        task: cfg.task.to_string(),
+        preset: cfg.preset.to_string(),
+        summary: summarize_folds(&reports),
+        folds: reports,
+    };
+    let name = format!("cv{}{}.json", if tta { "-tta" } else { "" }, if calibrate { "-calibrated" } else { "" });
+    write_json(&dir.join(name), &report)?;
+    Ok(report)
+}
+
 /// The paper's Table 2 grid for `arch`: (initial learning rate, mini-batch) of its nine runs.
 pub fn sweep_grid(arch: Arch) -> Vec<(f32, usize)> {
     let (lrs, batches): (&[f32], &[usize]) = match arch {

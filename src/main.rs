@@ -403,11 +403,12 @@ enum Command {
         #[arg(long, default_value = "report.md")]
         out: PathBuf,
     },
-    /// The paper's metrics for a run on one split (writes RUN_DIR/metrics.json).
+    /// The paper's metrics for a run on one split (writes RUN_DIR/metrics.json), or for every
+    /// fold of a cross-validation folder (writes cv.json, cv-tta.json, cv-calibrated.json, …).
     Eval {
         #[command(flatten)]
         adapter: AdapterArgs,
-        /// Run folder.
+        /// Run folder, or a cross-validation folder (every fold is scored).
         #[arg(long)]
         run: PathBuf,
         /// test, val or train.
@@ -697,6 +698,17 @@ fn run() -> Result<()> {
         }
         Some(Command::Eval { adapter, run, split, tta, calibrate }) => {
             let gpu = adapter.gpu()?;
+            if !lungseg::experiments::fold_dirs(&run).is_empty() && !run.join("best.safetensors").exists() {
+                if split != "test" {
+                    anyhow::bail!(
+                        "{}: a cross-validation folder is scored on each fold's test split; --split {split} does not apply",
+                        run.display()
+                    );
+                }
+                let report = lungseg::experiments::evaluate_cv(&gpu, &run, tta, calibrate)?;
+                print!("{}", lungseg::experiments::cv_table(&report));
+                return Ok(());
+            }
             if calibrate {
                 if split != "test" {
                     anyhow::bail!("--calibrate fits on the validation split and scores the test split; --split {split} does not apply");

@@ -90,6 +90,19 @@ fn ensembles_and_test_time_augmentation() {
         serde_json::from_str(&std::fs::read_to_string(run.join("calibration.json")).unwrap()).unwrap();
     assert_eq!(stored, cal);
 
+    // eval --run CV_DIR --calibrate scores every fold so and summarises them (two identical
+    // folds: identical reports, standard deviation 0).
+    for k in 0..2 {
+        std::fs::copy(run.join("config.json"), cv.join(format!("fold{k}/config.json"))).unwrap();
+    }
+    assert_eq!(lungseg::experiments::fold_dirs(&cv).len(), 2);
+    assert!(lungseg::experiments::fold_dirs(&run).is_empty());
+    let both = lungseg::experiments::evaluate_cv(&gpu, &cv, false, true).unwrap();
+    assert_eq!(both.folds.len(), 2);
+    assert_eq!(both.folds[0].confusion, r.confusion, "each fold scored as eval --calibrate scores it");
+    assert_eq!(both.summary["C1 ground-glass opacity"]["dice"].std, Some(0.0));
+    assert!(cv.join("cv-calibrated.json").exists());
+
     // The offsets travel to prediction: predict --calibration FILE (checked against the model).
     let opts = lungseg::predict::PredictOptions { calibration: Some(run.join("calibration.json")), ..Default::default() };
     lungseg::predict::predict(&gpu, &run, &input, &tmp("calibrated"), &opts).unwrap();
