@@ -227,10 +227,26 @@ fn cv_section(s: &mut String, run: &Path, paper: &Value) -> Result<()> {
     if p.is_object() {
         let _ = writeln!(s, "Paper: Table 7, five-fold cross-validation of its best {model} {task} network (mean ± std over the folds).\n");
     }
+    // The same folds scored again by `lungseg eval --run CV_DIR [--tta] [--calibrate]`, if they were.
+    let variants: Vec<(&str, Value)> = [
+        ("cv-tta.json", "lungseg, flip TTA"),
+        ("cv-calibrated.json", "lungseg, calibrated offsets"),
+        ("cv-tta-calibrated.json", "lungseg, flip TTA + calibrated offsets"),
+    ]
+    .iter()
+    .filter_map(|(file, label)| read(&run.join(file)).ok().map(|v| (*label, v)))
+    .collect();
     let _ = writeln!(s, "| class | source | sensitivity | specificity | Dice | G-mean | F2 |\n| --- | --- | --- | --- | --- | --- | --- |");
     for (class, m) in cv["summary"].as_object().into_iter().flatten() {
         let cells: Vec<String> = METRICS.iter().map(|k| format!("{} ± {}", num(&m[*k]["mean"]), num(&m[*k]["std"]))).collect();
         let _ = writeln!(s, "| {class} | lungseg | {} |", cells.join(" | "));
+        for (label, v) in &variants {
+            let m = &v["summary"][class];
+            if m.is_object() {
+                let cells: Vec<String> = METRICS.iter().map(|k| format!("{} ± {}", num(&m[*k]["mean"]), num(&m[*k]["std"]))).collect();
+                let _ = writeln!(s, "| {class} | {label} | {} |", cells.join(" | "));
+            }
+        }
         let pc = &p[paper_class(class)];
         if pc.is_object() {
             let cells: Vec<String> = METRICS.iter().map(|k| paper_mean_std(&pc[*k])).collect();

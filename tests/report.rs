@@ -55,6 +55,13 @@ fn report_of_synthetic_runs_has_every_table_and_the_papers_numbers() {
         &cv.join("cv.json"),
         &json!({"model": "segnet", "task": "binary", "preset": "quick", "folds": [metrics(0.6), metrics(0.62)], "summary": summary}),
     );
+    // The folds re-scored with TTA + calibrated offsets (eval --run CV_DIR --tta --calibrate).
+    let mut rescored = summary.clone();
+    rescored["infection"]["dice"] = json!({"mean": 0.655, "std": 0.05});
+    write(
+        &cv.join("cv-tta-calibrated.json"),
+        &json!({"model": "segnet", "task": "binary", "preset": "quick", "folds": [], "summary": rescored}),
+    );
     write(&single.join("metrics.json"), &metrics(0.58));
     // How each was trained: the recipe from config.json, adapter and time from run.json (summed
     // over the folds).
@@ -81,6 +88,11 @@ fn report_of_synthetic_runs_has_every_table_and_the_papers_numbers() {
         "| infection | paper (Table 7) | 0.947 ± 0.048 | 0.945 ± 0.015 | 0.703 ± 0.055 | 0.945 ± 0.019 | 0.829 ± 0.029 |"
     );
     assert!(!cv_text.contains("| background | paper"), "the paper has no background row: {cv_text}");
+    assert!(
+        row(cv_text, "| infection | lungseg, flip TTA + calibrated offsets").contains("| 0.655 ± 0.050 |"),
+        "the re-scored folds appear under the plain ones: {cv_text}"
+    );
+    assert!(!cv_text.contains("| infection | lungseg, flip TTA |"), "no cv-tta.json, no row: {cv_text}");
     assert!(text.contains("| 2 (best) | 0.001 | 4 |"), "{text}");
     assert!(text.contains("| infection | lungseg | 0.800 | 0.900 | 0.500 | 0.580 |"), "{text}");
     assert!(text.contains("Saood and I. Hatem"));
