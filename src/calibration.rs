@@ -25,9 +25,9 @@ pub struct Calibration {
     pub tta: bool,
 }
 
-/// Offsets are searched on this grid: −3 … 3 in steps of 0.1 (a probability threshold between
-/// 0.047 and 0.95 for the binary task).
-const GRID_STEP: f32 = 0.1;
+/// Offsets are searched on this grid: −3 … 3 in steps of 1 / GRID_PER_UNIT = 0.1 (a probability
+/// threshold between 0.047 and 0.95 for the binary task).
+const GRID_PER_UNIT: f32 = 10.0;
 const GRID_MAX: i32 = 30;
 /// Coordinate-ascent sweeps over the foreground classes (more than two classes).
 const SWEEPS: usize = 3;
@@ -89,7 +89,8 @@ pub fn fit(probs: &[f32], labels: &[u32], c: usize, plane: usize, images: usize,
         for &k in &present {
             let mut best_b = offsets[k];
             for &g in &grid {
-                let b = g as f32 * GRID_STEP;
+                // A division, so that grid points are the nearest f32 to k / 10 (0.9, not 0.90000004).
+                let b = g as f32 / GRID_PER_UNIT;
                 if b == best_b {
                     continue;
                 }
