@@ -8,10 +8,13 @@
 //! Dice of the foreground classes over the split's pooled confusion matrix, and then applied
 //! unchanged to the test split.
 
+use crate::error::{Error, Result};
 use crate::metrics::class_metrics;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
-/// The offsets a run was calibrated with, and what they did on the split they were fitted on.
+/// The offsets a run was calibrated with, what they did on the split they were fitted on, and
+/// which model they belong to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     /// Added to each class's log-probability before the argmax (class 0's is always 0).
@@ -23,6 +26,23 @@ pub struct Calibration {
     pub fitted_images: usize,
     /// Whether the probabilities were averaged over flips (test-time augmentation).
     pub tta: bool,
+    /// [`fingerprint`] of the checkpoint(s) the offsets were fitted for: offsets belong to one
+    /// model's probabilities, so another model's are refused.
+    pub fingerprint: String,
+}
+
+/// A fingerprint of model checkpoint files (FNV-1a, 64 bits, over their bytes in order), to
+/// tie a calibration to the model it was fitted on whatever folder the files are moved to.
+pub fn fingerprint(files: &[&Path]) -> Result<String> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in files {
+        let bytes = std::fs::read(f).map_err(|e| Error::io("reading a checkpoint to fingerprint it", f, e))?;
+        for b in bytes.iter().chain(&[0xff]) {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    Ok(format!("{h:016x}"))
 }
 
 /// Offsets are searched on this grid: −3 … 3 in steps of 1 / GRID_PER_UNIT = 0.1 (a probability
@@ -33,17 +53,21 @@ const GRID_MAX: i32 = 30;
 const SWEEPS: usize = 3;
 
 /// The class of every pixel of probabilities laid out (N, C, plane) — the argmax of
-/// `ln p_c + offsets[c]`, the first on ties — as (N, plane). With zero offsets this is the plain
-/// argmax of the probabilities.
+/// `ln p_c + offsets[c]`, the first on ties — as (N, plane). Computed as the argmax of
+/// `p_c · exp(offsets[c])` in f64, so that zero offsets give exactly the plain argmax of the
+/// probabilities ([`crate::evaluate::argmax_planes`]); a trailing partial image is ignored.
 pub fn decide(probs: &[f32], c: usize, plane: usize, offsets: &[f32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(probs.len() / c.max(1));
-    for sample in probs.chunks(c * plane) {
+    if c == 0 || plane == 0 {
+        return Vec::new();
+    }
+    let factors: Vec<f64> = (0..c).map(|k| (offsets.get(k).copied().unwrap_or(0.0) as f64).exp()).collect();
+    let mut out = Vec::with_capacity(probs.len() / c);
+    for sample in probs.chunks_exact(c * plane) {
         for p in 0..plane {
-            let score = |k: usize| sample[k * plane + p].max(f32::MIN_POSITIVE).ln() + offsets.get(k).copied().unwrap_or(0.0);
             let mut best = 0;
-            let mut best_score = score(0);
-            for k in 1..c {
-                let s = score(k);
+            let mut best_score = sample[p] as f64 * factors[0];
+            for (k, f) in factors.iter().enumerate().skip(1) {
+                let s = sample[k * plane + p] as f64 * f;
                 if s > best_score {
                     best = k;
                     best_score = s;
@@ -55,9 +79,33 @@ pub fn decide(probs: &[f32], c: usize, plane: usize, offsets: &[f32]) -> Vec<u32
     out
 }
 
+/// An error unless `probs` is (N, C, plane) and `labels` (N, plane) with every label below C.
+fn check(probs: &[f32], labels: &[u32], c: usize, plane: usize) -> Result<()> {
+    let bad = |detail: String| Err(Error::InvalidArgument { op: "calibration", detail });
+    if c < 2 || plane == 0 {
+        return bad(format!("needs at least 2 classes and a non-empty plane, got {c} classes × {plane} pixels"));
+    }
+    if !labels.len().is_multiple_of(plane) || probs.len() != labels.len() / plane * c * plane {
+        return bad(format!(
+            "{} probabilities and {} labels are not (N, {c}, {plane}) and (N, {plane}) for one N",
+            probs.len(),
+            labels.len()
+        ));
+    }
+    if let Some(l) = labels.iter().find(|&&l| l as usize >= c) {
+        return bad(format!("label {l} is not one of the {c} classes"));
+    }
+    Ok(())
+}
+
 /// Mean Dice of the foreground classes present in `labels`, from the pooled confusion of
-/// `decide(probs, offsets)`.
-pub fn foreground_dice(probs: &[f32], labels: &[u32], c: usize, plane: usize, offsets: &[f32]) -> f64 {
+/// `decide(probs, offsets)`; shapes as [`fit`] takes them.
+pub fn foreground_dice(probs: &[f32], labels: &[u32], c: usize, plane: usize, offsets: &[f32]) -> Result<f64> {
+    check(probs, labels, c, plane)?;
+    Ok(dice_unchecked(probs, labels, c, plane, offsets))
+}
+
+fn dice_unchecked(probs: &[f32], labels: &[u32], c: usize, plane: usize, offsets: &[f32]) -> f64 {
     let mut confusion = vec![vec![0u64; c]; c];
     for (&p, &t) in decide(probs, c, plane, offsets).iter().zip(labels) {
         confusion[t as usize][p as usize] += 1;
@@ -66,8 +114,7 @@ pub fn foreground_dice(probs: &[f32], labels: &[u32], c: usize, plane: usize, of
     if present.is_empty() {
         return 0.0;
     }
-    let names: Vec<&str> = Vec::new();
-    let m = class_metrics(&confusion, &names);
+    let m = class_metrics(&confusion, &[]);
     present.iter().map(|&k| m[k].dice.unwrap_or(0.0)).sum::<f64>() / present.len() as f64
 }
 
@@ -75,9 +122,11 @@ pub fn foreground_dice(probs: &[f32], labels: &[u32], c: usize, plane: usize, of
 /// Only classes present in `labels` get an offset (the others keep 0: nothing measures them). A
 /// move is taken only when it raises the score, and among equal scores the offset nearest 0
 /// wins, so a calibration that cannot improve on the argmax leaves it as it is.
-pub fn fit(probs: &[f32], labels: &[u32], c: usize, plane: usize, images: usize, tta: bool) -> Calibration {
+/// `fingerprint` names the model ([`fingerprint`]); `tta` says how the probabilities were made.
+pub fn fit(probs: &[f32], labels: &[u32], c: usize, plane: usize, tta: bool, fingerprint: String) -> Result<Calibration> {
+    check(probs, labels, c, plane)?;
     let mut offsets = vec![0.0f32; c];
-    let before = foreground_dice(probs, labels, c, plane, &offsets);
+    let before = dice_unchecked(probs, labels, c, plane, &offsets);
     let present: Vec<usize> = (1..c).filter(|&k| labels.contains(&(k as u32))).collect();
     let mut best = before;
     let sweeps = if present.len() <= 1 { 1 } else { SWEEPS };
@@ -95,7 +144,7 @@ pub fn fit(probs: &[f32], labels: &[u32], c: usize, plane: usize, images: usize,
                     continue;
                 }
                 offsets[k] = b;
-                let d = foreground_dice(probs, labels, c, plane, &offsets);
+                let d = dice_unchecked(probs, labels, c, plane, &offsets);
                 if d > best + 1e-12 {
                     best = d;
                     best_b = b;
@@ -108,5 +157,5 @@ pub fn fit(probs: &[f32], labels: &[u32], c: usize, plane: usize, images: usize,
             break;
         }
     }
-    Calibration { offsets, fitted_dice_before: before, fitted_dice_after: best, fitted_images: images, tta }
+    Ok(Calibration { offsets, fitted_dice_before: before, fitted_dice_after: best, fitted_images: labels.len() / plane, tta, fingerprint })
 }

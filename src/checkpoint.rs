@@ -4,7 +4,8 @@
 //! (`input.mean_image`), and, when the run averages its weights (`--ema`), the moving averages
 //! (`ema.<name>` for parameters and running statistics). The training state and configuration go
 //! into the file's metadata. A checkpoint written while the averages are swapped in (a run's best
-//! checkpoint with `--ema`) holds the averaged weights under the layer names and no `ema.*`.
+//! checkpoint with `--ema`) holds the averaged weights under the layer names, no `ema.*` and no
+//! optimizer state (it cannot resume a run).
 //! Files are written atomically: a temporary file in the same folder, then a rename.
 
 use crate::error::{Error, Result};
@@ -42,6 +43,10 @@ pub fn save_weights(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path) 
 
 #[cfg(not(target_arch = "wasm32"))]
 fn write(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path, optimizer: bool) -> Result<()> {
+    // With the moving average swapped in, the weights are the average and the Adam moments belong
+    // to other weights: such a file (a run's best checkpoint with --ema) is written without the
+    // optimizer state, so it loads for inference and fine-tuning but can never resume a run.
+    let optimizer = optimizer && !params.ema_swapped();
     let mut named: Vec<crate::params::NamedTensor> = params.download(gpu)?;
     named.extend(params.download_state(gpu)?);
     if optimizer {
@@ -52,7 +57,7 @@ fn write(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path, optimizer: 
             named.push((format!("optimizer.v.{}", e.name), e.shape.clone(), v[e.offset..e.offset + e.len()].to_vec()));
         }
         named.push(("optimizer.step".into(), vec![1], vec![params.step as f32]));
-        if let Some(e) = params.ema.as_ref().filter(|e| !e.swapped) {
+        if let Some(e) = &params.ema {
             let values = gpu.download_f32(&e.values)?;
             let state = gpu.download_f32(&e.state)?;
             for (entries, all) in [(&params.entries, &values), (&params.state_entries, &state)] {
@@ -146,6 +151,12 @@ impl Loaded {
     /// Loads a training checkpoint whole: values, running statistics, Adam moments and step (a
     /// weights-only file is refused: resuming without the moments would not continue the run).
     pub fn restore(&self, gpu: &Gpu, params: &mut ParamStore) -> Result<()> {
+        if params.ema_swapped() {
+            return Err(ck_err(
+                &self.path,
+                "cannot be restored while the moving average is swapped in (ParamStore::swap_ema): swap it back first",
+            ));
+        }
         if self.tensor("optimizer.step").is_err() {
             return Err(ck_err(
                 &self.path,

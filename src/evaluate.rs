@@ -239,7 +239,7 @@ impl Ensemble {
     /// `fold*/best.safetensors`, in fold order). Every member must predict the same classes at the
     /// same input size.
     pub fn load(gpu: &Gpu, path: &Path, fallback: Option<&TrainConfig>, tta: bool) -> Result<Self> {
-        let folds = cv_members(path)?;
+        let folds = cv_fold_dirs(path)?;
         let members = if folds.is_empty() {
             vec![load_model(gpu, path, fallback)?]
         } else {
@@ -316,9 +316,16 @@ impl Ensemble {
         }
     }
 
+    /// [`crate::calibration::fingerprint`] of the members' checkpoint files.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn fingerprint(&self) -> Result<String> {
+        crate::calibration::fingerprint(&self.members.iter().map(|m| m.file.as_path()).collect::<Vec<_>>())
+    }
+
     /// Uses the decision offsets of a calibration file (`calibration.json` from `eval
-    /// --calibrate`): it must be for this many classes and fitted with the same test-time
-    /// augmentation setting, since the offsets belong to the probabilities they were fitted on.
+    /// --calibrate`): it must have been fitted on these very checkpoints (their fingerprint),
+    /// for this many classes and with the same test-time augmentation setting, since the offsets
+    /// belong to the probabilities they were fitted on.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn set_calibration(&mut self, file: &Path) -> Result<()> {
         let cal: crate::calibration::Calibration = crate::run_dir::read_json(file)?;
@@ -329,6 +336,15 @@ impl Ensemble {
         }
         if cal.offsets.iter().any(|o| !o.is_finite()) {
             return bad(format!("decision offsets must be finite, got {:?}", cal.offsets));
+        }
+        let mine = self.fingerprint()?;
+        if cal.fingerprint != mine {
+            return bad(format!(
+                "was fitted for another model (fingerprint {}, these checkpoints are {mine}: {}); \
+                 calibrate this model with lungseg eval --run RUN --calibrate",
+                cal.fingerprint,
+                self.members.iter().map(|m| m.file.display().to_string()).collect::<Vec<_>>().join(", ")
+            ));
         }
         if cal.tta != self.tta {
             return bad(format!(
@@ -360,9 +376,12 @@ pub fn argmax_planes(probs: &[f32], c: usize, plane: usize) -> Vec<u32> {
     out
 }
 
-/// The fold checkpoints of a cross-validation folder (`fold0/best.safetensors`, …), or none when
-/// `path` is not one.
-fn cv_members(path: &Path) -> Result<Vec<PathBuf>> {
+/// The fold folders of a cross-validation folder (`fold0`, `fold1`, …, in fold order) that hold a
+/// `best.safetensors`, or none when `path` is not a cross-validation folder (a run folder holds
+/// its own `best.safetensors`). The one rule for what a cross-validation folder is, shared by
+/// prediction ([`Ensemble::load`]) and `eval` ([`crate::experiments::evaluate_cv`], which also
+/// requires every fold to be present and finished).
+pub fn cv_fold_dirs(path: &Path) -> Result<Vec<PathBuf>> {
     if !path.is_dir() || RunDir::new(path).best().exists() {
         return Ok(Vec::new());
     }
@@ -372,12 +391,29 @@ fn cv_members(path: &Path) -> Result<Vec<PathBuf>> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let k = name.strip_prefix("fold")?.parse::<usize>().ok()?;
-            let best = RunDir::new(&e.path()).best();
-            best.exists().then_some((k, best))
+            RunDir::new(&e.path()).best().exists().then(|| (k, e.path()))
         })
         .collect();
     folds.sort();
     Ok(folds.into_iter().map(|(_, f)| f).collect())
+}
+
+/// TTA and calibration score one run on its own splits: an ensemble of a cross-validation's folds
+/// would be scored on a test split the other folds trained on.
+fn one_model(e: &Ensemble, run_dir: &Path) -> Result<()> {
+    if e.members.len() > 1 {
+        return Err(Error::InvalidArgument {
+            op: "eval",
+            detail: format!(
+                "{} is a cross-validation folder ({} folds): each fold is scored on its own test split \
+                 (lungseg eval --run {} scores them all), not as an ensemble whose other folds trained on it",
+                run_dir.display(),
+                e.members.len(),
+                run_dir.display()
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -394,9 +430,10 @@ pub fn evaluate_ensemble(gpu: &Gpu, e: &Ensemble, slices: &[Slice], indices: &[u
 /// (`metrics-<split>-tta.json`).
 pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
     let e = Ensemble::load(gpu, run_dir, None, true)?;
+    one_model(&e, run_dir)?;
     let prep = pipeline::prepare(e.cfg())?;
     let report = evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?;
-    let name = if split_name == "test" { "metrics-tta.json".to_string() } else { format!("metrics-{split_name}-tta.json") };
+    let name = if split_name == "test" { crate::run_dir::metrics_file(true, false) } else { format!("metrics-{split_name}-tta.json") };
     write_json(&RunDir::new(run_dir).root.join(name), &report)?;
     Ok(report)
 }
@@ -407,7 +444,8 @@ pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<R
 /// `calibration.json` (`calibration-tta.json`) and `metrics-calibrated.json`
 /// (`metrics-tta-calibrated.json`). The test split is never seen by the fit.
 pub fn evaluate_run_calibrated(gpu: &Gpu, run_dir: &Path, tta: bool) -> Result<(crate::calibration::Calibration, Report)> {
-    let e = Ensemble::load(gpu, run_dir, None, tta)?;
+    let mut e = Ensemble::load(gpu, run_dir, None, tta)?;
+    one_model(&e, run_dir)?;
     let prep = pipeline::prepare(e.cfg())?;
     let (s, c, batch) = (e.cfg().size, e.cfg().task.classes(), e.cfg().batch.max(1));
     let val = &prep.split.val;
@@ -423,14 +461,11 @@ pub fn evaluate_run_calibrated(gpu: &Gpu, run_dir: &Path, tta: bool) -> Result<(
         probs.extend(e.probabilities(gpu, &images)?);
     }
     let labels: Vec<u32> = val.iter().flat_map(|&i| prep.slices[i].labels.iter().copied()).collect();
-    let cal = crate::calibration::fit(&probs, &labels, c, s * s, val.len(), tta);
-    let report = score(e.cfg(), &prep.slices, &prep.split.test, "test", |chunk| {
-        let images: Vec<&[f32]> = chunk.iter().map(|&i| prep.slices[i].image.as_slice()).collect();
-        Ok(crate::calibration::decide(&e.probabilities(gpu, &images)?, c, s * s, &cal.offsets))
-    })?;
+    let cal = crate::calibration::fit(&probs, &labels, c, s * s, tta, e.fingerprint()?)?;
+    e.offsets = cal.offsets.clone();
+    let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
     let root = &RunDir::new(run_dir).root;
-    let suffix = if tta { "-tta" } else { "" };
-    write_json(&root.join(format!("calibration{suffix}.json")), &cal)?;
-    write_json(&root.join(format!("metrics{suffix}-calibrated.json")), &report)?;
+    write_json(&root.join(crate::run_dir::calibration_file(tta)), &cal)?;
+    write_json(&root.join(crate::run_dir::metrics_file(tta, true)), &report)?;
     Ok((cal, report))
 }

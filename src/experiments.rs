@@ -104,14 +104,43 @@ pub fn cross_validate(
         summary: summarize_folds(&reports),
         folds: reports,
     };
-    write_json(&out.join("cv.json"), &report)?;
+    write_json(&out.join(crate::run_dir::cv_file(false, false)), &report)?;
     Ok(Some(report))
 }
 
-/// The fold folders (`fold0`, `fold1`, …, in order) of a cross-validation folder; empty when
-/// `dir` is not one.
-pub fn fold_dirs(dir: &Path) -> Vec<PathBuf> {
-    (0..).map(|k| dir.join(format!("fold{k}"))).take_while(|d| RunDir::new(d).best().exists()).collect()
+/// The folds of a finished cross-validation folder: `fold0` … `fold{k−1}` for the `k` folds its
+/// configuration names, each trained to its last epoch — or an error naming what is missing or
+/// unfinished (a summary of fewer or half-trained folds would pass for the cross-validation).
+pub fn finished_folds(dir: &Path) -> Result<Vec<PathBuf>> {
+    let bad = |detail: String| Err(Error::InvalidArgument { op: "eval", detail: format!("{}: {detail}", dir.display()) });
+    let folds = evaluate::cv_fold_dirs(dir)?;
+    if folds.is_empty() {
+        return bad("not a cross-validation folder (no fold0/best.safetensors, …)".into());
+    }
+    let cfg: TrainConfig = crate::run_dir::read_json(&RunDir::new(&folds[0]).config())?;
+    let want: Vec<PathBuf> = (0..cfg.folds).map(|k| dir.join(format!("fold{k}"))).collect();
+    if folds != want {
+        return bad(format!(
+            "a {}-fold cross-validation needs fold0 … fold{} with a best.safetensors each; found {}",
+            cfg.folds,
+            cfg.folds.saturating_sub(1),
+            folds.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for f in &folds {
+        let run = RunDir::new(f);
+        let ck = crate::checkpoint::Loaded::open(&run.last())?;
+        let state: Option<train::RunState> = ck.metadata().get("state").and_then(|t| serde_json::from_str(t).ok());
+        let fold_cfg: TrainConfig = crate::run_dir::read_json(&run.config())?;
+        if state.is_none_or(|s| s.epoch < fold_cfg.epochs) {
+            return bad(format!(
+                "{} has not finished its {} epochs; continue the cross-validation (rerun lungseg cv with the same flags) first",
+                f.display(),
+                fold_cfg.epochs
+            ));
+        }
+    }
+    Ok(folds)
 }
 
 /// Scores every fold of a finished cross-validation again on its own test split — with flip
@@ -119,13 +148,7 @@ pub fn fold_dirs(dir: &Path) -> Vec<PathBuf> {
 /// ([`evaluate::evaluate_run_calibrated`]) — and summarises them as `cv.json` does, into
 /// `cv-tta.json`, `cv-calibrated.json` or `cv-tta-calibrated.json` (plain: `cv.json` again).
 pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<CvReport> {
-    let folds = fold_dirs(dir);
-    if folds.is_empty() {
-        return Err(Error::InvalidArgument {
-            op: "eval",
-            detail: format!("{}: not a cross-validation folder (no fold0/best.safetensors)", dir.display()),
-        });
-    }
+    let folds = finished_folds(dir)?;
     let mut reports = Vec::new();
     for f in &folds {
         reports.push(match (tta, calibrate) {
@@ -142,8 +165,7 @@ pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<
         summary: summarize_folds(&reports),
         folds: reports,
     };
-    let name = format!("cv{}{}.json", if tta { "-tta" } else { "" }, if calibrate { "-calibrated" } else { "" });
-    write_json(&dir.join(name), &report)?;
+    write_json(&dir.join(crate::run_dir::cv_file(tta, calibrate)), &report)?;
     Ok(report)
 }
 

@@ -698,7 +698,7 @@ fn run() -> Result<()> {
         }
         Some(Command::Eval { adapter, run, split, tta, calibrate }) => {
             let gpu = adapter.gpu()?;
-            if !lungseg::experiments::fold_dirs(&run).is_empty() && !run.join("best.safetensors").exists() {
+            if !lungseg::evaluate::cv_fold_dirs(&run)?.is_empty() {
                 if split != "test" {
                     anyhow::bail!(
                         "{}: a cross-validation folder is scored on each fold's test split; --split {split} does not apply",

@@ -175,13 +175,14 @@ pub struct ParamStore {
 pub struct Ema {
     /// The requested decay (the warm-up lowers it during the first steps).
     pub decay: f32,
-    /// Averaged parameters (the layout of [`ParamStore::values`]).
-    pub values: Tensor,
+    /// Averaged parameters (the layout of [`ParamStore::values`]); while swapped in, the live
+    /// ones.
+    pub(crate) values: Tensor,
     /// Averaged running statistics (the layout of [`ParamStore::state`]): the batch-norm
     /// statistics that go with the averaged weights, as timm's ModelEmaV2 averages buffers.
-    pub state: Tensor,
+    pub(crate) state: Tensor,
     /// Whether the averages are swapped in ([`ParamStore::swap_ema`]).
-    pub swapped: bool,
+    pub(crate) swapped: bool,
 }
 
 impl ParamStore {
@@ -227,9 +228,9 @@ impl ParamStore {
     }
 
     /// Starts an exponential moving average of the parameters and running statistics with
-    /// `decay` in (0, 1), from copies of their current values (recorded in `enc`; a no-op if one
-    /// is already running with that decay). From then on every [`ParamStore::adam`] step also
-    /// updates the average.
+    /// `decay` in (0, 1), from copies of their current values (recorded in `enc`; if one is
+    /// already running, only its decay changes). From then on every [`ParamStore::adam`] step
+    /// also updates the average.
     pub fn enable_ema(&mut self, gpu: &Gpu, enc: &mut crate::encoder::Encoder, decay: f32) -> Result<()> {
         if !(decay.is_finite() && decay > 0.0 && decay < 1.0) {
             return Err(Error::InvalidArgument { op: "ema", detail: format!("the decay must be in (0, 1), got {decay}") });
@@ -244,6 +245,11 @@ impl ParamStore {
         enc.copy_buffer_to_buffer(self.state.buffer(), self.state.offset(), state.buffer(), state.offset(), self.state.bytes());
         self.ema = Some(Ema { decay, values, state, swapped: false });
         Ok(())
+    }
+
+    /// Whether the moving average is swapped in ([`ParamStore::swap_ema`]).
+    pub fn ema_swapped(&self) -> bool {
+        self.ema.as_ref().is_some_and(|e| e.swapped)
     }
 
     /// Exchanges the live parameters and running statistics with their moving averages (no
@@ -262,7 +268,7 @@ impl ParamStore {
     /// on the rest (two dispatches), then the moving average's update when one is enabled. `lr`
     /// may change every step.
     pub fn adam(&mut self, gpu: &Gpu, enc: &mut crate::encoder::Encoder, lr: f32, l2: f32) -> Result<()> {
-        if self.ema.as_ref().is_some_and(|e| e.swapped) {
+        if self.ema_swapped() {
             return Err(Error::InvalidArgument {
                 op: "adam_step",
                 detail: "the moving average is swapped in (ParamStore::swap_ema): swap it back before training".into(),

@@ -72,8 +72,8 @@ pub async fn segment(gpu: &Gpu, models: &Ensemble, image: &[f32], h: usize, w: u
     let x = if (h, w) == (s, s) { image.to_vec() } else { data::resize_bilinear(image, h, w, s, s) };
     let probs_small = models.probabilities_async(gpu, &[&x]).await?;
     let c = models.cfg().task.classes();
-    let (classes, probs) = at_input_size(&probs_small, c, s, h, w);
-    Ok((if models.offsets.is_empty() { classes } else { models.decide(&probs, c, h * w) }, probs))
+    let (_, probs) = at_input_size(&probs_small, c, s, h, w);
+    Ok((models.decide(&probs, c, h * w), probs))
 }
 
 /// Axial slice `z` of a CT volume in Hounsfield units as the network's input: windowed to [0, 1],

@@ -228,23 +228,37 @@ fn cv_section(s: &mut String, run: &Path, paper: &Value) -> Result<()> {
         let _ = writeln!(s, "Paper: Table 7, five-fold cross-validation of its best {model} {task} network (mean ± std over the folds).\n");
     }
     // The same folds scored again by `lungseg eval --run CV_DIR [--tta] [--calibrate]`, if they were.
-    let variants: Vec<(&str, Value)> = [
-        ("cv-tta.json", "lungseg, flip TTA"),
-        ("cv-calibrated.json", "lungseg, calibrated offsets"),
-        ("cv-tta-calibrated.json", "lungseg, flip TTA + calibrated offsets"),
-    ]
-    .iter()
-    .filter_map(|(file, label)| read(&run.join(file)).ok().map(|v| (*label, v)))
-    .collect();
+    // The same folds scored again by `lungseg eval --run CV_DIR [--tta] [--calibrate]`, if they
+    // were; a variant file that exists but does not read, or covers another number of folds, is
+    // an error rather than a silently missing row.
+    let mut variants: Vec<(&str, Value)> = Vec::new();
+    for (tta, calibrated, label) in [
+        (true, false, "lungseg, flip TTA"),
+        (false, true, "lungseg, calibrated offsets"),
+        (true, true, "lungseg, flip TTA + calibrated offsets"),
+    ] {
+        let file = run.join(crate::run_dir::cv_file(tta, calibrated));
+        if file.exists() {
+            let v = read(&file)?;
+            let n = v["folds"].as_array().map_or(0, |f| f.len());
+            if n != n_folds {
+                return Err(rep_err(
+                    &file,
+                    format!("scores {n} folds, cv.json {n_folds}: re-score with lungseg eval --run {}", run.display()),
+                ));
+            }
+            variants.push((label, v));
+        }
+    }
+    let cells =
+        |m: &Value| METRICS.iter().map(|k| format!("{} ± {}", num(&m[*k]["mean"]), num(&m[*k]["std"]))).collect::<Vec<_>>().join(" | ");
     let _ = writeln!(s, "| class | source | sensitivity | specificity | Dice | G-mean | F2 |\n| --- | --- | --- | --- | --- | --- | --- |");
     for (class, m) in cv["summary"].as_object().into_iter().flatten() {
-        let cells: Vec<String> = METRICS.iter().map(|k| format!("{} ± {}", num(&m[*k]["mean"]), num(&m[*k]["std"]))).collect();
-        let _ = writeln!(s, "| {class} | lungseg | {} |", cells.join(" | "));
+        let _ = writeln!(s, "| {class} | lungseg | {} |", cells(m));
         for (label, v) in &variants {
             let m = &v["summary"][class];
             if m.is_object() {
-                let cells: Vec<String> = METRICS.iter().map(|k| format!("{} ± {}", num(&m[*k]["mean"]), num(&m[*k]["std"]))).collect();
-                let _ = writeln!(s, "| {class} | {label} | {} |", cells.join(" | "));
+                let _ = writeln!(s, "| {class} | {label} | {} |", cells(m));
             }
         }
         let pc = &p[paper_class(class)];

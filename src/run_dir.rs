@@ -129,3 +129,20 @@ pub struct RunRecord {
     /// Epochs finished.
     pub epochs: usize,
 }
+
+/// The file a run's metrics go to for a scoring variant: `metrics.json`, `metrics-tta.json`,
+/// `metrics-calibrated.json` or `metrics-tta-calibrated.json` (test split).
+pub fn metrics_file(tta: bool, calibrated: bool) -> String {
+    format!("metrics{}{}.json", if tta { "-tta" } else { "" }, if calibrated { "-calibrated" } else { "" })
+}
+
+/// The file `eval --calibrate` writes a run's offsets to: `calibration.json` or `calibration-tta.json`.
+pub fn calibration_file(tta: bool) -> String {
+    format!("calibration{}.json", if tta { "-tta" } else { "" })
+}
+
+/// The summary file of a cross-validation for a scoring variant: `cv.json`, `cv-tta.json`,
+/// `cv-calibrated.json` or `cv-tta-calibrated.json`.
+pub fn cv_file(tta: bool, calibrated: bool) -> String {
+    format!("cv{}{}.json", if tta { "-tta" } else { "" }, if calibrated { "-calibrated" } else { "" })
+}

@@ -6,6 +6,24 @@
 use lungseg::calibration::{decide, fit, foreground_dice};
 use lungseg::evaluate::argmax_planes;
 
+/// Mean foreground Dice of the plain argmax, counted independently of the calibration module.
+fn argmax_dice(probs: &[f32], labels: &[u32], c: usize, plane: usize) -> f64 {
+    let pred = argmax_planes(probs, c, plane);
+    let mut dice = Vec::new();
+    for k in 1..c as u32 {
+        let tp = pred.iter().zip(labels).filter(|(p, l)| **p == k && **l == k).count() as f64;
+        let (np, nl) = (pred.iter().filter(|p| **p == k).count() as f64, labels.iter().filter(|l| **l == k).count() as f64);
+        if nl > 0.0 {
+            dice.push(2.0 * tp / (np + nl));
+        }
+    }
+    if dice.is_empty() {
+        0.0
+    } else {
+        dice.iter().sum::<f64>() / dice.len() as f64
+    }
+}
+
 /// (N = 1, C = 2, plane) probabilities from the infection probabilities `p1`.
 fn binary(p1: &[f32]) -> Vec<f32> {
     p1.iter().map(|p| 1.0 - p).chain(p1.iter().copied()).collect()
@@ -18,6 +36,33 @@ fn zero_offsets_decide_as_the_argmax_including_ties() {
     let mut probs: Vec<f32> = (0..n * c * plane).map(|_| rng.below(5) as f32 / 4.0).collect(); // many ties
     probs[plane] = probs[0]; // a tie between class 0 and 1 at pixel 0 of image 0
     assert_eq!(decide(&probs, c, plane, &[0.0; 4]), argmax_planes(&probs, c, plane));
+    // Neighbouring f32 values, whose logarithms can round to the same f32: still told apart.
+    let mut close = Vec::new();
+    let mut p = 0.3f32;
+    for _ in 0..64 {
+        let q = f32::from_bits(p.to_bits() + 1);
+        close.extend([p, q]);
+        p = f32::from_bits(p.to_bits() + 977);
+    }
+    // (C = 2, plane = 1) per image: class 1 is one ulp more probable.
+    assert!(decide(&close, 2, 1, &[0.0, 0.0]).iter().all(|&k| k == 1));
+    assert_eq!(decide(&close, 2, 1, &[0.0, 0.0]), argmax_planes(&close, 2, 1));
+}
+
+#[test]
+fn bad_shapes_and_labels_are_errors_not_panics() {
+    let probs = binary(&[0.2, 0.7, 0.4]);
+    for (labels, c, plane, what) in [
+        (vec![0u32, 1], 2, 3, "not (N, 2, 3)"),
+        (vec![0u32, 1, 2], 2, 3, "label 2"),
+        (vec![0u32, 1, 1], 1, 3, "at least 2 classes"),
+        (vec![0u32, 1, 1], 2, 0, "non-empty plane"),
+    ] {
+        let e = fit(&probs, &labels, c, plane, false, String::new()).unwrap_err().to_string();
+        assert!(e.contains(what), "{e}");
+        assert!(foreground_dice(&probs, &labels, c, plane, &[0.0, 0.0]).is_err());
+    }
+    assert!(decide(&probs, 0, 3, &[]).is_empty() && decide(&probs, 2, 0, &[]).is_empty());
 }
 
 #[test]
@@ -27,12 +72,13 @@ fn the_fit_finds_the_threshold_that_separates_the_classes_nearest_zero() {
     let p1 = [0.1f32, 0.3, 0.5, 0.6, 0.8, 0.9, 0.05, 0.6, 0.95, 0.3];
     let labels: Vec<u32> = p1.iter().map(|&p| (p >= 0.8) as u32).collect();
     let probs = binary(&p1);
-    let cal = fit(&probs, &labels, 2, p1.len(), 1, false);
+    let cal = fit(&probs, &labels, 2, p1.len(), false, "model".into()).unwrap();
     assert_eq!(cal.offsets, vec![0.0, -0.5]);
+    assert_eq!((cal.fitted_images, cal.fingerprint.as_str()), (1, "model"));
     assert!(cal.fitted_dice_before < 1.0 && cal.fitted_dice_after == 1.0, "{cal:?}");
     // The other direction: infection from p1 ≥ 0.3 needs a positive offset.
     let labels: Vec<u32> = p1.iter().map(|&p| (p >= 0.3) as u32).collect();
-    let cal = fit(&probs, &labels, 2, p1.len(), 1, false);
+    let cal = fit(&probs, &labels, 2, p1.len(), false, String::new()).unwrap();
     assert!(cal.offsets[1] > 0.0 && cal.fitted_dice_after == 1.0, "{cal:?}");
     assert_eq!(decide(&probs, 2, p1.len(), &cal.offsets), labels);
 }
@@ -41,17 +87,17 @@ fn the_fit_finds_the_threshold_that_separates_the_classes_nearest_zero() {
 fn a_perfect_argmax_keeps_zero_offsets_and_absent_classes_keep_theirs() {
     let p1 = [0.1f32, 0.9, 0.2, 0.7];
     let labels = [0u32, 1, 0, 1];
-    let cal = fit(&binary(&p1), &labels, 2, 4, 1, false);
+    let cal = fit(&binary(&p1), &labels, 2, 4, false, String::new()).unwrap();
     assert_eq!(cal.offsets, vec![0.0, 0.0]);
     // Three classes, class 2 never in the labels: its offset stays 0 whatever the data.
     let plane = 6;
     let rows = [[0.6f32, 0.3, 0.1], [0.5, 0.4, 0.1], [0.4, 0.5, 0.1], [0.3, 0.3, 0.4], [0.7, 0.2, 0.1], [0.45, 0.45, 0.1]];
     let probs: Vec<f32> = (0..3 * plane).map(|i| rows[i % plane][i / plane]).collect();
     let labels = [0u32, 1, 1, 1, 0, 1];
-    let cal = fit(&probs, &labels, 3, plane, 1, false);
+    let cal = fit(&probs, &labels, 3, plane, false, String::new()).unwrap();
     assert_eq!(cal.offsets[2], 0.0, "{cal:?}");
-    assert!(cal.fitted_dice_after >= cal.fitted_dice_before);
-    assert_eq!(foreground_dice(&probs, &labels, 3, plane, &cal.offsets), cal.fitted_dice_after);
+    assert_eq!(cal.fitted_dice_before, argmax_dice(&probs, &labels, 3, plane));
+    assert_eq!(foreground_dice(&probs, &labels, 3, plane, &cal.offsets).unwrap(), cal.fitted_dice_after);
 }
 
 #[test]
@@ -74,9 +120,11 @@ fn the_fit_never_scores_below_the_argmax_on_random_data() {
             }
         }
         let labels: Vec<u32> = (0..n * plane).map(|_| rng.below(c as u64) as u32).collect();
-        let cal = fit(&flat, &labels, c, plane, n, false);
+        let cal = fit(&flat, &labels, c, plane, false, String::new()).unwrap();
+        // "Before" is the plain argmax's score, and the fit only ever moves to a better one.
+        assert!((cal.fitted_dice_before - argmax_dice(&flat, &labels, c, plane)).abs() < 1e-12, "{cal:?}");
         assert!(cal.fitted_dice_after >= cal.fitted_dice_before, "{cal:?}");
         assert_eq!(cal.offsets[0], 0.0);
-        assert_eq!(foreground_dice(&flat, &labels, c, plane, &cal.offsets), cal.fitted_dice_after);
+        assert_eq!(foreground_dice(&flat, &labels, c, plane, &cal.offsets).unwrap(), cal.fitted_dice_after);
     }
 }

@@ -69,6 +69,23 @@ fn average_follows_steps(arch: Arch) {
         (avg_p, avg_s) = (got_p, got_s);
     }
     common::assert_rows(rows);
+    // A checkpoint written with the average swapped in (a run's best) holds the average under the
+    // layer names and no optimizer state, so it cannot resume a run; and nothing restores into a
+    // store while its average is swapped in.
+    let path = tmp(&format!("swapped-{arch}.safetensors"));
+    let extra = lungseg::checkpoint::Extra { tensors: vec![], metadata: Default::default() };
+    model.params.swap_ema();
+    lungseg::checkpoint::save(&gpu, &model.params, &extra, &path).unwrap();
+    let average = model.params.download(&gpu).unwrap();
+    let ck = lungseg::checkpoint::Loaded::open(&path).unwrap();
+    let e = ck.restore(&gpu, &mut model.params).unwrap_err().to_string();
+    assert!(e.contains("swapped in"), "{e}");
+    model.params.swap_ema();
+    for (name, _, values) in &average {
+        assert_eq!(&ck.tensor(name).unwrap().1, values, "{arch}: {name} is not the average");
+    }
+    assert!(ck.tensor("optimizer.step").is_err() && ck.tensor("ema.enc1.conv1.weight").is_err());
+    assert!(ck.restore(&gpu, &mut model.params).unwrap_err().to_string().contains("no optimizer state"));
     // Swapped in, the model computes with the average and refuses to train.
     model.params.swap_ema();
     let sc = lungseg::step::StepConfig { lr: 1e-2, l2: 1e-4, dropout_seed: 9 };

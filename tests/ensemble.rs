@@ -80,9 +80,18 @@ fn ensembles_and_test_time_augmentation() {
     assert!(run.join("metrics-tta.json").exists());
 
     // eval --calibrate: offsets fitted on the validation split, the test split scored with them;
-    // on the split it was fitted on it never does worse than the plain argmax.
+    // "before" is the plain argmax on that split, and the fit never ends below it.
     let (cal, r) = lungseg::evaluate::evaluate_run_calibrated(&gpu, &run, false).unwrap();
     assert_eq!((cal.offsets.len(), cal.offsets[0], cal.fitted_images, r.n_images), (4, 0.0, 10, 18));
+    let plain_val =
+        lungseg::evaluate::evaluate_ensemble(&gpu, &one, &slices, &lungseg::pipeline::prepare(&cfg).unwrap().split.val, "val").unwrap();
+    let present: Vec<f64> = plain_val.classes[1..]
+        .iter()
+        .zip(1..)
+        .filter(|(_, k)| plain_val.confusion[*k].iter().sum::<u64>() > 0)
+        .map(|(c, _)| c.dice.unwrap_or(0.0))
+        .collect();
+    assert!((cal.fitted_dice_before - present.iter().sum::<f64>() / present.len() as f64).abs() < 1e-12, "{cal:?}");
     assert!(cal.fitted_dice_after >= cal.fitted_dice_before, "{cal:?}");
     assert_eq!(r.confusion.iter().flatten().sum::<u64>(), 18 * 32 * 32);
     assert!(run.join("calibration.json").exists() && run.join("metrics-calibrated.json").exists());
@@ -91,32 +100,57 @@ fn ensembles_and_test_time_augmentation() {
     assert_eq!(stored, cal);
 
     // eval --run CV_DIR --calibrate scores every fold so and summarises them (two identical
-    // folds: identical reports, standard deviation 0).
+    // folds: identical reports, standard deviation 0) — only a whole, finished cross-validation.
+    let mut fold_cfg: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    fold_cfg["folds"] = serde_json::json!(2);
     for k in 0..2 {
-        std::fs::copy(run.join("config.json"), cv.join(format!("fold{k}/config.json"))).unwrap();
+        std::fs::write(cv.join(format!("fold{k}/config.json")), fold_cfg.to_string()).unwrap();
+        std::fs::copy(run.join("last.safetensors"), cv.join(format!("fold{k}/last.safetensors"))).unwrap();
     }
-    assert_eq!(lungseg::experiments::fold_dirs(&cv).len(), 2);
-    assert!(lungseg::experiments::fold_dirs(&run).is_empty());
+    assert_eq!(lungseg::evaluate::cv_fold_dirs(&cv).unwrap().len(), 2);
+    assert!(lungseg::evaluate::cv_fold_dirs(&run).unwrap().is_empty());
     let both = lungseg::experiments::evaluate_cv(&gpu, &cv, false, true).unwrap();
     assert_eq!(both.folds.len(), 2);
     assert_eq!(both.folds[0].confusion, r.confusion, "each fold scored as eval --calibrate scores it");
     assert_eq!(both.summary["C1 ground-glass opacity"]["dice"].std, Some(0.0));
     assert!(cv.join("cv-calibrated.json").exists());
+    // A fold short of the configuration's count, and TTA / calibration of the folds as one
+    // ensemble (scored on a test split the other folds trained on), are refused.
+    fold_cfg["folds"] = serde_json::json!(3);
+    std::fs::write(cv.join("fold0/config.json"), fold_cfg.to_string()).unwrap();
+    let e = lungseg::experiments::evaluate_cv(&gpu, &cv, false, false).unwrap_err().to_string();
+    assert!(e.contains("3-fold") && e.contains("fold2"), "{e}");
+    let e = lungseg::evaluate::evaluate_run_calibrated(&gpu, &cv, false).unwrap_err().to_string();
+    assert!(e.contains("cross-validation folder (2 folds)"), "{e}");
+    assert!(lungseg::evaluate::evaluate_run_tta(&gpu, &cv, "test").is_err());
 
-    // The offsets travel to prediction: predict --calibration FILE (checked against the model).
+    // The offsets travel to prediction: predict --calibration FILE, checked against the model.
     let opts = lungseg::predict::PredictOptions { calibration: Some(run.join("calibration.json")), ..Default::default() };
     lungseg::predict::predict(&gpu, &run, &input, &tmp("calibrated"), &opts).unwrap();
     let mut calibrated = Ensemble::load(&gpu, &run, None, false).unwrap();
-    let push = |offsets: Vec<f32>, tta: bool| {
-        let file = tmp(&format!("cal-{}-{tta}.json", offsets.len()));
-        let c = lungseg::calibration::Calibration { offsets, fitted_dice_before: 0.0, fitted_dice_after: 0.0, fitted_images: 1, tta };
+    let fingerprint = calibrated.fingerprint().unwrap();
+    let push = |offsets: Vec<f32>, tta: bool, fingerprint: &str| {
+        let file = tmp(&format!("cal-{}-{tta}-{}.json", offsets.len(), fingerprint.len()));
+        let c = lungseg::calibration::Calibration {
+            offsets,
+            fitted_dice_before: 0.0,
+            fitted_dice_after: 0.0,
+            fitted_images: 1,
+            tta,
+            fingerprint: fingerprint.into(),
+        };
         std::fs::write(&file, serde_json::to_string(&c).unwrap()).unwrap();
         file
     };
-    calibrated.set_calibration(&push(vec![0.0, 50.0, 0.0, 0.0], false)).unwrap();
+    calibrated.set_calibration(&push(vec![0.0, 50.0, 0.0, 0.0], false, &fingerprint)).unwrap();
     assert!(calibrated.classes(&gpu, &images).unwrap().iter().all(|&k| k == 1), "an offset of 50 makes every pixel class 1");
-    let e = calibrated.set_calibration(&push(vec![0.0, 1.0], false)).unwrap_err().to_string();
+    // The path `predict` and the browser segment through.
+    let (classes, _) = lungseg::block_on(lungseg::predict::segment(&gpu, &calibrated, images[0], 32, 32)).unwrap();
+    assert!(classes.iter().all(|&k| k == 1), "segment applies the offsets");
+    let e = calibrated.set_calibration(&push(vec![0.0, 1.0], false, &fingerprint)).unwrap_err().to_string();
     assert!(e.contains("2 decision offsets") && e.contains("4 classes"), "{e}");
-    let e = calibrated.set_calibration(&push(vec![0.0; 4], true)).unwrap_err().to_string();
+    let e = calibrated.set_calibration(&push(vec![0.0; 4], true, &fingerprint)).unwrap_err().to_string();
     assert!(e.contains("--tta"), "{e}");
+    let e = calibrated.set_calibration(&push(vec![0.0; 4], false, "0123")).unwrap_err().to_string();
+    assert!(e.contains("another model") && e.contains("best.safetensors"), "{e}");
 }

@@ -20,6 +20,10 @@ fn profile_of_a_training_step_names_its_kernels_and_counts_dispatches() {
     assert!(train.iter().any(|t| t.entry.starts_with("conv2d_forward")), "{train:?}");
     assert!(train.iter().all(|t| t.ms.is_finite() && t.ms >= 0.0), "{train:?}");
     assert!(train.iter().map(|t| t.ms).sum::<f64>() > 0.0, "{train:?}");
+    // The CPU's share: recording a step takes time, and never more than the step it is part of.
+    for r in &rows {
+        assert!(r.record_ms_per_step > 0.0 && r.record_ms_per_step <= r.median_s_per_step * 1e3, "{}", r.json());
+    }
     // Nothing is timed outside a profile.
     let ((), d) = gpu.record_dispatches(|| Ok(())).unwrap();
     assert!(d.is_empty());

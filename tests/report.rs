@@ -60,7 +60,7 @@ fn report_of_synthetic_runs_has_every_table_and_the_papers_numbers() {
     rescored["infection"]["dice"] = json!({"mean": 0.655, "std": 0.05});
     write(
         &cv.join("cv-tta-calibrated.json"),
-        &json!({"model": "segnet", "task": "binary", "preset": "quick", "folds": [], "summary": rescored}),
+        &json!({"model": "segnet", "task": "binary", "preset": "quick", "folds": [metrics(0.65), metrics(0.66)], "summary": rescored}),
     );
     write(&single.join("metrics.json"), &metrics(0.58));
     // How each was trained: the recipe from config.json, adapter and time from run.json (summed
@@ -93,6 +93,13 @@ fn report_of_synthetic_runs_has_every_table_and_the_papers_numbers() {
         "the re-scored folds appear under the plain ones: {cv_text}"
     );
     assert!(!cv_text.contains("| infection | lungseg, flip TTA |"), "no cv-tta.json, no row: {cv_text}");
+    // A re-scored file over another number of folds than cv.json's is an error, not a row.
+    write(
+        &cv.join("cv-tta.json"),
+        &json!({"model": "segnet", "task": "binary", "preset": "quick", "folds": [metrics(0.6)], "summary": summary}),
+    );
+    let e = lungseg::report::render(&[cv.as_path()], &root).unwrap_err().to_string();
+    assert!(e.contains("cv-tta.json") && e.contains("scores 1 folds, cv.json 2"), "{e}");
     assert!(text.contains("| 2 (best) | 0.001 | 4 |"), "{text}");
     assert!(text.contains("| infection | lungseg | 0.800 | 0.900 | 0.500 | 0.580 |"), "{text}");
     assert!(text.contains("Saood and I. Hatem"));

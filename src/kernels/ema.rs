@@ -17,7 +17,8 @@ pub struct EmaParams {
 }
 
 /// The decay of the average after optimizer step `step` (1-based) for a requested `decay`: the
-/// warm-up of timm's ModelEma, `min(decay, (1 + step) / (10 + step))`, so that the first steps
+/// warm-up of TensorFlow's `ExponentialMovingAverage(num_updates=step)`,
+/// `min(decay, (1 + step) / (10 + step))`, so that the first steps
 /// — whose weights are still near the random initialisation — are forgotten quickly instead of
 /// weighing on the average for ~1 / (1 − decay) steps. A pure function of the step, so a resumed
 /// run averages exactly as an uninterrupted one.
