@@ -78,8 +78,13 @@ pub fn time_ms(gpu: &Gpu, warmup: usize, iters: usize, mut f: impl FnMut(&mut cr
             times.push(t0.elapsed().as_secs_f64() * 1e3);
         }
     }
+    Ok(median(times))
+}
+
+/// The median of timings (the upper one of an even count); at least one timing.
+fn median(mut times: Vec<f64>) -> f64 {
     times.sort_by(|a, b| a.total_cmp(b));
-    Ok(times[times.len() / 2])
+    times[times.len() / 2]
 }
 
 /// Conv forward and both backwards for (N, C_in, C_out, H, W), 3×3.
@@ -408,9 +413,7 @@ pub fn model(
         if profile {
             profiles.push((mode, gpu.profile(|| run(steps + 1))?.1));
         }
-        times.sort_by(|a, b| a.total_cmp(b));
-        let med = times[times.len() / 2];
-        records.sort_by(|a, b| a.total_cmp(b));
+        let med = median(times);
         rows.push(ModelBenchRow {
             model: arch.to_string(),
             classes,
@@ -424,7 +427,7 @@ pub fn model(
             adapter: gpu.adapter_name(),
             kernels: gpu.kernel_family().to_string(),
             dispatches_per_step: dispatches,
-            record_ms_per_step: records[records.len() / 2],
+            record_ms_per_step: median(records),
         });
     }
     Ok((rows, profiles))

@@ -54,8 +54,9 @@ const SWEEPS: usize = 3;
 
 /// The class of every pixel of probabilities laid out (N, C, plane) — the argmax of
 /// `ln p_c + offsets[c]`, the first on ties — as (N, plane). Computed as the argmax of
-/// `p_c · exp(offsets[c])` in f64, so that zero offsets give exactly the plain argmax of the
-/// probabilities ([`crate::evaluate::argmax_planes`]); a trailing partial image is ignored.
+/// `p_c · exp(offsets[c])` in f64, so that zero (or missing) offsets give exactly the plain
+/// argmax of the probabilities — which is what [`crate::evaluate::argmax_planes`] calls; a
+/// trailing partial image is ignored.
 pub fn decide(probs: &[f32], c: usize, plane: usize, offsets: &[f32]) -> Vec<u32> {
     if c == 0 || plane == 0 {
         return Vec::new();

@@ -57,15 +57,7 @@ fn write(gpu: &Gpu, params: &ParamStore, extra: &Extra, path: &Path, optimizer: 
             named.push((format!("optimizer.v.{}", e.name), e.shape.clone(), v[e.offset..e.offset + e.len()].to_vec()));
         }
         named.push(("optimizer.step".into(), vec![1], vec![params.step as f32]));
-        if let Some(e) = &params.ema {
-            let values = gpu.download_f32(&e.values)?;
-            let state = gpu.download_f32(&e.state)?;
-            for (entries, all) in [(&params.entries, &values), (&params.state_entries, &state)] {
-                for t in entries {
-                    named.push((format!("ema.{}", t.name), t.shape.clone(), all[t.offset..t.offset + t.len()].to_vec()));
-                }
-            }
-        }
+        named.extend(params.download_ema(gpu)?);
     }
     named.extend(extra.tensors.iter().cloned());
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = named.into_iter().map(|(n, s, d)| (n, bytemuck::cast_slice(&d).to_vec(), s)).collect();

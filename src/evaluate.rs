@@ -309,11 +309,7 @@ impl Ensemble {
 
     /// Classes of probabilities laid out (N, C, plane): the argmax, after the decision offsets.
     pub fn decide(&self, probs: &[f32], c: usize, plane: usize) -> Vec<u32> {
-        if self.offsets.is_empty() {
-            argmax_planes(probs, c, plane)
-        } else {
-            crate::calibration::decide(probs, c, plane, &self.offsets)
-        }
+        crate::calibration::decide(probs, c, plane, &self.offsets)
     }
 
     /// [`crate::calibration::fingerprint`] of the members' checkpoint files.
@@ -361,19 +357,7 @@ impl Ensemble {
 /// The most probable class of every pixel of probabilities laid out (N, C, plane) — the first on
 /// ties — as (N, plane).
 pub fn argmax_planes(probs: &[f32], c: usize, plane: usize) -> Vec<u32> {
-    let mut out = Vec::with_capacity(probs.len() / c.max(1));
-    for sample in probs.chunks(c * plane) {
-        for p in 0..plane {
-            let mut best = 0;
-            for k in 1..c {
-                if sample[k * plane + p] > sample[best * plane + p] {
-                    best = k;
-                }
-            }
-            out.push(best as u32);
-        }
-    }
-    out
+    crate::calibration::decide(probs, c, plane, &[])
 }
 
 /// The fold folders of a cross-validation folder (`fold0`, `fold1`, …, in fold order) that hold a

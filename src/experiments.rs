@@ -97,21 +97,28 @@ pub fn cross_validate(
             None => return Ok(None),
         }
     }
+    Ok(Some(write_cv_report(base, reports, &out.join(crate::run_dir::cv_file(false, false)))?))
+}
+
+/// The fold reports of a cross-validation of `cfg`'s network and task, summarised, written to
+/// `path`.
+fn write_cv_report(cfg: &TrainConfig, reports: Vec<Report>, path: &Path) -> Result<CvReport> {
     let report = CvReport {
-        model: base.model.to_string(),
-        task: base.task.to_string(),
-        preset: base.preset.to_string(),
+        model: cfg.model.to_string(),
+        task: cfg.task.to_string(),
+        preset: cfg.preset.to_string(),
         summary: summarize_folds(&reports),
         folds: reports,
     };
-    write_json(&out.join(crate::run_dir::cv_file(false, false)), &report)?;
-    Ok(Some(report))
+    write_json(path, &report)?;
+    Ok(report)
 }
 
 /// The folds of a finished cross-validation folder: `fold0` … `fold{k−1}` for the `k` folds its
-/// configuration names, each trained to its last epoch — or an error naming what is missing or
-/// unfinished (a summary of fewer or half-trained folds would pass for the cross-validation).
-pub fn finished_folds(dir: &Path) -> Result<Vec<PathBuf>> {
+/// configuration names, each trained to its last epoch, with fold 0's configuration — or an error
+/// naming what is missing or unfinished (a summary of fewer or half-trained folds would pass for
+/// the cross-validation).
+pub fn finished_folds(dir: &Path) -> Result<(Vec<PathBuf>, TrainConfig)> {
     let bad = |detail: String| Err(Error::InvalidArgument { op: "eval", detail: format!("{}: {detail}", dir.display()) });
     let folds = evaluate::cv_fold_dirs(dir)?;
     if folds.is_empty() {
@@ -129,8 +136,7 @@ pub fn finished_folds(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     for f in &folds {
         let run = RunDir::new(f);
-        let ck = crate::checkpoint::Loaded::open(&run.last())?;
-        let state: Option<train::RunState> = ck.metadata().get("state").and_then(|t| serde_json::from_str(t).ok());
+        let state = train::stored_state(&crate::checkpoint::Loaded::open(&run.last())?).ok();
         let fold_cfg: TrainConfig = crate::run_dir::read_json(&run.config())?;
         if state.is_none_or(|s| s.epoch < fold_cfg.epochs) {
             return bad(format!(
@@ -140,7 +146,7 @@ pub fn finished_folds(dir: &Path) -> Result<Vec<PathBuf>> {
             ));
         }
     }
-    Ok(folds)
+    Ok((folds, cfg))
 }
 
 /// Scores every fold of a finished cross-validation again on its own test split — with flip
@@ -148,7 +154,7 @@ pub fn finished_folds(dir: &Path) -> Result<Vec<PathBuf>> {
 /// ([`evaluate::evaluate_run_calibrated`]) — and summarises them as `cv.json` does, into
 /// `cv-tta.json`, `cv-calibrated.json` or `cv-tta-calibrated.json` (plain: `cv.json` again).
 pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<CvReport> {
-    let folds = finished_folds(dir)?;
+    let (folds, cfg) = finished_folds(dir)?;
     let mut reports = Vec::new();
     for f in &folds {
         reports.push(match (tta, calibrate) {
@@ -157,16 +163,7 @@ pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<
             (false, false) => evaluate::evaluate_run(gpu, f, "test")?,
         });
     }
-    let cfg: TrainConfig = crate::run_dir::read_json(&RunDir::new(&folds[0]).config())?;
-    let report = CvReport {
-        model: cfg.model.to_string(),
-        task: cfg.task.to_string(),
-        preset: cfg.preset.to_string(),
-        summary: summarize_folds(&reports),
-        folds: reports,
-    };
-    write_json(&dir.join(crate::run_dir::cv_file(tta, calibrate)), &report)?;
-    Ok(report)
+    write_cv_report(&cfg, reports, &dir.join(crate::run_dir::cv_file(tta, calibrate)))
 }
 
 /// The paper's Table 2 grid for `arch`: (initial learning rate, mini-batch) of its nine runs.

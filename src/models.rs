@@ -145,6 +145,15 @@ pub struct Model {
 }
 
 impl Model {
+    /// Runs `f` with the moving average of the weights swapped in ([`crate::params::ParamStore::swap_ema`];
+    /// without an average, with the weights themselves), and swaps back whatever `f` returns.
+    pub fn with_average<R>(&mut self, f: impl FnOnce(&Model) -> Result<R>) -> Result<R> {
+        self.params.swap_ema();
+        let r = f(self);
+        self.params.swap_ema();
+        r
+    }
+
     /// Builds the parameters on `gpu`, initialised from `seed` (bit-identical for equal seeds).
     pub fn new(gpu: &Gpu, config: ModelConfig, seed: u64) -> Result<Self> {
         let params = config.spec().build(gpu, seed)?;

@@ -294,21 +294,35 @@ impl ParamStore {
     #[cfg(not(target_arch = "wasm32"))]
     /// Downloads every trainable tensor by name (declaration order).
     pub fn download(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
-        let all = gpu.download_f32(&self.values)?;
-        Ok(self.entries.iter().map(|e| (e.name.clone(), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
+        named(gpu, &self.values, &self.entries, "")
     }
 
     #[cfg(not(target_arch = "wasm32"))]
     /// Downloads every gradient by name.
     pub fn download_grads(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
-        let all = gpu.download_f32(&self.grads)?;
-        Ok(self.entries.iter().map(|e| (e.name.clone(), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
+        named(gpu, &self.grads, &self.entries, "")
     }
 
     #[cfg(not(target_arch = "wasm32"))]
     /// Downloads every state tensor by name.
     pub fn download_state(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
-        let all = gpu.download_f32(&self.state)?;
-        Ok(self.state_entries.iter().map(|e| (e.name.clone(), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
+        named(gpu, &self.state, &self.state_entries, "")
     }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    /// Downloads the moving average — parameters, then running statistics — under `ema.<name>`
+    /// (nothing without one).
+    pub fn download_ema(&self, gpu: &Gpu) -> Result<Vec<NamedTensor>> {
+        let Some(e) = &self.ema else { return Ok(Vec::new()) };
+        let mut all = named(gpu, &e.values, &self.entries, "ema.")?;
+        all.extend(named(gpu, &e.state, &self.state_entries, "ema.")?);
+        Ok(all)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// The tensors `entries` of the flat buffer `flat`, downloaded, under `prefix` + their names.
+fn named(gpu: &Gpu, flat: &Tensor, entries: &[ParamEntry], prefix: &str) -> Result<Vec<NamedTensor>> {
+    let all = gpu.download_f32(flat)?;
+    Ok(entries.iter().map(|e| (format!("{prefix}{}", e.name), e.shape.clone(), all[e.offset..e.offset + e.len()].to_vec())).collect())
 }

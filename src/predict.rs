@@ -72,7 +72,7 @@ pub async fn segment(gpu: &Gpu, models: &Ensemble, image: &[f32], h: usize, w: u
     let x = if (h, w) == (s, s) { image.to_vec() } else { data::resize_bilinear(image, h, w, s, s) };
     let probs_small = models.probabilities_async(gpu, &[&x]).await?;
     let c = models.cfg().task.classes();
-    let (_, probs) = at_input_size(&probs_small, c, s, h, w);
+    let probs = planes_at_input_size(&probs_small, c, s, h, w);
     Ok((models.decide(&probs, c, h * w), probs))
 }
 
@@ -96,12 +96,17 @@ pub fn nifti_slice(volume: &data::Volume, lungs: Option<&data::Volume>, z: usize
 /// Probability planes (C × s × s) at the network's size → (classes, probabilities) at the input's
 /// h × w: nearest-neighbour per plane, then the most probable class (the first on ties).
 pub fn at_input_size(probs_small: &[f32], c: usize, s: usize, h: usize, w: usize) -> (Vec<u32>, Vec<f32>) {
+    let probs = planes_at_input_size(probs_small, c, s, h, w);
+    (crate::evaluate::argmax_planes(&probs, c, h * w), probs)
+}
+
+/// Probability planes (C × s × s) at the network's size, nearest-neighbour to the input's h × w.
+fn planes_at_input_size(probs_small: &[f32], c: usize, s: usize, h: usize, w: usize) -> Vec<f32> {
     let mut probs = Vec::with_capacity(c * h * w);
     for k in 0..c {
         probs.extend(data::resize_nearest(&probs_small[k * s * s..(k + 1) * s * s], s, s, h, w));
     }
-    let classes = crate::evaluate::argmax_planes(&probs, c, h * w);
-    (classes, probs)
+    probs
 }
 
 /// CT in grey (image in [0, 1]) with each non-background class blended in its colour, RGB.

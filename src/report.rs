@@ -227,7 +227,6 @@ fn cv_section(s: &mut String, run: &Path, paper: &Value) -> Result<()> {
     if p.is_object() {
         let _ = writeln!(s, "Paper: Table 7, five-fold cross-validation of its best {model} {task} network (mean ± std over the folds).\n");
     }
-    // The same folds scored again by `lungseg eval --run CV_DIR [--tta] [--calibrate]`, if they were.
     // The same folds scored again by `lungseg eval --run CV_DIR [--tta] [--calibrate]`, if they
     // were; a variant file that exists but does not read, or covers another number of folds, is
     // an error rather than a silently missing row.

@@ -133,10 +133,7 @@ pub fn train(
     if resume {
         let ck = checkpoint::Loaded::open(&last)?;
         ck.restore(gpu, &mut model.params)?;
-        state = ck.metadata().get("state").and_then(|s| serde_json::from_str(s).ok()).ok_or_else(|| Error::InvalidArgument {
-            op: "resume",
-            detail: format!("{}: no training state in the checkpoint", last.display()),
-        })?;
+        state = stored_state(&ck)?;
         progress.message(&format!("resuming at epoch {}, batch {}, iteration {}", state.epoch + 1, state.batch_in_epoch, state.iteration));
     }
     let mut log = dir.open_log(resume.then_some(state.iteration))?;
@@ -197,20 +194,17 @@ pub fn train(
                 progress.iteration(epoch, state.iteration, stats.loss, stats.accuracy, lr);
                 if state.iteration % cfg.val_every == 0 && !prep.split.val.is_empty() {
                     // With --ema, validation and the best checkpoint see the averaged weights
-                    // (swapped in, not copied; swapped back before anything can fail out).
-                    model.params.swap_ema();
-                    let validated = (|| -> Result<()> {
-                        let (vl, va) = evaluate::validation_loss(gpu, &model, &pre, &prep.slices, &prep.split.val, cfg.batch, &weights)?;
+                    // (swapped in, not copied).
+                    model.with_average(|model| {
+                        let (vl, va) = evaluate::validation_loss(gpu, model, &pre, &prep.slices, &prep.split.val, cfg.batch, &weights)?;
                         log.row("val", epoch + 1, state.iteration, vl, va, lr)?;
                         progress.validation(state.iteration, vl, va);
                         if state.best_val_loss.is_none_or(|b| vl < b) {
                             state.best_val_loss = Some(vl);
-                            save(&model, &state, &best)?;
+                            save(model, &state, &best)?;
                         }
                         Ok(())
-                    })();
-                    model.params.swap_ema();
-                    validated?;
+                    })?;
                 }
                 if stop.load(Ordering::Relaxed) {
                     save(&model, &state, &last)?;
@@ -227,10 +221,7 @@ pub fn train(
         Ok(())
     })?;
     if !best.exists() {
-        model.params.swap_ema();
-        let saved = save(&model, &state, &best);
-        model.params.swap_ema();
-        saved?;
+        model.with_average(|model| save(model, &state, &best))?;
     }
     dir.record_session(gpu.adapter_name(), resume, started.elapsed().as_secs_f64(), state.epoch)?;
     progress.finish();
@@ -242,12 +233,15 @@ pub fn train(
 /// resumable checkpoint has finished.
 pub fn resume_config(run_dir: &Path, stored: &TrainConfig, o: &Overrides) -> Result<TrainConfig> {
     let last = RunDir::new(run_dir).last();
-    let ck = checkpoint::Loaded::open(&last)?;
-    let state: RunState = ck.metadata().get("state").and_then(|s| serde_json::from_str(s).ok()).ok_or_else(|| Error::InvalidArgument {
+    stored.resumed(o, stored_state(&checkpoint::Loaded::open(&last)?)?.epoch)
+}
+
+/// Where the run that wrote a training checkpoint stood (its metadata `state`).
+pub fn stored_state(ck: &checkpoint::Loaded) -> Result<RunState> {
+    ck.metadata().get("state").and_then(|s| serde_json::from_str(s).ok()).ok_or_else(|| Error::InvalidArgument {
         op: "resume",
-        detail: format!("{}: no training state in the checkpoint", last.display()),
-    })?;
-    stored.resumed(o, state.epoch)
+        detail: format!("{}: no training state in the checkpoint", ck.path().display()),
+    })
 }
 
 /// Writes the inference part of a run's best checkpoint (weights, running statistics, mean image,

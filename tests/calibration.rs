@@ -4,7 +4,24 @@
 //! classes alone, and never scores below the argmax on the split it was fitted on.
 
 use lungseg::calibration::{decide, fit, foreground_dice};
-use lungseg::evaluate::argmax_planes;
+
+/// The plain argmax of probabilities laid out (N, C, plane), the first class on ties, written
+/// from the definition (f32 comparisons), independent of the library's decision code.
+fn argmax_planes(probs: &[f32], c: usize, plane: usize) -> Vec<u32> {
+    let mut out = Vec::new();
+    for sample in probs.chunks(c * plane) {
+        for p in 0..plane {
+            let mut best = 0;
+            for k in 1..c {
+                if sample[k * plane + p] > sample[best * plane + p] {
+                    best = k;
+                }
+            }
+            out.push(best as u32);
+        }
+    }
+    out
+}
 
 /// Mean foreground Dice of the plain argmax, counted independently of the calibration module.
 fn argmax_dice(probs: &[f32], labels: &[u32], c: usize, plane: usize) -> f64 {
