@@ -324,13 +324,16 @@ pub struct ModelBenchRow {
     /// Median CPU time to record and submit one step (tape, launchers, bind groups, command
     /// encoding; the device idle before it): the per-step overhead a fast GPU would wait on.
     pub record_ms_per_step: f64,
+    /// Bind groups built per timed step (after the warm-up step): 0 once every dispatch finds
+    /// its cached bind group.
+    pub bind_groups_per_step: f64,
 }
 
 impl ModelBenchRow {
     pub fn json(&self) -> String {
         format!(
-            "{{\"model\":\"{}\",\"classes\":{},\"batch\":{},\"size\":{},\"mode\":\"{}\",\"median_s_per_step\":{:.4},\"first_step_s\":{:.4},\"images_per_s\":{:.4},\"peak_gpu_bytes\":{},\"kernels\":\"{}\",\"dispatches_per_step\":{},\"record_ms_per_step\":{:.3},\"adapter\":\"{}\"}}",
-            self.model, self.classes, self.batch, self.size, self.mode, self.median_s_per_step, self.first_step_s, self.images_per_s, self.peak_gpu_bytes, self.kernels, self.dispatches_per_step, self.record_ms_per_step, self.adapter.replace('"', "'")
+            "{{\"model\":\"{}\",\"classes\":{},\"batch\":{},\"size\":{},\"mode\":\"{}\",\"median_s_per_step\":{:.4},\"first_step_s\":{:.4},\"images_per_s\":{:.4},\"peak_gpu_bytes\":{},\"kernels\":\"{}\",\"dispatches_per_step\":{},\"record_ms_per_step\":{:.3},\"bind_groups_per_step\":{:.1},\"adapter\":\"{}\"}}",
+            self.model, self.classes, self.batch, self.size, self.mode, self.median_s_per_step, self.first_step_s, self.images_per_s, self.peak_gpu_bytes, self.kernels, self.dispatches_per_step, self.record_ms_per_step, self.bind_groups_per_step, self.adapter.replace('"', "'")
         )
     }
 }
@@ -383,6 +386,7 @@ pub fn model(
         let mut records = Vec::new();
         let mut first = 0.0;
         let mut dispatches = 0;
+        let mut built = 0;
         let mut run = |i: usize| -> Result<()> {
             if mode == "train" {
                 let cfg = StepConfig { lr: 1e-4, l2: 1e-4, dropout_seed: i as u64 };
@@ -398,6 +402,7 @@ pub fn model(
             let t0 = Instant::now();
             if i == 0 {
                 dispatches = gpu.record_dispatches(|| run(i))?.1.len();
+                built = gpu.bind_groups_built();
             } else {
                 run(i)?;
                 records.push(t0.elapsed().as_secs_f64() * 1e3);
@@ -428,6 +433,7 @@ pub fn model(
             kernels: gpu.kernel_family().to_string(),
             dispatches_per_step: dispatches,
             record_ms_per_step: median(records),
+            bind_groups_per_step: (gpu.bind_groups_built() - built) as f64 / steps as f64,
         });
     }
     Ok((rows, profiles))

@@ -39,8 +39,10 @@ impl ChunkPool {
         })
     }
 
-    fn give_back(&self, chunks: impl IntoIterator<Item = wgpu::Buffer>) {
-        self.free.lock().unwrap_or_else(|p| p.into_inner()).extend(chunks);
+    /// Returns an encoder's chunks in reverse, so that the next encoder pops them in the same
+    /// order: a step's dispatches then find the same chunk, and their cached bind groups.
+    fn give_back(&self, chunks: impl DoubleEndedIterator<Item = wgpu::Buffer>) {
+        self.free.lock().unwrap_or_else(|p| p.into_inner()).extend(chunks.rev());
     }
 }
 
@@ -55,6 +57,10 @@ pub struct Encoder {
     chunks: Vec<(wgpu::Buffer, Vec<u8>)>,
     /// Bytes per slot: [`PARAM_SLOT`] rounded up to the device's uniform offset alignment.
     slot: u64,
+    /// The compute pass consecutive launches share (each dispatch is still its own
+    /// synchronisation scope: wgpu orders a dispatch after the writes of the ones before it).
+    /// Ended before the host records anything else into the encoder, and before it is submitted.
+    pass: Option<wgpu::ComputePass<'static>>,
 }
 
 impl Encoder {
@@ -66,7 +72,22 @@ impl Encoder {
             pool,
             chunks: Vec::new(),
             slot: PARAM_SLOT.max(align).next_multiple_of(align.max(1)),
+            pass: None,
         }
+    }
+
+    /// The open compute pass of this encoder, begun if none is open.
+    pub(crate) fn shared_pass(&mut self) -> &mut wgpu::ComputePass<'static> {
+        if self.pass.is_none() {
+            let pass = self.inner.as_mut().expect("an encoder is used only until it is submitted").begin_compute_pass(&Default::default());
+            self.pass = Some(pass.forget_lifetime());
+        }
+        self.pass.as_mut().expect("just begun")
+    }
+
+    /// Ends the shared compute pass, if one is open.
+    fn end_pass(&mut self) {
+        self.pass = None;
     }
 
     /// A slot holding `bytes` for one dispatch of this encoder: (uniform buffer, offset).
@@ -88,6 +109,7 @@ impl Encoder {
     /// the writes are queued before this submission, and any later writes to the same chunks
     /// land after it.
     pub(crate) fn submit(mut self, queue: &wgpu::Queue) {
+        self.end_pass();
         for (buffer, staged) in &self.chunks {
             queue.write_buffer(buffer, 0, staged);
         }
@@ -99,6 +121,7 @@ impl Encoder {
 
 impl Drop for Encoder {
     fn drop(&mut self) {
+        self.end_pass();
         self.pool.give_back(self.chunks.drain(..).map(|(b, _)| b));
     }
 }
@@ -112,6 +135,9 @@ impl std::ops::Deref for Encoder {
 
 impl std::ops::DerefMut for Encoder {
     fn deref_mut(&mut self) -> &mut wgpu::CommandEncoder {
+        // Whatever is recorded now (a copy, a pass of the host's own) comes after the
+        // launches before it.
+        self.end_pass();
         self.inner.as_mut().expect("an encoder is used only until it is submitted")
     }
 }

@@ -380,6 +380,13 @@ impl Gpu {
         self.split_target.load(Ordering::Relaxed)
     }
 
+    /// Bind groups built since the device was opened. A launcher reuses the bind group of an
+    /// earlier dispatch over the same buffers (parameters at a dynamic offset), so once a training
+    /// loop's buffers have settled in the pool this stops growing.
+    pub fn bind_groups_built(&self) -> u64 {
+        self.pipelines.bind_groups_built()
+    }
+
     /// Runs `f` and returns the dispatches it recorded (entry point, workgroups, workgroup size):
     /// how the kernel family laid out the work. Not re-entrant.
     pub fn record_dispatches<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<(T, Vec<crate::pipelines::Dispatch>)> {

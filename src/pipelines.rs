@@ -154,6 +154,12 @@ pub(crate) struct Pipelines {
     workgroup_sizes: HashMap<&'static str, u32>,
     /// Bindings each entry point may write (`read_write` storage, read from the WGSL by naga).
     writable: HashMap<&'static str, Vec<u32>>,
+    /// Bind-group layout of every entry point: its parameters (binding 0) at a dynamic offset,
+    /// so one bind group serves every dispatch over the same tensors, whatever slot its
+    /// parameters take.
+    layouts: HashMap<&'static str, wgpu::BindGroupLayout>,
+    /// Bind groups already built, by what they bind ([`BindKey`]).
+    bind_groups: Mutex<BindGroupCache>,
     /// Dispatches recorded while a recording is open ([`Gpu::record_dispatches`]).
     recording: Mutex<Option<Vec<Dispatch>>>,
     /// Timestamp queries of every pass while a profile is open ([`Gpu::profile`]).
@@ -178,10 +184,44 @@ impl Pipelines {
         let mut pipelines = HashMap::new();
         let mut workgroup_sizes = HashMap::new();
         let mut writable = HashMap::new();
+        let mut layouts = HashMap::new();
+        let mut pipeline_layouts = HashMap::new();
         for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
-            for (entry, size, written) in reflect(shader)? {
-                workgroup_sizes.insert(entry, size);
+            for Reflected { entry, invocations, written, bindings } in reflect(shader)? {
+                workgroup_sizes.insert(entry, invocations);
                 writable.insert(entry, written);
+                let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some(entry),
+                    entries: &bindings
+                        .iter()
+                        .map(|&(binding, ty)| wgpu::BindGroupLayoutEntry {
+                            binding,
+                            visibility: wgpu::ShaderStages::COMPUTE,
+                            ty: match ty {
+                                BindingKind::Params => wgpu::BindingType::Buffer {
+                                    ty: wgpu::BufferBindingType::Uniform,
+                                    has_dynamic_offset: true,
+                                    min_binding_size: None,
+                                },
+                                BindingKind::Storage { read_only } => wgpu::BindingType::Buffer {
+                                    ty: wgpu::BufferBindingType::Storage { read_only },
+                                    has_dynamic_offset: false,
+                                    min_binding_size: None,
+                                },
+                            },
+                            count: None,
+                        })
+                        .collect::<Vec<_>>(),
+                });
+                pipeline_layouts.insert(
+                    entry,
+                    device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                        label: Some(entry),
+                        bind_group_layouts: &[Some(&layout)],
+                        immediate_size: 0,
+                    }),
+                );
+                layouts.insert(entry, layout);
             }
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -191,7 +231,7 @@ impl Pipelines {
             for &entry in shader.entry_points {
                 let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                     label: Some(entry),
-                    layout: None,
+                    layout: Some(&pipeline_layouts[entry]),
                     module: &module,
                     entry_point: Some(entry),
                     compilation_options: wgpu::PipelineCompilationOptions {
@@ -207,12 +247,31 @@ impl Pipelines {
                 return Err(Error::Wgpu { during: format!("building shaders/{}.wgsl", shader.name), message: err.to_string() });
             }
         }
-        Ok(Self { pipelines, workgroup_sizes, writable, recording: Mutex::new(None), profiler: Mutex::new(None) })
+        Ok(Self {
+            pipelines,
+            workgroup_sizes,
+            writable,
+            layouts,
+            bind_groups: Mutex::new(BindGroupCache::default()),
+            recording: Mutex::new(None),
+            profiler: Mutex::new(None),
+        })
     }
 
     /// Opens (`Some`) or closes (`None`) a profile; returns the one that was open.
     pub(crate) fn set_profiler(&self, recorder: Option<crate::profile::Recorder>) -> Option<crate::profile::Recorder> {
         std::mem::replace(&mut *self.profiler.lock().unwrap_or_else(|p| p.into_inner()), recorder)
+    }
+
+    /// Bind groups built since the device was opened: steady once every step finds its own.
+    pub(crate) fn bind_groups_built(&self) -> u64 {
+        self.bind_groups.lock().unwrap_or_else(|p| p.into_inner()).built
+    }
+
+    /// Drops every cached bind group, and with them the references they hold to buffers (called
+    /// when a buffer outside the pool is replaced, so that it is freed now).
+    pub(crate) fn forget_bind_groups(&self) {
+        self.bind_groups.lock().unwrap_or_else(|p| p.into_inner()).groups.clear();
     }
 
     /// Starts (`true`) or ends (`false`) recording dispatches; ending returns what was recorded.
@@ -235,11 +294,35 @@ pub struct Dispatch {
     pub workgroup_size: u32,
 }
 
-/// What the launcher needs to know of each entry point of `shader`, from naga's parse of its WGSL:
-/// (entry, invocations per workgroup, the bindings it may write — `read_write` storage).
-fn reflect(shader: &ShaderSource) -> Result<Vec<(&'static str, u32, Vec<u32>)>> {
+/// How an entry point uses one binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BindingKind {
+    /// The `Params` uniform (binding 0).
+    Params,
+    /// A storage buffer, `read` or `read_write` as the WGSL declares it.
+    Storage { read_only: bool },
+}
+
+/// What the launcher needs to know of one entry point, from naga's parse and analysis of its
+/// WGSL.
+struct Reflected {
+    entry: &'static str,
+    /// Invocations per workgroup.
+    invocations: u32,
+    /// Bindings of the shader it may write (`read_write` storage).
+    written: Vec<u32>,
+    /// The bindings this entry point uses, in binding order: its bind-group layout.
+    bindings: Vec<(u32, BindingKind)>,
+}
+
+fn reflect(shader: &ShaderSource) -> Result<Vec<Reflected>> {
+    let during = || format!("parsing shaders/{}.wgsl", shader.name);
     let module = naga::front::wgsl::parse_str(shader.source)
-        .map_err(|e| Error::Wgpu { during: format!("parsing shaders/{}.wgsl", shader.name), message: e.emit_to_string(shader.source) })?;
+        .map_err(|e| Error::Wgpu { during: during(), message: e.emit_to_string(shader.source) })?;
+    // The analysis says which globals each entry point reaches (through any helper function).
+    let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+        .validate(&module)
+        .map_err(|e| Error::Wgpu { during: during(), message: e.emit_to_string(shader.source) })?;
     let writable: Vec<u32> = module
         .global_variables
         .iter()
@@ -250,9 +333,53 @@ fn reflect(shader: &ShaderSource) -> Result<Vec<(&'static str, u32, Vec<u32>)>> 
         .entry_points
         .iter()
         .filter_map(|&entry| {
-            module.entry_points.iter().find(|e| e.name == entry).map(|e| (entry, e.workgroup_size.iter().product(), writable.clone()))
+            let (index, ep) = module.entry_points.iter().enumerate().find(|(_, e)| e.name == entry)?;
+            let uses = info.get_entry_point(index);
+            let mut bindings: Vec<(u32, BindingKind)> = module
+                .global_variables
+                .iter()
+                .filter(|&(handle, _)| !uses[handle].is_empty())
+                .filter_map(|(_, v)| {
+                    let kind = match v.space {
+                        naga::AddressSpace::Uniform => BindingKind::Params,
+                        naga::AddressSpace::Storage { access } => {
+                            BindingKind::Storage { read_only: !access.contains(naga::StorageAccess::STORE) }
+                        }
+                        _ => return None,
+                    };
+                    Some((v.binding.as_ref()?.binding, kind))
+                })
+                .collect();
+            bindings.sort_by_key(|&(b, _)| b);
+            bindings.dedup_by_key(|&mut (b, _)| b);
+            Some(Reflected { entry, invocations: ep.workgroup_size.iter().product(), written: writable.clone(), bindings })
         })
         .collect())
+}
+
+/// What one bind group binds: the entry point, the parameter chunk and the size of its
+/// parameters, and every storage binding's (binding, buffer, offset, size).
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct BindKey {
+    entry: &'static str,
+    params: wgpu::Buffer,
+    params_bytes: u64,
+    storage: Vec<(u32, wgpu::Buffer, u64, u64)>,
+}
+
+/// Bind groups by what they bind. A training step binds the same pooled buffers in the same
+/// order every iteration, so once the pool has settled every dispatch finds its bind group here
+/// instead of building one. Bounded: past [`BindGroupCache::CAPACITY`] groups it starts again
+/// (a host binding ever-new tensors cannot grow it without limit).
+#[derive(Default)]
+struct BindGroupCache {
+    groups: HashMap<BindKey, wgpu::BindGroup>,
+    /// Bind groups built since the device was opened (a miss each).
+    built: u64,
+}
+
+impl BindGroupCache {
+    const CAPACITY: usize = 4096;
 }
 
 /// Records one dispatch of `entry` with `params` at binding 0 and each `(binding, tensor)` of
@@ -329,44 +456,83 @@ pub(crate) fn launch<P: bytemuck::Pod>(
     if let Some(r) = pipes.recording.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
         r.push(Dispatch { entry, workgroups, workgroup_size: pipes.workgroup_sizes.get(entry).copied().unwrap_or(0) });
     }
-    // The parameters go into a slot owned by this encoder until it is submitted.
+    // The parameters go into a slot owned by this encoder until it is submitted; the bind group
+    // binds the slot's chunk at a dynamic offset, so it can be reused by the next step's dispatch
+    // over the same tensors.
     let (pbuf, poff) = enc.param_slot(bytemuck::bytes_of(params));
-    let mut entries = vec![wgpu::BindGroupEntry {
-        binding: 0,
-        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-            buffer: &pbuf,
-            offset: poff,
-            size: wgpu::BufferSize::new(std::mem::size_of::<P>() as u64),
-        }),
-    }];
-    for &(binding, t) in storage {
-        entries.push(wgpu::BindGroupEntry {
-            binding,
-            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer: t.buffer(),
-                offset: t.offset(),
-                // Rounded up to 16 bytes so the same tensor can also be read as array<vec4<f32>>;
-                // pooled buffers are allocated in 256-byte multiples, so this stays inside.
-                size: wgpu::BufferSize::new((t.bytes().div_ceil(16).max(1) * 16).min(t.buffer().size() - t.offset())),
-            }),
-        });
-    }
-    let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some(entry),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    });
+    let params_bytes = std::mem::size_of::<P>() as u64;
+    let key = BindKey {
+        entry,
+        params: pbuf,
+        params_bytes,
+        storage: storage
+            .iter()
+            // Rounded up to 16 bytes so the same tensor can also be read as array<vec4<f32>>;
+            // pooled buffers are allocated in 256-byte multiples, so this stays inside.
+            .map(|&(binding, t)| {
+                (binding, t.buffer().clone(), t.offset(), (t.bytes().div_ceil(16).max(1) * 16).min(t.buffer().size() - t.offset()))
+            })
+            .collect(),
+    };
+    let bind_group = {
+        let mut cache = pipes.bind_groups.lock().unwrap_or_else(|p| p.into_inner());
+        match cache.groups.get(&key) {
+            Some(group) => group.clone(),
+            None => {
+                let mut entries = vec![wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &key.params,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(params_bytes),
+                    }),
+                }];
+                for (binding, buffer, offset, size) in &key.storage {
+                    entries.push(wgpu::BindGroupEntry {
+                        binding: *binding,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer,
+                            offset: *offset,
+                            size: wgpu::BufferSize::new(*size),
+                        }),
+                    });
+                }
+                let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some(entry),
+                    layout: &pipes.layouts[entry],
+                    entries: &entries,
+                });
+                if cache.groups.len() >= BindGroupCache::CAPACITY {
+                    cache.groups.clear();
+                }
+                cache.built += 1;
+                cache.groups.insert(key, group.clone());
+                group
+            }
+        }
+    };
     let timed = pipes.profiler.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|r| Some((r.query_set.clone(), r.next(entry)?)));
-    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-        label: Some(entry),
-        timestamp_writes: timed.as_ref().map(|(query_set, i)| wgpu::ComputePassTimestampWrites {
-            query_set,
-            beginning_of_pass_write_index: Some(*i),
-            end_of_pass_write_index: Some(*i + 1),
-        }),
-    });
+    // Consecutive launches share one compute pass; a profiled dispatch gets a pass of its own,
+    // whose timestamps bracket it alone.
+    let mut own;
+    let pass = match &timed {
+        None => enc.shared_pass(),
+        Some((query_set, i)) => {
+            own = enc
+                .begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some(entry),
+                    timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
+                        query_set,
+                        beginning_of_pass_write_index: Some(*i),
+                        end_of_pass_write_index: Some(*i + 1),
+                    }),
+                })
+                .forget_lifetime();
+            &mut own
+        }
+    };
     pass.set_pipeline(pipeline);
-    pass.set_bind_group(0, &bind_group, &[]);
+    pass.set_bind_group(0, &bind_group, &[poff as u32]);
     pass.dispatch_workgroups(x as u32, y as u32, 1);
     Ok(())
 }

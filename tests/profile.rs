@@ -28,3 +28,30 @@ fn profile_of_a_training_step_names_its_kernels_and_counts_dispatches() {
     let ((), d) = gpu.record_dispatches(|| Ok(())).unwrap();
     assert!(d.is_empty());
 }
+
+/// After the first steps, when the pool hands every tensor of a step the same buffer as in the
+/// step before, a training step builds no bind group: each dispatch reuses the one of the
+/// previous step, its parameters at their own dynamic offset (the Adam and dropout kernels, whose
+/// parameters change every step, are checked against their references through the same launcher).
+#[test]
+fn a_training_loop_in_steady_state_builds_no_bind_groups() {
+    use lungseg::models::{Arch, Model, ModelConfig};
+    use lungseg::step::{train_step, StepConfig};
+    let gpu = common::gpu();
+    let mut model = Model::new(&gpu, ModelConfig { width: 4, ..ModelConfig::paper(Arch::UNet, 2) }, 1).unwrap();
+    let (n, size) = (2, 16);
+    let x: Vec<f32> = (0..n * size * size).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
+    let x = gpu.upload_f32("x", &x, &[n, 1, size, size]).unwrap();
+    let y: Vec<u32> = (0..n * size * size).map(|i| (i % 7 == 0) as u32).collect();
+    let y = gpu.upload_u32("y", &y, &[n, size, size]).unwrap();
+    let w = gpu.full("w", &[2], 1.0).unwrap();
+    let mut built = Vec::new();
+    for i in 0..60 {
+        train_step(&gpu, &mut model, &x, &y, &w, &StepConfig { lr: 1e-3, l2: 1e-4, dropout_seed: i }, i % 10 == 0).unwrap();
+        built.push(gpu.bind_groups_built());
+    }
+    let first = built[0];
+    let last_ten = built[59] - built[49];
+    assert!(first > 0, "the first step builds its bind groups");
+    assert_eq!(last_ten, 0, "steps 50–59 built {last_ten} bind groups (after each step: {built:?})");
+}
