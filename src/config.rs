@@ -255,9 +255,12 @@ impl TrainConfig {
                 Preset::Quick => ClassWeighting::SqrtMedian,
             },
             checkpoint_every: default_checkpoint_every(),
-            dice_weight: match preset {
-                Preset::Paper => 0.0,
-                Preset::Quick => 1.0,
+            dice_weight: match (preset, arch, task) {
+                (Preset::Paper, _, _) => 0.0,
+                // U-Net binary: weight 2, cross-validated better than 1 on every fold (README,
+                // Results: 0.689 → 0.696).
+                (Preset::Quick, Arch::UNet, Task::Binary) => 2.0,
+                (Preset::Quick, _, _) => 1.0,
             },
             schedule: Schedule::Step,
             warmup_epochs: 0,

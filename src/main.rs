@@ -109,8 +109,8 @@ struct TrainArgs {
     /// Write the resumable checkpoint every N epochs (default 1).
     #[arg(long)]
     checkpoint_every: Option<usize>,
-    /// Add this weight times the foreground soft Dice loss to the cross-entropy (default 0: the
-    /// paper's cross-entropy only).
+    /// Add this weight times the foreground soft Dice loss to the cross-entropy (default: the
+    /// preset's — quick 1, U-Net binary 2; paper 0, its cross-entropy only).
     #[arg(long)]
     dice_weight: Option<f32>,
     /// Learning-rate schedule: step (the paper's ×0.95 every 12 epochs) or cosine (warm-up, then
