@@ -415,6 +415,8 @@ pub fn model(
                 times.push(dt);
             }
         }
+        // Read before the profiled step, which is not one of the `steps`.
+        let bind_groups_per_step = (gpu.bind_groups_built() - built) as f64 / steps as f64;
         if profile {
             profiles.push((mode, gpu.profile(|| run(steps + 1))?.1));
         }
@@ -433,7 +435,7 @@ pub fn model(
             kernels: gpu.kernel_family().to_string(),
             dispatches_per_step: dispatches,
             record_ms_per_step: median(records),
-            bind_groups_per_step: (gpu.bind_groups_built() - built) as f64 / steps as f64,
+            bind_groups_per_step,
         });
     }
     Ok((rows, profiles))

@@ -187,6 +187,9 @@ impl Pipelines {
         let mut layouts = HashMap::new();
         let mut pipeline_layouts = HashMap::new();
         for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
+            // The layouts too are created inside the scope: a device's refusal is an error here,
+            // not a panic in wgpu's default handler.
+            let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
             for Reflected { entry, invocations, written, bindings } in reflect(shader)? {
                 workgroup_sizes.insert(entry, invocations);
                 writable.insert(entry, written);
@@ -223,7 +226,6 @@ impl Pipelines {
                 );
                 layouts.insert(entry, layout);
             }
-            let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(shader.name),
                 source: wgpu::ShaderSource::Wgsl(device_source(shader)),
@@ -268,10 +270,10 @@ impl Pipelines {
         self.bind_groups.lock().unwrap_or_else(|p| p.into_inner()).built
     }
 
-    /// Drops every cached bind group, and with them the references they hold to buffers (called
-    /// when a buffer outside the pool is replaced, so that it is freed now).
-    pub(crate) fn forget_bind_groups(&self) {
-        self.bind_groups.lock().unwrap_or_else(|p| p.into_inner()).groups.clear();
+    /// Drops the cached bind groups that bind `buffer`, and with them their references to it
+    /// (called when a buffer outside the pool is replaced, so that it is freed now).
+    pub(crate) fn forget_bind_groups_of(&self, buffer: &wgpu::Buffer) {
+        self.bind_groups.lock().unwrap_or_else(|p| p.into_inner()).groups.retain(|k, _| !k.storage.iter().any(|s| &s.1 == buffer));
     }
 
     /// Starts (`true`) or ends (`false`) recording dispatches; ending returns what was recorded.
@@ -329,11 +331,14 @@ fn reflect(shader: &ShaderSource) -> Result<Vec<Reflected>> {
         .filter(|(_, v)| matches!(v.space, naga::AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)))
         .filter_map(|(_, v)| v.binding.as_ref().map(|b| b.binding))
         .collect();
-    Ok(shader
+    shader
         .entry_points
         .iter()
-        .filter_map(|&entry| {
-            let (index, ep) = module.entry_points.iter().enumerate().find(|(_, e)| e.name == entry)?;
+        .map(|&entry| {
+            let (index, ep) = module.entry_points.iter().enumerate().find(|(_, e)| e.name == entry).ok_or_else(|| Error::Wgpu {
+                during: during(),
+                message: format!("entry point `{entry}` is registered in SHADERS but not in the WGSL"),
+            })?;
             let uses = info.get_entry_point(index);
             let mut bindings: Vec<(u32, BindingKind)> = module
                 .global_variables
@@ -352,9 +357,9 @@ fn reflect(shader: &ShaderSource) -> Result<Vec<Reflected>> {
                 .collect();
             bindings.sort_by_key(|&(b, _)| b);
             bindings.dedup_by_key(|&mut (b, _)| b);
-            Some(Reflected { entry, invocations: ep.workgroup_size.iter().product(), written: writable.clone(), bindings })
+            Ok(Reflected { entry, invocations: ep.workgroup_size.iter().product(), written: writable.clone(), bindings })
         })
-        .collect())
+        .collect()
 }
 
 /// What one bind group binds: the entry point, the parameter chunk and the size of its

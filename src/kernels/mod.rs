@@ -151,7 +151,9 @@ pub(crate) fn scratch(gpu: &Gpu, op: &'static str, len: usize) -> Result<Tensor>
     let mut slot = gpu.scratch.lock().unwrap_or_else(|p| p.into_inner());
     if slot.as_ref().is_none_or(|t| t.len() < len) {
         // Bind groups over the old scratch would keep its buffer alive.
-        gpu.pipelines.forget_bind_groups();
+        if let Some(old) = slot.as_ref() {
+            gpu.pipelines.forget_bind_groups_of(old.buffer());
+        }
         *slot = Some(gpu.unpooled_tensor(op, len.next_power_of_two().max(1024).min(gpu.max_binding_bytes() as usize / 4).max(len))?);
     }
     slot.as_ref().expect("just created").prefix(len)
