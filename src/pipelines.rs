@@ -152,7 +152,7 @@ pub(crate) struct Pipelines {
     pipelines: HashMap<&'static str, wgpu::ComputePipeline>,
     /// Invocations per workgroup of every entry point (read from the WGSL by naga).
     workgroup_sizes: HashMap<&'static str, u32>,
-    /// Bindings each entry point may write (`read_write` storage, read from the WGSL by naga).
+    /// Bindings each entry point writes (the `read_write` storage it uses, from its layout).
     writable: HashMap<&'static str, Vec<u32>>,
     /// Bind-group layout of every entry point: its parameters (binding 0) at a dynamic offset,
     /// so one bind group serves every dispatch over the same tensors, whatever slot its
@@ -190,9 +190,10 @@ impl Pipelines {
             // The layouts too are created inside the scope: a device's refusal is an error here,
             // not a panic in wgpu's default handler.
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-            for Reflected { entry, invocations, written, bindings } in reflect(shader)? {
+            for Reflected { entry, invocations, bindings } in reflect(shader)? {
                 workgroup_sizes.insert(entry, invocations);
-                writable.insert(entry, written);
+                let written = bindings.iter().filter(|(_, kind)| *kind == BindingKind::Storage { read_only: false }).map(|&(b, _)| b);
+                writable.insert(entry, written.collect());
                 let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                     label: Some(entry),
                     entries: &bindings
@@ -311,8 +312,6 @@ struct Reflected {
     entry: &'static str,
     /// Invocations per workgroup.
     invocations: u32,
-    /// Bindings of the shader it may write (`read_write` storage).
-    written: Vec<u32>,
     /// The bindings this entry point uses, in binding order: its bind-group layout.
     bindings: Vec<(u32, BindingKind)>,
 }
@@ -325,12 +324,6 @@ fn reflect(shader: &ShaderSource) -> Result<Vec<Reflected>> {
     let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
         .validate(&module)
         .map_err(|e| Error::Wgpu { during: during(), message: e.emit_to_string(shader.source) })?;
-    let writable: Vec<u32> = module
-        .global_variables
-        .iter()
-        .filter(|(_, v)| matches!(v.space, naga::AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)))
-        .filter_map(|(_, v)| v.binding.as_ref().map(|b| b.binding))
-        .collect();
     shader
         .entry_points
         .iter()
@@ -357,7 +350,7 @@ fn reflect(shader: &ShaderSource) -> Result<Vec<Reflected>> {
                 .collect();
             bindings.sort_by_key(|&(b, _)| b);
             bindings.dedup_by_key(|&mut (b, _)| b);
-            Ok(Reflected { entry, invocations: ep.workgroup_size.iter().product(), written: writable.clone(), bindings })
+            Ok(Reflected { entry, invocations: ep.workgroup_size.iter().product(), bindings })
         })
         .collect()
 }

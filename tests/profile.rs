@@ -31,8 +31,8 @@ fn profile_of_a_training_step_names_its_kernels_and_counts_dispatches() {
 
 /// After the first steps, when the pool hands every tensor of a step the same buffer as in the
 /// step before, a training step builds no bind group: each dispatch reuses the one of the
-/// previous step, its parameters at their own dynamic offset (the Adam and dropout kernels, whose
-/// parameters change every step, are checked against their references through the same launcher).
+/// previous step, its parameters at their own dynamic offset (the whole-model tests in
+/// `tests/training.rs` fail when every dispatch reads the first slot instead).
 #[test]
 fn a_training_loop_in_steady_state_builds_no_bind_groups() {
     use lungseg::models::{Arch, Model, ModelConfig};
