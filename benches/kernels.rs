@@ -1,7 +1,7 @@
 //! `cargo bench --bench kernels`: every kernel at the paper's heaviest shapes, as JSON lines, after
 //! checking every kernel at those shapes against the CPU references. Same code as `lungseg bench`.
 //! `LUNGSEG_BENCH_ITERS` sets the repetitions, `LUNGSEG_KERNELS=cpu|gpu|portable` times one kernel family,
-//! `LUNGSEG_BENCH_FILTER=backward_weight` (a substring) limits the convolution benchmarks.
+//! `lungseg bench --only backward_weight` (a kernel-name substring) times a subset.
 
 fn main() -> Result<(), lungseg::Error> {
     let kernels =
@@ -9,7 +9,7 @@ fn main() -> Result<(), lungseg::Error> {
     let options = lungseg::GpuOptions { kernels, ..Default::default() };
     let gpu = lungseg::Gpu::headless(&options)?;
     let iters = std::env::var("LUNGSEG_BENCH_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    for row in lungseg::bench::all(&gpu, iters, true)? {
+    for row in lungseg::bench::all(&gpu, iters, true, None)? {
         println!("{}", row.json());
     }
     Ok(())

@@ -89,7 +89,14 @@ fn median(mut times: Vec<f64>) -> f64 {
 
 /// Conv forward and both backwards for (N, C_in, C_out, H, W), 3×3.
 #[allow(clippy::too_many_arguments)]
-pub fn conv2d(gpu: &Gpu, label: &str, n: usize, ci: usize, co: usize, h: usize, w: usize, iters: usize) -> Result<Vec<BenchRow>> {
+/// Conv 3×3 at one shape; `only` (a kernel-name substring) skips the other entry points.
+pub fn conv2d(
+    gpu: &Gpu,
+    label: &str,
+    (n, ci, co, h, w): (usize, usize, usize, usize, usize),
+    iters: usize,
+    only: Option<&str>,
+) -> Result<Vec<BenchRow>> {
     let mut rng = Rng::new(7);
     let x = random_tensor(gpu, &mut rng, &[n, ci, h, w])?;
     let wt = random_tensor(gpu, &mut rng, &[co, ci, 3, 3])?;
@@ -99,10 +106,9 @@ pub fn conv2d(gpu: &Gpu, label: &str, n: usize, ci: usize, co: usize, h: usize, 
     let dw = gpu.tensor("bench", &[co, ci, 3, 3], crate::DType::F32)?;
     let flop = 2.0 * (n * ci * co * 9 * h * w) as f64;
     let shape = format!("{label} N={n} {ci}->{co} {h}x{w}");
-    let filter = std::env::var("LUNGSEG_BENCH_FILTER").unwrap_or_default();
     let mut rows = Vec::new();
     let mut push = |kernel: &str, t: Timed| rows.push(row(gpu, kernel, &shape, t, flop, "gflops"));
-    let want = |k: &str| filter.is_empty() || k.contains(filter.as_str()); // LUNGSEG_BENCH_FILTER
+    let want = |k: &str| only.is_none_or(|s| k.contains(s));
     if want("conv2d_forward") {
         push("conv2d_forward", timed(gpu, iters, |e| kernels::conv2d::conv2d_forward(gpu, e, &x, &wt, Some(&b), &y))?);
     }
@@ -285,7 +291,8 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
 
 /// Every kernel benchmark. When `check` is set, first runs every kernel at these shapes against
 /// the CPU references ([`crate::selftest::paper_sizes`]) and refuses to time a wrong kernel.
-pub fn all(gpu: &Gpu, iters: usize, check: bool) -> Result<Vec<BenchRow>> {
+/// `only` keeps the rows whose kernel name contains it (and skips the groups that cannot match).
+pub fn all(gpu: &Gpu, iters: usize, check: bool, only: Option<&str>) -> Result<Vec<BenchRow>> {
     if check {
         let failed: Vec<String> =
             crate::block_on(crate::selftest::paper_sizes(gpu))?.iter().filter(|r| !r.passed()).map(|r| r.to_string()).collect();
@@ -296,11 +303,21 @@ pub fn all(gpu: &Gpu, iters: usize, check: bool) -> Result<Vec<BenchRow>> {
             });
         }
     }
+    // A group runs when a name of its kernels could contain `only` (every name starts with its
+    // group's prefix; the memory-bound group has several).
+    let runs = |prefix: &str| only.is_none_or(|s| s.contains(prefix) || prefix.contains(s));
     let mut rows = Vec::new();
-    rows.extend(conv2d(gpu, "unet-dec1", 2, 64, 32, 256, 256, iters)?);
-    rows.extend(conv2d(gpu, "segnet", 2, 64, 64, 256, 256, iters)?);
-    rows.extend(conv_transpose2d(gpu, iters)?);
-    rows.extend(memory_bound(gpu, iters)?);
+    if runs("conv2d_") {
+        rows.extend(conv2d(gpu, "unet-dec1", (2, 64, 32, 256, 256), iters, only)?);
+        rows.extend(conv2d(gpu, "segnet", (2, 64, 64, 256, 256), iters, only)?);
+    }
+    if runs("conv_transpose2d_") {
+        rows.extend(conv_transpose2d(gpu, iters)?);
+    }
+    if only.is_none_or(|s| !s.starts_with("conv")) {
+        rows.extend(memory_bound(gpu, iters)?);
+    }
+    rows.retain(|r| only.is_none_or(|s| r.kernel.contains(s)));
     Ok(rows)
 }
 

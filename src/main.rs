@@ -503,6 +503,10 @@ enum Command {
         /// Skip checking the kernels against the CPU references before timing them.
         #[arg(long)]
         no_check: bool,
+        /// Time only the kernels whose name contains this (e.g. conv_transpose2d, relu); the
+        /// check before timing still runs every kernel unless --no-check.
+        #[arg(long)]
+        only: Option<String>,
         /// With --model: time one more step with GPU timestamp queries around every compute pass
         /// and print each entry point's share of the step (JSON lines with "profile").
         #[arg(long)]
@@ -572,12 +576,15 @@ fn run() -> Result<()> {
     match cli.command {
         Some(Command::Info(args)) => info(&args),
         Some(Command::Selftest { adapter, paper_sizes }) => selftest(&adapter, paper_sizes),
-        Some(Command::Bench { adapter, model, classes, batch, size, steps, iters, no_check, profile }) => {
+        Some(Command::Bench { adapter, model, classes, batch, size, steps, iters, no_check, only, profile }) => {
             if iters == 0 {
                 bail!("--iters must be at least 1");
             }
             if profile && model.is_none() {
                 bail!("--profile times one step of a network: give --model unet|segnet");
+            }
+            if only.is_some() && model.is_some() {
+                bail!("--only picks kernels to time; it does not apply to --model");
             }
             let gpu = adapter.gpu()?;
             if let Some(arch) = model {
@@ -593,7 +600,11 @@ fn run() -> Result<()> {
                 }
                 return Ok(());
             }
-            for row in lungseg::bench::all(&gpu, iters, !no_check)? {
+            let rows = lungseg::bench::all(&gpu, iters, !no_check, only.as_deref())?;
+            if rows.is_empty() {
+                bail!("--only {:?} matches no kernel benchmark (kernel names: `lungseg bench --no-check`)", only.unwrap_or_default());
+            }
+            for row in rows {
                 println!("{}", row.json());
             }
             Ok(())

@@ -152,8 +152,19 @@ pub type ConvTCase = (usize, usize, usize, usize, usize);
 /// and W % 4 == 0 (odd H, more than one 8-channel block each way), which takes the vec4
 /// (`_aligned`) entry points real layers use; the last reads more than 16 channels both ways, so
 /// that forced splits of the read channels (tests/split_reductions.rs) cut it on a CPU layout too.
-pub const CONV_T_CASES: &[ConvTCase] =
-    &[(2, 3, 5, 7, 9), (3, 8, 4, 5, 6), (1, 1, 1, 1, 1), (2, 6, 7, 3, 13), (3, 10, 9, 5, 8), (2, 16, 8, 1, 4), (2, 18, 17, 3, 8)];
+pub const CONV_T_CASES: &[ConvTCase] = &[
+    (2, 3, 5, 7, 9),
+    (3, 8, 4, 5, 6),
+    (1, 1, 1, 1, 1),
+    (2, 6, 7, 3, 13),
+    (3, 10, 9, 5, 8),
+    (2, 16, 8, 1, 4),
+    (2, 18, 17, 3, 8),
+    // The `cpu` family's wide kernels (≥ 32 output / ≥ 64 input channels, W % 4 == 0), with
+    // channel counts that leave their last block partial.
+    (2, 67, 37, 3, 8),
+    (1, 130, 70, 2, 12),
+];
 
 /// conv_transpose2d forward, backward-input, backward-weight, backward-bias.
 pub async fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase) -> Result<Vec<CheckRow>> {

@@ -13,6 +13,18 @@ const CB: usize = 4;
 /// Channel block of the subgroup kernels (`CB` in conv_transpose2d_subgroup.wgsl).
 const CB_SUBGROUP: usize = 8;
 const PX: usize = 4;
+/// Channels per invocation of the `cpu` family's wide `_aligned` kernels (the numbers in their
+/// entry-point names): output channels of the forward pass, input channels of backward-input and
+/// of the weight gradient. Used where a layer has at least that many.
+const FORWARD_WIDE: usize = 32;
+const BACKWARD_INPUT_WIDE: usize = 64;
+const WEIGHT_WIDE: usize = 64;
+
+/// Whether the `cpu` family's wide kernels apply: subgroup kernels, W % 4 == 0 and at least
+/// `width` channels in the blocked dimension.
+fn wide(gpu: &Gpu, w: usize, channels: usize, width: usize) -> bool {
+    gpu.uses_subgroups() && gpu.kernel_family() == super::KernelFamily::Cpu && w.is_multiple_of(4) && channels >= width
+}
 
 /// Mirror of `struct Params` in `shaders/conv_transpose2d.wgsl`.
 #[repr(C)]
@@ -108,8 +120,12 @@ fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Opti
         expect_shape(OP, "bias", b, &[c_out])?;
     }
     p.has_bias = bias.is_some() as u32;
-    // The `_aligned` subgroup entry reads x and writes y as vectors (W % 4 == 0, every real layer).
+    // The `_aligned` subgroup entries read x and write y as vectors (W % 4 == 0, every real layer).
     let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
+        _ if wide(gpu, xs[3], c_out, FORWARD_WIDE) => {
+            p.blocks = c_out.div_ceil(FORWARD_WIDE) as u32;
+            "conv_transpose2d_forward_subgroup32_aligned"
+        }
         (true, true) => "conv_transpose2d_forward_subgroup_aligned",
         (true, false) => "conv_transpose2d_forward_subgroup",
         (false, _) => OP,
@@ -126,9 +142,13 @@ pub fn conv_transpose2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor
 fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor, max_splits: u64) -> Result<()> {
     const OP: &str = "conv_transpose2d_backward_input";
     let xs = nchw(OP, "dx", dx)?;
-    let p = params(gpu, OP, xs, weight, xs[1])?;
+    let mut p = params(gpu, OP, xs, weight, xs[1])?;
     expect_shape(OP, "dy", dy, &[xs[0], p.c_out as usize, 2 * xs[2], 2 * xs[3]])?;
     let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
+        _ if wide(gpu, xs[3], xs[1], BACKWARD_INPUT_WIDE) => {
+            p.blocks = xs[1].div_ceil(BACKWARD_INPUT_WIDE) as u32;
+            "conv_transpose2d_backward_input_subgroup64_aligned"
+        }
         (true, true) => "conv_transpose2d_backward_input_subgroup_aligned",
         (true, false) => "conv_transpose2d_backward_input_subgroup",
         (false, _) => OP,
@@ -175,6 +195,10 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // (64 per step of its loop).
     let subgroup_kernel = gpu.uses_subgroups() && gpu.kernel_family() == super::KernelFamily::Cpu;
     let (entry, per_step) = match (subgroup_kernel, xs[3].is_multiple_of(4)) {
+        _ if wide(gpu, xs[3], xs[1], WEIGHT_WIDE) => {
+            p.c_blocks = xs[1].div_ceil(WEIGHT_WIDE) as u32;
+            ("conv_transpose2d_backward_weight_subgroup64_aligned", 1)
+        }
         (true, true) => ("conv_transpose2d_backward_weight_subgroup_aligned", 1),
         (true, false) => ("conv_transpose2d_backward_weight_subgroup", 1),
         (false, _) => (OP, WG as u64),
