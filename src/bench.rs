@@ -138,7 +138,8 @@ fn row(gpu: &Gpu, kernel: &str, shape: &str, t: Timed, amount: f64, unit: &'stat
 }
 
 /// Transposed conv 2×2 (U-Net's last up-convolution 64 → 32, 128² → 256², N = 2).
-pub fn conv_transpose2d(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
+pub fn conv_transpose2d(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<Vec<BenchRow>> {
+    let want = |k: &str| only.is_none_or(|s| k.contains(s));
     let (n, ci, co, h, w) = (2, 64, 32, 128, 128);
     let mut rng = Rng::new(8);
     let x = random_tensor(gpu, &mut rng, &[n, ci, h, w])?;
@@ -150,36 +151,43 @@ pub fn conv_transpose2d(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
     let flop = 2.0 * (n * ci * co * 4 * h * w) as f64;
     let shape = format!("unet-up N={n} {ci}->{co} {h}x{w}->{}x{}", 2 * h, 2 * w);
     use kernels::conv_transpose2d as k;
-    Ok(vec![
-        row(
+    let mut rows = Vec::new();
+    if want("conv_transpose2d_forward") {
+        rows.push(row(
             gpu,
             "conv_transpose2d_forward",
             &shape,
             timed(gpu, iters, |e| k::conv_transpose2d_forward(gpu, e, &x, &wt, None, &y))?,
             flop,
             "gflops",
-        ),
-        row(
+        ));
+    }
+    if want("conv_transpose2d_backward_input") {
+        rows.push(row(
             gpu,
             "conv_transpose2d_backward_input",
             &shape,
             timed(gpu, iters, |e| k::conv_transpose2d_backward_input(gpu, e, &dy, &wt, &dx))?,
             flop,
             "gflops",
-        ),
-        row(
+        ));
+    }
+    if want("conv_transpose2d_backward_weight") {
+        rows.push(row(
             gpu,
             "conv_transpose2d_backward_weight",
             &shape,
             timed(gpu, iters, |e| k::conv_transpose2d_backward_weight(gpu, e, &x, &dy, &dw))?,
             flop,
             "gflops",
-        ),
-    ])
+        ));
+    }
+    Ok(rows)
 }
 
 /// Memory-bound kernels at SegNet's 2 × 64 × 256 × 256, reported in GB/s of bytes read + written.
-pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
+pub fn memory_bound(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<Vec<BenchRow>> {
+    let want = |k: &str| only.is_none_or(|s| k.contains(s));
     let (n, c, h, w) = (2, 64, 256, 256);
     let shape = format!("N={n} C={c} {h}x{w}");
     let len = n * c * h * w;
@@ -194,11 +202,16 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
     let pooled = gpu.tensor("bench", &[n, c, h / 2, w / 2], crate::DType::F32)?;
     let idx = gpu.tensor("bench", &[n, c, h / 2, w / 2], crate::DType::U32)?;
     use kernels::{batch_norm as bn, max_pool as mp, relu};
-    let mut rows = vec![
-        row(gpu, "relu_forward", &shape, timed(gpu, iters, |e| relu::relu_forward(gpu, e, &x, &y))?, 2.0 * bytes, "gbps"),
-        row(gpu, "relu_backward", &shape, timed(gpu, iters, |e| relu::relu_backward(gpu, e, &x, &dy, &y))?, 3.0 * bytes, "gbps"),
-        // Training forward = statistics (2 reads) + normalise (read + write).
-        row(
+    let mut rows = Vec::new();
+    if want("relu_forward") {
+        rows.push(row(gpu, "relu_forward", &shape, timed(gpu, iters, |e| relu::relu_forward(gpu, e, &x, &y))?, 2.0 * bytes, "gbps"));
+    }
+    if want("relu_backward") {
+        rows.push(row(gpu, "relu_backward", &shape, timed(gpu, iters, |e| relu::relu_backward(gpu, e, &x, &dy, &y))?, 3.0 * bytes, "gbps"));
+    }
+    // Training forward = statistics (2 reads) + normalise (read + write).
+    if want("batch_norm_train_forward") {
+        rows.push(row(
             gpu,
             "batch_norm_train_forward",
             &shape,
@@ -208,9 +221,11 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             })?,
             4.0 * bytes,
             "gbps",
-        ),
-        // Backward = reduce (2 reads) + input gradient (2 reads + write).
-        row(
+        ));
+    }
+    // Backward = reduce (2 reads) + input gradient (2 reads + write).
+    if want("batch_norm_backward") {
+        rows.push(row(
             gpu,
             "batch_norm_backward",
             &shape,
@@ -220,41 +235,58 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
             })?,
             5.0 * bytes,
             "gbps",
-        ),
-        row(
+        ));
+    }
+    if want("max_pool2d_forward") {
+        rows.push(row(
             gpu,
             "max_pool2d_forward",
             &shape,
             timed(gpu, iters, |e| mp::max_pool2d_forward(gpu, e, &x, &pooled, &idx))?,
             1.5 * bytes,
             "gbps",
-        ),
-        row(
+        ));
+    }
+    if want("max_pool2d_backward") {
+        rows.push(row(
             gpu,
             "max_pool2d_backward",
             &shape,
             timed(gpu, iters, |e| mp::max_pool2d_backward(gpu, e, &pooled, &idx, &y))?,
             1.5 * bytes,
             "gbps",
-        ),
-        row(
+        ));
+    }
+    if want("max_unpool2d_forward") {
+        rows.push(row(
             gpu,
             "max_unpool2d_forward",
             &shape,
             timed(gpu, iters, |e| mp::max_unpool2d_forward(gpu, e, &pooled, &idx, &y))?,
             1.5 * bytes,
             "gbps",
-        ),
-        row(
+        ));
+    }
+    if want("max_unpool2d_backward") {
+        rows.push(row(
             gpu,
             "max_unpool2d_backward",
             &shape,
             timed(gpu, iters, |e| mp::max_unpool2d_backward(gpu, e, &dy, &idx, &pooled))?,
             0.75 * bytes,
             "gbps",
-        ),
-        row(gpu, "sum_per_channel", &shape, timed(gpu, iters, |e| kernels::reduce::sum_per_channel(gpu, e, &dy, &db))?, bytes, "gbps"),
-    ];
+        ));
+    }
+    if want("sum_per_channel") {
+        rows.push(row(
+            gpu,
+            "sum_per_channel",
+            &shape,
+            timed(gpu, iters, |e| kernels::reduce::sum_per_channel(gpu, e, &dy, &db))?,
+            bytes,
+            "gbps",
+        ));
+    }
     // Loss over the 4-class logits of a batch of 2.
     let logits = random_tensor(gpu, &mut rng, &[n, 4, h, w])?;
     let labels = gpu.upload_u32("bench", &(0..n * h * w).map(|i| (i % 4) as u32).collect::<Vec<_>>(), &[n, h, w])?;
@@ -262,36 +294,40 @@ pub fn memory_bound(gpu: &Gpu, iters: usize) -> Result<Vec<BenchRow>> {
     let loss = gpu.tensor("bench", &[2], crate::DType::F32)?;
     let dl = gpu.tensor("bench", &[n, 4, h, w], crate::DType::F32)?;
     let ce_bytes = (n * 4 * h * w * 4 * 3 + n * h * w * 4 * 2) as f64;
-    rows.push(row(
-        gpu,
-        "cross_entropy_forward_backward",
-        &format!("N={n} C=4 {h}x{w}"),
-        timed(gpu, iters, |e| {
-            kernels::cross_entropy::cross_entropy_forward(gpu, e, &logits, &labels, &cw, &loss)?;
-            kernels::cross_entropy::cross_entropy_backward(gpu, e, &logits, &labels, &cw, &loss, &dl)
-        })?,
-        ce_bytes,
-        "gbps",
-    ));
+    if want("cross_entropy_forward_backward") {
+        rows.push(row(
+            gpu,
+            "cross_entropy_forward_backward",
+            &format!("N={n} C=4 {h}x{w}"),
+            timed(gpu, iters, |e| {
+                kernels::cross_entropy::cross_entropy_forward(gpu, e, &logits, &labels, &cw, &loss)?;
+                kernels::cross_entropy::cross_entropy_backward(gpu, e, &logits, &labels, &cw, &loss, &dl)
+            })?,
+            ce_bytes,
+            "gbps",
+        ));
+    }
     // Adam over the paper U-Net's ~470k parameters (rounded up to 2^19).
     let np = 1 << 19;
     let (p, g, m, v) =
         (gpu.full("bench", &[np], 0.5)?, gpu.full("bench", &[np], 0.1)?, gpu.full("bench", &[np], 0.0)?, gpu.full("bench", &[np], 0.0)?);
     let hyper = kernels::adam::AdamHyper { weight_decay: 1e-4, ..Default::default() };
-    rows.push(row(
-        gpu,
-        "adam_step",
-        &format!("{np} parameters"),
-        timed(gpu, iters, |e| kernels::adam::adam_step(gpu, e, &p, &g, &m, &v, 0, np, &hyper))?,
-        (np * 4 * 7) as f64,
-        "gbps",
-    ));
+    if want("adam_step") {
+        rows.push(row(
+            gpu,
+            "adam_step",
+            &format!("{np} parameters"),
+            timed(gpu, iters, |e| kernels::adam::adam_step(gpu, e, &p, &g, &m, &v, 0, np, &hyper))?,
+            (np * 4 * 7) as f64,
+            "gbps",
+        ));
+    }
     Ok(rows)
 }
 
 /// Every kernel benchmark. When `check` is set, first runs every kernel at these shapes against
 /// the CPU references ([`crate::selftest::paper_sizes`]) and refuses to time a wrong kernel.
-/// `only` keeps the rows whose kernel name contains it (and skips the groups that cannot match).
+/// `only` times just the kernels whose name contains it.
 pub fn all(gpu: &Gpu, iters: usize, check: bool, only: Option<&str>) -> Result<Vec<BenchRow>> {
     if check {
         let failed: Vec<String> =
@@ -303,21 +339,10 @@ pub fn all(gpu: &Gpu, iters: usize, check: bool, only: Option<&str>) -> Result<V
             });
         }
     }
-    // A group runs when a name of its kernels could contain `only` (every name starts with its
-    // group's prefix; the memory-bound group has several).
-    let runs = |prefix: &str| only.is_none_or(|s| s.contains(prefix) || prefix.contains(s));
-    let mut rows = Vec::new();
-    if runs("conv2d_") {
-        rows.extend(conv2d(gpu, "unet-dec1", (2, 64, 32, 256, 256), iters, only)?);
-        rows.extend(conv2d(gpu, "segnet", (2, 64, 64, 256, 256), iters, only)?);
-    }
-    if runs("conv_transpose2d_") {
-        rows.extend(conv_transpose2d(gpu, iters)?);
-    }
-    if only.is_none_or(|s| !s.starts_with("conv")) {
-        rows.extend(memory_bound(gpu, iters)?);
-    }
-    rows.retain(|r| only.is_none_or(|s| r.kernel.contains(s)));
+    let mut rows = conv2d(gpu, "unet-dec1", (2, 64, 32, 256, 256), iters, only)?;
+    rows.extend(conv2d(gpu, "segnet", (2, 64, 64, 256, 256), iters, only)?);
+    rows.extend(conv_transpose2d(gpu, iters, only)?);
+    rows.extend(memory_bound(gpu, iters, only)?);
     Ok(rows)
 }
 

@@ -70,9 +70,10 @@ struct Variant {
     /// vec4 input loads, when W % 4 == 0. (Every subgroup entry binds the input a second time as
     /// `src4`; the unaligned ones never read it.)
     aligned: bool,
-    /// 16 output channels per invocation instead of 8 (`conv_block16`): the `cpu` family, where
-    /// the pass writes at least 16 channels — on CPU drivers twice the FMAs per loaded input.
-    wide: bool,
+    /// Output channels per invocation of the subgroup kernels: 8, or in the `cpu` family 16
+    /// (`conv_block16`, where the pass writes ≥ 16 channels) or 32 (`conv_block32`, ≥ 32
+    /// channels and W % 4 == 0) — on CPU drivers more FMAs per loaded value.
+    channels: usize,
     /// A 1×1 kernel: the `*_1x1` entry points of `shaders/conv2d.wgsl` (no subgroups, every
     /// family), which treat the plane as flat and skip the 3×3 body's padding and taps.
     pointwise: bool,
@@ -80,15 +81,20 @@ struct Variant {
 
 /// Output channels per invocation of the 16-channel subgroup kernels.
 const OB_WIDE: usize = 16;
+/// Output channels and rows per invocation of the 32-channel subgroup kernels (`conv_block32`).
+const OB_WIDEST: usize = 32;
+const WIDEST_ROWS: usize = 4;
 
 fn variant(gpu: &Gpu, g: &Geometry, writes: usize) -> Variant {
     let subgroup = gpu.uses_subgroups() && g.k == 3;
-    Variant {
-        subgroup,
-        aligned: subgroup && g.w.is_multiple_of(4),
-        wide: subgroup && gpu.kernel_family() == super::KernelFamily::Cpu && writes >= OB_WIDE,
-        pointwise: g.k == 1,
-    }
+    let aligned = subgroup && g.w.is_multiple_of(4);
+    let cpu = subgroup && gpu.kernel_family() == super::KernelFamily::Cpu;
+    let channels = match () {
+        _ if cpu && aligned && writes >= OB_WIDEST => OB_WIDEST,
+        _ if cpu && writes >= OB_WIDE => OB_WIDE,
+        _ => OB,
+    };
+    Variant { subgroup, aligned, channels, pointwise: g.k == 1 }
 }
 
 impl Variant {
@@ -96,34 +102,43 @@ impl Variant {
         if self.pointwise {
             return if forward { "conv2d_forward_1x1" } else { "conv2d_backward_input_1x1" };
         }
-        match (self.subgroup, self.wide, self.aligned, forward) {
+        match (self.subgroup, self.channels, self.aligned, forward) {
             (false, _, _, true) => "conv2d_forward",
             (false, _, _, false) => "conv2d_backward_input",
-            (true, false, false, true) => "conv2d_forward_subgroup",
-            (true, false, false, false) => "conv2d_backward_input_subgroup",
-            (true, false, true, true) => "conv2d_forward_subgroup_aligned",
-            (true, false, true, false) => "conv2d_backward_input_subgroup_aligned",
-            (true, true, false, true) => "conv2d_forward_subgroup16",
-            (true, true, false, false) => "conv2d_backward_input_subgroup16",
-            (true, true, true, true) => "conv2d_forward_subgroup16_aligned",
-            (true, true, true, false) => "conv2d_backward_input_subgroup16_aligned",
+            (true, OB_WIDEST, _, true) => "conv2d_forward_subgroup32_aligned",
+            (true, OB_WIDEST, _, false) => "conv2d_backward_input_subgroup32_aligned",
+            (true, OB_WIDE, false, true) => "conv2d_forward_subgroup16",
+            (true, OB_WIDE, false, false) => "conv2d_backward_input_subgroup16",
+            (true, OB_WIDE, true, true) => "conv2d_forward_subgroup16_aligned",
+            (true, OB_WIDE, true, false) => "conv2d_backward_input_subgroup16_aligned",
+            (true, _, false, true) => "conv2d_forward_subgroup",
+            (true, _, false, false) => "conv2d_backward_input_subgroup",
+            (true, _, true, true) => "conv2d_forward_subgroup_aligned",
+            (true, _, true, false) => "conv2d_backward_input_subgroup_aligned",
+        }
+    }
+
+    /// Output rows per invocation (RB in the shader; 4 in `conv_block32`).
+    fn rows(&self) -> usize {
+        if self.channels == OB_WIDEST {
+            WIDEST_ROWS
+        } else {
+            SUBGROUP_ROWS
         }
     }
 }
 
-/// Workgroups of a forward / backward-input pass. The subgroup kernels cover `SUBGROUP_ROWS` rows
-/// per invocation, so their `tiles` count differs from the portable kernel's; the wide ones cover
-/// 16 channels per block.
+/// Workgroups of a forward / backward-input pass. The subgroup kernels cover 2 or 4 rows per
+/// invocation (`Variant::rows`), so their `tiles` count differs from the portable kernel's; the
+/// wide ones cover 16 or 32 channels per block.
 fn groups_for(v: &Variant, g: &Geometry, p: &mut Conv2dParams) -> u64 {
     if v.pointwise {
         // 4-pixel blocks of the flat plane.
         p.tiles = ((g.h * g.w).div_ceil(PX)).div_ceil(WG) as u32;
     }
     if v.subgroup {
-        p.tiles = (g.h.div_ceil(SUBGROUP_ROWS) * p.w_blocks as usize).div_ceil(WG) as u32;
-    }
-    if v.wide {
-        p.o_blocks = (p.c_out as usize).div_ceil(OB_WIDE) as u32;
+        p.tiles = (g.h.div_ceil(v.rows()) * p.w_blocks as usize).div_ceil(WG) as u32;
+        p.o_blocks = (p.c_out as usize).div_ceil(v.channels) as u32;
     }
     g.n as u64 * p.o_blocks as u64 * p.tiles as u64
 }
