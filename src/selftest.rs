@@ -126,10 +126,10 @@ pub const CONV_CASES: &[ConvCase] = &[
     (3, 2, 9, 5, 4, 3),
     (2, 18, 19, 7, 12, 3),
     (3, 9, 10, 4, 4, 1),
-    // The `cpu` family's 32-channel × 4-row kernels (≥ 32 channels written, W % 4 == 0): partial
-    // last channel blocks both ways and H not a multiple of 4.
-    (2, 37, 35, 7, 8, 3),
-    (1, 33, 70, 10, 12, 3),
+    // The `cpu` family's 32-channel × 4-row kernels (≥ 32 channels written, W % 4 == 0, ≥ 64
+    // blocks of 4 × 4 pixels): partial last channel blocks both ways and H not a multiple of 4.
+    (2, 37, 35, 30, 36, 3),
+    (1, 33, 70, 33, 32, 3),
 ];
 
 fn row_u32<D: Dimension>(op: &str, entry: &str, got: &Array<u32, D>, want: &Array<u32, D>) -> CheckRow {

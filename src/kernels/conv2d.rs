@@ -72,7 +72,8 @@ struct Variant {
     aligned: bool,
     /// Output channels per invocation of the subgroup kernels: 8, or in the `cpu` family 16
     /// (`conv_block16`, where the pass writes ≥ 16 channels) or 32 (`conv_block32`, ≥ 32
-    /// channels and W % 4 == 0) — on CPU drivers more FMAs per loaded value.
+    /// channels, W % 4 == 0 and a plane of at least 64 blocks of 4 × 4 pixels) — on CPU drivers
+    /// more FMAs per loaded value.
     channels: usize,
     /// A 1×1 kernel: the `*_1x1` entry points of `shaders/conv2d.wgsl` (no subgroups, every
     /// family), which treat the plane as flat and skip the 3×3 body's padding and taps.
@@ -89,8 +90,12 @@ fn variant(gpu: &Gpu, g: &Geometry, writes: usize) -> Variant {
     let subgroup = gpu.uses_subgroups() && g.k == 3;
     let aligned = subgroup && g.w.is_multiple_of(4);
     let cpu = subgroup && gpu.kernel_family() == super::KernelFamily::Cpu;
+    // conv_block32 covers 4 rows × 4 pixels per invocation: on a plane with fewer than 64 such
+    // blocks (under 32 × 32) most of each 64-invocation workgroup would idle — and a CPU driver
+    // still runs the idle invocations' loops — so small planes keep conv_block16's 2 rows.
+    let fills_workgroup = g.h.div_ceil(WIDEST_ROWS) * g.w.div_ceil(PX) >= WG;
     let channels = match () {
-        _ if cpu && aligned && writes >= OB_WIDEST => OB_WIDEST,
+        _ if cpu && aligned && writes >= OB_WIDEST && fills_workgroup => OB_WIDEST,
         _ if cpu && writes >= OB_WIDE => OB_WIDE,
         _ => OB,
     };
