@@ -46,6 +46,9 @@ const RB: u32 = 2u; // output rows per invocation (forward / backward-input)
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;
 // The same buffer as `src`, read 4 floats at a time by the aligned entry points.
 @group(0) @binding(5) var<storage, read> src4: array<vec4<f32>>;
+// The weight gradients' dy (bound at `weight` too), read 4 floats at a time by the 16-channel
+// weight-gradient kernels when W % 4 == 0.
+@group(0) @binding(6) var<storage, read> dy4: array<vec4<f32>>;
 
 // x[row, w0-1 .. w0+4] with zero padding outside the plane. Branch-free: out-of-plane positions
 // read a clamped (valid) address and are multiplied by 0, which keeps every invocation on the
@@ -1245,6 +1248,16 @@ fn dy_rows(n: u32, co: u32, h0: u32, w0: u32) -> array<vec4<f32>, 2> {
     return d;
 }
 
+// dy_rows for W % 4 == 0: two vector loads, branch-free (a missing output channel or second row
+// is read clamped and multiplied by 0). On CPU drivers each guarded scalar load of dy_rows is a
+// gather in masked control flow.
+fn dy_rows4(n: u32, co: u32, h0: u32, w0: u32) -> array<vec4<f32>, 2> {
+    let keep = select(0.0, 1.0, co < p.c_out);
+    let second = h0 + 1u < p.h;
+    let at = (((n * p.c_out + min(co, p.c_out - 1u)) * p.h + h0) * p.w + w0) / 4u;
+    return array<vec4<f32>, 2>(dy4[at] * keep, dy4[at + select(0u, p.w / 4u, second)] * select(0.0, keep, second));
+}
+
 // The weight gradient with 16 output channels per workgroup (the `cpu` family, where a layer has
 // at least 16 output channels): invocation `sid` reads the dy of channels ob·16 + sid and
 // ob·16 + 8 + sid, so each loaded input row feeds twice the FMAs. Otherwise as weight_grad;
@@ -1287,8 +1300,15 @@ fn weight_grad16(wid: vec3<u32>, nwg: vec3<u32>, sid: u32, aligned: bool) {
         let rem = item % per_image;
         let h0 = (rem / p.w_blocks) * RB;
         let w0 = (rem % p.w_blocks) * PX;
-        let da = dy_rows(n, ob * 16u + lane, h0, w0);
-        let db = dy_rows(n, ob * 16u + OB + lane, h0, w0);
+        var da: array<vec4<f32>, 2>;
+        var db: array<vec4<f32>, 2>;
+        if (aligned) {
+            da = dy_rows4(n, ob * 16u + lane, h0, w0);
+            db = dy_rows4(n, ob * 16u + OB + lane, h0, w0);
+        } else {
+            da = dy_rows(n, ob * 16u + lane, h0, w0);
+            db = dy_rows(n, ob * 16u + OB + lane, h0, w0);
+        }
         let xbase = (n * p.c_in + min(ci, p.c_in - 1u)) * plane;
         let x0 = load_row(xbase, i32(h0) + -1, w0, mine, aligned);
         let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]);

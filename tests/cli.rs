@@ -51,6 +51,7 @@ fn report_on_a_missing_or_foreign_folder_is_an_error() {
 fn unknown_kernel_family_lists_the_choices() {
     fails_with(&["info", "--kernels", "fastest"], &["fastest", "auto, cpu, gpu, portable"]);
     fails_with(&["bench", "--profile"], &["--profile", "--model"]);
+    fails_with(&["bench", "--model", "unet", "--only", "relu"], &["--only", "--model"]);
 }
 
 #[test]

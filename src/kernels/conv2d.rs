@@ -281,11 +281,16 @@ fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweigh
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let (entry, p) = (plan.entry, plan.params);
     super::split_into(gpu, enc, entry, dweight, p.splits, false, |enc, dst| {
-        // The subgroup entry points also read x as vec4 (binding 5); the portable one does not bind it.
-        if entry == "conv2d_backward_weight" || entry == "conv2d_backward_weight_1x1" {
-            launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups)
-        } else {
-            launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst), (5, x)], plan.workgroups)
+        // The subgroup entry points also read x as vec4 (binding 5), the 16-channel ones dy as
+        // vec4 too (binding 6); the portable ones bind neither.
+        match entry {
+            "conv2d_backward_weight" | "conv2d_backward_weight_1x1" => {
+                launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups)
+            }
+            "conv2d_backward_weight_subgroup16" | "conv2d_backward_weight_subgroup16_aligned" => {
+                launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst), (5, x), (6, dy)], plan.workgroups)
+            }
+            _ => launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst), (5, x)], plan.workgroups),
         }
     })
 }
