@@ -159,6 +159,9 @@ pub(crate) struct Pipelines {
     workgroup_sizes: HashMap<&'static str, u32>,
     /// Bindings each entry point writes (the `read_write` storage it uses, from its layout).
     writable: HashMap<&'static str, Vec<u32>>,
+    /// Storage bindings each entry point uses, ascending (its layout: a launch must bind exactly
+    /// these).
+    storage_bindings: HashMap<&'static str, Vec<u32>>,
     /// Bind-group layout of every entry point: its parameters (binding 0) at a dynamic offset,
     /// so one bind group serves every dispatch over the same tensors, whatever slot its
     /// parameters take.
@@ -189,6 +192,7 @@ impl Pipelines {
         let mut pipelines = HashMap::new();
         let mut workgroup_sizes = HashMap::new();
         let mut writable = HashMap::new();
+        let mut storage_bindings = HashMap::new();
         let mut layouts = HashMap::new();
         let mut pipeline_layouts = HashMap::new();
         for shader in SHADERS.iter().filter(|s| subgroups || !s.needs_subgroups) {
@@ -199,6 +203,9 @@ impl Pipelines {
                 workgroup_sizes.insert(entry, invocations);
                 let written = bindings.iter().filter(|(_, kind)| *kind == BindingKind::Storage { read_only: false }).map(|&(b, _)| b);
                 writable.insert(entry, written.collect());
+                let mut used: Vec<u32> = bindings.iter().filter(|(_, kind)| *kind != BindingKind::Params).map(|&(b, _)| b).collect();
+                used.sort_unstable();
+                storage_bindings.insert(entry, used);
                 let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                     label: Some(entry),
                     entries: &bindings
@@ -259,6 +266,7 @@ impl Pipelines {
             pipelines,
             workgroup_sizes,
             writable,
+            storage_bindings,
             layouts,
             bind_groups: Mutex::new(BindGroupCache::default()),
             recording: Mutex::new(None),
@@ -427,6 +435,17 @@ pub(crate) fn launch<P: bytemuck::Pod>(
             limit_name: "max_storage_buffer_binding_size",
             limit,
             shapes: fmt_shapes(&storage.iter().map(|(_, t)| t.shape()).collect::<Vec<_>>()),
+        });
+    }
+    // Binding other than what the entry point's layout holds would be a wgpu validation error
+    // (a panic under its default handler): a launcher bug, reported as an error naming both.
+    let mut given: Vec<u32> = storage.iter().map(|&(b, _)| b).collect();
+    given.sort_unstable();
+    let expected = pipes.storage_bindings.get(entry).map(Vec::as_slice).unwrap_or(&[]);
+    if given != expected {
+        return Err(Error::InvalidArgument {
+            op: entry,
+            detail: format!("the launcher binds storage bindings {given:?}, but the entry point uses {expected:?}"),
         });
     }
     // One buffer bound read-only in one binding and writable in another is a usage conflict that

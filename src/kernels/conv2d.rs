@@ -316,7 +316,8 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // workgroup, one item = 2 rows × 4 pixels. Otherwise the 64-invocation kernel: 1 input × 8
     // output channels per workgroup, whose invocations stride over 1 row × 4 pixel items (64 items
     // per step of its loop).
-    // With at least 16 output channels it takes 16 per workgroup (`weight_grad16`).
+    // With at least 16 output channels it takes 16 per workgroup (`weight_grad16`). (Items of 4
+    // rows were tried for the aligned 16-channel kernel on lavapipe: no faster.)
     let subgroup_kernel = gpu.kernel_family() == super::KernelFamily::Cpu && gpu.uses_subgroups() && g.k == 3;
     let (entry, base, items, per_step, workgroup_size) = if subgroup_kernel {
         let wide = g.c_out >= OB_WIDE;
