@@ -108,7 +108,7 @@ pub fn conv2d(
     let shape = format!("{label} N={n} {ci}->{co} {h}x{w}");
     let mut rows = Vec::new();
     let mut push = |kernel: &str, t: Timed| rows.push(row(gpu, kernel, &shape, t, flop, "gflops"));
-    let want = |k: &str| only.is_none_or(|s| k.contains(s));
+    let want = |k: &str| wanted(only, k);
     if want("conv2d_forward") {
         push("conv2d_forward", timed(gpu, iters, |e| kernels::conv2d::conv2d_forward(gpu, e, &x, &wt, Some(&b), &y))?);
     }
@@ -119,6 +119,11 @@ pub fn conv2d(
         push("conv2d_backward_weight", timed(gpu, iters, |e| kernels::conv2d::conv2d_backward_weight(gpu, e, &x, &y, &dw))?);
     }
     Ok(rows)
+}
+
+/// Whether `--only` (a kernel-name substring, or none) asks for `kernel`.
+fn wanted(only: Option<&str>, kernel: &str) -> bool {
+    only.is_none_or(|s| kernel.contains(s))
 }
 
 fn row(gpu: &Gpu, kernel: &str, shape: &str, t: Timed, amount: f64, unit: &'static str) -> BenchRow {
@@ -139,7 +144,7 @@ fn row(gpu: &Gpu, kernel: &str, shape: &str, t: Timed, amount: f64, unit: &'stat
 
 /// Transposed conv 2×2 (U-Net's last up-convolution 64 → 32, 128² → 256², N = 2).
 pub fn conv_transpose2d(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<Vec<BenchRow>> {
-    let want = |k: &str| only.is_none_or(|s| k.contains(s));
+    let want = |k: &str| wanted(only, k);
     let (n, ci, co, h, w) = (2, 64, 32, 128, 128);
     let mut rng = Rng::new(8);
     let x = random_tensor(gpu, &mut rng, &[n, ci, h, w])?;
@@ -187,7 +192,7 @@ pub fn conv_transpose2d(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<V
 
 /// Memory-bound kernels at SegNet's 2 × 64 × 256 × 256, reported in GB/s of bytes read + written.
 pub fn memory_bound(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<Vec<BenchRow>> {
-    let want = |k: &str| only.is_none_or(|s| k.contains(s));
+    let want = |k: &str| wanted(only, k);
     let (n, c, h, w) = (2, 64, 256, 256);
     let shape = format!("N={n} C={c} {h}x{w}");
     let len = n * c * h * w;

@@ -437,17 +437,6 @@ pub(crate) fn launch<P: bytemuck::Pod>(
             shapes: fmt_shapes(&storage.iter().map(|(_, t)| t.shape()).collect::<Vec<_>>()),
         });
     }
-    // Binding other than what the entry point's layout holds would be a wgpu validation error
-    // (a panic under its default handler): a launcher bug, reported as an error naming both.
-    let mut given: Vec<u32> = storage.iter().map(|&(b, _)| b).collect();
-    given.sort_unstable();
-    let expected = pipes.storage_bindings.get(entry).map(Vec::as_slice).unwrap_or(&[]);
-    if given != expected {
-        return Err(Error::InvalidArgument {
-            op: entry,
-            detail: format!("the launcher binds storage bindings {given:?}, but the entry point uses {expected:?}"),
-        });
-    }
     // One buffer bound read-only in one binding and writable in another is a usage conflict that
     // wgpu reports as a device error (a panic under its default handler); two writable bindings
     // whose ranges overlap would race. Refuse both here, naming the op and the shapes. (Disjoint
@@ -501,6 +490,19 @@ pub(crate) fn launch<P: bytemuck::Pod>(
         match cache.groups.get(&key) {
             Some(group) => group.clone(),
             None => {
+                // Binding other than what the entry point's layout holds would be a wgpu
+                // validation error (a panic under its default handler): a launcher bug, reported
+                // as an error naming both. Checked where a bind group is built: a cached one
+                // passed it already.
+                let mut given: Vec<u32> = key.storage.iter().map(|s| s.0).collect();
+                given.sort_unstable();
+                let expected = pipes.storage_bindings.get(entry).map(Vec::as_slice).unwrap_or(&[]);
+                if given != expected {
+                    return Err(Error::InvalidArgument {
+                        op: entry,
+                        detail: format!("the launcher binds storage bindings {given:?}, but the entry point uses {expected:?}"),
+                    });
+                }
                 let mut entries = vec![wgpu::BindGroupEntry {
                     binding: 0,
                     resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {

@@ -20,10 +20,10 @@ const FORWARD_WIDE: usize = 32;
 const BACKWARD_INPUT_WIDE: usize = 64;
 const WEIGHT_WIDE: usize = 64;
 
-/// Whether the `cpu` family's wide kernels apply: subgroup kernels, W % 4 == 0 and at least
-/// `width` channels in the blocked dimension.
-fn wide(gpu: &Gpu, w: usize, channels: usize, width: usize) -> bool {
-    gpu.uses_subgroups() && gpu.kernel_family() == super::KernelFamily::Cpu && w.is_multiple_of(4) && channels >= width
+/// Whether the `cpu` family's wide kernels apply to a subgroup, W % 4 == 0 pass (the match arm
+/// says so) with `channels` in the blocked dimension.
+fn wide(gpu: &Gpu, channels: usize, width: usize) -> bool {
+    gpu.kernel_family() == super::KernelFamily::Cpu && channels >= width
 }
 
 /// Mirror of `struct Params` in `shaders/conv_transpose2d.wgsl`.
@@ -122,7 +122,7 @@ fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Opti
     p.has_bias = bias.is_some() as u32;
     // The `_aligned` subgroup entries read x and write y as vectors (W % 4 == 0, every real layer).
     let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
-        _ if wide(gpu, xs[3], c_out, FORWARD_WIDE) => {
+        (true, true) if wide(gpu, c_out, FORWARD_WIDE) => {
             p.blocks = c_out.div_ceil(FORWARD_WIDE) as u32;
             "conv_transpose2d_forward_subgroup32_aligned"
         }
@@ -145,7 +145,7 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
     let mut p = params(gpu, OP, xs, weight, xs[1])?;
     expect_shape(OP, "dy", dy, &[xs[0], p.c_out as usize, 2 * xs[2], 2 * xs[3]])?;
     let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
-        _ if wide(gpu, xs[3], xs[1], BACKWARD_INPUT_WIDE) => {
+        (true, true) if wide(gpu, xs[1], BACKWARD_INPUT_WIDE) => {
             p.blocks = xs[1].div_ceil(BACKWARD_INPUT_WIDE) as u32;
             "conv_transpose2d_backward_input_subgroup64_aligned"
         }
@@ -195,7 +195,7 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // (64 per step of its loop).
     let subgroup_kernel = gpu.uses_subgroups() && gpu.kernel_family() == super::KernelFamily::Cpu;
     let (entry, per_step) = match (subgroup_kernel, xs[3].is_multiple_of(4)) {
-        _ if wide(gpu, xs[3], xs[1], WEIGHT_WIDE) => {
+        (true, true) if wide(gpu, xs[1], WEIGHT_WIDE) => {
             p.c_blocks = xs[1].div_ceil(WEIGHT_WIDE) as u32;
             ("conv_transpose2d_backward_weight_subgroup64_aligned", 1)
         }
