@@ -83,7 +83,8 @@ pub const SHADERS: &[ShaderSource] = &[
             "conv2d_backward_weight_subgroup16",
             "conv2d_backward_weight_subgroup16_aligned",
             "conv2d_forward_subgroup32_aligned",
-            "conv2d_backward_input_subgroup32_aligned"
+            "conv2d_backward_input_subgroup32_aligned",
+            "conv2d_backward_weight_subgroup32_aligned"
         ],
         true
     ),

@@ -57,9 +57,16 @@ fn conv2d_case(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): (usize, usize, usize,
 
 /// Shapes whose reductions split unevenly: odd H, W % 4 ≠ 0 and W % 4 == 0 (the vec4 path),
 /// channel counts that are not multiples of 8, 1×1 kernels, batch > 1.
-/// The last one is long enough to split even with the portable kernel on a CPU.
-const CASES: [(usize, usize, usize, usize, usize, usize); 5] =
-    [(3, 5, 11, 23, 19, 3), (2, 9, 6, 21, 16, 3), (2, 7, 13, 17, 10, 1), (1, 1, 3, 33, 12, 3), (2, 3, 5, 67, 61, 3)];
+/// The fifth is long enough to split even with the portable kernel on a CPU; the last takes the
+/// `cpu` family's 32-output-channel weight gradient (W % 4 == 0), with a partial last block.
+const CASES: [(usize, usize, usize, usize, usize, usize); 6] = [
+    (3, 5, 11, 23, 19, 3),
+    (2, 9, 6, 21, 16, 3),
+    (2, 7, 13, 17, 10, 1),
+    (1, 1, 3, 33, 12, 3),
+    (2, 3, 5, 67, 61, 3),
+    (2, 11, 37, 19, 16, 3),
+];
 
 #[test]
 fn conv2d_weight_and_bias_gradients_agree_for_every_split_and_family() {

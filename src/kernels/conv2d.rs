@@ -281,14 +281,18 @@ fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweigh
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let (entry, p) = (plan.entry, plan.params);
     super::split_into(gpu, enc, entry, dweight, p.splits, false, |enc, dst| {
-        // The subgroup entry points also read x as vec4 (binding 5), the 16-channel ones dy as
-        // vec4 too (binding 6); the portable ones bind neither.
+        // The subgroup entry points also read x as vec4 (binding 5), the 16- and 32-channel ones
+        // dy as vec4 too (binding 6); the portable ones bind neither.
         match entry {
             "conv2d_backward_weight" | "conv2d_backward_weight_1x1" => {
                 launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups)
             }
             "conv2d_backward_weight_subgroup16" | "conv2d_backward_weight_subgroup16_aligned" => {
                 launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst), (5, x), (6, dy)], plan.workgroups)
+            }
+            // Aligned only: dy as vec4 alone.
+            "conv2d_backward_weight_subgroup32_aligned" => {
+                launch(gpu, enc, entry, &p, &[(1, x), (4, dst), (5, x), (6, dy)], plan.workgroups)
             }
             _ => launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst), (5, x)], plan.workgroups),
         }
@@ -316,20 +320,26 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     // workgroup, one item = 2 rows × 4 pixels. Otherwise the 64-invocation kernel: 1 input × 8
     // output channels per workgroup, whose invocations stride over 1 row × 4 pixel items (64 items
     // per step of its loop).
-    // With at least 16 output channels it takes 16 per workgroup (`weight_grad16`). (Items of 4
-    // rows were tried for the aligned 16-channel kernel on lavapipe: no faster.)
+    // With at least 16 output channels it takes 16 per workgroup (`weight_grad16`), with at least
+    // 32 and W % 4 == 0 32 (`conv2d_backward_weight_subgroup32_aligned`): more FMAs per loaded
+    // input row. (Items of 4 rows were tried for the aligned 16-channel kernel on lavapipe: no
+    // faster.)
     let subgroup_kernel = gpu.kernel_family() == super::KernelFamily::Cpu && gpu.uses_subgroups() && g.k == 3;
     let (entry, base, items, per_step, workgroup_size) = if subgroup_kernel {
-        let wide = g.c_out >= OB_WIDE;
-        let entry = match (wide, g.w.is_multiple_of(4)) {
-            (false, false) => "conv2d_backward_weight_subgroup",
-            (false, true) => "conv2d_backward_weight_subgroup_aligned",
-            (true, false) => "conv2d_backward_weight_subgroup16",
-            (true, true) => "conv2d_backward_weight_subgroup16_aligned",
+        let aligned = g.w.is_multiple_of(4);
+        let channels = match () {
+            _ if aligned && g.c_out >= OB_WIDEST => OB_WIDEST,
+            _ if g.c_out >= OB_WIDE => OB_WIDE,
+            _ => OB,
         };
-        if wide {
-            p.o_blocks = g.c_out.div_ceil(OB_WIDE) as u32;
-        }
+        let entry = match (channels, aligned) {
+            (OB_WIDEST, _) => "conv2d_backward_weight_subgroup32_aligned",
+            (OB_WIDE, false) => "conv2d_backward_weight_subgroup16",
+            (OB_WIDE, true) => "conv2d_backward_weight_subgroup16_aligned",
+            (_, false) => "conv2d_backward_weight_subgroup",
+            (_, true) => "conv2d_backward_weight_subgroup_aligned",
+        };
+        p.o_blocks = g.c_out.div_ceil(channels) as u32;
         let items = (g.n * g.h.div_ceil(SUBGROUP_ROWS) * p.w_blocks as usize) as u64;
         (entry, p.o_blocks as u64 * g.c_in.div_ceil(OB) as u64, items, 1, 8)
     } else if g.k == 1 {
