@@ -14,6 +14,9 @@
 // family asks for more workgroups (a GPU), the M values of a channel are cut into `splits` chunks:
 // `*_partial` writes one partial per (chunk, channel) and `*_merge` combines them in chunk order
 // (statistics with Chan et al.'s pairwise mean / M2 update) — deterministic, no atomics.
+// CPU layouts (H·W % 4 == 0) use `*_partial4_lanes`: workgroups of 8 invocations, each invocation
+// one chunk, no barrier or workgroup memory (a barrier switches every invocation's coroutine on
+// CPU drivers: the 256-invocation trees ran these passes at ~1–2 GB/s), merged as above.
 
 struct Params {
     n: u32,
@@ -475,4 +478,65 @@ fn batch_norm_backward_input4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
         let xhat = (x4[i] - mu) * is;
         out4[i] = k * (m * dy4[i] - db - xhat * dg);
     }
+}
+
+// Chunks of the lanes kernels: workgroup (channel c, group s) runs chunks 8s .. 8s + 7, one per
+// invocation; `p.chunk` is a multiple of 4, so a chunk is whole vectors of one channel's planes.
+const LANES: u32 = 8u;
+
+// Vector j (0 ≤ j < N·H·W / 4, image-major) of channel c.
+fn element4(c: u32, j: u32) -> u32 {
+    let plane4 = p.plane / 4u;
+    let n = j / plane4;
+    return (n * p.c + c) * plane4 + (j - n * plane4);
+}
+
+// batch_norm_stats_partial, one chunk per invocation (see LANES).
+@compute @workgroup_size(8)
+fn batch_norm_stats_partial4_lanes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                   @builtin(local_invocation_index) lid: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let c = g % p.c;
+    let split = (g / p.c) * LANES + lid;
+    if (split >= p.splits) {
+        return;
+    }
+    let b = chunk_bounds(split, true) / 4u;
+    var s = vec4<f32>(0.0);
+    for (var j = b.x; j < b.y; j++) {
+        s += x4[element4(c, j)];
+    }
+    let mu = sum4(s) / f32(max(4u * (b.y - b.x), 1u));
+    var q = vec4<f32>(0.0);
+    for (var j = b.x; j < b.y; j++) {
+        let d = x4[element4(c, j)] - mu;
+        q += d * d;
+    }
+    out[(split * p.c + c) * 2u] = mu;
+    out[(split * p.c + c) * 2u + 1u] = sum4(q);
+}
+
+// batch_norm_backward_reduce_partial, one chunk per invocation (see LANES).
+@compute @workgroup_size(8)
+fn batch_norm_backward_reduce_partial4_lanes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                             @builtin(local_invocation_index) lid: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let c = g % p.c;
+    let split = (g / p.c) * LANES + lid;
+    if (split >= p.splits) {
+        return;
+    }
+    let b = chunk_bounds(split, true) / 4u;
+    let mu = mean[c];
+    let is = invstd[c];
+    var sb = vec4<f32>(0.0);
+    var sg = vec4<f32>(0.0);
+    for (var j = b.x; j < b.y; j++) {
+        let e = element4(c, j);
+        let d = dy4[e];
+        sb += d;
+        sg += d * (x4[e] - mu) * is;
+    }
+    out[(split * p.c + c) * 2u] = sum4(sb);
+    out[(split * p.c + c) * 2u + 1u] = sum4(sg);
 }

@@ -5,6 +5,10 @@
 //   `splits` chunks of `chunk` values; one workgroup per (channel, chunk) strides over its chunk
 //   with 256 invocations and combines them with a tree in workgroup memory. With splits > 1 the
 //   result is out[split · C + c], one partial per chunk, added up by sum_splits.
+// sum_per_channel4_lanes (CPU layouts, H·W % 4 == 0): as sum_per_channel4 with workgroups of 8
+//   and no barrier — every invocation writes its own partial, out[(split · 8 + lane) · C + c],
+//   and sum_splits adds the 8 · splits partials. On CPU drivers a barrier switches every
+//   invocation's coroutine and workgroup memory is slow: the tree made this pass run at ~1 GB/s.
 // sum_splits: out[i] = Σ_{s < splits} x[s · len + i], in the order s = 0, 1, … — the second pass of
 //   every split reduction (weight gradients, bias sums, split-K convolutions), then the ReLU when
 //   `relu` is 1 (a split conv + ReLU: the ReLU needs the whole sum).
@@ -100,4 +104,26 @@ fn sum_per_channel4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     if (in_range && lid == 0u) {
         out[split * p.c + c] = total;
     }
+}
+
+const LANES: u32 = 8u;
+
+@compute @workgroup_size(8)
+fn sum_per_channel4_lanes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                          @builtin(local_invocation_index) lid: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let c = g % p.c;
+    let split = g / p.c;
+    if (split >= p.splits) {
+        return;
+    }
+    let plane4 = p.plane / 4u;
+    let first = split * p.chunk;
+    let last = min(first + p.chunk, p.n * plane4);
+    var s = vec4<f32>(0.0);
+    for (var i = first + lid; i < last; i += LANES) {
+        let n = i / plane4;
+        s += x4[(n * p.c + c) * plane4 + i % plane4];
+    }
+    out[(split * LANES + lid) * p.c + c] = (s.x + s.y) + (s.z + s.w);
 }

@@ -103,7 +103,7 @@ pub const SHADERS: &[ShaderSource] = &[
         ],
         true
     ),
-    shader!("reduce", ["sum_per_channel", "sum_splits", "sum_per_channel4"]),
+    shader!("reduce", ["sum_per_channel", "sum_splits", "sum_per_channel4", "sum_per_channel4_lanes"]),
     shader!("conv_transpose2d", ["conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight"]),
     shader!("relu", ["relu_forward", "relu_backward", "relu_forward4", "relu_backward4"]),
     shader!(
@@ -124,7 +124,9 @@ pub const SHADERS: &[ShaderSource] = &[
             "batch_norm_backward_reduce4",
             "batch_norm_normalize4",
             "batch_norm_infer4",
-            "batch_norm_backward_input4"
+            "batch_norm_backward_input4",
+            "batch_norm_stats_partial4_lanes",
+            "batch_norm_backward_reduce_partial4_lanes"
         ]
     ),
     shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]),

@@ -35,6 +35,36 @@ fn batch_norm_split_reductions_match_reference() {
     }
 }
 
+/// The CPU layout's reductions (`*_partial4_lanes`: a chunk of whole vectors per invocation, 8 per
+/// workgroup, then the merge) against the reference, with the fewest and the most chunks: 651
+/// vectors per channel in 8 chunks of 82 (the last 77), then in 47 chunks of 14 (the last 7) —
+/// the last workgroup's eighth invocation has no chunk.
+#[test]
+fn batch_norm_lanes_reductions_match_reference() {
+    let gpu = common::gpu_with(lungseg::KernelFamily::Cpu);
+    let shape = (3, 5, 28, 31); // H·W = 868, a multiple of 4
+    let t = |s: &[usize]| gpu.tensor("t", s, lungseg::DType::F32).unwrap();
+    let x = t(&[shape.0, shape.1, shape.2, shape.3]);
+    for (target, chunks) in [(1, 8), (1 << 20, 47)] {
+        gpu.set_reduction_workgroups(target);
+        let (m, v, dg, db) = (t(&[5]), t(&[5]), t(&[5]), t(&[5]));
+        let ((), d) = gpu
+            .record_dispatches(|| lungseg::kernels::batch_norm::batch_norm_stats(&gpu, &mut gpu.encoder("t"), &x, &m, &v, None, 1e-5, 0.1))
+            .unwrap();
+        let entries: Vec<_> = d.iter().map(|d| d.entry).collect();
+        assert_eq!(entries, ["batch_norm_stats_partial4_lanes", "batch_norm_stats_merge"], "target {target}");
+        assert_eq!(d[0].workgroups, 5 * (chunks as u64).div_ceil(8), "target {target}");
+        let ((), d) = gpu
+            .record_dispatches(|| {
+                lungseg::kernels::batch_norm::batch_norm_backward_reduce(&gpu, &mut gpu.encoder("t"), &x, &x, &m, &v, &dg, &db)
+            })
+            .unwrap();
+        let entries: Vec<_> = d.iter().map(|d| d.entry).collect();
+        assert_eq!(entries, ["batch_norm_backward_reduce_partial4_lanes", "batch_norm_backward_reduce_merge"], "target {target}");
+        common::assert_rows(lungseg::block_on(selftest::batch_norm(&gpu, 391, shape)).expect("check ran"));
+    }
+}
+
 #[test]
 fn batch_norm_reference_backward_matches_finite_differences() {
     let mut rng = Rng::new(7);

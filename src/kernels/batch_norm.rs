@@ -64,6 +64,27 @@ fn plan(gpu: &Gpu, p: &mut BatchNormParams) {
     p.splits = splits;
 }
 
+/// Invocations per workgroup of the `*_partial4_lanes` reductions, one chunk each.
+const LANES: u64 = 8;
+
+/// CPU layouts where H·W % 4 == 0: the per-channel reductions run as `*_partial4_lanes` — chunks
+/// of whole vectors, one per invocation of 8-invocation workgroups, no barrier — and the merge
+/// pass. Sets `p.splits` (chunks per channel) and `p.chunk` (values, a multiple of 4) and returns
+/// the workgroups; None where the 256-invocation kernels serve (a GPU layout: its workgroup
+/// trees are fast there).
+fn plan_lanes(gpu: &Gpu, p: &mut BatchNormParams) -> Option<u64> {
+    if !super::cpu_layout(gpu) || !p.plane.is_multiple_of(4) {
+        return None;
+    }
+    let vectors = p.n as u64 * p.plane as u64 / 4;
+    let max_chunks = (gpu.max_binding_bytes() / 8 / p.c.max(1) as u64).max(LANES);
+    let (groups, _) = super::plan_splits(gpu, p.c as u64, vectors, LANES, max_chunks / LANES);
+    let per_chunk = vectors.div_ceil(groups as u64 * LANES).max(1);
+    p.chunk = (4 * per_chunk).min(u32::MAX as u64) as u32;
+    p.splits = vectors.div_ceil(per_chunk).max(1) as u32;
+    Some(p.c as u64 * (p.splits as u64).div_ceil(LANES))
+}
+
 /// Workgroups of the element-wise passes: each covers up to 8 × 256 elements of one (n, c) plane
 /// (`EPT`, `WG` in the shader).
 fn elements(p: &BatchNormParams) -> u64 {
@@ -115,6 +136,11 @@ pub fn batch_norm_stats(
             launch(gpu, enc, "batch_norm_stats_partial", &q, &[(1, &x.images(r.clone())?), (11, &out)], q.c as u64 * q.splits as u64)?;
             copy_partials(enc, &out, &partials, 2 * r.start * p.c as usize);
         }
+        return merge_stats(gpu, enc, &p, &partials, mean, invstd, running);
+    }
+    if let Some(groups) = plan_lanes(gpu, &mut p) {
+        let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
+        launch(gpu, enc, "batch_norm_stats_partial4_lanes", &p, &[(1, x), (11, &partials)], groups)?;
         return merge_stats(gpu, enc, &p, &partials, mean, invstd, running);
     }
     plan(gpu, &mut p);
@@ -321,6 +347,25 @@ pub fn batch_norm_backward_reduce(
             )?;
             copy_partials(enc, &out, &partials, 2 * r.start * p.c as usize);
         }
+        return launch(
+            gpu,
+            enc,
+            "batch_norm_backward_reduce_merge",
+            &p,
+            &[(1, &partials), (9, dgamma), (10, dbeta)],
+            (p.c as u64).div_ceil(64),
+        );
+    }
+    if let Some(groups) = plan_lanes(gpu, &mut p) {
+        let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
+        launch(
+            gpu,
+            enc,
+            "batch_norm_backward_reduce_partial4_lanes",
+            &p,
+            &[(1, x), (2, dy), (5, mean), (6, invstd), (11, &partials)],
+            groups,
+        )?;
         return launch(
             gpu,
             enc,

@@ -22,6 +22,8 @@ pub struct ReduceParams {
 }
 
 const WG: u64 = 256;
+/// Invocations per workgroup of `sum_per_channel4_lanes`, each with its own partial.
+const LANES: u64 = 8;
 
 /// `out[c] = Σ_{n,h,w} x[n,c,h,w]` into a tensor of shape (C). The N·H·W values of each channel
 /// are split across workgroups as the kernel family asks (`kernels::plan_splits`), and
@@ -39,6 +41,21 @@ fn sum_per_channel_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) 
     let vec4 = (h * w).is_multiple_of(4);
     let values = (n * h * w) as u64 / if vec4 { 4 } else { 1 };
     let max_splits = (gpu.max_binding_bytes() / 4 / c.max(1) as u64).max(1);
+    // CPU layouts: 8 invocations per workgroup, each writing its own partial (no barriers).
+    if vec4 && super::cpu_layout(gpu) {
+        let (splits, chunk) = super::plan_splits(gpu, c as u64, values, LANES, max_splits / LANES);
+        let p = ReduceParams {
+            n: u32_of(OP, "N", n)?,
+            c: u32_of(OP, "C", c)?,
+            plane: u32_of(OP, "H·W", h * w)?,
+            splits,
+            chunk: u32_of(OP, "values per split", chunk as usize)?,
+            ..Default::default()
+        };
+        return super::split_into(gpu, enc, OP, out, splits * LANES as u32, false, |enc, dst| {
+            launch(gpu, enc, "sum_per_channel4_lanes", &p, &[(1, x), (2, dst)], c as u64 * splits as u64)
+        });
+    }
     let (splits, chunk) = super::plan_splits(gpu, c as u64, values, WG, max_splits);
     let p = ReduceParams {
         n: u32_of(OP, "N", n)?,
