@@ -30,6 +30,15 @@ const WG: u32 = 64u;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+// Vector views of the same bindings for the `*4` entry points (W % 4 == 0, so a 4-pixel block of
+// a full row and the 2 windows over it start on 16- and 8-byte boundaries): a quarter of the
+// accesses, which is what these passes cost on CPU drivers. (WGSL lets two entry points bind
+// different variables at one binding; none uses both.)
+@group(0) @binding(1) var<storage, read> src2: array<vec2<f32>>;
+@group(0) @binding(1) var<storage, read> src4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> indices2: array<vec2<u32>>;
+@group(0) @binding(3) var<storage, read_write> dst2: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read_write> dst4: array<vec4<f32>>;
 
 // (plane, row) of a workgroup that owns one row of a tensor with `rows` rows per plane.
 fn plane_row(wid: vec3<u32>, nwg: vec3<u32>, rows: u32) -> vec2<u32> {
@@ -116,5 +125,88 @@ fn max_unpool2d_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
     let out = (pr.x * p.oh + pr.y) * p.ow;
     for (var j = lid; j < p.ow; j += WG) {
         dst[out + j] = src[base + min(indices[out + j], p.h * p.w - 1u)];
+    }
+}
+
+// max_pool2d_forward for W % 4 == 0: each invocation takes a 2 × 4 block of the full rows (two
+// vector loads) and writes its 2 windows' maxima and indices, same window order and ties.
+@compute @workgroup_size(64)
+fn max_pool2d_forward4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                       @builtin(local_invocation_index) lid: u32) {
+    let pr = plane_row(wid, nwg, p.oh);
+    if (pr.x >= p.n * p.c) {
+        return;
+    }
+    let top = (2u * pr.y) * p.w;
+    let base4 = (pr.x * p.h * p.w + top) / 4u;
+    let out2 = ((pr.x * p.oh + pr.y) * p.ow) / 2u;
+    for (var j = lid; j < p.ow / 2u; j += WG) {
+        let a = src4[base4 + j];
+        let b = src4[base4 + p.w / 4u + j];
+        let left = window_max(vec4<f32>(a.x, a.y, b.x, b.y), top + 4u * j);
+        let right = window_max(vec4<f32>(a.z, a.w, b.z, b.w), top + 4u * j + 2u);
+        dst2[out2 + j] = vec2<f32>(left.best, right.best);
+        indices2[out2 + j] = vec2<u32>(left.idx, right.idx);
+    }
+}
+
+struct WindowMax {
+    best: f32,
+    idx: u32,
+}
+
+// The maximum of one window's values v (order (0,0), (0,1), (1,0), (1,1); the first maximum wins)
+// and its index, given the index of its top-left value.
+fn window_max(v: vec4<f32>, top_left: u32) -> WindowMax {
+    var best = v.x;
+    var idx = top_left;
+    if (v.y > best) {
+        best = v.y;
+        idx = top_left + 1u;
+    }
+    if (v.z > best) {
+        best = v.z;
+        idx = top_left + p.w;
+    }
+    if (v.w > best) {
+        best = v.w;
+        idx = top_left + p.w + 1u;
+    }
+    return WindowMax(best, idx);
+}
+
+// gather_row for W % 4 == 0: each invocation writes 4 pixels (one vector) from the 2 windows
+// over them (vector loads of their values and indices).
+fn gather_row4(plane: u32, row: u32, lid: u32) {
+    let out4 = ((plane * p.h + row) * p.w) / 4u;
+    let keep = select(0.0, 1.0, row / 2u < p.oh);
+    let prow2 = ((plane * p.oh + min(row / 2u, p.oh - 1u)) * p.ow) / 2u;
+    let at = row * p.w;
+    for (var j = lid; j < p.w / 4u; j += WG) {
+        let idx = indices2[prow2 + j];
+        let v = src2[prow2 + j] * keep;
+        let c = at + 4u * j;
+        dst4[out4 + j] = vec4<f32>(select(0.0, v.x, idx.x == c), select(0.0, v.x, idx.x == c + 1u),
+                                   select(0.0, v.y, idx.y == c + 2u), select(0.0, v.y, idx.y == c + 3u));
+    }
+}
+
+// max_pool2d_backward for W % 4 == 0 (gather_row4).
+@compute @workgroup_size(64)
+fn max_pool2d_backward4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                        @builtin(local_invocation_index) lid: u32) {
+    let pr = plane_row(wid, nwg, p.h);
+    if (pr.x < p.n * p.c) {
+        gather_row4(pr.x, pr.y, lid);
+    }
+}
+
+// max_unpool2d_forward for W % 4 == 0 (gather_row4).
+@compute @workgroup_size(64)
+fn max_unpool2d_forward4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                         @builtin(local_invocation_index) lid: u32) {
+    let pr = plane_row(wid, nwg, p.h);
+    if (pr.x < p.n * p.c) {
+        gather_row4(pr.x, pr.y, lid);
     }
 }

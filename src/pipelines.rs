@@ -129,7 +129,18 @@ pub const SHADERS: &[ShaderSource] = &[
             "batch_norm_backward_reduce_partial4_lanes"
         ]
     ),
-    shader!("max_pool", ["max_pool2d_forward", "max_pool2d_backward", "max_unpool2d_forward", "max_unpool2d_backward"]),
+    shader!(
+        "max_pool",
+        [
+            "max_pool2d_forward",
+            "max_pool2d_backward",
+            "max_unpool2d_forward",
+            "max_unpool2d_backward",
+            "max_pool2d_forward4",
+            "max_pool2d_backward4",
+            "max_unpool2d_forward4"
+        ]
+    ),
     shader!("concat", ["concat_forward", "concat_backward", "concat_forward4", "concat_backward4"]),
     shader!("dropout", ["dropout_forward", "dropout_backward", "dropout_forward4", "dropout_backward4"]),
     shader!("cross_entropy", prelude ["tree_reduce", "log_softmax"], ["cross_entropy_partials", "cross_entropy_finish", "cross_entropy_backward"]),

@@ -209,8 +209,11 @@ pub async fn conv_transpose2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w): ConvTCase
     ])
 }
 
-/// Hostile NCHW shapes for element-wise, pooling, normalisation and loss checks.
-pub const NCHW_CASES: &[(usize, usize, usize, usize)] = &[(2, 3, 7, 9), (3, 5, 16, 17), (1, 1, 2, 2), (2, 4, 33, 5)];
+/// Hostile NCHW shapes for element-wise, pooling, normalisation and loss checks. The last one
+/// takes the vector entry points (W % 4 == 0: pooling's `*4`, with an odd H whose last row the
+/// pooling drops) and gives the CPU layouts' batch-norm reductions (`*_partial4_lanes`) several
+/// chunks per channel.
+pub const NCHW_CASES: &[(usize, usize, usize, usize)] = &[(2, 3, 7, 9), (3, 5, 16, 17), (1, 1, 2, 2), (2, 4, 33, 5), (2, 3, 71, 132)];
 
 /// relu forward and backward (inputs include exact zeros: gradient 0 there).
 pub async fn relu(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize)) -> Result<Vec<CheckRow>> {

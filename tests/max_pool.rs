@@ -25,6 +25,14 @@ fn max_pool_first_maximum_wins_and_indices_are_plane_offsets() {
     x[[0, 0, 1, 3]] = 1.0;
     let (_, idx) = lungseg::block_on(lungseg::host::max_pool2d_forward(&gpu, &x)).unwrap();
     assert_eq!(idx.iter().copied().collect::<Vec<_>>(), vec![0, 5 + 3]);
+    // The same with W % 4 == 0 (the vector entry point, two windows per access).
+    let mut x = ndarray::Array4::<f32>::zeros((1, 1, 3, 8));
+    let (_, idx) = lungseg::block_on(lungseg::host::max_pool2d_forward(&gpu, &x)).unwrap();
+    assert_eq!(idx.iter().copied().collect::<Vec<_>>(), vec![0, 2, 4, 6]);
+    x[[0, 0, 1, 3]] = 1.0;
+    x[[0, 0, 1, 6]] = 2.0;
+    let (_, idx) = lungseg::block_on(lungseg::host::max_pool2d_forward(&gpu, &x)).unwrap();
+    assert_eq!(idx.iter().copied().collect::<Vec<_>>(), vec![0, 8 + 3, 4, 8 + 6]);
 }
 
 #[test]

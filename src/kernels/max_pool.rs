@@ -36,6 +36,15 @@ fn params(op: &'static str, full: [usize; 4]) -> Result<MaxPoolParams> {
     })
 }
 
+/// The `*4` entry point (vector accesses) where W % 4 == 0 — every real layer — else `scalar`.
+fn by_vec4(p: &MaxPoolParams, scalar: &'static str, vec4: &'static str) -> &'static str {
+    if p.w.is_multiple_of(4) {
+        vec4
+    } else {
+        scalar
+    }
+}
+
 /// One workgroup per row of the pooled tensor.
 fn pooled_rows(p: &MaxPoolParams) -> u64 {
     p.n as u64 * p.c as u64 * p.oh as u64
@@ -66,7 +75,7 @@ fn max_pool2d_forward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor,
     let pooled = [full[0], full[1], full[2] / 2, full[3] / 2];
     expect_shape(OP, "y", y, &pooled)?;
     check_indices(OP, indices, &pooled)?;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, indices), (3, y)], pooled_rows(&p))
+    launch(gpu, enc, by_vec4(&p, OP, "max_pool2d_forward4"), &p, &[(1, x), (2, indices), (3, y)], pooled_rows(&p))
 }
 
 /// `dx` (N, C, H, W) from `dy` (N, C, H/2, W/2): each input element takes dy of its window if the
@@ -82,7 +91,7 @@ fn max_pool2d_backward_once(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, indices: 
     let pooled = [full[0], full[1], full[2] / 2, full[3] / 2];
     expect_shape(OP, "dy", dy, &pooled)?;
     check_indices(OP, indices, &pooled)?;
-    launch(gpu, enc, OP, &p, &[(1, dy), (2, indices), (3, dx)], full_rows(&p))
+    launch(gpu, enc, by_vec4(&p, OP, "max_pool2d_backward4"), &p, &[(1, dy), (2, indices), (3, dx)], full_rows(&p))
 }
 
 /// `y` (N, C, H, W) = max_unpool2d(x (N, C, H/2, W/2), indices): x at each recorded position, 0 elsewhere.
@@ -97,7 +106,7 @@ fn max_unpool2d_forward_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, indices: 
     let pooled = [full[0], full[1], full[2] / 2, full[3] / 2];
     expect_shape(OP, "x", x, &pooled)?;
     check_indices(OP, indices, &pooled)?;
-    launch(gpu, enc, OP, &p, &[(1, x), (2, indices), (3, y)], full_rows(&p))
+    launch(gpu, enc, by_vec4(&p, OP, "max_unpool2d_forward4"), &p, &[(1, x), (2, indices), (3, y)], full_rows(&p))
 }
 
 /// `dx[n,c,i,j] = dy[n, c, indices[n,c,i,j]]`.
