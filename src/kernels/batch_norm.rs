@@ -85,6 +85,18 @@ fn plan_lanes(gpu: &Gpu, p: &mut BatchNormParams) -> Option<u64> {
     Some(p.c as u64 * (p.splits as u64).div_ceil(LANES))
 }
 
+/// The first pass of a split per-channel reduction, where this layout splits one: `lanes` in CPU
+/// layouts ([`plan_lanes`]), else the 256-invocation `split` entry where [`plan`] cuts a channel
+/// into more than one chunk. Sets `p.splits` and `p.chunk`; returns the entry and its workgroups,
+/// or None where one workgroup per channel does the whole reduction.
+fn partial_pass(gpu: &Gpu, p: &mut BatchNormParams, lanes: &'static str, split: &'static str) -> Option<(&'static str, u64)> {
+    if let Some(groups) = plan_lanes(gpu, p) {
+        return Some((lanes, groups));
+    }
+    plan(gpu, p);
+    (p.splits > 1).then(|| (split, p.c as u64 * p.splits as u64))
+}
+
 /// Workgroups of the element-wise passes: each covers up to 8 × 256 elements of one (n, c) plane
 /// (`EPT`, `WG` in the shader).
 fn elements(p: &BatchNormParams) -> u64 {
@@ -138,30 +150,10 @@ pub fn batch_norm_stats(
         }
         return merge_stats(gpu, enc, &p, &partials, mean, invstd, running);
     }
-    if let Some(groups) = plan_lanes(gpu, &mut p) {
+    if let Some((entry, groups)) = partial_pass(gpu, &mut p, "batch_norm_stats_partial4_lanes", "batch_norm_stats_partial") {
         let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
-        launch(gpu, enc, "batch_norm_stats_partial4_lanes", &p, &[(1, x), (11, &partials)], groups)?;
+        launch(gpu, enc, entry, &p, &[(1, x), (11, &partials)], groups)?;
         return merge_stats(gpu, enc, &p, &partials, mean, invstd, running);
-    }
-    plan(gpu, &mut p);
-    if p.splits > 1 {
-        // Bindings 7/8 are declared read_write, so they need two distinct buffers even when
-        // update_running = 0 leaves them untouched: small pooled scratch tensors.
-        let spare = |_| gpu.tensor(OP, &[p.c as usize], crate::DType::F32);
-        let (rm, rv) = match running {
-            Some((rm, rv)) => (rm.clone(), rv.clone()),
-            None => (spare(0)?, spare(1)?),
-        };
-        let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
-        launch(gpu, enc, "batch_norm_stats_partial", &p, &[(1, x), (11, &partials)], p.c as u64 * p.splits as u64)?;
-        return launch(
-            gpu,
-            enc,
-            "batch_norm_stats_merge",
-            &p,
-            &[(1, &partials), (5, mean), (6, invstd), (7, &rm), (8, &rv)],
-            (p.c as u64).div_ceil(64),
-        );
     }
     match running {
         Some((rm, rv)) => {
@@ -356,36 +348,10 @@ pub fn batch_norm_backward_reduce(
             (p.c as u64).div_ceil(64),
         );
     }
-    if let Some(groups) = plan_lanes(gpu, &mut p) {
+    let partial = partial_pass(gpu, &mut p, "batch_norm_backward_reduce_partial4_lanes", "batch_norm_backward_reduce_partial");
+    if let Some((entry, groups)) = partial {
         let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
-        launch(
-            gpu,
-            enc,
-            "batch_norm_backward_reduce_partial4_lanes",
-            &p,
-            &[(1, x), (2, dy), (5, mean), (6, invstd), (11, &partials)],
-            groups,
-        )?;
-        return launch(
-            gpu,
-            enc,
-            "batch_norm_backward_reduce_merge",
-            &p,
-            &[(1, &partials), (9, dgamma), (10, dbeta)],
-            (p.c as u64).div_ceil(64),
-        );
-    }
-    plan(gpu, &mut p);
-    if p.splits > 1 {
-        let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
-        launch(
-            gpu,
-            enc,
-            "batch_norm_backward_reduce_partial",
-            &p,
-            &[(1, x), (2, dy), (5, mean), (6, invstd), (11, &partials)],
-            p.c as u64 * p.splits as u64,
-        )?;
+        launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (11, &partials)], groups)?;
         return launch(
             gpu,
             enc,

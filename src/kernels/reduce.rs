@@ -36,27 +36,19 @@ fn sum_per_channel_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) 
     const OP: &str = "sum_per_channel";
     let [n, c, h, w] = nchw(OP, "x", x)?;
     super::expect_shape(OP, "out", out, &[c])?;
-    // A work item is one value — or one vector of 4 where H·W % 4 == 0 (`sum_per_channel4`); the
-    // workgroup's 256 invocations take 256 per step.
+    // A work item is one value — or one vector of 4 where H·W % 4 == 0 (`sum_per_channel4`); a
+    // workgroup's invocations take one each per step (256, or 8 in the lanes kernel).
     let vec4 = (h * w).is_multiple_of(4);
     let values = (n * h * w) as u64 / if vec4 { 4 } else { 1 };
     let max_splits = (gpu.max_binding_bytes() / 4 / c.max(1) as u64).max(1);
-    // CPU layouts: 8 invocations per workgroup, each writing its own partial (no barriers).
-    if vec4 && super::cpu_layout(gpu) {
-        let (splits, chunk) = super::plan_splits(gpu, c as u64, values, LANES, max_splits / LANES);
-        let p = ReduceParams {
-            n: u32_of(OP, "N", n)?,
-            c: u32_of(OP, "C", c)?,
-            plane: u32_of(OP, "H·W", h * w)?,
-            splits,
-            chunk: u32_of(OP, "values per split", chunk as usize)?,
-            ..Default::default()
-        };
-        return super::split_into(gpu, enc, OP, out, splits * LANES as u32, false, |enc, dst| {
-            launch(gpu, enc, "sum_per_channel4_lanes", &p, &[(1, x), (2, dst)], c as u64 * splits as u64)
-        });
-    }
-    let (splits, chunk) = super::plan_splits(gpu, c as u64, values, WG, max_splits);
+    // CPU layouts: 8 invocations per workgroup, each writing its own partial (no barriers), so a
+    // split leaves LANES partials.
+    let (entry, per_step, partials_per_split) = match () {
+        _ if vec4 && super::cpu_layout(gpu) => ("sum_per_channel4_lanes", LANES, LANES),
+        _ if vec4 => ("sum_per_channel4", WG, 1),
+        _ => (OP, WG, 1),
+    };
+    let (splits, chunk) = super::plan_splits(gpu, c as u64, values, per_step, max_splits / partials_per_split);
     let p = ReduceParams {
         n: u32_of(OP, "N", n)?,
         c: u32_of(OP, "C", c)?,
@@ -65,8 +57,7 @@ fn sum_per_channel_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) 
         chunk: u32_of(OP, "values per split", chunk as usize)?,
         ..Default::default()
     };
-    let entry = if vec4 { "sum_per_channel4" } else { OP };
-    super::split_into(gpu, enc, OP, out, splits, false, |enc, dst| {
+    super::split_into(gpu, enc, OP, out, splits * partials_per_split as u32, false, |enc, dst| {
         launch(gpu, enc, entry, &p, &[(1, x), (2, dst)], c as u64 * splits as u64)
     })
 }
