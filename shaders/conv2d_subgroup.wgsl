@@ -49,6 +49,11 @@ const RB: u32 = 2u; // output rows per invocation (forward / backward-input)
 // The weight gradients' dy (bound at `weight` too), read 4 floats at a time by the 16-channel
 // weight-gradient kernels when W % 4 == 0.
 @group(0) @binding(6) var<storage, read> dy4: array<vec4<f32>>;
+// The 32-channel kernels' weights, packed by `conv2d_pack_weights` as [written][read][12]: the 9
+// taps of one (written, read) channel pair, already flipped for backward-input, padded to 3 vec4.
+@group(0) @binding(7) var<storage, read> wpk: array<vec4<f32>>;
+// The 32-channel kernels' output, written 4 pixels at a time (W % 4 == 0).
+@group(0) @binding(8) var<storage, read_write> dst4: array<vec4<f32>>;
 
 // x[row, w0-1 .. w0+4] with zero padding outside the plane. Branch-free: out-of-plane positions
 // read a clamped (valid) address and are multiplied by 0, which keeps every invocation on the
@@ -110,6 +115,37 @@ fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
         if (w0 + j < p.w) {
             dst[out + w0 + j] = y[j];
         }
+    }
+}
+
+// conv_block32's store: one vec4 per channel and row. Its layers have W % 4 == 0, so a 4-pixel
+// block never straddles a row, and on CPU drivers one vector store is one loop over the lanes
+// instead of four.
+fn store4(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
+    if (co >= p.c_out) {
+        return;
+    }
+    let y = select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
+    dst4[(((n * p.c_out + co) * p.h + h) * p.w + w0) / 4u] = y;
+}
+
+// Packs the weights of one 32-channel pass for `wpk`: dst[(o · c_in + i) · 12 + t] =
+// weight_at(o, i, t) for written channel o and read channel i of the pass (so backward-input's
+// transposed, flipped taps too), t < 9, and 0 for the padding t = 9..11. One invocation per
+// (o, i). The pass then loads a channel pair's taps as 3 vec4 instead of 9 scalars: on CPU drivers
+// every per-invocation load is a loop over the subgroup's lanes, and the scalar weight loads were
+// most of them.
+@compute @workgroup_size(64)
+fn conv2d_pack_weights(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+    let g = (wid.x + wid.y * nwg.x) * WG + lid;
+    if (g >= p.c_out * p.c_in) {
+        return;
+    }
+    let o = g / p.c_in;
+    let i = g % p.c_in;
+    for (var t = 0u; t < 12u; t++) {
+        dst[g * 12u + t] = select(0.0, weight_at(o, i, min(t, 8u)), t < 9u);
     }
 }
 
@@ -736,7 +772,8 @@ fn conv2d_backward_input_subgroup16_aligned(@builtin(workgroup_id) wid: vec3<u32
 // input rows serve 4 output rows, and each invocation loads the weights of 4 of the 32 channels,
 // so a loaded value feeds 2.3× the FMAs of `conv_block16` (1.25–1.4× faster on lavapipe, README
 // "Kernel benchmarks"; 64 channels or 6 rows were no faster and compile slower). `p.o_blocks`
-// counts blocks of 32, `p.tiles` blocks of 4 rows. Written out: broadcasts take constant lanes,
+// counts blocks of 32, `p.tiles` blocks of 4 rows. Weights come packed (`conv2d_pack_weights`,
+// 3 vec4 loads per channel pair) and outputs leave as vec4 (`store4`). Written out: broadcasts take constant lanes,
 // and the accumulators need constant names to stay out of memory. Each line is one channel.
 fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
     let g = wid.x + wid.y * nwg.x;
@@ -796,10 +833,14 @@ fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
     let b31 = bias_of(split, min(ob * 32u + 31u, last)); var a31_0 = vec4<f32>(b31); var a31_1 = vec4<f32>(b31); var a31_2 = vec4<f32>(b31); var a31_3 = vec4<f32>(b31);
     for (var ci = split * p.chunk; ci < ci_end; ci++) {
         let base = (n * p.c_in + ci) * plane;
-        let k0_0 = weight_at(mine0, ci, 0u); let k0_1 = weight_at(mine0, ci, 1u); let k0_2 = weight_at(mine0, ci, 2u); let k0_3 = weight_at(mine0, ci, 3u); let k0_4 = weight_at(mine0, ci, 4u); let k0_5 = weight_at(mine0, ci, 5u); let k0_6 = weight_at(mine0, ci, 6u); let k0_7 = weight_at(mine0, ci, 7u); let k0_8 = weight_at(mine0, ci, 8u);
-        let k1_0 = weight_at(mine1, ci, 0u); let k1_1 = weight_at(mine1, ci, 1u); let k1_2 = weight_at(mine1, ci, 2u); let k1_3 = weight_at(mine1, ci, 3u); let k1_4 = weight_at(mine1, ci, 4u); let k1_5 = weight_at(mine1, ci, 5u); let k1_6 = weight_at(mine1, ci, 6u); let k1_7 = weight_at(mine1, ci, 7u); let k1_8 = weight_at(mine1, ci, 8u);
-        let k2_0 = weight_at(mine2, ci, 0u); let k2_1 = weight_at(mine2, ci, 1u); let k2_2 = weight_at(mine2, ci, 2u); let k2_3 = weight_at(mine2, ci, 3u); let k2_4 = weight_at(mine2, ci, 4u); let k2_5 = weight_at(mine2, ci, 5u); let k2_6 = weight_at(mine2, ci, 6u); let k2_7 = weight_at(mine2, ci, 7u); let k2_8 = weight_at(mine2, ci, 8u);
-        let k3_0 = weight_at(mine3, ci, 0u); let k3_1 = weight_at(mine3, ci, 1u); let k3_2 = weight_at(mine3, ci, 2u); let k3_3 = weight_at(mine3, ci, 3u); let k3_4 = weight_at(mine3, ci, 4u); let k3_5 = weight_at(mine3, ci, 5u); let k3_6 = weight_at(mine3, ci, 6u); let k3_7 = weight_at(mine3, ci, 7u); let k3_8 = weight_at(mine3, ci, 8u);
+        let v0 = (mine0 * p.c_in + ci) * 3u; let v0a = wpk[v0]; let v0b = wpk[v0 + 1u]; let v0c = wpk[v0 + 2u];
+        let k0_0 = v0a.x; let k0_1 = v0a.y; let k0_2 = v0a.z; let k0_3 = v0a.w; let k0_4 = v0b.x; let k0_5 = v0b.y; let k0_6 = v0b.z; let k0_7 = v0b.w; let k0_8 = v0c.x;
+        let v1 = (mine1 * p.c_in + ci) * 3u; let v1a = wpk[v1]; let v1b = wpk[v1 + 1u]; let v1c = wpk[v1 + 2u];
+        let k1_0 = v1a.x; let k1_1 = v1a.y; let k1_2 = v1a.z; let k1_3 = v1a.w; let k1_4 = v1b.x; let k1_5 = v1b.y; let k1_6 = v1b.z; let k1_7 = v1b.w; let k1_8 = v1c.x;
+        let v2 = (mine2 * p.c_in + ci) * 3u; let v2a = wpk[v2]; let v2b = wpk[v2 + 1u]; let v2c = wpk[v2 + 2u];
+        let k2_0 = v2a.x; let k2_1 = v2a.y; let k2_2 = v2a.z; let k2_3 = v2a.w; let k2_4 = v2b.x; let k2_5 = v2b.y; let k2_6 = v2b.z; let k2_7 = v2b.w; let k2_8 = v2c.x;
+        let v3 = (mine3 * p.c_in + ci) * 3u; let v3a = wpk[v3]; let v3b = wpk[v3 + 1u]; let v3c = wpk[v3 + 2u];
+        let k3_0 = v3a.x; let k3_1 = v3a.y; let k3_2 = v3a.z; let k3_3 = v3a.w; let k3_4 = v3b.x; let k3_5 = v3b.y; let k3_6 = v3b.z; let k3_7 = v3b.w; let k3_8 = v3c.x;
         // Input rows h0 - 1 .. h0 + 4: each as its left, middle and right 4-pixel windows.
         let x0 = load_row(base, i32(h0) + -1, w0, in_range, true); let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]); let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]); let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);
         let x1 = load_row(base, i32(h0) + 0, w0, in_range, true); let l1 = vec4<f32>(x1[0], x1[1], x1[2], x1[3]); let m1 = vec4<f32>(x1[1], x1[2], x1[3], x1[4]); let r1 = vec4<f32>(x1[2], x1[3], x1[4], x1[5]);
@@ -877,44 +918,44 @@ fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
         return;
     }
     if (h0 + 0u < p.h) {
-        store(n_out, ob * 32u + 0u, h0 + 0u, w0, a0_0); store(n_out, ob * 32u + 1u, h0 + 0u, w0, a1_0); store(n_out, ob * 32u + 2u, h0 + 0u, w0, a2_0); store(n_out, ob * 32u + 3u, h0 + 0u, w0, a3_0);
-        store(n_out, ob * 32u + 4u, h0 + 0u, w0, a4_0); store(n_out, ob * 32u + 5u, h0 + 0u, w0, a5_0); store(n_out, ob * 32u + 6u, h0 + 0u, w0, a6_0); store(n_out, ob * 32u + 7u, h0 + 0u, w0, a7_0);
-        store(n_out, ob * 32u + 8u, h0 + 0u, w0, a8_0); store(n_out, ob * 32u + 9u, h0 + 0u, w0, a9_0); store(n_out, ob * 32u + 10u, h0 + 0u, w0, a10_0); store(n_out, ob * 32u + 11u, h0 + 0u, w0, a11_0);
-        store(n_out, ob * 32u + 12u, h0 + 0u, w0, a12_0); store(n_out, ob * 32u + 13u, h0 + 0u, w0, a13_0); store(n_out, ob * 32u + 14u, h0 + 0u, w0, a14_0); store(n_out, ob * 32u + 15u, h0 + 0u, w0, a15_0);
-        store(n_out, ob * 32u + 16u, h0 + 0u, w0, a16_0); store(n_out, ob * 32u + 17u, h0 + 0u, w0, a17_0); store(n_out, ob * 32u + 18u, h0 + 0u, w0, a18_0); store(n_out, ob * 32u + 19u, h0 + 0u, w0, a19_0);
-        store(n_out, ob * 32u + 20u, h0 + 0u, w0, a20_0); store(n_out, ob * 32u + 21u, h0 + 0u, w0, a21_0); store(n_out, ob * 32u + 22u, h0 + 0u, w0, a22_0); store(n_out, ob * 32u + 23u, h0 + 0u, w0, a23_0);
-        store(n_out, ob * 32u + 24u, h0 + 0u, w0, a24_0); store(n_out, ob * 32u + 25u, h0 + 0u, w0, a25_0); store(n_out, ob * 32u + 26u, h0 + 0u, w0, a26_0); store(n_out, ob * 32u + 27u, h0 + 0u, w0, a27_0);
-        store(n_out, ob * 32u + 28u, h0 + 0u, w0, a28_0); store(n_out, ob * 32u + 29u, h0 + 0u, w0, a29_0); store(n_out, ob * 32u + 30u, h0 + 0u, w0, a30_0); store(n_out, ob * 32u + 31u, h0 + 0u, w0, a31_0);
+        store4(n_out, ob * 32u + 0u, h0 + 0u, w0, a0_0); store4(n_out, ob * 32u + 1u, h0 + 0u, w0, a1_0); store4(n_out, ob * 32u + 2u, h0 + 0u, w0, a2_0); store4(n_out, ob * 32u + 3u, h0 + 0u, w0, a3_0);
+        store4(n_out, ob * 32u + 4u, h0 + 0u, w0, a4_0); store4(n_out, ob * 32u + 5u, h0 + 0u, w0, a5_0); store4(n_out, ob * 32u + 6u, h0 + 0u, w0, a6_0); store4(n_out, ob * 32u + 7u, h0 + 0u, w0, a7_0);
+        store4(n_out, ob * 32u + 8u, h0 + 0u, w0, a8_0); store4(n_out, ob * 32u + 9u, h0 + 0u, w0, a9_0); store4(n_out, ob * 32u + 10u, h0 + 0u, w0, a10_0); store4(n_out, ob * 32u + 11u, h0 + 0u, w0, a11_0);
+        store4(n_out, ob * 32u + 12u, h0 + 0u, w0, a12_0); store4(n_out, ob * 32u + 13u, h0 + 0u, w0, a13_0); store4(n_out, ob * 32u + 14u, h0 + 0u, w0, a14_0); store4(n_out, ob * 32u + 15u, h0 + 0u, w0, a15_0);
+        store4(n_out, ob * 32u + 16u, h0 + 0u, w0, a16_0); store4(n_out, ob * 32u + 17u, h0 + 0u, w0, a17_0); store4(n_out, ob * 32u + 18u, h0 + 0u, w0, a18_0); store4(n_out, ob * 32u + 19u, h0 + 0u, w0, a19_0);
+        store4(n_out, ob * 32u + 20u, h0 + 0u, w0, a20_0); store4(n_out, ob * 32u + 21u, h0 + 0u, w0, a21_0); store4(n_out, ob * 32u + 22u, h0 + 0u, w0, a22_0); store4(n_out, ob * 32u + 23u, h0 + 0u, w0, a23_0);
+        store4(n_out, ob * 32u + 24u, h0 + 0u, w0, a24_0); store4(n_out, ob * 32u + 25u, h0 + 0u, w0, a25_0); store4(n_out, ob * 32u + 26u, h0 + 0u, w0, a26_0); store4(n_out, ob * 32u + 27u, h0 + 0u, w0, a27_0);
+        store4(n_out, ob * 32u + 28u, h0 + 0u, w0, a28_0); store4(n_out, ob * 32u + 29u, h0 + 0u, w0, a29_0); store4(n_out, ob * 32u + 30u, h0 + 0u, w0, a30_0); store4(n_out, ob * 32u + 31u, h0 + 0u, w0, a31_0);
     }
     if (h0 + 1u < p.h) {
-        store(n_out, ob * 32u + 0u, h0 + 1u, w0, a0_1); store(n_out, ob * 32u + 1u, h0 + 1u, w0, a1_1); store(n_out, ob * 32u + 2u, h0 + 1u, w0, a2_1); store(n_out, ob * 32u + 3u, h0 + 1u, w0, a3_1);
-        store(n_out, ob * 32u + 4u, h0 + 1u, w0, a4_1); store(n_out, ob * 32u + 5u, h0 + 1u, w0, a5_1); store(n_out, ob * 32u + 6u, h0 + 1u, w0, a6_1); store(n_out, ob * 32u + 7u, h0 + 1u, w0, a7_1);
-        store(n_out, ob * 32u + 8u, h0 + 1u, w0, a8_1); store(n_out, ob * 32u + 9u, h0 + 1u, w0, a9_1); store(n_out, ob * 32u + 10u, h0 + 1u, w0, a10_1); store(n_out, ob * 32u + 11u, h0 + 1u, w0, a11_1);
-        store(n_out, ob * 32u + 12u, h0 + 1u, w0, a12_1); store(n_out, ob * 32u + 13u, h0 + 1u, w0, a13_1); store(n_out, ob * 32u + 14u, h0 + 1u, w0, a14_1); store(n_out, ob * 32u + 15u, h0 + 1u, w0, a15_1);
-        store(n_out, ob * 32u + 16u, h0 + 1u, w0, a16_1); store(n_out, ob * 32u + 17u, h0 + 1u, w0, a17_1); store(n_out, ob * 32u + 18u, h0 + 1u, w0, a18_1); store(n_out, ob * 32u + 19u, h0 + 1u, w0, a19_1);
-        store(n_out, ob * 32u + 20u, h0 + 1u, w0, a20_1); store(n_out, ob * 32u + 21u, h0 + 1u, w0, a21_1); store(n_out, ob * 32u + 22u, h0 + 1u, w0, a22_1); store(n_out, ob * 32u + 23u, h0 + 1u, w0, a23_1);
-        store(n_out, ob * 32u + 24u, h0 + 1u, w0, a24_1); store(n_out, ob * 32u + 25u, h0 + 1u, w0, a25_1); store(n_out, ob * 32u + 26u, h0 + 1u, w0, a26_1); store(n_out, ob * 32u + 27u, h0 + 1u, w0, a27_1);
-        store(n_out, ob * 32u + 28u, h0 + 1u, w0, a28_1); store(n_out, ob * 32u + 29u, h0 + 1u, w0, a29_1); store(n_out, ob * 32u + 30u, h0 + 1u, w0, a30_1); store(n_out, ob * 32u + 31u, h0 + 1u, w0, a31_1);
+        store4(n_out, ob * 32u + 0u, h0 + 1u, w0, a0_1); store4(n_out, ob * 32u + 1u, h0 + 1u, w0, a1_1); store4(n_out, ob * 32u + 2u, h0 + 1u, w0, a2_1); store4(n_out, ob * 32u + 3u, h0 + 1u, w0, a3_1);
+        store4(n_out, ob * 32u + 4u, h0 + 1u, w0, a4_1); store4(n_out, ob * 32u + 5u, h0 + 1u, w0, a5_1); store4(n_out, ob * 32u + 6u, h0 + 1u, w0, a6_1); store4(n_out, ob * 32u + 7u, h0 + 1u, w0, a7_1);
+        store4(n_out, ob * 32u + 8u, h0 + 1u, w0, a8_1); store4(n_out, ob * 32u + 9u, h0 + 1u, w0, a9_1); store4(n_out, ob * 32u + 10u, h0 + 1u, w0, a10_1); store4(n_out, ob * 32u + 11u, h0 + 1u, w0, a11_1);
+        store4(n_out, ob * 32u + 12u, h0 + 1u, w0, a12_1); store4(n_out, ob * 32u + 13u, h0 + 1u, w0, a13_1); store4(n_out, ob * 32u + 14u, h0 + 1u, w0, a14_1); store4(n_out, ob * 32u + 15u, h0 + 1u, w0, a15_1);
+        store4(n_out, ob * 32u + 16u, h0 + 1u, w0, a16_1); store4(n_out, ob * 32u + 17u, h0 + 1u, w0, a17_1); store4(n_out, ob * 32u + 18u, h0 + 1u, w0, a18_1); store4(n_out, ob * 32u + 19u, h0 + 1u, w0, a19_1);
+        store4(n_out, ob * 32u + 20u, h0 + 1u, w0, a20_1); store4(n_out, ob * 32u + 21u, h0 + 1u, w0, a21_1); store4(n_out, ob * 32u + 22u, h0 + 1u, w0, a22_1); store4(n_out, ob * 32u + 23u, h0 + 1u, w0, a23_1);
+        store4(n_out, ob * 32u + 24u, h0 + 1u, w0, a24_1); store4(n_out, ob * 32u + 25u, h0 + 1u, w0, a25_1); store4(n_out, ob * 32u + 26u, h0 + 1u, w0, a26_1); store4(n_out, ob * 32u + 27u, h0 + 1u, w0, a27_1);
+        store4(n_out, ob * 32u + 28u, h0 + 1u, w0, a28_1); store4(n_out, ob * 32u + 29u, h0 + 1u, w0, a29_1); store4(n_out, ob * 32u + 30u, h0 + 1u, w0, a30_1); store4(n_out, ob * 32u + 31u, h0 + 1u, w0, a31_1);
     }
     if (h0 + 2u < p.h) {
-        store(n_out, ob * 32u + 0u, h0 + 2u, w0, a0_2); store(n_out, ob * 32u + 1u, h0 + 2u, w0, a1_2); store(n_out, ob * 32u + 2u, h0 + 2u, w0, a2_2); store(n_out, ob * 32u + 3u, h0 + 2u, w0, a3_2);
-        store(n_out, ob * 32u + 4u, h0 + 2u, w0, a4_2); store(n_out, ob * 32u + 5u, h0 + 2u, w0, a5_2); store(n_out, ob * 32u + 6u, h0 + 2u, w0, a6_2); store(n_out, ob * 32u + 7u, h0 + 2u, w0, a7_2);
-        store(n_out, ob * 32u + 8u, h0 + 2u, w0, a8_2); store(n_out, ob * 32u + 9u, h0 + 2u, w0, a9_2); store(n_out, ob * 32u + 10u, h0 + 2u, w0, a10_2); store(n_out, ob * 32u + 11u, h0 + 2u, w0, a11_2);
-        store(n_out, ob * 32u + 12u, h0 + 2u, w0, a12_2); store(n_out, ob * 32u + 13u, h0 + 2u, w0, a13_2); store(n_out, ob * 32u + 14u, h0 + 2u, w0, a14_2); store(n_out, ob * 32u + 15u, h0 + 2u, w0, a15_2);
-        store(n_out, ob * 32u + 16u, h0 + 2u, w0, a16_2); store(n_out, ob * 32u + 17u, h0 + 2u, w0, a17_2); store(n_out, ob * 32u + 18u, h0 + 2u, w0, a18_2); store(n_out, ob * 32u + 19u, h0 + 2u, w0, a19_2);
-        store(n_out, ob * 32u + 20u, h0 + 2u, w0, a20_2); store(n_out, ob * 32u + 21u, h0 + 2u, w0, a21_2); store(n_out, ob * 32u + 22u, h0 + 2u, w0, a22_2); store(n_out, ob * 32u + 23u, h0 + 2u, w0, a23_2);
-        store(n_out, ob * 32u + 24u, h0 + 2u, w0, a24_2); store(n_out, ob * 32u + 25u, h0 + 2u, w0, a25_2); store(n_out, ob * 32u + 26u, h0 + 2u, w0, a26_2); store(n_out, ob * 32u + 27u, h0 + 2u, w0, a27_2);
-        store(n_out, ob * 32u + 28u, h0 + 2u, w0, a28_2); store(n_out, ob * 32u + 29u, h0 + 2u, w0, a29_2); store(n_out, ob * 32u + 30u, h0 + 2u, w0, a30_2); store(n_out, ob * 32u + 31u, h0 + 2u, w0, a31_2);
+        store4(n_out, ob * 32u + 0u, h0 + 2u, w0, a0_2); store4(n_out, ob * 32u + 1u, h0 + 2u, w0, a1_2); store4(n_out, ob * 32u + 2u, h0 + 2u, w0, a2_2); store4(n_out, ob * 32u + 3u, h0 + 2u, w0, a3_2);
+        store4(n_out, ob * 32u + 4u, h0 + 2u, w0, a4_2); store4(n_out, ob * 32u + 5u, h0 + 2u, w0, a5_2); store4(n_out, ob * 32u + 6u, h0 + 2u, w0, a6_2); store4(n_out, ob * 32u + 7u, h0 + 2u, w0, a7_2);
+        store4(n_out, ob * 32u + 8u, h0 + 2u, w0, a8_2); store4(n_out, ob * 32u + 9u, h0 + 2u, w0, a9_2); store4(n_out, ob * 32u + 10u, h0 + 2u, w0, a10_2); store4(n_out, ob * 32u + 11u, h0 + 2u, w0, a11_2);
+        store4(n_out, ob * 32u + 12u, h0 + 2u, w0, a12_2); store4(n_out, ob * 32u + 13u, h0 + 2u, w0, a13_2); store4(n_out, ob * 32u + 14u, h0 + 2u, w0, a14_2); store4(n_out, ob * 32u + 15u, h0 + 2u, w0, a15_2);
+        store4(n_out, ob * 32u + 16u, h0 + 2u, w0, a16_2); store4(n_out, ob * 32u + 17u, h0 + 2u, w0, a17_2); store4(n_out, ob * 32u + 18u, h0 + 2u, w0, a18_2); store4(n_out, ob * 32u + 19u, h0 + 2u, w0, a19_2);
+        store4(n_out, ob * 32u + 20u, h0 + 2u, w0, a20_2); store4(n_out, ob * 32u + 21u, h0 + 2u, w0, a21_2); store4(n_out, ob * 32u + 22u, h0 + 2u, w0, a22_2); store4(n_out, ob * 32u + 23u, h0 + 2u, w0, a23_2);
+        store4(n_out, ob * 32u + 24u, h0 + 2u, w0, a24_2); store4(n_out, ob * 32u + 25u, h0 + 2u, w0, a25_2); store4(n_out, ob * 32u + 26u, h0 + 2u, w0, a26_2); store4(n_out, ob * 32u + 27u, h0 + 2u, w0, a27_2);
+        store4(n_out, ob * 32u + 28u, h0 + 2u, w0, a28_2); store4(n_out, ob * 32u + 29u, h0 + 2u, w0, a29_2); store4(n_out, ob * 32u + 30u, h0 + 2u, w0, a30_2); store4(n_out, ob * 32u + 31u, h0 + 2u, w0, a31_2);
     }
     if (h0 + 3u < p.h) {
-        store(n_out, ob * 32u + 0u, h0 + 3u, w0, a0_3); store(n_out, ob * 32u + 1u, h0 + 3u, w0, a1_3); store(n_out, ob * 32u + 2u, h0 + 3u, w0, a2_3); store(n_out, ob * 32u + 3u, h0 + 3u, w0, a3_3);
-        store(n_out, ob * 32u + 4u, h0 + 3u, w0, a4_3); store(n_out, ob * 32u + 5u, h0 + 3u, w0, a5_3); store(n_out, ob * 32u + 6u, h0 + 3u, w0, a6_3); store(n_out, ob * 32u + 7u, h0 + 3u, w0, a7_3);
-        store(n_out, ob * 32u + 8u, h0 + 3u, w0, a8_3); store(n_out, ob * 32u + 9u, h0 + 3u, w0, a9_3); store(n_out, ob * 32u + 10u, h0 + 3u, w0, a10_3); store(n_out, ob * 32u + 11u, h0 + 3u, w0, a11_3);
-        store(n_out, ob * 32u + 12u, h0 + 3u, w0, a12_3); store(n_out, ob * 32u + 13u, h0 + 3u, w0, a13_3); store(n_out, ob * 32u + 14u, h0 + 3u, w0, a14_3); store(n_out, ob * 32u + 15u, h0 + 3u, w0, a15_3);
-        store(n_out, ob * 32u + 16u, h0 + 3u, w0, a16_3); store(n_out, ob * 32u + 17u, h0 + 3u, w0, a17_3); store(n_out, ob * 32u + 18u, h0 + 3u, w0, a18_3); store(n_out, ob * 32u + 19u, h0 + 3u, w0, a19_3);
-        store(n_out, ob * 32u + 20u, h0 + 3u, w0, a20_3); store(n_out, ob * 32u + 21u, h0 + 3u, w0, a21_3); store(n_out, ob * 32u + 22u, h0 + 3u, w0, a22_3); store(n_out, ob * 32u + 23u, h0 + 3u, w0, a23_3);
-        store(n_out, ob * 32u + 24u, h0 + 3u, w0, a24_3); store(n_out, ob * 32u + 25u, h0 + 3u, w0, a25_3); store(n_out, ob * 32u + 26u, h0 + 3u, w0, a26_3); store(n_out, ob * 32u + 27u, h0 + 3u, w0, a27_3);
-        store(n_out, ob * 32u + 28u, h0 + 3u, w0, a28_3); store(n_out, ob * 32u + 29u, h0 + 3u, w0, a29_3); store(n_out, ob * 32u + 30u, h0 + 3u, w0, a30_3); store(n_out, ob * 32u + 31u, h0 + 3u, w0, a31_3);
+        store4(n_out, ob * 32u + 0u, h0 + 3u, w0, a0_3); store4(n_out, ob * 32u + 1u, h0 + 3u, w0, a1_3); store4(n_out, ob * 32u + 2u, h0 + 3u, w0, a2_3); store4(n_out, ob * 32u + 3u, h0 + 3u, w0, a3_3);
+        store4(n_out, ob * 32u + 4u, h0 + 3u, w0, a4_3); store4(n_out, ob * 32u + 5u, h0 + 3u, w0, a5_3); store4(n_out, ob * 32u + 6u, h0 + 3u, w0, a6_3); store4(n_out, ob * 32u + 7u, h0 + 3u, w0, a7_3);
+        store4(n_out, ob * 32u + 8u, h0 + 3u, w0, a8_3); store4(n_out, ob * 32u + 9u, h0 + 3u, w0, a9_3); store4(n_out, ob * 32u + 10u, h0 + 3u, w0, a10_3); store4(n_out, ob * 32u + 11u, h0 + 3u, w0, a11_3);
+        store4(n_out, ob * 32u + 12u, h0 + 3u, w0, a12_3); store4(n_out, ob * 32u + 13u, h0 + 3u, w0, a13_3); store4(n_out, ob * 32u + 14u, h0 + 3u, w0, a14_3); store4(n_out, ob * 32u + 15u, h0 + 3u, w0, a15_3);
+        store4(n_out, ob * 32u + 16u, h0 + 3u, w0, a16_3); store4(n_out, ob * 32u + 17u, h0 + 3u, w0, a17_3); store4(n_out, ob * 32u + 18u, h0 + 3u, w0, a18_3); store4(n_out, ob * 32u + 19u, h0 + 3u, w0, a19_3);
+        store4(n_out, ob * 32u + 20u, h0 + 3u, w0, a20_3); store4(n_out, ob * 32u + 21u, h0 + 3u, w0, a21_3); store4(n_out, ob * 32u + 22u, h0 + 3u, w0, a22_3); store4(n_out, ob * 32u + 23u, h0 + 3u, w0, a23_3);
+        store4(n_out, ob * 32u + 24u, h0 + 3u, w0, a24_3); store4(n_out, ob * 32u + 25u, h0 + 3u, w0, a25_3); store4(n_out, ob * 32u + 26u, h0 + 3u, w0, a26_3); store4(n_out, ob * 32u + 27u, h0 + 3u, w0, a27_3);
+        store4(n_out, ob * 32u + 28u, h0 + 3u, w0, a28_3); store4(n_out, ob * 32u + 29u, h0 + 3u, w0, a29_3); store4(n_out, ob * 32u + 30u, h0 + 3u, w0, a30_3); store4(n_out, ob * 32u + 31u, h0 + 3u, w0, a31_3);
     }
 }
 

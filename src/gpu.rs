@@ -178,6 +178,8 @@ pub struct Gpu {
     split_target: AtomicU64,
     /// Scratch of the split reductions (`crate::kernels::scratch`).
     pub(crate) scratch: Mutex<Option<Tensor>>,
+    /// Scratch of the 32-channel convolutions' packed weights (`crate::kernels::packed_weights`).
+    pub(crate) packed_weights: Mutex<Option<Tensor>>,
     /// Read-back staging buffers not in use, kept so that a training step's statistics read-back
     /// allocates nothing after the first step (`Tensor`'s `read_back`).
     pub(crate) staging: Mutex<Vec<wgpu::Buffer>>,
@@ -257,6 +259,7 @@ impl Gpu {
             cpu_device: info.device_type == wgpu::DeviceType::Cpu,
             split_target: AtomicU64::new(0),
             scratch: Mutex::new(None),
+            packed_weights: Mutex::new(None),
             staging: Mutex::new(Vec::new()),
             staging_created: AtomicU64::new(0),
             pool: Arc::new(BufferPool::default()),
@@ -424,8 +427,12 @@ impl Gpu {
         encoder.submit(&self.queue);
     }
 
-    /// Bytes of the split reductions' scratch buffer (0 until a split reduction has run).
+    /// Bytes of the scratch buffers: the split reductions' and the packed weights' (0 until one
+    /// has been used).
     pub(crate) fn scratch_bytes(&self) -> u64 {
-        self.scratch.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, |t| t.buffer().size())
+        [&self.scratch, &self.packed_weights]
+            .iter()
+            .map(|slot| slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, |t| t.buffer().size()))
+            .sum()
     }
 }

@@ -84,7 +84,8 @@ pub const SHADERS: &[ShaderSource] = &[
             "conv2d_backward_weight_subgroup16_aligned",
             "conv2d_forward_subgroup32_aligned",
             "conv2d_backward_input_subgroup32_aligned",
-            "conv2d_backward_weight_subgroup32_aligned"
+            "conv2d_backward_weight_subgroup32_aligned",
+            "conv2d_pack_weights"
         ],
         true
     ),

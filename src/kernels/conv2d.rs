@@ -191,6 +191,17 @@ fn launch_pass(
     super::split_into(gpu, enc, entry, out, splits, relu, |enc, dst| bind(enc, &p, dst, groups * splits as u64))
 }
 
+/// Records `conv2d_pack_weights` for the pass `p` describes (forward, or backward-input with its
+/// flipped taps): the weights as the 32-channel kernels read them, [written][read][12] in the
+/// packed-weights scratch. Weights change every step, so every pass packs its own; at most
+/// 128 × 128 × 12 floats for the paper's layers, a small fraction of the pass it feeds.
+fn pack_weights(gpu: &Gpu, enc: &mut Encoder, op: &'static str, p: &Conv2dParams, weight: &Tensor) -> Result<Tensor> {
+    let pairs = p.c_out as usize * p.c_in as usize;
+    let packed = super::packed_weights(gpu, op, pairs * 12)?;
+    launch(gpu, enc, "conv2d_pack_weights", p, &[(2, weight), (4, &packed)], pairs.div_ceil(WG) as u64)?;
+    Ok(packed)
+}
+
 /// `y = conv2d(x, weight) + bias`, y of shape (N, C_out, H, W).
 pub fn conv2d_forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, y: &Tensor) -> Result<()> {
     let cap = super::max_read_splits(gpu, y);
@@ -232,6 +243,12 @@ fn forward(
     let v = variant(gpu, &g, g.c_out);
     let groups = groups_for(&v, &g, &mut p);
     let entry = v.entry(true);
+    if v.channels == OB_WIDEST {
+        let packed = pack_weights(gpu, enc, OP, &p, weight)?;
+        return launch_pass(gpu, enc, entry, p, y, groups, max_splits, |enc, p, dst, groups| {
+            launch(gpu, enc, entry, p, &[(1, x), (3, b), (5, x), (7, &packed), (8, dst)], groups)
+        });
+    }
     launch_pass(gpu, enc, entry, p, y, groups, max_splits, |enc, p, dst, groups| {
         if v.subgroup {
             launch(gpu, enc, entry, p, &[(1, x), (2, weight), (3, b), (4, dst), (5, x)], groups)
@@ -259,6 +276,12 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
     let v = variant(gpu, &g, g.c_in);
     let groups = groups_for(&v, &g, &mut p);
     let entry = v.entry(false);
+    if v.channels == OB_WIDEST {
+        let packed = pack_weights(gpu, enc, OP, &p, weight)?;
+        return launch_pass(gpu, enc, entry, p, dx, groups, max_splits, |enc, p, dst, groups| {
+            launch(gpu, enc, entry, p, &[(1, dy), (3, weight), (5, dy), (7, &packed), (8, dst)], groups)
+        });
+    }
     launch_pass(gpu, enc, entry, p, dx, groups, max_splits, |enc, p, dst, groups| {
         if v.subgroup {
             launch(gpu, enc, entry, p, &[(1, dy), (2, weight), (3, weight), (4, dst), (5, dy)], groups)

@@ -148,7 +148,18 @@ pub(crate) fn split_into(
 /// part it reads in the same encoder before reading it, so encoders that share it — in any
 /// submission order — never see each other's values.
 pub(crate) fn scratch(gpu: &Gpu, op: &'static str, len: usize) -> Result<Tensor> {
-    let mut slot = gpu.scratch.lock().unwrap_or_else(|p| p.into_inner());
+    scratch_in(gpu, &gpu.scratch, op, len)
+}
+
+/// Scratch for the weights a 32-channel convolution pass reads, packed by
+/// `conv2d_pack_weights` (a slot of its own: a pass may also split into [`scratch`]). Used as
+/// [`scratch`] is: each pass packs the weights it reads in its own encoder just before.
+pub(crate) fn packed_weights(gpu: &Gpu, op: &'static str, len: usize) -> Result<Tensor> {
+    scratch_in(gpu, &gpu.packed_weights, op, len)
+}
+
+fn scratch_in(gpu: &Gpu, slot: &std::sync::Mutex<Option<Tensor>>, op: &'static str, len: usize) -> Result<Tensor> {
+    let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
     if slot.as_ref().is_none_or(|t| t.len() < len) {
         // Bind groups over the old scratch would keep its buffer alive.
         if let Some(old) = slot.as_ref() {
