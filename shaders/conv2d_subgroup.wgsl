@@ -88,6 +88,36 @@ fn load_row(base: u32, row: i32, w0: u32, valid: bool, aligned: bool) -> array<f
     return v;
 }
 
+// conv_block32's rows, x[row, w0-1 .. w0+4]: the 4 pixels under the block from one vec4 load,
+// and each halo pixel from the subgroup neighbour's load where that invocation holds the adjacent
+// block of the same row (`left_lane`, `right_lane`: found by shuffling the item index, so no
+// particular mapping of invocations onto lanes is assumed); only the others — at a subgroup's
+// edges — load it from memory, under a branch. On CPU drivers a load is a loop over the lanes,
+// so 2 of the 3 loads per row become shuffles. Called in subgroup-uniform control flow only.
+fn load_row32(base: u32, row: i32, w0: u32, valid: bool, left_lane: bool, right_lane: bool) -> array<f32, 6> {
+    var v: array<f32, 6>;
+    let row_ok = valid && row >= 0 && row < i32(p.h);
+    let rbase = base + u32(clamp(row, 0, i32(p.h) - 1)) * p.w;
+    let keep_row = select(0.0, 1.0, row_ok);
+    let mid = src4[(rbase + w0) / 4u] * keep_row;
+    v[1] = mid.x;
+    v[2] = mid.y;
+    v[3] = mid.z;
+    v[4] = mid.w;
+    let from_left = subgroupShuffleUp(mid.w, 1u);
+    let from_right = subgroupShuffleDown(mid.x, 1u);
+    // Zero padding at the plane's left and right edges.
+    v[0] = select(from_left, 0.0, w0 == 0u);
+    v[5] = select(from_right, 0.0, w0 + 4u >= p.w);
+    if (w0 > 0u && !left_lane) {
+        v[0] = src[rbase + w0 - 1u] * keep_row;
+    }
+    if (w0 + 4u < p.w && !right_lane) {
+        v[5] = src[rbase + w0 + 4u] * keep_row;
+    }
+    return v;
+}
+
 fn weight_at(o: u32, i: u32, tap: u32) -> f32 {
     var t = tap;
     if (p.flip == 1u) {
@@ -775,7 +805,7 @@ fn conv2d_backward_input_subgroup16_aligned(@builtin(workgroup_id) wid: vec3<u32
 // counts blocks of 32, `p.tiles` blocks of 4 rows. Weights come packed (`conv2d_pack_weights`,
 // 3 vec4 loads per channel pair) and outputs leave as vec4 (`store4`). Written out: broadcasts take constant lanes,
 // and the accumulators need constant names to stay out of memory. Each line is one channel.
-fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
+fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, sg_size: u32) {
     let g = wid.x + wid.y * nwg.x;
     let tile = g % p.tiles;
     let rest = g / p.tiles;
@@ -794,6 +824,14 @@ fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
     let in_range = h0 < p.h;
     let plane = p.h * p.w;
     let last = p.c_out - 1u;
+    // Whether the subgroup neighbours hold the blocks just left and right of this one (same row
+    // group: their halo pixels come by shuffle, `load_row32`).
+    // (The shuffles come first: `&&` short-circuits, and a subgroup operation must not sit in
+    // its right operand.)
+    let left_item = subgroupShuffleUp(item, 1u);
+    let right_item = subgroupShuffleDown(item, 1u);
+    let left_lane = sid > 0u && left_item + 1u == item && w0 > 0u;
+    let right_lane = sid + 1u < sg_size && right_item == item + 1u && w0 + PX < p.w;
     // The output channels whose weights this invocation loads for the whole subgroup: ob·32 + 8q + sid.
     let mine0 = min(ob * 32u + 0u + sid % OB, last);
     let mine1 = min(ob * 32u + 8u + sid % OB, last);
@@ -842,12 +880,12 @@ fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
         let v3 = (mine3 * p.c_in + ci) * 3u; let v3a = wpk[v3]; let v3b = wpk[v3 + 1u]; let v3c = wpk[v3 + 2u];
         let k3_0 = v3a.x; let k3_1 = v3a.y; let k3_2 = v3a.z; let k3_3 = v3a.w; let k3_4 = v3b.x; let k3_5 = v3b.y; let k3_6 = v3b.z; let k3_7 = v3b.w; let k3_8 = v3c.x;
         // Input rows h0 - 1 .. h0 + 4: each as its left, middle and right 4-pixel windows.
-        let x0 = load_row(base, i32(h0) + -1, w0, in_range, true); let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]); let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]); let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);
-        let x1 = load_row(base, i32(h0) + 0, w0, in_range, true); let l1 = vec4<f32>(x1[0], x1[1], x1[2], x1[3]); let m1 = vec4<f32>(x1[1], x1[2], x1[3], x1[4]); let r1 = vec4<f32>(x1[2], x1[3], x1[4], x1[5]);
-        let x2 = load_row(base, i32(h0) + 1, w0, in_range, true); let l2 = vec4<f32>(x2[0], x2[1], x2[2], x2[3]); let m2 = vec4<f32>(x2[1], x2[2], x2[3], x2[4]); let r2 = vec4<f32>(x2[2], x2[3], x2[4], x2[5]);
-        let x3 = load_row(base, i32(h0) + 2, w0, in_range, true); let l3 = vec4<f32>(x3[0], x3[1], x3[2], x3[3]); let m3 = vec4<f32>(x3[1], x3[2], x3[3], x3[4]); let r3 = vec4<f32>(x3[2], x3[3], x3[4], x3[5]);
-        let x4 = load_row(base, i32(h0) + 3, w0, in_range, true); let l4 = vec4<f32>(x4[0], x4[1], x4[2], x4[3]); let m4 = vec4<f32>(x4[1], x4[2], x4[3], x4[4]); let r4 = vec4<f32>(x4[2], x4[3], x4[4], x4[5]);
-        let x5 = load_row(base, i32(h0) + 4, w0, in_range, true); let l5 = vec4<f32>(x5[0], x5[1], x5[2], x5[3]); let m5 = vec4<f32>(x5[1], x5[2], x5[3], x5[4]); let r5 = vec4<f32>(x5[2], x5[3], x5[4], x5[5]);
+        let x0 = load_row32(base, i32(h0) + -1, w0, in_range, left_lane, right_lane); let l0 = vec4<f32>(x0[0], x0[1], x0[2], x0[3]); let m0 = vec4<f32>(x0[1], x0[2], x0[3], x0[4]); let r0 = vec4<f32>(x0[2], x0[3], x0[4], x0[5]);
+        let x1 = load_row32(base, i32(h0) + 0, w0, in_range, left_lane, right_lane); let l1 = vec4<f32>(x1[0], x1[1], x1[2], x1[3]); let m1 = vec4<f32>(x1[1], x1[2], x1[3], x1[4]); let r1 = vec4<f32>(x1[2], x1[3], x1[4], x1[5]);
+        let x2 = load_row32(base, i32(h0) + 1, w0, in_range, left_lane, right_lane); let l2 = vec4<f32>(x2[0], x2[1], x2[2], x2[3]); let m2 = vec4<f32>(x2[1], x2[2], x2[3], x2[4]); let r2 = vec4<f32>(x2[2], x2[3], x2[4], x2[5]);
+        let x3 = load_row32(base, i32(h0) + 2, w0, in_range, left_lane, right_lane); let l3 = vec4<f32>(x3[0], x3[1], x3[2], x3[3]); let m3 = vec4<f32>(x3[1], x3[2], x3[3], x3[4]); let r3 = vec4<f32>(x3[2], x3[3], x3[4], x3[5]);
+        let x4 = load_row32(base, i32(h0) + 3, w0, in_range, left_lane, right_lane); let l4 = vec4<f32>(x4[0], x4[1], x4[2], x4[3]); let m4 = vec4<f32>(x4[1], x4[2], x4[3], x4[4]); let r4 = vec4<f32>(x4[2], x4[3], x4[4], x4[5]);
+        let x5 = load_row32(base, i32(h0) + 4, w0, in_range, left_lane, right_lane); let l5 = vec4<f32>(x5[0], x5[1], x5[2], x5[3]); let m5 = vec4<f32>(x5[1], x5[2], x5[3], x5[4]); let r5 = vec4<f32>(x5[2], x5[3], x5[4], x5[5]);
         // Channel k, kernel row ky: its three taps broadcast from lane k % 8, then the 4 output rows.
         let w0_00 = subgroupBroadcast(k0_0, 0u); let w0_01 = subgroupBroadcast(k0_1, 0u); let w0_02 = subgroupBroadcast(k0_2, 0u); let w0_10 = subgroupBroadcast(k0_3, 0u); let w0_11 = subgroupBroadcast(k0_4, 0u); let w0_12 = subgroupBroadcast(k0_5, 0u); let w0_20 = subgroupBroadcast(k0_6, 0u); let w0_21 = subgroupBroadcast(k0_7, 0u); let w0_22 = subgroupBroadcast(k0_8, 0u);
         a0_0 += w0_00 * l0 + w0_01 * m0 + w0_02 * r0 + w0_10 * l1 + w0_11 * m1 + w0_12 * r1 + w0_20 * l2 + w0_21 * m2 + w0_22 * r2; a0_1 += w0_00 * l1 + w0_01 * m1 + w0_02 * r1 + w0_10 * l2 + w0_11 * m2 + w0_12 * r2 + w0_20 * l3 + w0_21 * m3 + w0_22 * r3; a0_2 += w0_00 * l2 + w0_01 * m2 + w0_02 * r2 + w0_10 * l3 + w0_11 * m3 + w0_12 * r3 + w0_20 * l4 + w0_21 * m4 + w0_22 * r4; a0_3 += w0_00 * l3 + w0_01 * m3 + w0_02 * r3 + w0_10 * l4 + w0_11 * m4 + w0_12 * r4 + w0_20 * l5 + w0_21 * m5 + w0_22 * r5;
@@ -963,16 +1001,16 @@ fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32) {
 @compute @workgroup_size(64)
 fn conv2d_forward_subgroup32_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32,
-          @builtin(subgroup_invocation_id) sid: u32) {
-    conv_block32(wid, nwg, lid, sid);
+          @builtin(subgroup_invocation_id) sid: u32, @builtin(subgroup_size) sg_size: u32) {
+    conv_block32(wid, nwg, lid, sid, sg_size);
 }
 
 // As conv2d_backward_input_subgroup_aligned, 32 output channels × 4 rows per invocation.
 @compute @workgroup_size(64)
 fn conv2d_backward_input_subgroup32_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32,
-          @builtin(subgroup_invocation_id) sid: u32) {
-    conv_block32(wid, nwg, lid, sid);
+          @builtin(subgroup_invocation_id) sid: u32, @builtin(subgroup_size) sg_size: u32) {
+    conv_block32(wid, nwg, lid, sid, sg_size);
 }
 
 // Weight gradient with subgroups (2 rows × 4 pixels per step):
