@@ -40,6 +40,10 @@ const PX: u32 = 4u;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+// The 1×1 weight gradient's x and dy (the buffers at `src` and `weight`) read 4 floats at a time
+// where H·W % 4 == 0 (`conv2d_backward_weight_1x1_aligned`).
+@group(0) @binding(5) var<storage, read> src4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> dy4: array<vec4<f32>>;
 
 fn linear_workgroup(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return wid.x + wid.y * nwg.x;
@@ -396,6 +400,19 @@ fn conv2d_backward_input_1x1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
 @compute @workgroup_size(64)
 fn conv2d_backward_weight_1x1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                               @builtin(local_invocation_index) lid: u32) {
+    weight_grad_1x1(wid, nwg, lid, false);
+}
+
+// As conv2d_backward_weight_1x1 where H·W % 4 == 0: x and dy as one vector load each instead of
+// four scalar loads (on CPU drivers every load is a loop over the lanes), and no loads for the
+// block's channels past C_out (a 4-class output layer fills half of its 8-channel block).
+@compute @workgroup_size(64)
+fn conv2d_backward_weight_1x1_aligned(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                      @builtin(local_invocation_index) lid: u32) {
+    weight_grad_1x1(wid, nwg, lid, true);
+}
+
+fn weight_grad_1x1(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, aligned: bool) {
     let g = linear_workgroup(wid, nwg);
     let ci = g % p.c_in;
     let rest = g / p.c_in;
@@ -418,15 +435,15 @@ fn conv2d_backward_weight_1x1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
     for (var item = first + lid; item < last; item += WG) {
         let n = item / per_image;
         let q0 = (item % per_image) * PX;
-        let x = load4_flat(n, ci, q0, plane);
-        a0 += dy4_flat(n, ob * OB, q0, plane) * x;
-        a1 += dy4_flat(n, ob * OB + 1u, q0, plane) * x;
-        a2 += dy4_flat(n, ob * OB + 2u, q0, plane) * x;
-        a3 += dy4_flat(n, ob * OB + 3u, q0, plane) * x;
-        a4 += dy4_flat(n, ob * OB + 4u, q0, plane) * x;
-        a5 += dy4_flat(n, ob * OB + 5u, q0, plane) * x;
-        a6 += dy4_flat(n, ob * OB + 6u, q0, plane) * x;
-        a7 += dy4_flat(n, ob * OB + 7u, q0, plane) * x;
+        let x = x_flat(n, ci, q0, plane, aligned);
+        a0 += dy_flat(n, ob * OB, q0, plane, aligned) * x;
+        a1 += dy_flat(n, ob * OB + 1u, q0, plane, aligned) * x;
+        a2 += dy_flat(n, ob * OB + 2u, q0, plane, aligned) * x;
+        a3 += dy_flat(n, ob * OB + 3u, q0, plane, aligned) * x;
+        a4 += dy_flat(n, ob * OB + 4u, q0, plane, aligned) * x;
+        a5 += dy_flat(n, ob * OB + 5u, q0, plane, aligned) * x;
+        a6 += dy_flat(n, ob * OB + 6u, q0, plane, aligned) * x;
+        a7 += dy_flat(n, ob * OB + 7u, q0, plane, aligned) * x;
     }
     partial[lid] = dot(a0, vec4<f32>(1.0));
     partial[WG + lid] = dot(a1, vec4<f32>(1.0));
@@ -447,6 +464,27 @@ fn conv2d_backward_weight_1x1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
             dst[(split * p.c_out + co) * p.c_in + ci] = total;
         }
     }
+}
+
+// x[n, c, q0 .. q0+3] of the 1×1 weight gradient: one vec4 load when aligned (H·W % 4 == 0).
+fn x_flat(n: u32, c: u32, q0: u32, plane: u32, aligned: bool) -> vec4<f32> {
+    if (aligned) {
+        return src4[((n * p.c_in + c) * plane + q0) / 4u];
+    }
+    return load4_flat(n, c, q0, plane);
+}
+
+// dy[n, o, q0 .. q0+3] of the 1×1 weight gradient, 0 for o ≥ c_out: when aligned, one vec4 load,
+// skipped for o ≥ c_out (uniform per workgroup).
+fn dy_flat(n: u32, o: u32, q0: u32, plane: u32, aligned: bool) -> vec4<f32> {
+    if (aligned) {
+        var v = vec4<f32>(0.0);
+        if (o < p.c_out) {
+            v = dy4[((n * p.c_out + o) * plane + q0) / 4u];
+        }
+        return v;
+    }
+    return dy4_flat(n, o, q0, plane);
 }
 
 // dy[n, o, q0 .. q0+3] of the weight gradient (bound at `weight`), 0 past the plane or c_out.

@@ -64,7 +64,8 @@ pub const SHADERS: &[ShaderSource] = &[
             "conv2d_backward_weight",
             "conv2d_forward_1x1",
             "conv2d_backward_input_1x1",
-            "conv2d_backward_weight_1x1"
+            "conv2d_backward_weight_1x1",
+            "conv2d_backward_weight_1x1_aligned"
         ]
     ),
     shader!(

@@ -305,12 +305,14 @@ fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweigh
     let (entry, p) = (plan.entry, plan.params);
     super::split_into(gpu, enc, entry, dweight, p.splits, false, |enc, dst| {
         // The subgroup entry points also read x as vec4 (binding 5), the 16- and 32-channel ones
-        // dy as vec4 too (binding 6); the portable ones bind neither.
+        // dy as vec4 too (binding 6); the portable 3×3 one binds neither, the 1×1 ones both.
         match entry {
-            "conv2d_backward_weight" | "conv2d_backward_weight_1x1" => {
-                launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups)
-            }
-            "conv2d_backward_weight_subgroup16" | "conv2d_backward_weight_subgroup16_aligned" => {
+            "conv2d_backward_weight" => launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups),
+            // The 1×1 entries share one body (x and dy as scalars, or as vec4 when aligned).
+            "conv2d_backward_weight_1x1"
+            | "conv2d_backward_weight_1x1_aligned"
+            | "conv2d_backward_weight_subgroup16"
+            | "conv2d_backward_weight_subgroup16_aligned" => {
                 launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst), (5, x), (6, dy)], plan.workgroups)
             }
             // Aligned only: dy as vec4 alone.
@@ -368,7 +370,8 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
     } else if g.k == 1 {
         // The 1×1 kernel: items are 4-pixel blocks of the flat plane.
         let items = (g.n * (g.h * g.w).div_ceil(PX)) as u64;
-        ("conv2d_backward_weight_1x1", p.o_blocks as u64 * g.c_in as u64, items, WG as u64, WG as u32)
+        let entry = if (g.h * g.w).is_multiple_of(PX) { "conv2d_backward_weight_1x1_aligned" } else { "conv2d_backward_weight_1x1" };
+        (entry, p.o_blocks as u64 * g.c_in as u64, items, WG as u64, WG as u32)
     } else {
         (OP, p.o_blocks as u64 * g.c_in as u64, (g.n * g.h * p.w_blocks as usize) as u64, WG as u64, WG as u32)
     };
