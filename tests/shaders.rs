@@ -124,3 +124,22 @@ fn params_structs_match_rust_mirrors() {
         assert_eq!(size % 16, 0, "{}: Params must be a multiple of 16 bytes", s.name);
     }
 }
+
+/// The written-out 32-channel weight gradient is what its generator writes: an edit to one
+/// without the other fails here.
+#[test]
+fn written_out_weight_gradient_matches_its_generator() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/tools/gen_weight_grad32.py"))
+        .output()
+        .expect("python3 runs tools/gen_weight_grad32.py");
+    assert!(out.status.success(), "the generator failed: {}", String::from_utf8_lossy(&out.stderr));
+    let body = String::from_utf8(out.stdout).expect("UTF-8");
+    let shader = std::fs::read_to_string(format!("{root}/shaders/conv2d_subgroup.wgsl")).expect("the shader");
+    let kernel = &shader[shader.find("fn conv2d_backward_weight_subgroup32_aligned").expect("the entry point")..];
+    assert!(
+        kernel.contains(body.trim_end()),
+        "conv2d_backward_weight_subgroup32_aligned's loop body differs from tools/gen_weight_grad32.py's output"
+    );
+}
