@@ -803,8 +803,9 @@ fn conv2d_backward_input_subgroup16_aligned(@builtin(workgroup_id) wid: vec3<u32
 // so a loaded value feeds 2.3× the FMAs of `conv_block16` (1.25–1.4× faster on lavapipe, README
 // "Kernel benchmarks"; 64 channels or 6 rows were no faster and compile slower). `p.o_blocks`
 // counts blocks of 32, `p.tiles` blocks of 4 rows. Weights come packed (`conv2d_pack_weights`,
-// 3 vec4 loads per channel pair) and outputs leave as vec4 (`store4`). Written out: broadcasts take constant lanes,
-// and the accumulators need constant names to stay out of memory. Each line is one channel.
+// 3 vec4 loads per channel pair), halo pixels by shuffle (`load_row32`), and outputs leave as
+// vec4 (`store4`). Written out: broadcasts take constant lanes, and the accumulators need constant
+// names to stay out of memory. Each line is one channel.
 fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, sg_size: u32) {
     let g = wid.x + wid.y * nwg.x;
     let tile = g % p.tiles;
@@ -831,7 +832,8 @@ fn conv_block32(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, sid: u32, sg_size: u32
     let left_item = subgroupShuffleUp(item, 1u);
     let right_item = subgroupShuffleDown(item, 1u);
     let left_lane = sid > 0u && left_item + 1u == item && w0 > 0u;
-    let right_lane = sid + 1u < sg_size && right_item == item + 1u && w0 + PX < p.w;
+    // (A subgroup wider than the workgroup has no lanes past WG: their values are undefined.)
+    let right_lane = sid + 1u < min(sg_size, WG) && right_item == item + 1u && w0 + PX < p.w;
     // The output channels whose weights this invocation loads for the whole subgroup: ob·32 + 8q + sid.
     let mine0 = min(ob * 32u + 0u + sid % OB, last);
     let mine1 = min(ob * 32u + 8u + sid % OB, last);

@@ -193,8 +193,8 @@ fn launch_pass(
 
 /// Records `conv2d_pack_weights` for the pass `p` describes (forward, or backward-input with its
 /// flipped taps): the weights as the 32-channel kernels read them, [written][read][12] in the
-/// packed-weights scratch. Weights change every step, so every pass packs its own; at most
-/// 128 × 128 × 12 floats for the paper's layers, a small fraction of the pass it feeds.
+/// packed-weights scratch. Weights change every step, so every pass packs its own: 3 MiB for the
+/// widest layer at the paper's width (SegNet's 256 → 256), a small fraction of the pass it feeds.
 fn pack_weights(gpu: &Gpu, enc: &mut Encoder, op: &'static str, p: &Conv2dParams, weight: &Tensor) -> Result<Tensor> {
     let pairs = p.c_out as usize * p.c_in as usize;
     let packed = super::packed_weights(gpu, op, pairs * 12)?;
