@@ -167,20 +167,26 @@ fn params(op: &'static str, g: &Geometry, reads: usize, writes: usize) -> Result
     })
 }
 
-/// Records a forward or backward-input pass of `groups` workgroups into `out`, split over its read
-/// channels where `kernels::split_reads` says so; the fused ReLU (`p.relu`) then moves from the
-/// partials' store to `sum_splits`, after the whole sum.
+/// Records a forward (`forward`) or backward-input pass of `groups` workgroups into `out`, reading
+/// `read` (x or dy) with `weight` and `bias` (the weight again where there is none), split over its
+/// read channels where `kernels::split_reads` says so; the fused ReLU (`p.relu`) then moves from
+/// the partials' store to `sum_splits`, after the whole sum. The 32-channel kernels read the
+/// weights packed just before ([`pack_weights`]) and store through their vec4 binding.
 #[allow(clippy::too_many_arguments)]
 fn launch_pass(
     gpu: &Gpu,
     enc: &mut Encoder,
-    entry: &'static str,
+    v: &Variant,
+    forward: bool,
     mut p: Conv2dParams,
+    (read, weight, bias): (&Tensor, &Tensor, &Tensor),
     out: &Tensor,
     groups: u64,
     max_splits: u64,
-    bind: impl FnOnce(&mut Encoder, &Conv2dParams, &Tensor, u64) -> Result<()>,
 ) -> Result<()> {
+    let entry = v.entry(forward);
+    let op = if forward { "conv2d_forward" } else { "conv2d_backward_input" };
+    let packed = if v.channels == OB_WIDEST { Some(pack_weights(gpu, enc, op, &p, weight)?) } else { None };
     let (splits, chunk) = super::split_reads(gpu, groups / p.n.max(1) as u64, p.c_in as usize, max_splits);
     let relu = p.relu == 1 && splits > 1;
     if splits > 1 {
@@ -188,7 +194,12 @@ fn launch_pass(
         p.chunk = chunk;
         p.relu = 0;
     }
-    super::split_into(gpu, enc, entry, out, splits, relu, |enc, dst| bind(enc, &p, dst, groups * splits as u64))
+    let groups = groups * splits as u64;
+    super::split_into(gpu, enc, entry, out, splits, relu, |enc, dst| match &packed {
+        Some(packed) => launch(gpu, enc, entry, &p, &[(1, read), (3, bias), (5, read), (7, packed), (8, dst)], groups),
+        None if v.subgroup => launch(gpu, enc, entry, &p, &[(1, read), (2, weight), (3, bias), (4, dst), (5, read)], groups),
+        None => launch(gpu, enc, entry, &p, &[(1, read), (2, weight), (3, bias), (4, dst)], groups),
+    })
 }
 
 /// Records `conv2d_pack_weights` for the pass `p` describes (forward, or backward-input with its
@@ -242,20 +253,7 @@ fn forward(
     let b = bias.unwrap_or(weight);
     let v = variant(gpu, &g, g.c_out);
     let groups = groups_for(&v, &g, &mut p);
-    let entry = v.entry(true);
-    if v.channels == OB_WIDEST {
-        let packed = pack_weights(gpu, enc, OP, &p, weight)?;
-        return launch_pass(gpu, enc, entry, p, y, groups, max_splits, |enc, p, dst, groups| {
-            launch(gpu, enc, entry, p, &[(1, x), (3, b), (5, x), (7, &packed), (8, dst)], groups)
-        });
-    }
-    launch_pass(gpu, enc, entry, p, y, groups, max_splits, |enc, p, dst, groups| {
-        if v.subgroup {
-            launch(gpu, enc, entry, p, &[(1, x), (2, weight), (3, b), (4, dst), (5, x)], groups)
-        } else {
-            launch(gpu, enc, entry, p, &[(1, x), (2, weight), (3, b), (4, dst)], groups)
-        }
-    })
+    launch_pass(gpu, enc, &v, true, p, (x, weight, b), y, groups, max_splits)
 }
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
@@ -275,20 +273,7 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
     p.flip = 1;
     let v = variant(gpu, &g, g.c_in);
     let groups = groups_for(&v, &g, &mut p);
-    let entry = v.entry(false);
-    if v.channels == OB_WIDEST {
-        let packed = pack_weights(gpu, enc, OP, &p, weight)?;
-        return launch_pass(gpu, enc, entry, p, dx, groups, max_splits, |enc, p, dst, groups| {
-            launch(gpu, enc, entry, p, &[(1, dy), (3, weight), (5, dy), (7, &packed), (8, dst)], groups)
-        });
-    }
-    launch_pass(gpu, enc, entry, p, dx, groups, max_splits, |enc, p, dst, groups| {
-        if v.subgroup {
-            launch(gpu, enc, entry, p, &[(1, dy), (2, weight), (3, weight), (4, dst), (5, dy)], groups)
-        } else {
-            launch(gpu, enc, entry, p, &[(1, dy), (2, weight), (3, weight), (4, dst)], groups)
-        }
-    })
+    launch_pass(gpu, enc, &v, false, p, (dy, weight, weight), dx, groups, max_splits)
 }
 
 /// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
