@@ -245,6 +245,20 @@ impl Ensemble {
         } else {
             folds.iter().map(|f| load_model(gpu, f, fallback)).collect::<Result<Vec<_>>>()?
         };
+        Self::of(members, tta)
+    }
+
+    /// The best checkpoints of several run folders as one ensemble — networks of different
+    /// architectures or recipes trained on the same split, say (`eval --run A --run B`).
+    pub fn of_runs(gpu: &Gpu, runs: &[PathBuf], tta: bool) -> Result<Self> {
+        if runs.is_empty() {
+            return Err(Error::InvalidArgument { op: "ensemble", detail: "no run folders given".into() });
+        }
+        Self::of(runs.iter().map(|r| load_model(gpu, r, None)).collect::<Result<Vec<_>>>()?, tta)
+    }
+
+    /// `members` as one ensemble, once they agree on the task and the input size.
+    fn of(members: Vec<Trained>, tta: bool) -> Result<Self> {
         let first = &members[0];
         for m in &members[1..] {
             if m.cfg.size != first.cfg.size || m.cfg.task != first.cfg.task {
@@ -431,12 +445,24 @@ pub fn evaluate_run_calibrated(gpu: &Gpu, run_dir: &Path, tta: bool) -> Result<(
     let mut e = Ensemble::load(gpu, run_dir, None, tta)?;
     one_model(&e, run_dir)?;
     let prep = pipeline::prepare(e.cfg())?;
+    let cal = calibrate(gpu, &mut e, &prep, run_dir)?;
+    let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
+    let root = &RunDir::new(run_dir).root;
+    write_json(&root.join(crate::run_dir::calibration_file(tta)), &cal)?;
+    write_json(&root.join(crate::run_dir::metrics_file(tta, true)), &report)?;
+    Ok((cal, report))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Fits `e`'s decision offsets on the validation split of `prep` (`what` names the run in errors)
+/// and sets them.
+fn calibrate(gpu: &Gpu, e: &mut Ensemble, prep: &pipeline::Prepared, what: &Path) -> Result<crate::calibration::Calibration> {
     let (s, c, batch) = (e.cfg().size, e.cfg().task.classes(), e.cfg().batch.max(1));
     let val = &prep.split.val;
     if val.is_empty() {
         return Err(Error::InvalidArgument {
             op: "eval",
-            detail: format!("{}: the run has no validation split to fit decision offsets on", run_dir.display()),
+            detail: format!("{}: the run has no validation split to fit decision offsets on", what.display()),
         });
     }
     let mut probs = Vec::new();
@@ -445,11 +471,47 @@ pub fn evaluate_run_calibrated(gpu: &Gpu, run_dir: &Path, tta: bool) -> Result<(
         probs.extend(e.probabilities(gpu, &images)?);
     }
     let labels: Vec<u32> = val.iter().flat_map(|&i| prep.slices[i].labels.iter().copied()).collect();
-    let cal = crate::calibration::fit(&probs, &labels, c, s * s, tta, e.fingerprint()?)?;
+    let cal = crate::calibration::fit(&probs, &labels, c, s * s, e.tta, e.fingerprint()?)?;
     e.offsets = cal.offsets.clone();
+    Ok(cal)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Several runs trained on one split — different networks or recipes on the same fold, say —
+/// scored as one ensemble (the mean of their softmax, [`Ensemble::of_runs`]) on that split's test
+/// images, with or without flip TTA, and with `calibrate` after decision offsets fitted on the
+/// shared validation split. Every run must have been trained on the same slices with the same
+/// validation and test images (otherwise one member's training images would be scored). Writes
+/// nothing; returns the offsets when calibrated.
+pub fn evaluate_runs(
+    gpu: &Gpu,
+    runs: &[PathBuf],
+    tta: bool,
+    calibrate_offsets: bool,
+) -> Result<(Option<crate::calibration::Calibration>, Report)> {
+    let mut e = Ensemble::of_runs(gpu, runs, tta)?;
+    let prep = pipeline::prepare(e.cfg())?;
+    for (m, run) in e.members.iter().zip(runs).skip(1) {
+        let other = pipeline::prepare(&m.cfg)?;
+        let same = other.slices.len() == prep.slices.len()
+            && other.split.val == prep.split.val
+            && other.split.test == prep.split.test
+            && other.slices.iter().zip(&prep.slices).all(|(a, b)| a.name == b.name && a.labels == b.labels);
+        if !same {
+            return Err(Error::InvalidArgument {
+                op: "ensemble",
+                detail: format!(
+                    "{} and {} were not trained on the same split (data, seed, fold and size must agree: \
+                     {} / {} test images); an ensemble is scored only on images none of its members trained on",
+                    run.display(),
+                    runs[0].display(),
+                    other.split.test.len(),
+                    prep.split.test.len()
+                ),
+            });
+        }
+    }
+    let cal = if calibrate_offsets { Some(calibrate(gpu, &mut e, &prep, &runs[0])?) } else { None };
     let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
-    let root = &RunDir::new(run_dir).root;
-    write_json(&root.join(crate::run_dir::calibration_file(tta)), &cal)?;
-    write_json(&root.join(crate::run_dir::metrics_file(tta, true)), &report)?;
     Ok((cal, report))
 }

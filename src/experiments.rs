@@ -166,6 +166,59 @@ pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<
     write_cv_report(&cfg, reports, &dir.join(crate::run_dir::cv_file(tta, calibrate)))
 }
 
+/// Several finished cross-validations of one task on the same folds (same data, seed and fold
+/// count; different networks or recipes), scored fold by fold as ensembles: fold k's test images
+/// by the mean softmax of every cross-validation's fold-k model ([`evaluate::evaluate_runs`]),
+/// none of which trained on them — unlike an ensemble of one cross-validation's folds. With
+/// `calibrate`, the decision offsets are fitted on fold k's validation images. Writes
+/// `cv.json` (`cv-tta.json`, …) and each fold's offsets (`fold<k>/calibration*.json`) to `out`.
+pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, calibrate: bool) -> Result<CvReport> {
+    let mut all = Vec::new();
+    for d in dirs {
+        all.push(finished_folds(d)?);
+    }
+    let (first_folds, cfg) = &all[0];
+    for ((folds, c), d) in all.iter().zip(dirs).skip(1) {
+        if folds.len() != first_folds.len() || c.task != cfg.task {
+            return Err(Error::InvalidArgument {
+                op: "ensemble",
+                detail: format!(
+                    "{} is a {}-fold {} cross-validation, {} a {}-fold {} one: an ensemble's cross-validations must agree",
+                    d.display(),
+                    folds.len(),
+                    c.task,
+                    dirs[0].display(),
+                    first_folds.len(),
+                    cfg.task
+                ),
+            });
+        }
+    }
+    let name = all.iter().map(|(_, c)| c.model.to_string()).collect::<Vec<_>>().join("+");
+    let mut reports = Vec::new();
+    for k in 0..first_folds.len() {
+        let runs: Vec<PathBuf> = all.iter().map(|(folds, _)| folds[k].clone()).collect();
+        let (cal, mut report) = evaluate::evaluate_runs(gpu, &runs, tta, calibrate)?;
+        report.model = name.clone();
+        if let Some(cal) = cal {
+            let fold_dir = out.join(format!("fold{k}"));
+            std::fs::create_dir_all(&fold_dir).map_err(|e| Error::io("creating a folder", &fold_dir, e))?;
+            write_json(&fold_dir.join(crate::run_dir::calibration_file(tta)), &cal)?;
+        }
+        reports.push(report);
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io("creating a folder", out, e))?;
+    let report = CvReport {
+        model: name,
+        task: cfg.task.to_string(),
+        preset: cfg.preset.to_string(),
+        summary: summarize_folds(&reports),
+        folds: reports,
+    };
+    write_json(&out.join(crate::run_dir::cv_file(tta, calibrate)), &report)?;
+    Ok(report)
+}
+
 /// The paper's Table 2 grid for `arch`: (initial learning rate, mini-batch) of its nine runs.
 pub fn sweep_grid(arch: Arch) -> Vec<(f32, usize)> {
     let (lrs, batches): (&[f32], &[usize]) = match arch {

@@ -408,9 +408,16 @@ enum Command {
     Eval {
         #[command(flatten)]
         adapter: AdapterArgs,
-        /// Run folder, or a cross-validation folder (every fold is scored).
+        /// Run folder, or a cross-validation folder (every fold is scored). Given more than once,
+        /// the runs are scored as one ensemble (the mean of their probabilities): run folders
+        /// trained on the same split, or cross-validation folders on the same folds, fold by fold
+        /// (fold k's test images by every fold-k model, none of which trained on them).
+        #[arg(long, required = true)]
+        run: Vec<PathBuf>,
+        /// Where an ensemble of cross-validations writes its cv*.json and fold offsets (default:
+        /// runs/ensemble-NAME+NAME).
         #[arg(long)]
-        run: PathBuf,
+        out: Option<PathBuf>,
         /// test, val or train.
         #[arg(long, default_value = "test")]
         split: String,
@@ -707,8 +714,48 @@ fn run() -> Result<()> {
             println!("weights written to {} ({} bytes)", file.display(), std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0));
             Ok(())
         }
-        Some(Command::Eval { adapter, run, split, tta, calibrate }) => {
+        Some(Command::Eval { adapter, run: runs, split, tta, calibrate, out }) => {
             let gpu = adapter.gpu()?;
+            if runs.len() > 1 {
+                if split != "test" {
+                    anyhow::bail!("an ensemble of runs is scored on their shared test split; --split {split} does not apply");
+                }
+                let cv: Vec<bool> =
+                    runs.iter().map(|r| lungseg::evaluate::cv_fold_dirs(r).map(|f| !f.is_empty())).collect::<Result<_, _>>()?;
+                if cv.iter().all(|&c| c) {
+                    let out = out.unwrap_or_else(|| {
+                        let names: Vec<String> =
+                            runs.iter().map(|r| r.file_name().map_or("run".into(), |n| n.to_string_lossy().into_owned())).collect();
+                        PathBuf::from("runs").join(format!("ensemble-{}", names.join("+")))
+                    });
+                    let report = lungseg::experiments::evaluate_cv_ensemble(&gpu, &runs, &out, tta, calibrate)?;
+                    print!("{}", lungseg::experiments::cv_table(&report));
+                    println!("written to {}", out.display());
+                    return Ok(());
+                }
+                if cv.iter().any(|&c| c) {
+                    anyhow::bail!(
+                        "--run: either every folder is a cross-validation (scored fold by fold) or none is; {} mixes them",
+                        runs.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", ")
+                    );
+                }
+                if out.is_some() {
+                    anyhow::bail!("--out is for an ensemble of cross-validations; an ensemble of run folders is printed, not written");
+                }
+                let (cal, report) = lungseg::evaluate::evaluate_runs(&gpu, &runs, tta, calibrate)?;
+                if let Some(cal) = cal {
+                    println!(
+                        "decision offsets {:?} (fitted on {} validation images: foreground Dice {:.4} → {:.4})",
+                        cal.offsets, cal.fitted_images, cal.fitted_dice_before, cal.fitted_dice_after
+                    );
+                }
+                print!("{}", report.table());
+                return Ok(());
+            }
+            if out.is_some() {
+                anyhow::bail!("--out is for an ensemble of cross-validations (--run given more than once)");
+            }
+            let run = runs.into_iter().next().expect("clap requires --run");
             if !lungseg::evaluate::cv_fold_dirs(&run)?.is_empty() {
                 if split != "test" {
                     anyhow::bail!(

@@ -86,6 +86,9 @@ fn missing_files_are_named() {
         &["/nonexistent/best.safetensors"],
     );
     fails_with(&["export", "--checkpoint", "/nonexistent/run", "--out", "/tmp/x.safetensors"], &["/nonexistent/run"]);
+    fails_with(&["eval", "--run", "/nonexistent/run-a", "--run", "/nonexistent/run-b"], &["/nonexistent/run-a"]);
+    fails_with(&["eval", "--run", "/nonexistent/run-a", "--out", "/tmp/x"], &["--out", "more than once"]);
+    fails_with(&["eval", "--run", "/nonexistent/run-a", "--run", "/nonexistent/run-b", "--split", "val"], &["--split val"]);
     let not_a_checkpoint = tmp("not-a-checkpoint");
     std::fs::create_dir_all(&not_a_checkpoint).unwrap();
     let f = not_a_checkpoint.join("model.safetensors");

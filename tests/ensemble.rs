@@ -114,6 +114,30 @@ fn ensembles_and_test_time_augmentation() {
     assert_eq!(both.folds[0].confusion, r.confusion, "each fold scored as eval --calibrate scores it");
     assert_eq!(both.summary["C1 ground-glass opacity"]["dice"].std, Some(0.0));
     assert!(cv.join("cv-calibrated.json").exists());
+    // eval --run CV --run CV: cross-validations on the same folds, scored fold by fold as
+    // ensembles — two copies of one cross-validation score exactly as it does (calibrated too:
+    // the mean of identical probabilities is those probabilities, so the fit finds the same
+    // offsets), and write their summary and each fold's offsets to the output folder.
+    let ens_out = tmp("cv-ensemble");
+    let ens = lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cv.clone(), cv.clone()], &ens_out, false, true).unwrap();
+    assert_eq!((ens.model.as_str(), ens.folds.len()), ("segnet+segnet", 2));
+    assert_eq!(ens.folds[0].confusion, both.folds[0].confusion);
+    assert_eq!(ens.folds[1].confusion, both.folds[1].confusion);
+    assert!(ens_out.join("cv-calibrated.json").exists() && ens_out.join("fold1/calibration.json").exists());
+    // Run folders on one split: an ensemble of a run and its copy scores as the run; a run trained
+    // on another split (another seed) is refused, since its training images would be scored.
+    let copy = tmp("run-copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(run.join("best.safetensors"), copy.join("best.safetensors")).unwrap();
+    let alone = lungseg::evaluate::evaluate_run(&gpu, &run, "test").unwrap();
+    let (none, pair) = lungseg::evaluate::evaluate_runs(&gpu, &[run.clone(), copy.clone()], false, false).unwrap();
+    assert!(none.is_none());
+    assert_eq!(pair.confusion, alone.confusion);
+    let other = tmp("run-seed2");
+    train::train(&gpu, &TrainConfig { seed: 2, ..cfg.clone() }, &other, false, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let e = lungseg::evaluate::evaluate_runs(&gpu, &[run.clone(), other.clone()], false, false).err().unwrap().to_string();
+    assert!(e.contains("not trained on the same split") && e.contains("run-seed2"), "{e}");
+
     // A fold short of the configuration's count, and TTA / calibration of the folds as one
     // ensemble (scored on a test split the other folds trained on), are refused.
     fold_cfg["folds"] = serde_json::json!(3);
