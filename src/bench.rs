@@ -330,6 +330,20 @@ pub fn memory_bound(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<Vec<B
     Ok(rows)
 }
 
+/// The adapter's multiply-add ceiling (`shaders/peak.wgsl`): 2²² values, each through 256
+/// multiply-adds in registers — 2.1 GFLOP with no memory traffic but one load and one store per
+/// value. The other rows' GFLOP/s read as a share of this one's.
+pub fn peak(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<Vec<BenchRow>> {
+    if !wanted(only, "peak_multiply_add") {
+        return Ok(Vec::new());
+    }
+    let (len, steps) = (1usize << 22, 256u32);
+    let x = random_tensor(gpu, &mut Rng::new(11), &[len])?;
+    let y = gpu.tensor("bench", &[len], crate::DType::F32)?;
+    let t = timed(gpu, iters, |e| kernels::peak::multiply_add(gpu, e, &x, &y, steps, 0.99, 0.01))?;
+    Ok(vec![row(gpu, "peak_multiply_add", &format!("{len} values x {steps} multiply-adds"), t, 2.0 * (len as f64) * steps as f64, "gflops")])
+}
+
 /// Every kernel benchmark. When `check` is set, first runs every kernel at these shapes against
 /// the CPU references ([`crate::selftest::paper_sizes`]) and refuses to time a wrong kernel.
 /// `only` times just the kernels whose name contains it.
@@ -348,6 +362,7 @@ pub fn all(gpu: &Gpu, iters: usize, check: bool, only: Option<&str>) -> Result<V
     rows.extend(conv2d(gpu, "segnet", (2, 64, 64, 256, 256), iters, only)?);
     rows.extend(conv_transpose2d(gpu, iters, only)?);
     rows.extend(memory_bound(gpu, iters, only)?);
+    rows.extend(peak(gpu, iters, only)?);
     Ok(rows)
 }
 

@@ -168,6 +168,15 @@ pub async fn conv_transpose2d_backward_weight(gpu: &Gpu, x: &Array4<f32>, dy: &A
     down4(gpu, &dw).await
 }
 
+/// [`kernels::peak::multiply_add`] on a host array (length a multiple of 16).
+pub async fn peak_multiply_add(gpu: &Gpu, x: &ArrayD<f32>, iters: u32, a: f32, b: f32) -> Result<ArrayD<f32>> {
+    const OP: &str = "peak_multiply_add";
+    let xt = up(gpu, OP, x)?;
+    let y = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| kernels::peak::multiply_add(gpu, e, &xt, &y, iters, a, b))?;
+    down_d(gpu, &y).await
+}
+
 /// [`kernels::relu::relu_forward`] on a host array of any shape.
 pub async fn relu_forward(gpu: &Gpu, x: &ArrayD<f32>) -> Result<ArrayD<f32>> {
     const OP: &str = "relu_forward";

@@ -575,6 +575,16 @@ pub async fn add(gpu: &Gpu, seed: u64, shape: (usize, usize, usize, usize)) -> R
     Ok(vec![row("add", "add_assign", &host::add_assign(gpu, &a, &b).await?, &r::add::add(to_f64(&a).view(), to_f64(&b).view()))])
 }
 
+/// The multiply-add chains of the bench's arithmetic ceiling (`peak_multiply_add`): `len` values
+/// (a multiple of 16), 300 steps of x ← 0.99·x + 0.01, against the closed form.
+pub async fn peak(gpu: &Gpu, seed: u64, len: usize) -> Result<Vec<CheckRow>> {
+    let mut rng = Rng::new(seed);
+    let x = hostile4(&mut rng, (1, 1, 1, len)).into_dyn();
+    let (iters, a, b) = (300, 0.99f32, 0.01f32);
+    let got = host::peak_multiply_add(gpu, &x, iters, a, b).await?;
+    Ok(vec![row("peak", "peak_multiply_add", &got, &r::peak::multiply_add(to_f64(&x).view(), iters, a as f64, b as f64))])
+}
+
 /// One group of rows of [`all`]: an op family on one hostile case. The browser page runs them one
 /// at a time (a tab must not block for minutes) and times each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -596,7 +606,7 @@ impl Check {
             Check::ConvTranspose2d(i) => format!("conv_transpose2d {}", case(CONV_T_CASES.get(i).map(|c| format!("{c:?}")))),
             Check::Nchw(i) => format!("element-wise, pooling, losses {}", case(NCHW_CASES.get(i).map(|c| format!("{c:?}")))),
             Check::SoftDice(i) => format!("soft_dice {}", case(DICE_CASES.get(i).map(|c| format!("{c:?}")))),
-            Check::Adam => "adam, ema (1000 and 77 values)".to_string(),
+            Check::Adam => "adam, ema (1000 and 77 values), peak (1168)".to_string(),
         }
     }
 }
@@ -642,6 +652,8 @@ pub async fn run(gpu: &Gpu, check: Check) -> Result<Vec<CheckRow>> {
             rows.extend(adam(gpu, 401, 77, 0.0).await?);
             rows.extend(ema(gpu, 402, 1000).await?);
             rows.extend(ema(gpu, 403, 77).await?);
+            // 1,168 values: 73 invocations, a partial last workgroup.
+            rows.extend(peak(gpu, 404, 1168).await?);
         }
     }
     Ok(rows)

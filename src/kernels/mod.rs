@@ -21,6 +21,7 @@ pub mod dropout;
 pub mod ema;
 pub mod max_pool;
 pub mod metrics;
+pub mod peak;
 pub mod reduce;
 pub mod relu;
 
@@ -51,6 +52,7 @@ pub const PARAMS: &[(&str, usize)] = &[
     ("ema", std::mem::size_of::<ema::EmaParams>()),
     ("add", std::mem::size_of::<add::AddParams>()),
     ("metrics", std::mem::size_of::<metrics::MetricsParams>()),
+    ("peak", std::mem::size_of::<peak::PeakParams>()),
 ];
 
 /// The `Gpu` family splits every N·H·W reduction aiming at this many workgroups (where the

@@ -18,6 +18,7 @@ pub mod max_pool;
 pub mod max_unpool;
 pub mod metrics;
 pub mod model;
+pub mod peak;
 pub mod reduce;
 pub mod relu;
 
