@@ -173,6 +173,9 @@ pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<
 /// `calibrate`, the decision offsets are fitted on fold k's validation images. Writes
 /// `cv.json` (`cv-tta.json`, …) and each fold's offsets (`fold<k>/calibration*.json`) to `out`.
 pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, calibrate: bool) -> Result<CvReport> {
+    if dirs.is_empty() {
+        return Err(Error::InvalidArgument { op: "ensemble", detail: "no cross-validation folders given".into() });
+    }
     let mut all = Vec::new();
     for d in dirs {
         all.push(finished_folds(d)?);
