@@ -248,6 +248,20 @@ impl Ensemble {
         Self::of(members, tta)
     }
 
+    /// Every model of several paths (each as [`Ensemble::load`] takes it) as one ensemble: say two
+    /// cross-validations of different networks, their ten fold models averaged
+    /// (`predict --checkpoint A --checkpoint B`).
+    pub fn load_all(gpu: &Gpu, paths: &[PathBuf], fallback: Option<&TrainConfig>, tta: bool) -> Result<Self> {
+        let mut members = Vec::new();
+        for p in paths {
+            members.extend(Self::load(gpu, p, fallback, tta)?.members);
+        }
+        if members.is_empty() {
+            return Err(Error::InvalidArgument { op: "ensemble", detail: "no checkpoints given".into() });
+        }
+        Self::of(members, tta)
+    }
+
     /// The best checkpoints of several run folders as one ensemble — networks of different
     /// architectures or recipes trained on the same split, say (`eval --run A --run B`).
     pub fn of_runs(gpu: &Gpu, runs: &[PathBuf], tta: bool) -> Result<Self> {

@@ -436,10 +436,11 @@ enum Command {
         #[command(flatten)]
         adapter: AdapterArgs,
         /// A run folder (uses best.safetensors), a checkpoint file, or a cross-validation folder
-        /// (the fold models' probabilities are averaged). Default: the shipped 4-class U-Net
-        /// (assets/model/, see assets/README.md).
+        /// (the fold models' probabilities are averaged); given more than once, every model of
+        /// every one is averaged (an ensemble `eval --run A --run B` scored). Default: the shipped
+        /// 4-class U-Net (assets/model/, see assets/README.md).
         #[arg(long)]
-        checkpoint: Option<PathBuf>,
+        checkpoint: Vec<PathBuf>,
         /// A PNG, a folder of PNGs, or a .nii / .nii.gz volume in Hounsfield units.
         #[arg(long)]
         input: PathBuf,
@@ -685,15 +686,14 @@ fn run() -> Result<()> {
             let config = network.config()?;
             let gpu = adapter.gpu()?;
             let opts = lungseg::predict::PredictOptions { lungs, probabilities, config, tta, calibration };
-            let checkpoint = match checkpoint {
-                Some(c) => c,
-                None => {
-                    let shipped = lungseg::data::find_shipped_model()?;
-                    println!("no --checkpoint: using the shipped model {}", shipped.display());
-                    shipped
-                }
+            let checkpoints = if checkpoint.is_empty() {
+                let shipped = lungseg::data::find_shipped_model()?;
+                println!("no --checkpoint: using the shipped model {}", shipped.display());
+                vec![shipped]
+            } else {
+                checkpoint
             };
-            let rows = lungseg::predict::predict(&gpu, &checkpoint, &input, &output, &opts)?;
+            let rows = lungseg::predict::predict_with(&gpu, &checkpoints, &input, &output, &opts)?;
             let lung: u64 = rows.iter().map(|r| r.lung_pixels).sum();
             let classes = rows.first().map_or(0, |r| r.class_pixels.len());
             let shares: Vec<String> = (1..classes)

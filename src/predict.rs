@@ -137,9 +137,17 @@ pub fn severity(name: &str, classes: &[u32], lung: &[bool], c: usize) -> Severit
 
 #[cfg(not(target_arch = "wasm32"))]
 /// Predicts `input` (PNG file, folder of PNGs, or `.nii` / `.nii.gz`) with the checkpoint (a run
-/// folder or a `.safetensors` file) into `output`. Returns per-slice severity figures.
+/// folder, a `.safetensors` file, or a cross-validation folder) into `output`. Returns per-slice
+/// severity figures.
 pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
-    let mut models = Ensemble::load(gpu, checkpoint, opts.config.as_ref(), opts.tta)?;
+    predict_with(gpu, &[checkpoint.to_path_buf()], input, output, opts)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// [`predict`] with the probabilities of every model of several checkpoints averaged
+/// ([`Ensemble::load_all`]: run folders, files or cross-validation folders, one task and size).
+pub fn predict_with(gpu: &Gpu, checkpoints: &[PathBuf], input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
+    let mut models = Ensemble::load_all(gpu, checkpoints, opts.config.as_ref(), opts.tta)?;
     if let Some(file) = &opts.calibration {
         models.set_calibration(file)?;
     }
