@@ -389,13 +389,18 @@ pub struct ModelBenchRow {
     /// Bind groups built per timed step (after the warm-up step): 0 once every dispatch finds
     /// its cached bind group.
     pub bind_groups_per_step: f64,
+    /// Convolution arithmetic of one step, GFLOP ([`crate::tape::Tape::conv_flops`]: forward,
+    /// plus for training both gradients), and that over `median_s_per_step` — the figure to set
+    /// beside the kernel rows' GFLOP/s and `peak_multiply_add`'s.
+    pub gflop_per_step: f64,
+    pub gflops: f64,
 }
 
 impl ModelBenchRow {
     pub fn json(&self) -> String {
         format!(
-            "{{\"model\":\"{}\",\"classes\":{},\"batch\":{},\"size\":{},\"mode\":\"{}\",\"median_s_per_step\":{:.4},\"first_step_s\":{:.4},\"images_per_s\":{:.4},\"peak_gpu_bytes\":{},\"kernels\":\"{}\",\"dispatches_per_step\":{},\"record_ms_per_step\":{:.3},\"bind_groups_per_step\":{:.1},\"adapter\":\"{}\"}}",
-            self.model, self.classes, self.batch, self.size, self.mode, self.median_s_per_step, self.first_step_s, self.images_per_s, self.peak_gpu_bytes, self.kernels, self.dispatches_per_step, self.record_ms_per_step, self.bind_groups_per_step, self.adapter.replace('"', "'")
+            "{{\"model\":\"{}\",\"classes\":{},\"batch\":{},\"size\":{},\"mode\":\"{}\",\"median_s_per_step\":{:.4},\"first_step_s\":{:.4},\"images_per_s\":{:.4},\"peak_gpu_bytes\":{},\"kernels\":\"{}\",\"dispatches_per_step\":{},\"record_ms_per_step\":{:.3},\"bind_groups_per_step\":{:.1},\"gflop_per_step\":{:.2},\"gflops\":{:.2},\"adapter\":\"{}\"}}",
+            self.model, self.classes, self.batch, self.size, self.mode, self.median_s_per_step, self.first_step_s, self.images_per_s, self.peak_gpu_bytes, self.kernels, self.dispatches_per_step, self.record_ms_per_step, self.bind_groups_per_step, self.gflop_per_step, self.gflops, self.adapter.replace('"', "'")
         )
     }
 }
@@ -441,6 +446,13 @@ pub fn model(
     let labels: Vec<u32> = (0..batch * size * size).map(|_| rng.below(classes as u64) as u32).collect();
     let labels = gpu.upload_u32("bench", &labels, &[batch, size, size])?;
     let weights = gpu.full("bench", &[classes], 1.0)?;
+    // The convolution arithmetic of one step, from a forward recorded on a tape never submitted.
+    let (forward_flop, backward_flop) = {
+        let mut tape = crate::tape::Tape::new(gpu, crate::tape::Mode::Train, 0);
+        let input = tape.input(x.clone());
+        model.forward(&mut tape, input)?;
+        tape.conv_flops()
+    };
     let mut rows = Vec::new();
     let mut profiles = Vec::new();
     for mode in ["train", "infer"] {
@@ -483,6 +495,7 @@ pub fn model(
             profiles.push((mode, gpu.profile(|| run(steps + 1))?.1));
         }
         let med = median(times);
+        let gflop_per_step = if mode == "train" { forward_flop + backward_flop } else { forward_flop } / 1e9;
         rows.push(ModelBenchRow {
             model: arch.to_string(),
             classes,
@@ -498,6 +511,8 @@ pub fn model(
             dispatches_per_step: dispatches,
             record_ms_per_step: median(records),
             bind_groups_per_step,
+            gflop_per_step,
+            gflops: gflop_per_step / med,
         });
     }
     Ok((rows, profiles))

@@ -45,6 +45,8 @@ enum Op {
         bias: Option<ParamId>,
         y: Var,
         relu: bool,
+        /// Kernel taps (k²), for [`Tape::conv_flops`].
+        taps: usize,
     },
     ConvTranspose2d {
         x: Var,
@@ -259,7 +261,7 @@ impl<'g> Tape<'g> {
         }
         let y = self.push(y, true);
         if self.recording() {
-            self.ops.push(Op::Conv2d { x, weight, bias, y, relu });
+            self.ops.push(Op::Conv2d { x, weight, bias, y, relu, taps: ws[2] * ws[3] });
         }
         Ok(y)
     }
@@ -276,6 +278,27 @@ impl<'g> Tape<'g> {
             self.ops.push(Op::ConvTranspose2d { x, weight, bias, y });
         }
         Ok(y)
+    }
+
+    /// The floating-point operations (2 per multiply-add) of the convolutions and transposed
+    /// convolutions recorded so far: `(forward, backward)`, the backward being the weight gradient
+    /// of every one and the input gradient of those whose input needs one (not the first layer's).
+    /// What `lungseg bench --model` divides by a step's time to give its GFLOP/s.
+    pub fn conv_flops(&self) -> (f64, f64) {
+        let (mut forward, mut backward) = (0.0, 0.0);
+        for op in &self.ops {
+            // Multiply-adds: one per (output value, read channel, tap) — for the 2×2 stride-2
+            // transposed convolution one per (output value, read channel).
+            let (x, macs) = match op {
+                Op::Conv2d { x, y, taps, .. } => (*x, self.values[y.0].len() * self.values[x.0].shape()[1] * taps),
+                Op::ConvTranspose2d { x, y, .. } => (*x, self.values[y.0].len() * self.values[x.0].shape()[1]),
+                _ => continue,
+            };
+            let flops = 2.0 * macs as f64;
+            forward += flops;
+            backward += if self.needs_grad[x.0] { 2.0 * flops } else { flops };
+        }
+        (forward, backward)
     }
 
     pub fn relu(&mut self, x: Var) -> Result<Var> {
@@ -514,7 +537,7 @@ impl<'g> Tape<'g> {
         let ops = std::mem::take(&mut self.ops);
         for op in ops.iter().rev() {
             match op {
-                Op::Conv2d { x, weight, bias, y, relu } => {
+                Op::Conv2d { x, weight, bias, y, relu, .. } => {
                     let Some(mut gy) = grads[y.0].take() else { continue };
                     if *relu {
                         // The fused ReLU's backward, masked by the activation itself (y > 0 ⇔ pre-activation > 0).

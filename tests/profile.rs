@@ -24,6 +24,23 @@ fn profile_of_a_training_step_names_its_kernels_and_counts_dispatches() {
     for r in &rows {
         assert!(r.record_ms_per_step > 0.0 && r.record_ms_per_step <= r.median_s_per_step * 1e3, "{}", r.json());
     }
+    // The convolution arithmetic per step, against the paper U-Net's layers counted by hand at
+    // 32², batch 1, 2 classes (width 32, depth 2): 3×3 convolutions 1→32, 32→32 at 32²; 32→64,
+    // 64→64 at 16²; 64→128, 128→128 at 8²; up 128→64 to 16², 128→64, 64→64; up 64→32 to 32²,
+    // 64→32, 32→32; the 1×1 32→2 — 2 FLOP per multiply-add. Training adds both gradients of
+    // every layer but the first's input gradient.
+    let conv = |ci: u64, co: u64, s: u64, taps: u64| 2 * ci * co * s * s * taps;
+    let forward = conv(1, 32, 32, 9) + conv(32, 32, 32, 9) + conv(32, 64, 16, 9) + conv(64, 64, 16, 9)
+        + conv(64, 128, 8, 9) + conv(128, 128, 8, 9)
+        + conv(128, 64, 16, 1) + conv(128, 64, 16, 9) + conv(64, 64, 16, 9)
+        + conv(64, 32, 32, 1) + conv(64, 32, 32, 9) + conv(32, 32, 32, 9)
+        + conv(32, 2, 32, 1);
+    let train = 3 * forward - conv(1, 32, 32, 9);
+    for (mode, flop) in [("train", train), ("infer", forward)] {
+        let r = rows.iter().find(|r| r.mode == mode).unwrap();
+        assert_eq!((r.gflop_per_step * 1e9).round() as u64, flop, "{}", r.json());
+        assert!((r.gflops - r.gflop_per_step / r.median_s_per_step).abs() < 1e-9, "{}", r.json());
+    }
     // Nothing is timed outside a profile.
     let ((), d) = gpu.record_dispatches(|| Ok(())).unwrap();
     assert!(d.is_empty());
