@@ -27,9 +27,7 @@ struct Params {
     momentum: f32,
     splits: u32,         // split reductions: chunks per channel
     chunk: u32,          // split reductions: values per chunk
-    relu: u32,           // normalize / infer: 1 = apply ReLU as the value is stored (fused BN + ReLU);
-                         // backward_reduce / backward_input: 1 = the fused ReLU's backward, dy
-                         // masked where the forward let the value through (`relu_masked`)
+    relu: u32,           // normalize / infer: 1 = apply ReLU as the value is stored (fused BN + ReLU)
     count: u32,          // backward_input: values per channel of the whole batch (0 = N·H·W of this
                          // binding; set when a batch past the binding limit is processed in chunks)
     frozen: u32,         // backward_input: 1 = the statistics were the running ones (fine-tuning),
@@ -40,25 +38,6 @@ struct Params {
 // The fused ReLU epilogue of normalize / infer, with torch.relu's semantics (−0.0, NaN pass).
 fn activate(v: f32) -> f32 {
     return select(v, select(v, 0.0, v < 0.0), p.relu == 1u);
-}
-
-// The fused BN + ReLU's backward, applied where the backward passes load dy (no separate ReLU
-// pass over the tensor, no extra load): dy where the forward's pre-activation was > 0 (⇔ its
-// output y > 0, torch.relu's gradient), else 0. The pre-activation is recomputed from the x each
-// pass loads anyway, as `x · scale + shift` with `bn_scale_shift`'s per-channel constants — the
-// very expression and operands of batch_norm_normalize, so the same value on the same device.
-fn relu_masked(g: f32, xv: f32, ss: vec2<f32>) -> f32 {
-    return select(g, select(0.0, g, xv * ss.x + ss.y > 0.0), p.relu == 1u);
-}
-
-fn relu_masked4(g: vec4<f32>, xv: vec4<f32>, ss: vec2<f32>) -> vec4<f32> {
-    return select(g, select(vec4<f32>(0.0), g, xv * ss.x + ss.y > vec4<f32>(0.0)), p.relu == 1u);
-}
-
-// batch_norm_normalize's scale (gamma · invstd) and shift (beta − mean · scale) of channel c.
-fn bn_scale_shift(c: u32) -> vec2<f32> {
-    let scale = gamma[c] * invstd[c];
-    return vec2<f32>(scale, beta[c] - mean[c] * scale);
 }
 
 const WG: u32 = 256u;
@@ -225,15 +204,13 @@ fn batch_norm_backward_reduce_partial(@builtin(workgroup_id) wid: vec3<u32>, @bu
     let b = chunk_bounds(split, in_range);
     let mu = mean[c];
     let is = invstd[c];
-    let ss = bn_scale_shift(c);
     var sb = 0.0;
     var sg = 0.0;
     for (var i = b.x + lid; i < b.y; i += WG) {
         let e = element(c, i);
-        let xv = x[e];
-        let d = relu_masked(dy[e], xv, ss);
+        let d = dy[e];
         sb += d;
-        sg += d * (xv - mu) * is;
+        sg += d * (x[e] - mu) * is;
     }
     tree_a[lid] = sb;
     tree_b[lid] = sg;
@@ -299,9 +276,10 @@ fn batch_norm_normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
     if (!ch.in_range) {
         return;
     }
-    let ss = bn_scale_shift(ch.c);
+    let scale = gamma[ch.c] * invstd[ch.c];
+    let shift = beta[ch.c] - mean[ch.c] * scale;
     for (var i = ch.first; i < ch.end; i += WG) {
-        out[i] = activate(x[i] * ss.x + ss.y);
+        out[i] = activate(x[i] * scale + shift);
     }
 }
 
@@ -330,16 +308,14 @@ fn batch_norm_backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
     let cc = min(c, p.c - 1u);
     let mu = mean[cc];
     let is = invstd[cc];
-    let ss = bn_scale_shift(cc);
     var sb = 0.0;
     var sg = 0.0;
     for (var n = 0u; n < images; n++) {
         let base = (n * p.c + c) * p.plane;
         for (var i = lid; i < p.plane; i += WG) {
-            let xv = x[base + i];
-            let g = relu_masked(dy[base + i], xv, ss);
+            let g = dy[base + i];
             sb += g;
-            sg += g * (xv - mu) * is;
+            sg += g * (x[base + i] - mu) * is;
         }
     }
     tree_a[lid] = sb;
@@ -360,20 +336,18 @@ fn batch_norm_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
         return;
     }
     let c = ch.c;
-    let ss = bn_scale_shift(c);
     if (p.frozen == 1u) {
         let g = gamma[c] * invstd[c];
         for (var i = ch.first; i < ch.end; i += WG) {
-            out[i] = g * relu_masked(dy[i], x[i], ss);
+            out[i] = g * dy[i];
         }
         return;
     }
     let m = f32(select(p.n * p.plane, p.count, p.count > 0u));
     let k = gamma[c] * invstd[c] / m;
     for (var i = ch.first; i < ch.end; i += WG) {
-        let xv = x[i];
-        let xhat = (xv - mean[c]) * invstd[c];
-        out[i] = k * (m * relu_masked(dy[i], xv, ss) - dbeta[c] - xhat * dgamma[c]);
+        let xhat = (x[i] - mean[c]) * invstd[c];
+        out[i] = k * (m * dy[i] - dbeta[c] - xhat * dgamma[c]);
     }
 }
 
@@ -427,17 +401,15 @@ fn batch_norm_backward_reduce4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(n
     let cc = min(c, p.c - 1u);
     let mu = mean[cc];
     let is = invstd[cc];
-    let ss = bn_scale_shift(cc);
     let plane4 = p.plane / 4u;
     var sb = vec4<f32>(0.0);
     var sg = vec4<f32>(0.0);
     for (var n = 0u; n < images; n++) {
         let base = (n * p.c + c) * plane4;
         for (var i = lid; i < plane4; i += WG) {
-            let xv = x4[base + i];
-            let g = relu_masked4(dy4[base + i], xv, ss);
+            let g = dy4[base + i];
             sb += g;
-            sg += g * (xv - mu) * is;
+            sg += g * (x4[base + i] - mu) * is;
         }
     }
     tree_a[lid] = sum4(sb);
@@ -460,9 +432,10 @@ fn batch_norm_normalize4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
     if (!ch.in_range) {
         return;
     }
-    let ss = bn_scale_shift(ch.c);
+    let scale = gamma[ch.c] * invstd[ch.c];
+    let shift = beta[ch.c] - mean[ch.c] * scale;
     for (var i = ch.first; i < ch.end; i += WG) {
-        out4[i] = activate4(x4[i] * ss.x + ss.y);
+        out4[i] = activate4(x4[i] * scale + shift);
     }
 }
 
@@ -488,11 +461,10 @@ fn batch_norm_backward_input4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
         return;
     }
     let c = ch.c;
-    let ss = bn_scale_shift(c);
     if (p.frozen == 1u) {
         let g = gamma[c] * invstd[c];
         for (var i = ch.first; i < ch.end; i += WG) {
-            out4[i] = g * relu_masked4(dy4[i], x4[i], ss);
+            out4[i] = g * dy4[i];
         }
         return;
     }
@@ -503,9 +475,8 @@ fn batch_norm_backward_input4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
     let db = dbeta[c];
     let dg = dgamma[c];
     for (var i = ch.first; i < ch.end; i += WG) {
-        let xv = x4[i];
-        let xhat = (xv - mu) * is;
-        out4[i] = k * (m * relu_masked4(dy4[i], xv, ss) - db - xhat * dg);
+        let xhat = (x4[i] - mu) * is;
+        out4[i] = k * (m * dy4[i] - db - xhat * dg);
     }
 }
 
@@ -558,15 +529,13 @@ fn batch_norm_backward_reduce_partial4_lanes(@builtin(workgroup_id) wid: vec3<u3
     let b = chunk_bounds(split, true) / 4u;
     let mu = mean[c];
     let is = invstd[c];
-    let ss = bn_scale_shift(c);
     var sb = vec4<f32>(0.0);
     var sg = vec4<f32>(0.0);
     for (var j = b.x; j < b.y; j++) {
         let e = element4(c, j);
-        let xv = x4[e];
-        let d = relu_masked4(dy4[e], xv, ss);
+        let d = dy4[e];
         sb += d;
-        sg += d * (xv - mu) * is;
+        sg += d * (x4[e] - mu) * is;
     }
     out[(split * p.c + c) * 2u] = sum4(sb);
     out[(split * p.c + c) * 2u + 1u] = sum4(sg);

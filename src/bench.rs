@@ -235,8 +235,8 @@ pub fn memory_bound(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<Vec<B
             "batch_norm_backward",
             &shape,
             timed(gpu, iters, |e| {
-                bn::batch_norm_backward_reduce(gpu, e, &x, &dy, &mean, &invstd, &dg, &db, None)?;
-                bn::batch_norm_backward_input(gpu, e, &x, &dy, &gamma, &mean, &invstd, &dg, &db, &y, None)
+                bn::batch_norm_backward_reduce(gpu, e, &x, &dy, &mean, &invstd, &dg, &db)?;
+                bn::batch_norm_backward_input(gpu, e, &x, &dy, &gamma, &mean, &invstd, &dg, &db, &y)
             })?,
             5.0 * bytes,
             "gbps",

@@ -257,21 +257,17 @@ pub async fn batch_norm_infer(
 
 /// Batch-norm backward (statistics recomputed from x, then
 /// [`kernels::batch_norm::batch_norm_backward_reduce`] and
-/// [`kernels::batch_norm::batch_norm_backward_input`]): `(dx, dgamma, dbeta)`; with `relu_beta`,
-/// of the fused BN + ReLU whose beta it is.
+/// [`kernels::batch_norm::batch_norm_backward_input`]): `(dx, dgamma, dbeta)`.
 pub async fn batch_norm_backward(
     gpu: &Gpu,
     x: &Array4<f32>,
     dy: &Array4<f32>,
     gamma: &Array1<f32>,
-    relu_beta: Option<&Array1<f32>>,
     eps: f32,
 ) -> Result<(Array4<f32>, Array1<f32>, Array1<f32>)> {
     const OP: &str = "batch_norm_backward_input";
     let c = x.dim().1;
     let (xt, dyt, gt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?, up(gpu, OP, gamma)?);
-    let bt = relu_beta.map(|b| up(gpu, OP, b)).transpose()?;
-    let relu = bt.as_ref().map(|b| kernels::batch_norm::ReluOf { gamma: &gt, beta: b });
     let mean = poisoned(gpu, OP, &[c], DType::F32)?;
     let invstd = poisoned(gpu, OP, &[c], DType::F32)?;
     let dgamma = poisoned(gpu, OP, &[c], DType::F32)?;
@@ -279,23 +275,20 @@ pub async fn batch_norm_backward(
     let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
     run(gpu, OP, |e| {
         kernels::batch_norm::batch_norm_stats(gpu, e, &xt, &mean, &invstd, None, eps, 0.0)?;
-        kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta, relu)?;
-        kernels::batch_norm::batch_norm_backward_input(gpu, e, &xt, &dyt, &gt, &mean, &invstd, &dgamma, &dbeta, &dx, relu)
+        kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta)?;
+        kernels::batch_norm::batch_norm_backward_input(gpu, e, &xt, &dyt, &gt, &mean, &invstd, &dgamma, &dbeta, &dx)
     })?;
     Ok((down4(gpu, &dx).await?, down1(gpu, &dgamma).await?, down1(gpu, &dbeta).await?))
 }
 
 /// Batch-norm backward with frozen (running) statistics
 /// ([`kernels::batch_norm::batch_norm_frozen_stats`], `batch_norm_backward_reduce`,
-/// [`kernels::batch_norm::batch_norm_backward_input_frozen`]) on host arrays: `(dx, dgamma, dbeta)`;
-/// with `relu_beta`, of the fused BN + ReLU whose beta it is.
-#[allow(clippy::too_many_arguments)]
+/// [`kernels::batch_norm::batch_norm_backward_input_frozen`]) on host arrays: `(dx, dgamma, dbeta)`.
 pub async fn batch_norm_frozen_backward(
     gpu: &Gpu,
     x: &Array4<f32>,
     dy: &Array4<f32>,
     gamma: &Array1<f32>,
-    relu_beta: Option<&Array1<f32>>,
     running_mean: &Array1<f32>,
     running_var: &Array1<f32>,
     eps: f32,
@@ -303,8 +296,6 @@ pub async fn batch_norm_frozen_backward(
     const OP: &str = "batch_norm_frozen_stats";
     let c = x.dim().1;
     let (xt, dyt, gt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?, up(gpu, OP, gamma)?);
-    let bt = relu_beta.map(|b| up(gpu, OP, b)).transpose()?;
-    let relu = bt.as_ref().map(|b| kernels::batch_norm::ReluOf { gamma: &gt, beta: b });
     let (rm, rv) = (up(gpu, OP, running_mean)?, up(gpu, OP, running_var)?);
     let mean = poisoned(gpu, OP, &[c], DType::F32)?;
     let invstd = poisoned(gpu, OP, &[c], DType::F32)?;
@@ -313,8 +304,8 @@ pub async fn batch_norm_frozen_backward(
     let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
     run(gpu, OP, |e| {
         kernels::batch_norm::batch_norm_frozen_stats(gpu, e, &rm, &rv, eps, &mean, &invstd)?;
-        kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta, relu)?;
-        kernels::batch_norm::batch_norm_backward_input_frozen(gpu, e, &xt, &dyt, &gt, &mean, &invstd, &dx, relu)
+        kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta)?;
+        kernels::batch_norm::batch_norm_backward_input_frozen(gpu, e, &xt, &dyt, &gt, &invstd, &dx)
     })?;
     Ok((down4(gpu, &dx).await?, down1(gpu, &dgamma).await?, down1(gpu, &dbeta).await?))
 }

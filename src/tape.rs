@@ -581,22 +581,23 @@ impl<'g> Tape<'g> {
                     }
                 }
                 Op::BatchNorm { x, gamma, beta, mean, invstd, y, relu, frozen } => {
-                    let Some(gy) = grads[y.0].take() else { continue };
+                    let Some(mut gy) = grads[y.0].take() else { continue };
+                    if *relu {
+                        // The fused ReLU's backward, masked by the activation itself (y > 0 ⇔ normalised value > 0).
+                        gy = self.relu_grad(*y, &gy)?;
+                    }
                     let xt = self.values[x.0].clone();
                     claim(&mut param_written, params, *gamma)?;
                     claim(&mut param_written, params, *beta)?;
                     let (dg, db) = (params.grad(*gamma)?, params.grad(*beta)?);
-                    let (g, b) = (params.value(*gamma)?, params.value(*beta)?);
-                    // The fused ReLU's backward happens inside both passes, where they load dy
-                    // (masked where the forward's output was 0, recomputed from x, gamma, beta).
-                    let r = relu.then_some(bn::ReluOf { gamma: &g, beta: &b });
-                    bn::batch_norm_backward_reduce(gpu, self.encoder(), &xt, &gy, mean, invstd, &dg, &db, r)?;
+                    bn::batch_norm_backward_reduce(gpu, self.encoder(), &xt, &gy, mean, invstd, &dg, &db)?;
                     if self.needs_grad[x.0] {
                         let dx = self.out("batch_norm_backward_input", xt.shape())?;
+                        let g = params.value(*gamma)?;
                         if *frozen {
-                            bn::batch_norm_backward_input_frozen(gpu, self.encoder(), &xt, &gy, &g, mean, invstd, &dx, r)?;
+                            bn::batch_norm_backward_input_frozen(gpu, self.encoder(), &xt, &gy, &g, invstd, &dx)?;
                         } else {
-                            bn::batch_norm_backward_input(gpu, self.encoder(), &xt, &gy, &g, mean, invstd, &dg, &db, &dx, r)?;
+                            bn::batch_norm_backward_input(gpu, self.encoder(), &xt, &gy, &g, mean, invstd, &dg, &db, &dx)?;
                         }
                         self.accumulate(&mut grads, *x, dx)?;
                     }

@@ -56,7 +56,7 @@ fn batch_norm_lanes_reductions_match_reference() {
         assert_eq!(d[0].workgroups, 5 * (chunks as u64).div_ceil(8), "target {target}");
         let ((), d) = gpu
             .record_dispatches(|| {
-                lungseg::kernels::batch_norm::batch_norm_backward_reduce(&gpu, &mut gpu.encoder("t"), &x, &x, &m, &v, &dg, &db, None)
+                lungseg::kernels::batch_norm::batch_norm_backward_reduce(&gpu, &mut gpu.encoder("t"), &x, &x, &m, &v, &dg, &db)
             })
             .unwrap();
         let entries: Vec<_> = d.iter().map(|d| d.entry).collect();

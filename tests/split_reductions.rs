@@ -287,7 +287,7 @@ fn gpu_family_fills_a_large_gpu_at_the_papers_shapes() {
                 gpu.record_dispatches(|| bn::batch_norm_stats(&gpu, &mut gpu.encoder("t"), &dy, &mean, &invstd, None, 1e-5, 0.1)).unwrap();
             check_reduction(&mut layers, format!("batch_norm_stats C={co} {s}²"), d, 2 * co * s * s);
             let ((), d) = gpu
-                .record_dispatches(|| bn::batch_norm_backward_reduce(&gpu, &mut gpu.encoder("t"), &dy, &dy, &mean, &invstd, &dg, &db, None))
+                .record_dispatches(|| bn::batch_norm_backward_reduce(&gpu, &mut gpu.encoder("t"), &dy, &dy, &mean, &invstd, &dg, &db))
                 .unwrap();
             check_reduction(&mut layers, format!("batch_norm_backward_reduce C={co} {s}²"), d, 2 * co * s * s);
         }

@@ -210,8 +210,8 @@ pub fn batch_norm_normalize(
     super::for_images(gpu, "batch_norm_normalize", &[x, y], |_, v| normalize(gpu, enc, &v[0], gamma, beta, mean, invstd, &v[1], false))
 }
 
-/// `y = relu(gamma · (x − mean) · invstd + beta)` in the same pass (fused BN + ReLU; its backward
-/// is [`batch_norm_backward_reduce`] and [`batch_norm_backward_input`] with `Some(ReluOf)`).
+/// `y = relu(gamma · (x − mean) · invstd + beta)` in the same pass (fused BN + ReLU; the backward
+/// masks the incoming gradient by `y > 0` before the batch-norm backward).
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_relu_normalize(
     gpu: &Gpu,
@@ -303,28 +303,7 @@ fn infer(
     launch(gpu, enc, entry, &p, &[(1, x), (3, gamma), (4, beta), (7, running_mean), (8, running_var), (11, y)], workgroups)
 }
 
-/// The fused BN + ReLU of [`batch_norm_relu_normalize`], for its backward passes: the forward's
-/// gamma and beta, from which each pass recomputes where the ReLU let a value through and masks dy
-/// there as it loads it — the ReLU's backward without a pass of its own over the tensor.
-#[derive(Clone, Copy, Debug)]
-pub struct ReluOf<'a> {
-    pub gamma: &'a Tensor,
-    pub beta: &'a Tensor,
-}
-
-/// Checks the fused ReLU's gamma and beta and sets `Params::relu`; returns them for bindings 3
-/// and 4. Without a ReLU a pass binds its own (read-only) x there instead: it declares gamma and
-/// beta but, with relu = 0, never reads them.
-fn relu_of<'a>(op: &'static str, p: &mut BatchNormParams, relu: Option<ReluOf<'a>>) -> Result<Option<[&'a Tensor; 2]>> {
-    let Some(r) = relu else { return Ok(None) };
-    expect_shape(op, "gamma", r.gamma, &[p.c as usize])?;
-    expect_shape(op, "beta", r.beta, &[p.c as usize])?;
-    p.relu = 1;
-    Ok(Some([r.gamma, r.beta]))
-}
-
-/// `dbeta = Σ dy`, `dgamma = Σ dy · x̂` per channel (overwrites both); with `relu`, of the fused
-/// BN + ReLU (dy masked where its output was 0).
+/// `dbeta = Σ dy`, `dgamma = Σ dy · x̂` per channel (overwrites both).
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_backward_reduce(
     gpu: &Gpu,
@@ -335,12 +314,10 @@ pub fn batch_norm_backward_reduce(
     invstd: &Tensor,
     dgamma: &Tensor,
     dbeta: &Tensor,
-    relu: Option<ReluOf>,
 ) -> Result<()> {
     const OP: &str = "batch_norm_backward_reduce";
     let mut p = params(OP, x, &[("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
     expect_shape(OP, "dy", dy, x.shape())?;
-    let relu = relu_of(OP, &mut p, relu)?;
     let chunks = super::image_chunks(gpu, OP, &[x, dy])?;
     if chunks.len() > 1 {
         // A batch past the binding limit: one partial (Σ dy, Σ dy·x̂) per image, range by range,
@@ -352,13 +329,12 @@ pub fn batch_norm_backward_reduce(
             let q = BatchNormParams { n: r.len() as u32, splits: r.len() as u32, ..p };
             let out = gpu.tensor(OP, &[2 * r.len() * p.c as usize], crate::DType::F32)?;
             let (xr, dyr) = (x.images(r.clone())?, dy.images(r.clone())?);
-            let [gamma, beta] = relu.unwrap_or([&xr, &xr]);
             launch(
                 gpu,
                 enc,
                 "batch_norm_backward_reduce_partial",
                 &q,
-                &[(1, &xr), (2, &dyr), (3, gamma), (4, beta), (5, mean), (6, invstd), (11, &out)],
+                &[(1, &xr), (2, &dyr), (5, mean), (6, invstd), (11, &out)],
                 q.c as u64 * q.splits as u64,
             )?;
             copy_partials(enc, &out, &partials, 2 * r.start * p.c as usize);
@@ -375,8 +351,7 @@ pub fn batch_norm_backward_reduce(
     let partial = partial_pass(gpu, &mut p, "batch_norm_backward_reduce_partial4_lanes", "batch_norm_backward_reduce_partial");
     if let Some((entry, groups)) = partial {
         let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
-        let [gamma, beta] = relu.unwrap_or([x, x]);
-        launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (3, gamma), (4, beta), (5, mean), (6, invstd), (11, &partials)], groups)?;
+        launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (11, &partials)], groups)?;
         return launch(
             gpu,
             enc,
@@ -387,8 +362,7 @@ pub fn batch_norm_backward_reduce(
         );
     }
     let entry = by_vec4(&p, OP, "batch_norm_backward_reduce4").0;
-    let [gamma, beta] = relu.unwrap_or([x, x]);
-    launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (3, gamma), (4, beta), (5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
+    launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
 }
 
 /// Frozen statistics for fine-tuning with batch norm's running statistics: `mean` =
@@ -416,8 +390,7 @@ pub fn batch_norm_frozen_stats(
 }
 
 /// `dx = gamma · invstd · dy`: the input gradient of batch norm with frozen statistics (constants
-/// of the forward, so no terms through the mean and variance); with `relu`, of the fused BN + ReLU
-/// (its `gamma` is this `gamma`).
+/// of the forward, so no terms through the mean and variance).
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_backward_input_frozen(
     gpu: &Gpu,
@@ -425,20 +398,17 @@ pub fn batch_norm_backward_input_frozen(
     x: &Tensor,
     dy: &Tensor,
     gamma: &Tensor,
-    mean: &Tensor,
     invstd: &Tensor,
     dx: &Tensor,
-    relu: Option<ReluOf>,
 ) -> Result<()> {
     const OP: &str = "batch_norm_backward_input";
-    let mut whole = params(OP, x, &[("gamma", gamma), ("mean", mean), ("invstd", invstd)], 1e-5, 0.0)?;
+    let whole = params(OP, x, &[("gamma", gamma), ("invstd", invstd)], 1e-5, 0.0)?;
     expect_shape(OP, "dy", dy, x.shape())?;
     expect_shape(OP, "dx", dx, x.shape())?;
-    let beta = relu_of(OP, &mut whole, relu)?.map_or(gamma, |[_, b]| b);
     // Bindings the entry point declares but the frozen path does not read (distinct buffers:
     // they are declared writable).
     let unused = |_| gpu.tensor(OP, &[whole.c as usize], crate::DType::F32);
-    let (u9, u10) = (unused(9)?, unused(10)?);
+    let (u5, u9, u10) = (unused(5)?, unused(9)?, unused(10)?);
     super::for_images(gpu, OP, &[x, dy, dx], |r, v| {
         let p = BatchNormParams { n: r.len() as u32, frozen: 1, ..whole };
         let (entry, workgroups) = by_vec4(&p, OP, "batch_norm_backward_input4");
@@ -447,15 +417,14 @@ pub fn batch_norm_backward_input_frozen(
             enc,
             entry,
             &p,
-            &[(1, &v[0]), (2, &v[1]), (3, gamma), (4, beta), (5, mean), (6, invstd), (9, &u9), (10, &u10), (11, &v[2])],
+            &[(1, &v[0]), (2, &v[1]), (3, gamma), (5, &u5), (6, invstd), (9, &u9), (10, &u10), (11, &v[2])],
             workgroups,
         )
     })
 }
 
 /// `dx = gamma · invstd / M · (M·dy − dbeta − x̂·dgamma)`; needs the outputs of
-/// [`batch_norm_backward_reduce`] (called with the same `relu`); with `relu`, of the fused
-/// BN + ReLU (dy masked where its output was 0; its `gamma` is this `gamma`).
+/// [`batch_norm_backward_reduce`].
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_backward_input(
     gpu: &Gpu,
@@ -468,13 +437,11 @@ pub fn batch_norm_backward_input(
     dgamma: &Tensor,
     dbeta: &Tensor,
     dx: &Tensor,
-    relu: Option<ReluOf>,
 ) -> Result<()> {
     const OP: &str = "batch_norm_backward_input";
-    let mut whole = params(OP, x, &[("gamma", gamma), ("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
+    let whole = params(OP, x, &[("gamma", gamma), ("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
     expect_shape(OP, "dy", dy, x.shape())?;
     expect_shape(OP, "dx", dx, x.shape())?;
-    let beta = relu_of(OP, &mut whole, relu)?.map_or(gamma, |[_, b]| b);
     super::for_images(gpu, OP, &[x, dy, dx], |r, v| {
         // M of the formula is the whole batch's count, whatever range of images is bound.
         let p = BatchNormParams { n: r.len() as u32, count: u32_of(OP, "N·H·W", whole.n as usize * whole.plane as usize)?, ..whole };
@@ -484,7 +451,7 @@ pub fn batch_norm_backward_input(
             enc,
             entry,
             &p,
-            &[(1, &v[0]), (2, &v[1]), (3, gamma), (4, beta), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, &v[2])],
+            &[(1, &v[0]), (2, &v[1]), (3, gamma), (5, mean), (6, invstd), (9, dgamma), (10, dbeta), (11, &v[2])],
             workgroups,
         )
     })
