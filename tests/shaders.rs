@@ -84,6 +84,36 @@ fn shaders_validate_and_entry_points_exist() {
     }
 }
 
+/// Every entry point fits WebGPU's default of 8 storage buffers per shader stage (what
+/// `lungseg::kernels::MIN_STORAGE_BUFFERS` asks of a device): counted statically from what each
+/// entry point uses, so a kernel that grows a binding fails here, not only on a browser or an
+/// embedding host's default-limit device (lavapipe offers more).
+#[test]
+fn every_entry_point_fits_the_default_storage_buffer_limit() {
+    for s in SHADERS {
+        let (module, info) = module_and_info(s.name, s.source, s.needs_subgroups);
+        for (i, ep) in module.entry_points.iter().enumerate() {
+            let ep_info = info.get_entry_point(i);
+            let mut bindings: Vec<u32> = module
+                .global_variables
+                .iter()
+                .filter(|(h, g)| matches!(g.space, naga::AddressSpace::Storage { .. }) && !ep_info[*h].is_empty())
+                .filter_map(|(_, g)| g.binding.as_ref().map(|b| b.binding))
+                .collect();
+            bindings.sort();
+            bindings.dedup();
+            assert!(
+                bindings.len() as u32 <= lungseg::kernels::MIN_STORAGE_BUFFERS,
+                "{}::{} uses {} storage buffers {bindings:?}; WebGPU's default limit is {}",
+                s.name,
+                ep.name,
+                bindings.len(),
+                lungseg::kernels::MIN_STORAGE_BUFFERS
+            );
+        }
+    }
+}
+
 #[test]
 fn shaders_translate_to_spirv_msl_and_hlsl() {
     for s in SHADERS {
