@@ -341,7 +341,14 @@ pub fn peak(gpu: &Gpu, iters: usize, only: Option<&str>) -> Result<Vec<BenchRow>
     let x = random_tensor(gpu, &mut Rng::new(11), &[len])?;
     let y = gpu.tensor("bench", &[len], crate::DType::F32)?;
     let t = timed(gpu, iters, |e| kernels::peak::multiply_add(gpu, e, &x, &y, steps, 0.99, 0.01))?;
-    Ok(vec![row(gpu, "peak_multiply_add", &format!("{len} values x {steps} multiply-adds"), t, 2.0 * (len as f64) * steps as f64, "gflops")])
+    Ok(vec![row(
+        gpu,
+        "peak_multiply_add",
+        &format!("{len} values x {steps} multiply-adds"),
+        t,
+        2.0 * (len as f64) * steps as f64,
+        "gflops",
+    )])
 }
 
 /// Every kernel benchmark. When `check` is set, first runs every kernel at these shapes against

@@ -31,6 +31,17 @@ pub struct Calibration {
     pub fingerprint: String,
 }
 
+/// One line for the command line: the offsets and what they did on the split they were fitted on.
+impl std::fmt::Display for Calibration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "decision offsets {:?} (fitted on {} validation images: foreground Dice {:.4} → {:.4})",
+            self.offsets, self.fitted_images, self.fitted_dice_before, self.fitted_dice_after
+        )
+    }
+}
+
 /// A fingerprint of model checkpoint files (FNV-1a, 64 bits, over their bytes in order), to
 /// tie a calibration to the model it was fitted on whatever folder the files are moved to.
 pub fn fingerprint(files: &[&Path]) -> Result<String> {

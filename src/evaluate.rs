@@ -239,13 +239,7 @@ impl Ensemble {
     /// `fold*/best.safetensors`, in fold order). Every member must predict the same classes at the
     /// same input size.
     pub fn load(gpu: &Gpu, path: &Path, fallback: Option<&TrainConfig>, tta: bool) -> Result<Self> {
-        let folds = cv_fold_dirs(path)?;
-        let members = if folds.is_empty() {
-            vec![load_model(gpu, path, fallback)?]
-        } else {
-            folds.iter().map(|f| load_model(gpu, f, fallback)).collect::<Result<Vec<_>>>()?
-        };
-        Self::of(members, tta)
+        Self::of(Self::members_of(gpu, path, fallback)?, tta)
     }
 
     /// Every model of several paths (each as [`Ensemble::load`] takes it) as one ensemble: say two
@@ -254,26 +248,31 @@ impl Ensemble {
     pub fn load_all(gpu: &Gpu, paths: &[PathBuf], fallback: Option<&TrainConfig>, tta: bool) -> Result<Self> {
         let mut members = Vec::new();
         for p in paths {
-            members.extend(Self::load(gpu, p, fallback, tta)?.members);
-        }
-        if members.is_empty() {
-            return Err(Error::InvalidArgument { op: "ensemble", detail: "no checkpoints given".into() });
+            members.extend(Self::members_of(gpu, p, fallback)?);
         }
         Self::of(members, tta)
+    }
+
+    /// The models of one path: a run folder's or file's one, or a cross-validation's folds.
+    fn members_of(gpu: &Gpu, path: &Path, fallback: Option<&TrainConfig>) -> Result<Vec<Trained>> {
+        let folds = cv_fold_dirs(path)?;
+        if folds.is_empty() {
+            return Ok(vec![load_model(gpu, path, fallback)?]);
+        }
+        folds.iter().map(|f| load_model(gpu, f, fallback)).collect()
     }
 
     /// The best checkpoints of several run folders as one ensemble — networks of different
     /// architectures or recipes trained on the same split, say (`eval --run A --run B`).
     pub fn of_runs(gpu: &Gpu, runs: &[PathBuf], tta: bool) -> Result<Self> {
-        if runs.is_empty() {
-            return Err(Error::InvalidArgument { op: "ensemble", detail: "no run folders given".into() });
-        }
         Self::of(runs.iter().map(|r| load_model(gpu, r, None)).collect::<Result<Vec<_>>>()?, tta)
     }
 
     /// `members` as one ensemble, once they agree on the task and the input size.
     fn of(members: Vec<Trained>, tta: bool) -> Result<Self> {
-        let first = &members[0];
+        let Some(first) = members.first() else {
+            return Err(Error::InvalidArgument { op: "ensemble", detail: "no checkpoints or run folders given".into() });
+        };
         for m in &members[1..] {
             if m.cfg.size != first.cfg.size || m.cfg.task != first.cfg.task {
                 return Err(Error::InvalidArgument {

@@ -97,19 +97,14 @@ pub fn cross_validate(
             None => return Ok(None),
         }
     }
-    Ok(Some(write_cv_report(base, reports, &out.join(crate::run_dir::cv_file(false, false)))?))
+    Ok(Some(write_cv_report(base.model.to_string(), base, reports, &out.join(crate::run_dir::cv_file(false, false)))?))
 }
 
-/// The fold reports of a cross-validation of `cfg`'s network and task, summarised, written to
-/// `path`.
-fn write_cv_report(cfg: &TrainConfig, reports: Vec<Report>, path: &Path) -> Result<CvReport> {
-    let report = CvReport {
-        model: cfg.model.to_string(),
-        task: cfg.task.to_string(),
-        preset: cfg.preset.to_string(),
-        summary: summarize_folds(&reports),
-        folds: reports,
-    };
+/// The fold reports of a cross-validation of `model` (`cfg`'s network, or an ensemble's
+/// `unet+segnet`) on `cfg`'s task, summarised, written to `path`.
+fn write_cv_report(model: String, cfg: &TrainConfig, reports: Vec<Report>, path: &Path) -> Result<CvReport> {
+    let report =
+        CvReport { model, task: cfg.task.to_string(), preset: cfg.preset.to_string(), summary: summarize_folds(&reports), folds: reports };
     write_json(path, &report)?;
     Ok(report)
 }
@@ -163,7 +158,7 @@ pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<
             (false, false) => evaluate::evaluate_run(gpu, f, "test")?,
         });
     }
-    write_cv_report(&cfg, reports, &dir.join(crate::run_dir::cv_file(tta, calibrate)))
+    write_cv_report(cfg.model.to_string(), &cfg, reports, &dir.join(crate::run_dir::cv_file(tta, calibrate)))
 }
 
 /// Several finished cross-validations of one task on the same folds (same data, seed and fold
@@ -211,15 +206,7 @@ pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, 
         reports.push(report);
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating a folder", out, e))?;
-    let report = CvReport {
-        model: name,
-        task: cfg.task.to_string(),
-        preset: cfg.preset.to_string(),
-        summary: summarize_folds(&reports),
-        folds: reports,
-    };
-    write_json(&out.join(crate::run_dir::cv_file(tta, calibrate)), &report)?;
-    Ok(report)
+    write_cv_report(name, cfg, reports, &out.join(crate::run_dir::cv_file(tta, calibrate)))
 }
 
 /// The paper's Table 2 grid for `arch`: (initial learning rate, mini-batch) of its nine runs.

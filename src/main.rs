@@ -744,10 +744,7 @@ fn run() -> Result<()> {
                 }
                 let (cal, report) = lungseg::evaluate::evaluate_runs(&gpu, &runs, tta, calibrate)?;
                 if let Some(cal) = cal {
-                    println!(
-                        "decision offsets {:?} (fitted on {} validation images: foreground Dice {:.4} → {:.4})",
-                        cal.offsets, cal.fitted_images, cal.fitted_dice_before, cal.fitted_dice_after
-                    );
+                    println!("{cal}");
                 }
                 print!("{}", report.table());
                 return Ok(());
@@ -772,10 +769,7 @@ fn run() -> Result<()> {
                     anyhow::bail!("--calibrate fits on the validation split and scores the test split; --split {split} does not apply");
                 }
                 let (cal, report) = lungseg::evaluate::evaluate_run_calibrated(&gpu, &run, tta)?;
-                println!(
-                    "decision offsets {:?} (fitted on {} validation images: foreground Dice {:.4} → {:.4})",
-                    cal.offsets, cal.fitted_images, cal.fitted_dice_before, cal.fitted_dice_after
-                );
+                println!("{cal}");
                 print!("{}", report.table());
                 return Ok(());
             }

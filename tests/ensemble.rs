@@ -79,7 +79,10 @@ fn ensembles_and_test_time_augmentation() {
     // its copies, three identical members, so the same masks as the run alone.
     let both = tmp("predicted-both");
     let rows_both = lungseg::predict::predict_with(&gpu, &[run.clone(), cv.clone()], &input, &both, &opts).unwrap();
-    assert_eq!(rows_both.iter().map(|r| r.class_pixels.clone()).collect::<Vec<_>>(), rows.iter().map(|r| r.class_pixels.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        rows_both.iter().map(|r| r.class_pixels.clone()).collect::<Vec<_>>(),
+        rows.iter().map(|r| r.class_pixels.clone()).collect::<Vec<_>>()
+    );
     assert_eq!(std::fs::read(both.join("i045_mask.png")).unwrap(), std::fs::read(out.join("i045_mask.png")).unwrap());
     assert_eq!(Ensemble::load_all(&gpu, &[run.clone(), cv.clone()], None, false).unwrap().members.len(), 3);
     let r = lungseg::evaluate::evaluate_run_tta(&gpu, &run, "test").unwrap();

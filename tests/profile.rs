@@ -30,10 +30,18 @@ fn profile_of_a_training_step_names_its_kernels_and_counts_dispatches() {
     // 64→32, 32→32; the 1×1 32→2 — 2 FLOP per multiply-add. Training adds both gradients of
     // every layer but the first's input gradient.
     let conv = |ci: u64, co: u64, s: u64, taps: u64| 2 * ci * co * s * s * taps;
-    let forward = conv(1, 32, 32, 9) + conv(32, 32, 32, 9) + conv(32, 64, 16, 9) + conv(64, 64, 16, 9)
-        + conv(64, 128, 8, 9) + conv(128, 128, 8, 9)
-        + conv(128, 64, 16, 1) + conv(128, 64, 16, 9) + conv(64, 64, 16, 9)
-        + conv(64, 32, 32, 1) + conv(64, 32, 32, 9) + conv(32, 32, 32, 9)
+    let forward = conv(1, 32, 32, 9)
+        + conv(32, 32, 32, 9)
+        + conv(32, 64, 16, 9)
+        + conv(64, 64, 16, 9)
+        + conv(64, 128, 8, 9)
+        + conv(128, 128, 8, 9)
+        + conv(128, 64, 16, 1)
+        + conv(128, 64, 16, 9)
+        + conv(64, 64, 16, 9)
+        + conv(64, 32, 32, 1)
+        + conv(64, 32, 32, 9)
+        + conv(32, 32, 32, 9)
         + conv(32, 2, 32, 1);
     let train = 3 * forward - conv(1, 32, 32, 9);
     for (mode, flop) in [("train", train), ("infer", forward)] {

@@ -27,7 +27,7 @@ pub fn multiply_add(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, y: &Tensor, iters:
     if x.len() != y.len() || x.is_empty() || !x.len().is_multiple_of(VALUES_PER_INVOCATION) {
         return Err(shape_err(
             OP,
-            &format!("x and y must have the same, positive number of elements, a multiple of {VALUES_PER_INVOCATION}"),
+            format!("x and y must have the same, positive number of elements, a multiple of {VALUES_PER_INVOCATION}"),
             &[x.shape(), y.shape()],
         ));
     }
