@@ -28,6 +28,7 @@ struct Params {
     splits: u32,         // split reductions: chunks per channel
     chunk: u32,          // split reductions: values per chunk
     relu: u32,           // normalize / infer: 1 = apply ReLU as the value is stored (fused BN + ReLU)
+                         // (the `batch_norm_relu_backward_reduce*` entry points are its backward)
     count: u32,          // backward_input: values per channel of the whole batch (0 = N·H·W of this
                          // binding; set when a batch past the binding limit is processed in chunks)
     frozen: u32,         // backward_input: 1 = the statistics were the running ones (fine-tuning),
@@ -60,6 +61,29 @@ const WG: u32 = 256u;
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> dy4: array<vec4<f32>>;
 @group(0) @binding(11) var<storage, read_write> out4: array<vec4<f32>>;
+// The fused BN + ReLU's backward (`batch_norm_relu_backward_reduce*`): dy, read and rewritten in
+// place with the ReLU's backward applied, so that batch_norm_backward_input reads the masked
+// gradient and no separate ReLU pass runs over the tensor. (Its own binding: a buffer cannot be
+// bound read-only and writable in one dispatch, and the plain reductions may be given dy = x.)
+@group(0) @binding(12) var<storage, read_write> dy_rw: array<f32>;
+@group(0) @binding(12) var<storage, read_write> dy_rw4: array<vec4<f32>>;
+
+// batch_norm_normalize's scale (gamma · invstd) and shift (beta − mean · scale) of channel c: the
+// ReLU's backward recomputes the forward's pre-activation `x · scale + shift` from these — the
+// very expression and operands of normalize, so the same value on the same device, and > 0
+// exactly where the forward's output y is (torch.relu's gradient: dy where y > 0, else 0).
+fn bn_scale_shift(c: u32) -> vec2<f32> {
+    let scale = gamma[c] * invstd[c];
+    return vec2<f32>(scale, beta[c] - mean[c] * scale);
+}
+
+fn relu_masked(g: f32, xv: f32, ss: vec2<f32>) -> f32 {
+    return select(0.0, g, xv * ss.x + ss.y > 0.0);
+}
+
+fn relu_masked4(g: vec4<f32>, xv: vec4<f32>, ss: vec2<f32>) -> vec4<f32> {
+    return select(vec4<f32>(0.0), g, xv * ss.x + ss.y > vec4<f32>(0.0));
+}
 
 
 @compute @workgroup_size(256)
@@ -221,6 +245,38 @@ fn batch_norm_backward_reduce_partial(@builtin(workgroup_id) wid: vec3<u32>, @bu
     }
 }
 
+// batch_norm_backward_reduce_partial of the fused BN + ReLU: dy masked where the forward's output
+// was 0, summed, and written back masked (binding 12).
+@compute @workgroup_size(256)
+fn batch_norm_relu_backward_reduce_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                           @builtin(local_invocation_index) lid: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let c = g % p.c;
+    let split = g / p.c;
+    let in_range = split < p.splits; // uniform per workgroup
+    let b = chunk_bounds(split, in_range);
+    let mu = mean[c];
+    let is = invstd[c];
+    let ss = bn_scale_shift(c);
+    var sb = 0.0;
+    var sg = 0.0;
+    for (var i = b.x + lid; i < b.y; i += WG) {
+        let e = element(c, i);
+        let xv = x[e];
+        let d = relu_masked(dy_rw[e], xv, ss);
+        dy_rw[e] = d;
+        sb += d;
+        sg += d * (xv - mu) * is;
+    }
+    tree_a[lid] = sb;
+    tree_b[lid] = sg;
+    reduce_pair(lid);
+    if (in_range && lid == 0u) {
+        out[(split * p.c + c) * 2u] = tree_a[0];
+        out[(split * p.c + c) * 2u + 1u] = tree_b[0];
+    }
+}
+
 // Split backward reduction, pass 2: dbeta, dgamma = the chunks' sums added in chunk order. Here
 // `x` holds the partials of pass 1.
 @compute @workgroup_size(64)
@@ -276,10 +332,9 @@ fn batch_norm_normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
     if (!ch.in_range) {
         return;
     }
-    let scale = gamma[ch.c] * invstd[ch.c];
-    let shift = beta[ch.c] - mean[ch.c] * scale;
+    let ss = bn_scale_shift(ch.c);
     for (var i = ch.first; i < ch.end; i += WG) {
-        out[i] = activate(x[i] * scale + shift);
+        out[i] = activate(x[i] * ss.x + ss.y);
     }
 }
 
@@ -316,6 +371,39 @@ fn batch_norm_backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
             let g = dy[base + i];
             sb += g;
             sg += g * (x[base + i] - mu) * is;
+        }
+    }
+    tree_a[lid] = sb;
+    tree_b[lid] = sg;
+    reduce_pair(lid);
+    if (in_range && lid == 0u) {
+        dbeta[c] = tree_a[0];
+        dgamma[c] = tree_b[0];
+    }
+}
+
+// batch_norm_backward_reduce of the fused BN + ReLU (dy masked and written back, as
+// batch_norm_relu_backward_reduce_partial).
+@compute @workgroup_size(256)
+fn batch_norm_relu_backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                   @builtin(local_invocation_index) lid: u32) {
+    let c = wid.x + wid.y * nwg.x;
+    let in_range = c < p.c;
+    let images = select(0u, p.n, in_range);
+    let cc = min(c, p.c - 1u);
+    let mu = mean[cc];
+    let is = invstd[cc];
+    let ss = bn_scale_shift(cc);
+    var sb = 0.0;
+    var sg = 0.0;
+    for (var n = 0u; n < images; n++) {
+        let base = (n * p.c + c) * p.plane;
+        for (var i = lid; i < p.plane; i += WG) {
+            let xv = x[base + i];
+            let g = relu_masked(dy_rw[base + i], xv, ss);
+            dy_rw[base + i] = g;
+            sb += g;
+            sg += g * (xv - mu) * is;
         }
     }
     tree_a[lid] = sb;
@@ -421,6 +509,38 @@ fn batch_norm_backward_reduce4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(n
     }
 }
 
+@compute @workgroup_size(256)
+fn batch_norm_relu_backward_reduce4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                    @builtin(local_invocation_index) lid: u32) {
+    let c = wid.x + wid.y * nwg.x;
+    let in_range = c < p.c;
+    let images = select(0u, p.n, in_range);
+    let cc = min(c, p.c - 1u);
+    let mu = mean[cc];
+    let is = invstd[cc];
+    let ss = bn_scale_shift(cc);
+    let plane4 = p.plane / 4u;
+    var sb = vec4<f32>(0.0);
+    var sg = vec4<f32>(0.0);
+    for (var n = 0u; n < images; n++) {
+        let base = (n * p.c + c) * plane4;
+        for (var i = lid; i < plane4; i += WG) {
+            let xv = x4[base + i];
+            let g = relu_masked4(dy_rw4[base + i], xv, ss);
+            dy_rw4[base + i] = g;
+            sb += g;
+            sg += g * (xv - mu) * is;
+        }
+    }
+    tree_a[lid] = sum4(sb);
+    tree_b[lid] = sum4(sg);
+    reduce_pair(lid);
+    if (in_range && lid == 0u) {
+        dbeta[c] = tree_a[0];
+        dgamma[c] = tree_b[0];
+    }
+}
+
 fn activate4(v: vec4<f32>) -> vec4<f32> {
     return select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
 }
@@ -432,10 +552,9 @@ fn batch_norm_normalize4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
     if (!ch.in_range) {
         return;
     }
-    let scale = gamma[ch.c] * invstd[ch.c];
-    let shift = beta[ch.c] - mean[ch.c] * scale;
+    let ss = bn_scale_shift(ch.c);
     for (var i = ch.first; i < ch.end; i += WG) {
-        out4[i] = activate4(x4[i] * scale + shift);
+        out4[i] = activate4(x4[i] * ss.x + ss.y);
     }
 }
 
@@ -536,6 +655,35 @@ fn batch_norm_backward_reduce_partial4_lanes(@builtin(workgroup_id) wid: vec3<u3
         let d = dy4[e];
         sb += d;
         sg += d * (x4[e] - mu) * is;
+    }
+    out[(split * p.c + c) * 2u] = sum4(sb);
+    out[(split * p.c + c) * 2u + 1u] = sum4(sg);
+}
+
+// batch_norm_backward_reduce_partial4_lanes of the fused BN + ReLU (dy masked and written back, as
+// batch_norm_relu_backward_reduce_partial).
+@compute @workgroup_size(8)
+fn batch_norm_relu_backward_reduce_partial4_lanes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                                  @builtin(local_invocation_index) lid: u32) {
+    let g = wid.x + wid.y * nwg.x;
+    let c = g % p.c;
+    let split = (g / p.c) * LANES + lid;
+    if (split >= p.splits) {
+        return;
+    }
+    let b = chunk_bounds(split, true) / 4u;
+    let mu = mean[c];
+    let is = invstd[c];
+    let ss = bn_scale_shift(c);
+    var sb = vec4<f32>(0.0);
+    var sg = vec4<f32>(0.0);
+    for (var j = b.x; j < b.y; j++) {
+        let e = element4(c, j);
+        let xv = x4[e];
+        let d = relu_masked4(dy_rw4[e], xv, ss);
+        dy_rw4[e] = d;
+        sb += d;
+        sg += d * (xv - mu) * is;
     }
     out[(split * p.c + c) * 2u] = sum4(sb);
     out[(split * p.c + c) * 2u + 1u] = sum4(sg);

@@ -17,6 +17,7 @@
 //! element a kernel fails to write cannot pass a comparison by accident. Layouts follow PyTorch:
 //! NCHW activations, OIHW conv weights, (in, out, kH, kW) transposed-conv weights.
 
+use crate::encoder::Encoder;
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::kernels;
@@ -257,17 +258,21 @@ pub async fn batch_norm_infer(
 
 /// Batch-norm backward (statistics recomputed from x, then
 /// [`kernels::batch_norm::batch_norm_backward_reduce`] and
-/// [`kernels::batch_norm::batch_norm_backward_input`]): `(dx, dgamma, dbeta)`.
+/// [`kernels::batch_norm::batch_norm_backward_input`]): `(dx, dgamma, dbeta)`; with `relu_beta`,
+/// of the fused BN + ReLU whose beta it is (the first pass
+/// [`kernels::batch_norm::batch_norm_relu_backward_reduce`], masking dy in place).
 pub async fn batch_norm_backward(
     gpu: &Gpu,
     x: &Array4<f32>,
     dy: &Array4<f32>,
     gamma: &Array1<f32>,
+    relu_beta: Option<&Array1<f32>>,
     eps: f32,
 ) -> Result<(Array4<f32>, Array1<f32>, Array1<f32>)> {
     const OP: &str = "batch_norm_backward_input";
     let c = x.dim().1;
     let (xt, dyt, gt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?, up(gpu, OP, gamma)?);
+    let bt = relu_beta.map(|b| up(gpu, OP, b)).transpose()?;
     let mean = poisoned(gpu, OP, &[c], DType::F32)?;
     let invstd = poisoned(gpu, OP, &[c], DType::F32)?;
     let dgamma = poisoned(gpu, OP, &[c], DType::F32)?;
@@ -275,7 +280,7 @@ pub async fn batch_norm_backward(
     let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
     run(gpu, OP, |e| {
         kernels::batch_norm::batch_norm_stats(gpu, e, &xt, &mean, &invstd, None, eps, 0.0)?;
-        kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta)?;
+        backward_reduce(gpu, e, (&xt, &dyt), (&gt, bt.as_ref()), (&mean, &invstd), (&dgamma, &dbeta))?;
         kernels::batch_norm::batch_norm_backward_input(gpu, e, &xt, &dyt, &gt, &mean, &invstd, &dgamma, &dbeta, &dx)
     })?;
     Ok((down4(gpu, &dx).await?, down1(gpu, &dgamma).await?, down1(gpu, &dbeta).await?))
@@ -283,12 +288,15 @@ pub async fn batch_norm_backward(
 
 /// Batch-norm backward with frozen (running) statistics
 /// ([`kernels::batch_norm::batch_norm_frozen_stats`], `batch_norm_backward_reduce`,
-/// [`kernels::batch_norm::batch_norm_backward_input_frozen`]) on host arrays: `(dx, dgamma, dbeta)`.
+/// [`kernels::batch_norm::batch_norm_backward_input_frozen`]) on host arrays: `(dx, dgamma, dbeta)`;
+/// with `relu_beta`, of the fused BN + ReLU whose beta it is.
+#[allow(clippy::too_many_arguments)]
 pub async fn batch_norm_frozen_backward(
     gpu: &Gpu,
     x: &Array4<f32>,
     dy: &Array4<f32>,
     gamma: &Array1<f32>,
+    relu_beta: Option<&Array1<f32>>,
     running_mean: &Array1<f32>,
     running_var: &Array1<f32>,
     eps: f32,
@@ -296,6 +304,7 @@ pub async fn batch_norm_frozen_backward(
     const OP: &str = "batch_norm_frozen_stats";
     let c = x.dim().1;
     let (xt, dyt, gt) = (up(gpu, OP, x)?, up(gpu, OP, dy)?, up(gpu, OP, gamma)?);
+    let bt = relu_beta.map(|b| up(gpu, OP, b)).transpose()?;
     let (rm, rv) = (up(gpu, OP, running_mean)?, up(gpu, OP, running_var)?);
     let mean = poisoned(gpu, OP, &[c], DType::F32)?;
     let invstd = poisoned(gpu, OP, &[c], DType::F32)?;
@@ -304,10 +313,26 @@ pub async fn batch_norm_frozen_backward(
     let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
     run(gpu, OP, |e| {
         kernels::batch_norm::batch_norm_frozen_stats(gpu, e, &rm, &rv, eps, &mean, &invstd)?;
-        kernels::batch_norm::batch_norm_backward_reduce(gpu, e, &xt, &dyt, &mean, &invstd, &dgamma, &dbeta)?;
+        backward_reduce(gpu, e, (&xt, &dyt), (&gt, bt.as_ref()), (&mean, &invstd), (&dgamma, &dbeta))?;
         kernels::batch_norm::batch_norm_backward_input_frozen(gpu, e, &xt, &dyt, &gt, &invstd, &dx)
     })?;
     Ok((down4(gpu, &dx).await?, down1(gpu, &dgamma).await?, down1(gpu, &dbeta).await?))
+}
+
+/// The first batch-norm backward pass: of the fused BN + ReLU when there is a beta (dy then masked
+/// in place), else the plain one.
+fn backward_reduce(
+    gpu: &Gpu,
+    e: &mut Encoder,
+    (x, dy): (&Tensor, &Tensor),
+    (gamma, relu_beta): (&Tensor, Option<&Tensor>),
+    (mean, invstd): (&Tensor, &Tensor),
+    (dgamma, dbeta): (&Tensor, &Tensor),
+) -> Result<()> {
+    match relu_beta {
+        Some(beta) => kernels::batch_norm::batch_norm_relu_backward_reduce(gpu, e, x, dy, gamma, beta, mean, invstd, dgamma, dbeta),
+        None => kernels::batch_norm::batch_norm_backward_reduce(gpu, e, x, dy, mean, invstd, dgamma, dbeta),
+    }
 }
 
 /// [`kernels::max_pool::max_pool2d_forward`] on host arrays: `(y, indices)`.

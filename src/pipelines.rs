@@ -129,7 +129,11 @@ pub const SHADERS: &[ShaderSource] = &[
             "batch_norm_infer4",
             "batch_norm_backward_input4",
             "batch_norm_stats_partial4_lanes",
-            "batch_norm_backward_reduce_partial4_lanes"
+            "batch_norm_backward_reduce_partial4_lanes",
+            "batch_norm_relu_backward_reduce",
+            "batch_norm_relu_backward_reduce4",
+            "batch_norm_relu_backward_reduce_partial",
+            "batch_norm_relu_backward_reduce_partial4_lanes"
         ]
     ),
     shader!(

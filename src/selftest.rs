@@ -247,7 +247,7 @@ pub async fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize
     let (want_rm, want_rv) =
         r::batch_norm::running_update(to_f64(&rm).view(), to_f64(&rv).view(), mean.view(), var.view(), n * h * w, momentum as f64);
     let got = host::batch_norm_train(gpu, &x, &gamma, &beta, &rm, &rv, eps, momentum).await?;
-    let (dx, dgamma, dbeta) = host::batch_norm_backward(gpu, &x, &dy, &gamma, eps).await?;
+    let (dx, dgamma, dbeta) = host::batch_norm_backward(gpu, &x, &dy, &gamma, None, eps).await?;
     let (want_dx, want_dgamma, want_dbeta) = r::batch_norm::batch_norm_backward(x64.view(), to_f64(&dy).view(), g64.view(), eps as f64);
     let op = "batch_norm";
     let mut rows = vec![
@@ -267,7 +267,7 @@ pub async fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize
         row(op, "batch_norm_backward_input", &dx, &want_dx),
     ];
     // Fine-tuning with frozen (running) statistics.
-    let (fdx, fdgamma, fdbeta) = host::batch_norm_frozen_backward(gpu, &x, &dy, &gamma, &rm, &rv, eps).await?;
+    let (fdx, fdgamma, fdbeta) = host::batch_norm_frozen_backward(gpu, &x, &dy, &gamma, None, &rm, &rv, eps).await?;
     let (want_fdx, want_fdgamma, want_fdbeta) = r::batch_norm::batch_norm_frozen_backward(
         x64.view(),
         to_f64(&dy).view(),
@@ -280,6 +280,32 @@ pub async fn batch_norm(gpu: &Gpu, seed: u64, (n, c, h, w): (usize, usize, usize
         row(op, "batch_norm_backward_reduce", &fdgamma, &want_fdgamma),
         row(op, "batch_norm_backward_reduce", &fdbeta, &want_fdbeta),
         row(op, "batch_norm_frozen_backward_input", &fdx, &want_fdx),
+    ]);
+    // The fused BN + ReLU (SegNet's layers): the first backward pass masks dy in place where the
+    // forward's output was 0, the second reads it masked; the reference applies ReLU's backward
+    // to dy first, with the mask of its own f64 forward (batch statistics, and frozen ones).
+    let dy64 = to_f64(&dy);
+    let relu_masked = |y: Array4<f64>| -> Result<Array4<f64>> {
+        r::relu::relu_backward(y.into_dyn().view(), dy64.view().into_dyn())
+            .into_dimensionality()
+            .map_err(|e| crate::Error::InvalidArgument { op: "selftest", detail: e.to_string() })
+    };
+    let train_dy = relu_masked(r::batch_norm::batch_norm_train(x64.view(), g64.view(), b64.view(), eps as f64))?;
+    let (rdx, rdgamma, rdbeta) = host::batch_norm_backward(gpu, &x, &dy, &gamma, Some(&beta), eps).await?;
+    let (want_rdx, want_rdgamma, want_rdbeta) = r::batch_norm::batch_norm_backward(x64.view(), train_dy.view(), g64.view(), eps as f64);
+    let (rm64, rv64) = (to_f64(&rm), to_f64(&rv));
+    let frozen_dy = relu_masked(r::batch_norm::batch_norm_infer(x64.view(), g64.view(), b64.view(), rm64.view(), rv64.view(), eps as f64))?;
+    let (rfdx, rfdgamma, rfdbeta) = host::batch_norm_frozen_backward(gpu, &x, &dy, &gamma, Some(&beta), &rm, &rv, eps).await?;
+    let (want_rfdx, want_rfdgamma, want_rfdbeta) =
+        r::batch_norm::batch_norm_frozen_backward(x64.view(), frozen_dy.view(), g64.view(), rm64.view(), rv64.view(), eps as f64);
+    let op = "batch_norm+relu";
+    rows.extend([
+        row(op, "batch_norm_relu_backward_reduce", &rdgamma, &want_rdgamma),
+        row(op, "batch_norm_relu_backward_reduce", &rdbeta, &want_rdbeta),
+        row(op, "batch_norm_backward_input", &rdx, &want_rdx),
+        row(op, "batch_norm_relu_backward_reduce", &rfdgamma, &want_rfdgamma),
+        row(op, "batch_norm_relu_backward_reduce", &rfdbeta, &want_rfdbeta),
+        row(op, "batch_norm_frozen_backward_input", &rfdx, &want_rfdx),
     ]);
     Ok(rows)
 }

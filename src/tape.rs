@@ -582,18 +582,26 @@ impl<'g> Tape<'g> {
                 }
                 Op::BatchNorm { x, gamma, beta, mean, invstd, y, relu, frozen } => {
                     let Some(mut gy) = grads[y.0].take() else { continue };
-                    if *relu {
-                        // The fused ReLU's backward, masked by the activation itself (y > 0 ⇔ normalised value > 0).
-                        gy = self.relu_grad(*y, &gy)?;
-                    }
                     let xt = self.values[x.0].clone();
                     claim(&mut param_written, params, *gamma)?;
                     claim(&mut param_written, params, *beta)?;
                     let (dg, db) = (params.grad(*gamma)?, params.grad(*beta)?);
-                    bn::batch_norm_backward_reduce(gpu, self.encoder(), &xt, &gy, mean, invstd, &dg, &db)?;
+                    let g = params.value(*gamma)?;
+                    if *relu && *y != from {
+                        // The fused ReLU's backward inside the first batch-norm pass: it masks the
+                        // gradient (the tape's own tensor) in place where the forward's output was
+                        // 0, so batch_norm_backward_input reads it masked and no ReLU pass runs.
+                        let b = params.value(*beta)?;
+                        bn::batch_norm_relu_backward_reduce(gpu, self.encoder(), &xt, &gy, &g, &b, mean, invstd, &dg, &db)?;
+                    } else {
+                        if *relu {
+                            // The caller's seed gradient is never written: a ReLU pass masks a copy.
+                            gy = self.relu_grad(*y, &gy)?;
+                        }
+                        bn::batch_norm_backward_reduce(gpu, self.encoder(), &xt, &gy, mean, invstd, &dg, &db)?;
+                    }
                     if self.needs_grad[x.0] {
                         let dx = self.out("batch_norm_backward_input", xt.shape())?;
-                        let g = params.value(*gamma)?;
                         if *frozen {
                             bn::batch_norm_backward_input_frozen(gpu, self.encoder(), &xt, &gy, &g, invstd, &dx)?;
                         } else {

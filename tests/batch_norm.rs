@@ -140,3 +140,68 @@ fn fine_tuning_keeps_the_running_statistics_and_trains_the_weights() {
     assert!(gpu.download_f32(&model.params.state).unwrap() != before);
     let _ = &mut model;
 }
+
+/// The fused BN + ReLU's first backward pass masks dy in place exactly as the separate ReLU pass
+/// does (the forward's pre-activation recomputed from x must be > 0 exactly where the stored
+/// output is) and sums what it wrote: bit-identical to `relu_backward` then the plain reduction,
+/// on every kernel family and reduction layout — scalar and vector planes, unsplit, split and
+/// lanes — with runs of exact zeros in x and negative scales. dy sharing x's buffer is refused.
+#[test]
+fn fused_relu_backward_reduce_masks_dy_in_place_exactly() {
+    use lungseg::kernels::{batch_norm as bn, relu};
+    let mut entries = std::collections::BTreeSet::new();
+    for family in [lungseg::KernelFamily::Cpu, lungseg::KernelFamily::Gpu, lungseg::KernelFamily::Portable] {
+        let gpu = common::gpu_with(family);
+        for (target, shape) in
+            [(1, [2, 5, 7, 9]), (1, [3, 6, 16, 12]), (0, [3, 6, 16, 12]), (1 << 20, [3, 5, 28, 31]), (1 << 20, [2, 4, 13, 11])]
+        {
+            gpu.set_reduction_workgroups(target);
+            let [n, c, h, w] = shape;
+            let len = n * c * h * w;
+            let mut rng = Rng::new(4000 + len as u64);
+            // Every seventh run of 5 values exactly 0: the pre-activation there is the shift alone.
+            let xs: Vec<f32> = (0..len).map(|i| if (i / 5) % 7 == 3 { 0.0 } else { rng.normal() as f32 }).collect();
+            let dys: Vec<f32> = (0..len).map(|_| rng.normal() as f32).collect();
+            let gammas: Vec<f32> = (0..c).map(|k| if k % 3 == 1 { -0.7 } else { 0.5 + rng.uniform() as f32 }).collect();
+            let betas: Vec<f32> = (0..c).map(|_| rng.normal() as f32 * 0.5).collect();
+            let up = |v: &[f32], s: &[usize]| gpu.upload_f32("t", v, s).unwrap();
+            let (x, gamma, beta) = (up(&xs, &shape), up(&gammas, &[c]), up(&betas, &[c]));
+            let (dy_plain, dy_fused) = (up(&dys, &shape), up(&dys, &shape));
+            let t = |s: &[usize]| gpu.tensor("t", s, lungseg::DType::F32).unwrap();
+            let (mean, invstd, y, masked) = (t(&[c]), t(&[c]), t(&shape), t(&shape));
+            let (dg_plain, db_plain, dg_fused, db_fused) = (t(&[c]), t(&[c]), t(&[c]), t(&[c]));
+            let mut e = gpu.encoder("t");
+            bn::batch_norm_stats(&gpu, &mut e, &x, &mean, &invstd, None, 1e-5, 0.0).unwrap();
+            bn::batch_norm_relu_normalize(&gpu, &mut e, &x, &gamma, &beta, &mean, &invstd, &y).unwrap();
+            relu::relu_backward(&gpu, &mut e, &y, &dy_plain, &masked).unwrap();
+            bn::batch_norm_backward_reduce(&gpu, &mut e, &x, &masked, &mean, &invstd, &dg_plain, &db_plain).unwrap();
+            let ((), d) = gpu
+                .record_dispatches(|| {
+                    bn::batch_norm_relu_backward_reduce(&gpu, &mut e, &x, &dy_fused, &gamma, &beta, &mean, &invstd, &dg_fused, &db_fused)
+                })
+                .unwrap();
+            gpu.submit(e);
+            entries.insert(d[0].entry);
+            let bits = |t: &lungseg::Tensor| gpu.download_f32(t).unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            let what = format!("{family:?} {shape:?} target {target} ({})", d[0].entry);
+            assert_eq!(bits(&dy_fused), bits(&masked), "{what}: dy masked in place");
+            assert!(bits(&masked).contains(&0) && bits(&masked).iter().any(|&b| b != 0), "{what}: a mask with both sides");
+            assert_eq!(bits(&dg_fused), bits(&dg_plain), "{what}: dgamma");
+            assert_eq!(bits(&db_fused), bits(&db_plain), "{what}: dbeta");
+        }
+        let x = gpu.full("t", &[2, 3, 4, 4], 1.0).unwrap();
+        let v = gpu.full("t", &[3], 1.0).unwrap();
+        let (g, b, m, s, dg, db) =
+            (v.clone(), v.clone(), v.clone(), v.clone(), gpu.full("t", &[3], 0.0).unwrap(), gpu.full("t", &[3], 0.0).unwrap());
+        let err =
+            bn::batch_norm_relu_backward_reduce(&gpu, &mut gpu.encoder("t"), &x, &x, &g, &b, &m, &s, &dg, &db).unwrap_err().to_string();
+        assert!(err.contains("batch_norm_relu_backward_reduce") && err.contains("in place"), "{err}");
+    }
+    let want = [
+        "batch_norm_relu_backward_reduce",
+        "batch_norm_relu_backward_reduce4",
+        "batch_norm_relu_backward_reduce_partial",
+        "batch_norm_relu_backward_reduce_partial4_lanes",
+    ];
+    assert_eq!(entries.into_iter().collect::<Vec<_>>(), want, "every masked entry point ran");
+}

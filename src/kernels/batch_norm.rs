@@ -315,26 +315,100 @@ pub fn batch_norm_backward_reduce(
     dgamma: &Tensor,
     dbeta: &Tensor,
 ) -> Result<()> {
-    const OP: &str = "batch_norm_backward_reduce";
-    let mut p = params(OP, x, &[("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
-    expect_shape(OP, "dy", dy, x.shape())?;
-    let chunks = super::image_chunks(gpu, OP, &[x, dy])?;
+    backward_reduce(gpu, enc, x, dy, mean, invstd, dgamma, dbeta, None)
+}
+
+/// The first backward pass of the fused BN + ReLU ([`batch_norm_relu_normalize`] with this
+/// `gamma`, `beta` and statistics): ReLU's backward applied to `dy` in place — each value kept
+/// where the forward's output was > 0, else 0, with the pre-activation recomputed from `x` as
+/// normalize computes it — then `dbeta = Σ dy`, `dgamma = Σ dy · x̂` of the masked `dy`.
+/// [`batch_norm_backward_input`] (or its frozen form) then reads the masked `dy`: the ReLU's
+/// backward costs no pass of its own over the tensor. `dy` must not share a buffer with `x`.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_relu_backward_reduce(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    x: &Tensor,
+    dy: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    dgamma: &Tensor,
+    dbeta: &Tensor,
+) -> Result<()> {
+    const OP: &str = "batch_norm_relu_backward_reduce";
+    if dy.buffer() == x.buffer() {
+        return Err(crate::Error::InvalidArgument {
+            op: OP,
+            detail: "dy is rewritten in place with the ReLU's backward, so it cannot share a buffer with x".into(),
+        });
+    }
+    backward_reduce(gpu, enc, x, dy, mean, invstd, dgamma, dbeta, Some((gamma, beta)))
+}
+
+/// The masked (fused BN + ReLU) form of a backward-reduce entry point: it binds dy writable at
+/// binding 12 instead of read-only at 2, and gamma, beta at 3, 4.
+fn relu_entry(entry: &'static str) -> &'static str {
+    match entry {
+        "batch_norm_backward_reduce" => "batch_norm_relu_backward_reduce",
+        "batch_norm_backward_reduce4" => "batch_norm_relu_backward_reduce4",
+        "batch_norm_backward_reduce_partial" => "batch_norm_relu_backward_reduce_partial",
+        "batch_norm_backward_reduce_partial4_lanes" => "batch_norm_relu_backward_reduce_partial4_lanes",
+        other => other,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn backward_reduce(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    x: &Tensor,
+    dy: &Tensor,
+    mean: &Tensor,
+    invstd: &Tensor,
+    dgamma: &Tensor,
+    dbeta: &Tensor,
+    relu: Option<(&Tensor, &Tensor)>,
+) -> Result<()> {
+    let op = if relu.is_some() { "batch_norm_relu_backward_reduce" } else { "batch_norm_backward_reduce" };
+    let mut p = params(op, x, &[("mean", mean), ("invstd", invstd), ("dgamma", dgamma), ("dbeta", dbeta)], 1e-5, 0.0)?;
+    expect_shape(op, "dy", dy, x.shape())?;
+    if let Some((gamma, beta)) = relu {
+        expect_shape(op, "gamma", gamma, &[p.c as usize])?;
+        expect_shape(op, "beta", beta, &[p.c as usize])?;
+    }
+    // Records one pass: x at binding 1, then dy read-only at 2 — or, for the fused ReLU, writable at
+    // 12 with gamma and beta at 3 and 4, through the entry point's masked form.
+    let record =
+        |enc: &mut Encoder, entry: &'static str, q: &BatchNormParams, x: &Tensor, dy: &Tensor, rest: &[(u32, &Tensor)], groups: u64| {
+            let mut bindings: Vec<(u32, &Tensor)> = vec![(1, x)];
+            match relu {
+                Some((gamma, beta)) => bindings.extend([(12, dy), (3, gamma), (4, beta)]),
+                None => bindings.push((2, dy)),
+            }
+            bindings.extend_from_slice(rest);
+            let entry = if relu.is_some() { relu_entry(entry) } else { entry };
+            launch(gpu, enc, entry, q, &bindings, groups)
+        };
+    let chunks = super::image_chunks(gpu, op, &[x, dy])?;
     if chunks.len() > 1 {
         // A batch past the binding limit: one partial (Σ dy, Σ dy·x̂) per image, range by range,
         // then the merge adds all N in image order.
         p.splits = p.n;
         p.chunk = p.plane;
-        let partials = gpu.tensor(OP, &[2 * p.n as usize * p.c as usize], crate::DType::F32)?;
+        let partials = gpu.tensor(op, &[2 * p.n as usize * p.c as usize], crate::DType::F32)?;
         for r in chunks {
             let q = BatchNormParams { n: r.len() as u32, splits: r.len() as u32, ..p };
-            let out = gpu.tensor(OP, &[2 * r.len() * p.c as usize], crate::DType::F32)?;
+            let out = gpu.tensor(op, &[2 * r.len() * p.c as usize], crate::DType::F32)?;
             let (xr, dyr) = (x.images(r.clone())?, dy.images(r.clone())?);
-            launch(
-                gpu,
+            record(
                 enc,
                 "batch_norm_backward_reduce_partial",
                 &q,
-                &[(1, &xr), (2, &dyr), (5, mean), (6, invstd), (11, &out)],
+                &xr,
+                &dyr,
+                &[(5, mean), (6, invstd), (11, &out)],
                 q.c as u64 * q.splits as u64,
             )?;
             copy_partials(enc, &out, &partials, 2 * r.start * p.c as usize);
@@ -350,8 +424,8 @@ pub fn batch_norm_backward_reduce(
     }
     let partial = partial_pass(gpu, &mut p, "batch_norm_backward_reduce_partial4_lanes", "batch_norm_backward_reduce_partial");
     if let Some((entry, groups)) = partial {
-        let partials = super::scratch(gpu, OP, 2 * p.splits as usize * p.c as usize)?;
-        launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (11, &partials)], groups)?;
+        let partials = super::scratch(gpu, op, 2 * p.splits as usize * p.c as usize)?;
+        record(enc, entry, &p, x, dy, &[(5, mean), (6, invstd), (11, &partials)], groups)?;
         return launch(
             gpu,
             enc,
@@ -361,8 +435,8 @@ pub fn batch_norm_backward_reduce(
             (p.c as u64).div_ceil(64),
         );
     }
-    let entry = by_vec4(&p, OP, "batch_norm_backward_reduce4").0;
-    launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
+    let entry = by_vec4(&p, "batch_norm_backward_reduce", "batch_norm_backward_reduce4").0;
+    record(enc, entry, &p, x, dy, &[(5, mean), (6, invstd), (9, dgamma), (10, dbeta)], p.c as u64)
 }
 
 /// Frozen statistics for fine-tuning with batch norm's running statistics: `mean` =
