@@ -28,7 +28,9 @@ struct Params {
                       // chunks of the read channels (split-K, `gpu` family on small planes);
                       // one partial sum each, added by reduce.wgsl's sum_splits
     chunk: u32,       // reduction items (weight gradient) or read channels per chunk
-    relu: u32,        // forward: 1 = apply ReLU in the store (the fused conv + ReLU epilogue)
+    relu: u32,        // forward: 1 = apply ReLU in the store (the fused conv + ReLU epilogue);
+                      // backward-input: 2 = the backward of the ReLU that produced x, in the store:
+                      // dx kept where `mask` (x itself, that ReLU's output) is > 0, else 0
 }
 
 const WG: u32 = 64u;
@@ -44,6 +46,9 @@ const PX: u32 = 4u;
 // where H·W % 4 == 0 (`conv2d_backward_weight_1x1_aligned`).
 @group(0) @binding(5) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> dy4: array<vec4<f32>>;
+// Backward-input with `relu` = 2: the layer's input x, a ReLU's output, whose > 0 entries keep dx
+// (torch.relu's gradient, applied where dx is stored instead of in a pass of its own).
+@group(0) @binding(9) var<storage, read> mask: array<f32>;
 
 fn linear_workgroup(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return wid.x + wid.y * nwg.x;
@@ -172,6 +177,15 @@ fn taps(o: u32, i: u32, t: u32, l: vec4<f32>, m: vec4<f32>, r: vec4<f32>) -> vec
     return weight_at(o, i, t) * l + weight_at(o, i, t + 1u) * m + weight_at(o, i, t + 2u) * r;
 }
 
+// dx at element i with the backward of the ReLU that produced x when `relu` = 2 (else v): v where
+// mask[i] > 0, else 0 — as relu_backward computes it.
+fn masked(v: f32, i: u32) -> f32 {
+    if (p.relu == 2u) {
+        return select(0.0, v, mask[i] > 0.0);
+    }
+    return v;
+}
+
 fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
     if (co >= p.c_out) {
         return;
@@ -181,7 +195,7 @@ fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
     let y = select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
     for (var j = 0u; j < PX; j++) {
         if (w0 + j < p.w) {
-            dst[out + w0 + j] = y[j];
+            dst[out + w0 + j] = masked(y[j], out + w0 + j);
         }
     }
 }
@@ -318,7 +332,7 @@ fn store_flat(n: u32, co: u32, q0: u32, plane: u32, v: vec4<f32>) {
     let y = select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
     for (var j = 0u; j < PX; j++) {
         if (q0 + j < plane) {
-            dst[out + q0 + j] = y[j];
+            dst[out + q0 + j] = masked(y[j], out + q0 + j);
         }
     }
 }

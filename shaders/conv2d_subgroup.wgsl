@@ -31,7 +31,9 @@ struct Params {
                       // chunks of the read channels (split-K, `gpu` family on small planes);
                       // one partial sum each, added by reduce.wgsl's sum_splits
     chunk: u32,       // reduction items (weight gradient) or read channels per chunk
-    relu: u32,        // forward: 1 = apply ReLU in the store (the fused conv + ReLU epilogue)
+    relu: u32,        // forward: 1 = apply ReLU in the store (the fused conv + ReLU epilogue);
+                      // backward-input: 2 = the backward of the ReLU that produced x, in the store:
+                      // dx kept where `mask` (x itself, that ReLU's output) is > 0, else 0
 }
 
 const WG: u32 = 64u;
@@ -54,6 +56,11 @@ const RB: u32 = 2u; // output rows per invocation (forward / backward-input)
 @group(0) @binding(7) var<storage, read> wpk: array<vec4<f32>>;
 // The 32-channel kernels' output, written 4 pixels at a time (W % 4 == 0).
 @group(0) @binding(8) var<storage, read_write> dst4: array<vec4<f32>>;
+// Backward-input with `relu` = 2: the layer's input x, a ReLU's output, whose > 0 entries keep dx
+// (torch.relu's gradient, applied where dx is stored instead of in a pass of its own); `mask4`
+// is the same buffer for the vec4 store.
+@group(0) @binding(9) var<storage, read> mask: array<f32>;
+@group(0) @binding(9) var<storage, read> mask4: array<vec4<f32>>;
 
 // x[row, w0-1 .. w0+4] with zero padding outside the plane. Branch-free: out-of-plane positions
 // read a clamped (valid) address and are multiplied by 0, which keeps every invocation on the
@@ -143,7 +150,11 @@ fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
     let y = select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
     for (var j = 0u; j < PX; j++) {
         if (w0 + j < p.w) {
-            dst[out + w0 + j] = y[j];
+            var yj = y[j];
+            if (p.relu == 2u) {
+                yj = select(0.0, yj, mask[out + w0 + j] > 0.0);
+            }
+            dst[out + w0 + j] = yj;
         }
     }
 }
@@ -156,7 +167,12 @@ fn store4(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
         return;
     }
     let y = select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
-    dst4[(((n * p.c_out + co) * p.h + h) * p.w + w0) / 4u] = y;
+    let at = (((n * p.c_out + co) * p.h + h) * p.w + w0) / 4u;
+    if (p.relu == 2u) {
+        dst4[at] = select(vec4<f32>(0.0), y, mask4[at] > vec4<f32>(0.0));
+        return;
+    }
+    dst4[at] = y;
 }
 
 // Packs the weights of one 32-channel pass for `wpk`: dst[(o · c_in + i) · 12 + t] =

@@ -11,7 +11,9 @@
 //   invocation's coroutine and workgroup memory is slow: the tree made this pass run at ~1 GB/s.
 // sum_splits: out[i] = Σ_{s < splits} x[s · len + i], in the order s = 0, 1, … — the second pass of
 //   every split reduction (weight gradients, bias sums, split-K convolutions), then the ReLU when
-//   `relu` is 1 (a split conv + ReLU: the ReLU needs the whole sum).
+//   `relu` is 1 (a split conv + ReLU: the ReLU needs the whole sum); `sum_splits_masked` keeps
+//   the total only where `mask` is > 0 (a split backward-input pass that applies the backward of
+//   the ReLU which produced the layer's input).
 
 struct Params {
     n: u32,
@@ -29,6 +31,7 @@ const WG: u32 = 256u;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read> mask: array<f32>;
 // vec4 view of x for `sum_per_channel4` (H·W % 4 == 0; `chunk` then counts vectors): a quarter of
 // the memory accesses and index divisions on CPU drivers. (WGSL lets two entry points bind
 // different variables at one binding; none uses both.)
@@ -83,6 +86,21 @@ fn sum_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
     }
     // As the convolutions' fused ReLU store: −0.0 and NaN pass through.
     out[i] = select(total, select(total, 0.0, total < 0.0), p.relu == 1u);
+}
+
+// sum_splits, then ReLU's backward with `mask` (the ReLU's output): the total where mask > 0, else 0.
+@compute @workgroup_size(256)
+fn sum_splits_masked(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                     @builtin(local_invocation_index) lid: u32) {
+    let i = (wid.x + wid.y * nwg.x) * WG + lid;
+    if (i >= p.len) {
+        return;
+    }
+    var total = 0.0;
+    for (var s = 0u; s < p.splits; s++) {
+        total += x[s * p.len + i];
+    }
+    out[i] = select(0.0, total, mask[i] > 0.0);
 }
 
 @compute @workgroup_size(256)

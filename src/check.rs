@@ -71,6 +71,7 @@ pub fn tolerance(entry: &str) -> Tolerance {
         "conv2d_forward"
         | "conv2d_relu_forward"
         | "conv2d_backward_input"
+        | "conv2d_relu_backward_input"
         | "conv_transpose2d_forward"
         | "conv_transpose2d_backward_input" => Tolerance::new(1e-4, 1e-4),
         // Sums over N·H·W (up to 131,072) terms whose signs cancel: the result can be far smaller

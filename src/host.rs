@@ -101,6 +101,16 @@ pub async fn conv2d_backward_input(gpu: &Gpu, dy: &Array4<f32>, weight: &Array4<
     down4(gpu, &dx).await
 }
 
+/// [`kernels::conv2d::conv2d_relu_backward_input`] on host arrays: the input gradient with the
+/// backward of the ReLU whose output `x` is applied where it is stored.
+pub async fn conv2d_relu_backward_input(gpu: &Gpu, dy: &Array4<f32>, weight: &Array4<f32>, x: &Array4<f32>) -> Result<Array4<f32>> {
+    const OP: &str = "conv2d_backward_input";
+    let (dyt, wt, xt) = (up(gpu, OP, dy)?, up(gpu, OP, weight)?, up(gpu, OP, x)?);
+    let dx = poisoned(gpu, OP, x.shape(), DType::F32)?;
+    run(gpu, OP, |e| kernels::conv2d::conv2d_relu_backward_input(gpu, e, &dyt, &wt, &xt, &dx))?;
+    down4(gpu, &dx).await
+}
+
 /// [`kernels::conv2d::conv2d_backward_weight`] on host arrays; `k` is the kernel size (3 or 1).
 pub async fn conv2d_backward_weight(gpu: &Gpu, x: &Array4<f32>, dy: &Array4<f32>, k: usize) -> Result<Array4<f32>> {
     const OP: &str = "conv2d_backward_weight";

@@ -105,7 +105,7 @@ pub const SHADERS: &[ShaderSource] = &[
         ],
         true
     ),
-    shader!("reduce", ["sum_per_channel", "sum_splits", "sum_per_channel4", "sum_per_channel4_lanes"]),
+    shader!("reduce", ["sum_per_channel", "sum_splits", "sum_splits_masked", "sum_per_channel4", "sum_per_channel4_lanes"]),
     shader!("conv_transpose2d", ["conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight"]),
     shader!("relu", ["relu_forward", "relu_backward", "relu_forward4", "relu_backward4"]),
     shader!("peak", ["peak_multiply_add"]),

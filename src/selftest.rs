@@ -72,6 +72,7 @@ pub async fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Res
     let b = normal1(&mut rng, co, 1.0);
     let dy = hostile4(&mut rng, (n, co, h, w));
     let (x64, w64, dy64) = (to_f64(&x), to_f64(&wt), to_f64(&dy));
+    let relu_x = x.mapv(|v| v.max(0.0));
     Ok(vec![
         row(
             "conv2d",
@@ -92,6 +93,20 @@ pub async fn conv2d(gpu: &Gpu, seed: u64, (n, ci, co, h, w, k): ConvCase) -> Res
             "conv2d_backward_input",
             &host::conv2d_backward_input(gpu, &dy, &wt).await?,
             &r::conv2d::conv2d_backward_input(dy64.view(), w64.view()),
+        ),
+        // The backward-input pass of a layer whose input is a ReLU's output (relu(x) here: zeros
+        // in runs and at every negative), masked where it stores dx; the reference applies
+        // ReLU's backward to the unmasked gradient.
+        row(
+            "conv2d",
+            "conv2d_relu_backward_input",
+            &host::conv2d_relu_backward_input(gpu, &dy, &wt, &relu_x).await?,
+            &r::relu::relu_backward(
+                to_f64(&relu_x).into_dyn().view(),
+                r::conv2d::conv2d_backward_input(dy64.view(), w64.view()).into_dyn().view(),
+            )
+            .into_dimensionality::<ndarray::Ix4>()
+            .expect("4-D"),
         ),
         row_sum(
             "conv2d",

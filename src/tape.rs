@@ -535,11 +535,12 @@ impl<'g> Tape<'g> {
         grads[from.0] = Some(grad);
 
         let ops = std::mem::take(&mut self.ops);
+        let masked_by_consumer = masked_by_consumer(&ops, self.values.len(), from);
         for op in ops.iter().rev() {
             match op {
                 Op::Conv2d { x, weight, bias, y, relu, .. } => {
                     let Some(mut gy) = grads[y.0].take() else { continue };
-                    if *relu {
+                    if *relu && !masked_by_consumer[y.0] {
                         // The fused ReLU's backward, masked by the activation itself (y > 0 ⇔ pre-activation > 0).
                         gy = self.relu_grad(*y, &gy)?;
                     }
@@ -553,7 +554,13 @@ impl<'g> Tape<'g> {
                     }
                     if self.needs_grad[x.0] {
                         let dx = self.out("conv2d_backward_input", xt.shape())?;
-                        kernels::conv2d::conv2d_backward_input(gpu, self.encoder(), &gy, &w, &dx)?;
+                        if masked_by_consumer[x.0] {
+                            // x is a fused ReLU's output read only here: its backward is applied
+                            // as dx is stored, and the producer skips its own.
+                            kernels::conv2d::conv2d_relu_backward_input(gpu, self.encoder(), &gy, &w, &xt, &dx)?;
+                        } else {
+                            kernels::conv2d::conv2d_backward_input(gpu, self.encoder(), &gy, &w, &dx)?;
+                        }
                         self.accumulate(&mut grads, *x, dx)?;
                     }
                 }
@@ -587,7 +594,10 @@ impl<'g> Tape<'g> {
                     claim(&mut param_written, params, *beta)?;
                     let (dg, db) = (params.grad(*gamma)?, params.grad(*beta)?);
                     let g = params.value(*gamma)?;
-                    if *relu && *y != from {
+                    if *relu && masked_by_consumer[y.0] {
+                        // The consuming convolution already applied the ReLU's backward.
+                        bn::batch_norm_backward_reduce(gpu, self.encoder(), &xt, &gy, mean, invstd, &dg, &db)?;
+                    } else if *relu && *y != from {
                         // The fused ReLU's backward inside the first batch-norm pass: it masks the
                         // gradient (the tape's own tensor) in place where the forward's output was
                         // 0, so batch_norm_backward_input reads it masked and no ReLU pass runs.
@@ -688,6 +698,44 @@ impl<'g> Tape<'g> {
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
+}
+
+/// Values whose fused ReLU's backward (conv + ReLU, BN + ReLU) the one op that reads them applies
+/// itself: a 3×3 or 1×1 convolution's backward-input pass masks dx where it stores it
+/// ([`kernels::conv2d::conv2d_relu_backward_input`]), so the producer runs no ReLU backward of its
+/// own. Only for values read by exactly that convolution and nothing else (a second reader's
+/// gradient would arrive unmasked), and never the seed of the backward pass.
+fn masked_by_consumer(ops: &[Op], values: usize, from: Var) -> Vec<bool> {
+    let mut readers = vec![0u32; values];
+    let mut fused_relu_output = vec![false; values];
+    for op in ops {
+        match op {
+            Op::Conv2d { x, y, relu, .. } => {
+                readers[x.0] += 1;
+                fused_relu_output[y.0] = *relu;
+            }
+            Op::BatchNorm { x, y, relu, .. } => {
+                readers[x.0] += 1;
+                fused_relu_output[y.0] = *relu;
+            }
+            Op::ConvTranspose2d { x, .. }
+            | Op::Relu { x, .. }
+            | Op::MaxPool { x, .. }
+            | Op::MaxUnpool { x, .. }
+            | Op::Dropout { x, .. } => readers[x.0] += 1,
+            Op::Concat { a, b, .. } => {
+                readers[a.0] += 1;
+                readers[b.0] += 1;
+            }
+        }
+    }
+    let mut masked = vec![false; values];
+    for op in ops {
+        if let Op::Conv2d { x, .. } = op {
+            masked[x.0] = fused_relu_output[x.0] && readers[x.0] == 1 && *x != from;
+        }
+    }
+    masked
 }
 
 /// Parameter gradients are written, not added: a parameter used twice in one step would lose a

@@ -289,3 +289,32 @@ fn tape_misuse_is_a_typed_error_not_a_panic() {
     let e = tape.relu(foreign).expect_err("a Var of another tape");
     assert!(e.to_string().contains("not a value of this tape"), "{e}");
 }
+
+/// Where a fused ReLU's output is read by one convolution only, that convolution's backward-input
+/// pass applies the ReLU's backward as it stores dx, and where batch norm + ReLU feeds anything
+/// else, the first batch-norm backward pass masks dy in place: the paper's U-Net runs 6 ReLU
+/// backward passes per training step (the two after its up-convolutions, and the four activations
+/// that feed a skip connection, a dropout or an up-convolution) instead of 12, SegNet none instead
+/// of 11 (5 masked in place: the activations that feed a pooling or unpooling layer).
+#[test]
+fn relu_backward_passes_are_fused_where_one_convolution_reads_the_activation() {
+    let gpu = common::gpu();
+    for (arch, relu_passes, in_place) in [(Arch::UNet, 6, 0), (Arch::SegNet, 0, 5)] {
+        let model = Model::new(&gpu, ModelConfig { width: 8, ..ModelConfig::paper(arch, 2) }, 3).unwrap();
+        let mut rng = Rng::new(9);
+        let x = hostile4(&mut rng, (2, 1, 32, 32));
+        let labels: Vec<u32> = (0..2 * 32 * 32).map(|_| rng.below(2) as u32).collect();
+        let xt = gpu.upload_f32("x", x.as_slice().unwrap(), &[2, 1, 32, 32]).unwrap();
+        let lt = gpu.upload_u32("labels", &labels, &[2, 32, 32]).unwrap();
+        let wt = gpu.upload_f32("w", &[1.0, 3.0], &[2]).unwrap();
+        let mut tape = Tape::new(&gpu, Mode::Train, 0);
+        let xv = tape.input(xt);
+        let logits = model.forward(&mut tape, xv).unwrap();
+        let loss = tape.cross_entropy(logits, &lt, &wt).unwrap();
+        let ((), d) = gpu.record_dispatches(|| tape.backward(&loss, &model.params)).unwrap();
+        tape.submit();
+        let count = |prefix: &str| d.iter().filter(|d| d.entry.starts_with(prefix)).count();
+        assert_eq!(count("relu_backward"), relu_passes, "{arch}: ReLU backward passes");
+        assert_eq!(count("batch_norm_relu_backward_reduce"), in_place, "{arch}: batch-norm passes masking dy in place");
+    }
+}

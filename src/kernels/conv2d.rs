@@ -169,7 +169,8 @@ fn params(op: &'static str, g: &Geometry, reads: usize, writes: usize) -> Result
 
 /// Records a forward (`forward`) or backward-input pass of `groups` workgroups into `out`, reading
 /// `read` (x or dy) with `weight` and `bias` (the weight again where there is none), split over its
-/// read channels where `kernels::split_reads` says so; the fused ReLU (`p.relu`) then moves from
+/// read channels where `kernels::split_reads` says so; the store's epilogue — the fused ReLU
+/// (`p.relu` = 1), or ReLU's backward with `mask` (`p.relu` = 2, backward-input) — then moves from
 /// the partials' store to `sum_splits`, after the whole sum. The 32-channel kernels read the
 /// weights packed just before ([`pack_weights`]) and store through their vec4 binding.
 #[allow(clippy::too_many_arguments)]
@@ -179,7 +180,7 @@ fn launch_pass(
     v: &Variant,
     forward: bool,
     mut p: Conv2dParams,
-    (read, weight, bias): (&Tensor, &Tensor, &Tensor),
+    (read, weight, bias, mask): (&Tensor, &Tensor, &Tensor, Option<&Tensor>),
     out: &Tensor,
     groups: u64,
     max_splits: u64,
@@ -188,17 +189,28 @@ fn launch_pass(
     let op = if forward { "conv2d_forward" } else { "conv2d_backward_input" };
     let packed = if v.channels == OB_WIDEST { Some(pack_weights(gpu, enc, op, &p, weight)?) } else { None };
     let (splits, chunk) = super::split_reads(gpu, groups / p.n.max(1) as u64, p.c_in as usize, max_splits);
-    let relu = p.relu == 1 && splits > 1;
+    if let Some(m) = mask {
+        expect_shape(op, "mask", m, out.shape())?;
+        p.relu = 2;
+    }
+    let epilogue = match (splits > 1, p.relu, mask) {
+        (true, 1, _) => super::Epilogue::Relu,
+        (true, 2, Some(m)) => super::Epilogue::Mask(m),
+        _ => super::Epilogue::None,
+    };
     if splits > 1 {
         p.splits = splits;
         p.chunk = chunk;
         p.relu = 0;
     }
     let groups = groups * splits as u64;
-    super::split_into(gpu, enc, entry, out, splits, relu, |enc, dst| match &packed {
-        Some(packed) => launch(gpu, enc, entry, &p, &[(1, read), (3, bias), (5, read), (7, packed), (8, dst)], groups),
-        None if v.subgroup => launch(gpu, enc, entry, &p, &[(1, read), (2, weight), (3, bias), (4, dst), (5, read)], groups),
-        None => launch(gpu, enc, entry, &p, &[(1, read), (2, weight), (3, bias), (4, dst)], groups),
+    // Every entry declares the mask (binding 9); without one it reads nothing there, and the read
+    // tensor (bound read-only already) fills the slot.
+    let m = mask.filter(|_| p.relu == 2).unwrap_or(read);
+    super::split_into(gpu, enc, entry, out, splits, epilogue, |enc, dst| match &packed {
+        Some(packed) => launch(gpu, enc, entry, &p, &[(1, read), (3, bias), (5, read), (7, packed), (8, dst), (9, m)], groups),
+        None if v.subgroup => launch(gpu, enc, entry, &p, &[(1, read), (2, weight), (3, bias), (4, dst), (5, read), (9, m)], groups),
+        None => launch(gpu, enc, entry, &p, &[(1, read), (2, weight), (3, bias), (4, dst), (9, m)], groups),
     })
 }
 
@@ -253,16 +265,32 @@ fn forward(
     let b = bias.unwrap_or(weight);
     let v = variant(gpu, &g, g.c_out);
     let groups = groups_for(&v, &g, &mut p);
-    launch_pass(gpu, enc, &v, true, p, (x, weight, b), y, groups, max_splits)
+    launch_pass(gpu, enc, &v, true, p, (x, weight, b, None), y, groups, max_splits)
 }
 
 /// `dx = conv2d_transpose-of-the-forward(dy)`, the gradient with respect to the input.
 pub fn conv2d_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor) -> Result<()> {
     let cap = super::max_read_splits(gpu, dx);
-    super::for_images(gpu, "conv2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1], cap))
+    super::for_images(gpu, "conv2d_backward_input", &[dy, dx], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1], None, cap))
 }
 
-fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx: &Tensor, max_splits: u64) -> Result<()> {
+/// [`conv2d_backward_input`] of a layer whose input `x` is a ReLU's output, with that ReLU's
+/// backward applied as dx is stored: `dx` where `x > 0`, else 0 (torch.relu's gradient) — the
+/// gradient with respect to the ReLU's input, without a ReLU pass of its own over the tensor.
+pub fn conv2d_relu_backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, x: &Tensor, dx: &Tensor) -> Result<()> {
+    let cap = super::max_read_splits(gpu, dx);
+    super::for_images(gpu, "conv2d_backward_input", &[dy, dx, x], |_, v| backward_input(gpu, enc, &v[0], weight, &v[1], Some(&v[2]), cap))
+}
+
+fn backward_input(
+    gpu: &Gpu,
+    enc: &mut Encoder,
+    dy: &Tensor,
+    weight: &Tensor,
+    dx: &Tensor,
+    mask: Option<&Tensor>,
+    max_splits: u64,
+) -> Result<()> {
     const OP: &str = "conv2d_backward_input";
     let g = geometry(OP, dx, weight)?;
     expect_shape(OP, "dy", dy, &[g.n, g.c_out, g.h, g.w])?;
@@ -273,7 +301,7 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
     p.flip = 1;
     let v = variant(gpu, &g, g.c_in);
     let groups = groups_for(&v, &g, &mut p);
-    launch_pass(gpu, enc, &v, false, p, (dy, weight, weight), dx, groups, max_splits)
+    launch_pass(gpu, enc, &v, false, p, (dy, weight, weight, mask), dx, groups, max_splits)
 }
 
 /// `dweight[co, ci, ky, kx] = Σ dy[n, co, h, w] · x[n, ci, h+ky-pad, w+kx-pad]` (overwrites dweight).
@@ -288,7 +316,7 @@ pub fn conv2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Ten
 fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let (entry, p) = (plan.entry, plan.params);
-    super::split_into(gpu, enc, entry, dweight, p.splits, false, |enc, dst| {
+    super::split_into(gpu, enc, entry, dweight, p.splits, super::Epilogue::None, |enc, dst| {
         // The subgroup entry points also read x as vec4 (binding 5), the 16- and 32-channel ones
         // dy as vec4 too (binding 6); the portable 3×3 one binds neither, the 1×1 ones both.
         match entry {

@@ -103,7 +103,7 @@ fn launch_pass(
 ) -> Result<()> {
     let groups = p.n as u64 * p.blocks as u64 * p.tiles as u64;
     (p.splits, p.chunk) = super::split_reads(gpu, p.blocks as u64 * p.tiles as u64, reads, max_splits);
-    super::split_into(gpu, enc, entry, out, p.splits, false, |enc, dst| {
+    super::split_into(gpu, enc, entry, out, p.splits, super::Epilogue::None, |enc, dst| {
         let mut bindings = storage.to_vec();
         bindings.push((5, dst));
         launch(gpu, enc, entry, &p, &bindings, groups * p.splits as u64)
@@ -169,7 +169,7 @@ pub fn conv_transpose2d_backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor
 fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweight: &Tensor) -> Result<()> {
     let plan = backward_weight_plan(gpu, x, dy, dweight)?;
     let p = plan.params;
-    super::split_into(gpu, enc, plan.entry, dweight, p.splits, false, |enc, dst| {
+    super::split_into(gpu, enc, plan.entry, dweight, p.splits, super::Epilogue::None, |enc, dst| {
         launch(gpu, enc, plan.entry, &p, &[(1, x), (4, dy), (5, dst)], plan.workgroups)
     })
 }

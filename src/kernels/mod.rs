@@ -124,17 +124,29 @@ pub(crate) fn max_read_splits(gpu: &Gpu, out: &Tensor) -> u64 {
     (gpu.max_binding_bytes() / 4 / out.len().max(1) as u64).max(1)
 }
 
+/// What the second pass of a split convolution applies to the whole sum (a pass that is not split
+/// applies it in its own store).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Epilogue<'a> {
+    None,
+    /// The fused conv + ReLU: `max(·, 0)` with torch.relu's semantics.
+    Relu,
+    /// ReLU's backward in a backward-input pass: the sum where `mask` (the layer's input, the
+    /// output of the ReLU before it) is > 0, else 0.
+    Mask(&'a Tensor),
+}
+
 /// Records a split reduction into `out`: with one split, `record` writes `out` itself; otherwise
 /// it writes one partial per split into scratch (split-major, `out.len()` each) and `sum_splits`
-/// adds them into `out` in split order — and applies the ReLU when `relu` (the split pass must
-/// then store its partials without it).
+/// adds them into `out` in split order — and applies the `epilogue` (the split pass must then
+/// store its partials without it).
 pub(crate) fn split_into(
     gpu: &Gpu,
     enc: &mut Encoder,
     op: &'static str,
     out: &Tensor,
     splits: u32,
-    relu: bool,
+    epilogue: Epilogue,
     record: impl FnOnce(&mut Encoder, &Tensor) -> Result<()>,
 ) -> Result<()> {
     if splits == 1 {
@@ -142,7 +154,7 @@ pub(crate) fn split_into(
     }
     let partials = scratch(gpu, op, splits as usize * out.len())?;
     record(enc, &partials)?;
-    reduce::sum_splits(gpu, enc, &partials, out, splits, relu)
+    reduce::sum_splits(gpu, enc, &partials, out, splits, epilogue)
 }
 
 /// A scratch tensor of `len` f32 elements for the partial sums of one split reduction. One

@@ -1,7 +1,7 @@
 //! Launchers for `shaders/reduce.wgsl`: per-channel sums, and the fixed-order second pass of every
 //! split reduction.
 
-use super::{launch, nchw, u32_of};
+use super::{expect_shape, launch, nchw, u32_of, Epilogue};
 use crate::encoder::Encoder;
 use crate::error::Result;
 use crate::gpu::Gpu;
@@ -57,20 +57,29 @@ fn sum_per_channel_once(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, out: &Tensor) 
         chunk: u32_of(OP, "values per split", chunk as usize)?,
         ..Default::default()
     };
-    super::split_into(gpu, enc, OP, out, splits * partials_per_split as u32, false, |enc, dst| {
+    super::split_into(gpu, enc, OP, out, splits * partials_per_split as u32, Epilogue::None, |enc, dst| {
         launch(gpu, enc, entry, &p, &[(1, x), (2, dst)], c as u64 * splits as u64)
     })
 }
 
 /// `out[i] = Σ_{s < splits} partials[s · len + i]` (len = out's element count), adding the splits
-/// in the order 0, 1, … so that reruns are bit-identical; then `max(·, 0)` when `relu` (a split
-/// convolution with the fused ReLU).
-pub(crate) fn sum_splits(gpu: &Gpu, enc: &mut Encoder, partials: &Tensor, out: &Tensor, splits: u32, relu: bool) -> Result<()> {
+/// in the order 0, 1, … so that reruns are bit-identical; then the `epilogue`: `max(·, 0)` (a split
+/// convolution with the fused ReLU) or ReLU's backward with a mask (a split backward-input pass
+/// of a layer whose input a ReLU produced: the total where the mask is > 0, else 0).
+pub(crate) fn sum_splits(gpu: &Gpu, enc: &mut Encoder, partials: &Tensor, out: &Tensor, splits: u32, epilogue: Epilogue) -> Result<()> {
     const OP: &str = "sum_splits";
     let len = out.len();
     if partials.len() < len * splits as usize {
         return Err(crate::error::shape_err(OP, format!("{splits} partials of {len} elements"), &[partials.shape(), out.shape()]));
     }
-    let p = ReduceParams { splits, len: u32_of(OP, "elements", len)?, relu: relu as u32, ..Default::default() };
-    launch(gpu, enc, OP, &p, &[(1, partials), (2, out)], (len as u64).div_ceil(WG))
+    let relu = matches!(epilogue, Epilogue::Relu) as u32;
+    let p = ReduceParams { splits, len: u32_of(OP, "elements", len)?, relu, ..Default::default() };
+    let groups = (len as u64).div_ceil(WG);
+    match epilogue {
+        Epilogue::Mask(mask) => {
+            expect_shape(OP, "mask", mask, out.shape())?;
+            launch(gpu, enc, "sum_splits_masked", &p, &[(1, partials), (2, out), (3, mask)], groups)
+        }
+        _ => launch(gpu, enc, OP, &p, &[(1, partials), (2, out)], groups),
+    }
 }
