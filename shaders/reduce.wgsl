@@ -73,6 +73,16 @@ fn sum_per_channel(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
     }
 }
 
+// Element i of the partials added in split order 0, 1, … (the fixed order that makes reruns
+// bit-identical).
+fn split_total(i: u32) -> f32 {
+    var total = 0.0;
+    for (var s = 0u; s < p.splits; s++) {
+        total += x[s * p.len + i];
+    }
+    return total;
+}
+
 @compute @workgroup_size(256)
 fn sum_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) lid: u32) {
@@ -80,10 +90,7 @@ fn sum_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
     if (i >= p.len) {
         return;
     }
-    var total = 0.0;
-    for (var s = 0u; s < p.splits; s++) {
-        total += x[s * p.len + i];
-    }
+    let total = split_total(i);
     // As the convolutions' fused ReLU store: −0.0 and NaN pass through.
     out[i] = select(total, select(total, 0.0, total < 0.0), p.relu == 1u);
 }
@@ -96,11 +103,7 @@ fn sum_splits_masked(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
     if (i >= p.len) {
         return;
     }
-    var total = 0.0;
-    for (var s = 0u; s < p.splits; s++) {
-        total += x[s * p.len + i];
-    }
-    out[i] = select(0.0, total, mask[i] > 0.0);
+    out[i] = select(0.0, split_total(i), mask[i] > 0.0);
 }
 
 @compute @workgroup_size(256)
