@@ -141,6 +141,15 @@ fn bias_of(split: u32, co: u32) -> f32 {
     return 0.0;
 }
 
+// dx at element i with the backward of the ReLU that produced x when `relu` = 2 (else v): v where
+// mask[i] > 0, else 0 — as relu_backward computes it (conv2d.wgsl's store has the same helper).
+fn masked(v: f32, i: u32) -> f32 {
+    if (p.relu == 2u) {
+        return select(0.0, v, mask[i] > 0.0);
+    }
+    return v;
+}
+
 fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
     if (co >= p.c_out) {
         return;
@@ -150,11 +159,7 @@ fn store(n: u32, co: u32, h: u32, w0: u32, v: vec4<f32>) {
     let y = select(v, select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)), p.relu == 1u);
     for (var j = 0u; j < PX; j++) {
         if (w0 + j < p.w) {
-            var yj = y[j];
-            if (p.relu == 2u) {
-                yj = select(0.0, yj, mask[out + w0 + j] > 0.0);
-            }
-            dst[out + w0 + j] = yj;
+            dst[out + w0 + j] = masked(y[j], out + w0 + j);
         }
     }
 }
