@@ -229,26 +229,40 @@ fn conv_transpose2d_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @buil
             }
         }
     }
-    for (var half = 0u; half < 2u; half++) {
-        for (var s = 0u; s < 8u; s++) {
-            for (var t = 0u; t < 4u; t++) {
-                partial[(s * 4u + t) * WG + lid] = acc[half * 8u + s][t];
-            }
+    // The two halves of 32 sums are written out rather than looped over: a loop around the
+    // barriers would index `acc` at run time and keep it in local memory instead of registers.
+    for (var s = 0u; s < 8u; s++) {
+        for (var t = 0u; t < 4u; t++) {
+            partial[(s * 4u + t) * WG + lid] = acc[s][t];
         }
-        workgroupBarrier();
-        if (in_range && lid < 32u) {
-            var total = 0.0;
-            for (var j = 0u; j < WG; j++) {
-                total += partial[lid * WG + j];
-            }
-            let s = half * 8u + lid / 4u;
-            let t = lid % 4u;
-            let c = cb * CB + s / 4u;
-            let o = ob * CB + s % 4u;
-            if (c < p.c_in && o < p.c_out) {
-                dst[((split * p.c_in + c) * p.c_out + o) * 4u + t] = total;
-            }
+    }
+    workgroupBarrier();
+    store_weight_grad(in_range && lid < 32u, lid, cb, ob, split);
+    workgroupBarrier();
+    for (var s = 0u; s < 8u; s++) {
+        for (var t = 0u; t < 4u; t++) {
+            partial[(s * 4u + t) * WG + lid] = acc[8u + s][t];
         }
-        workgroupBarrier();
+    }
+    workgroupBarrier();
+    store_weight_grad(in_range && lid < 32u, 32u + lid, cb, ob, split);
+}
+
+// Sum q of the weight gradient (acc[q / 4][q % 4]: input channel cb·4 + q / 16, output channel
+// ob·4 + (q / 4) % 4, tap q % 4): the 64 partials staged in `partial` (at row q % 32) added in
+// invocation order.
+fn store_weight_grad(storing: bool, q: u32, cb: u32, ob: u32, split: u32) {
+    if (!storing) {
+        return;
+    }
+    var total = 0.0;
+    for (var j = 0u; j < WG; j++) {
+        total += partial[(q % 32u) * WG + j];
+    }
+    let s = q / 4u;
+    let c = cb * CB + s / 4u;
+    let o = ob * CB + s % 4u;
+    if (c < p.c_in && o < p.c_out) {
+        dst[((split * p.c_in + c) * p.c_out + o) * 4u + q % 4u] = total;
     }
 }

@@ -62,6 +62,7 @@ pub const SHADERS: &[ShaderSource] = &[
             "conv2d_forward",
             "conv2d_backward_input",
             "conv2d_backward_weight",
+            "conv2d_backward_weight_aligned",
             "conv2d_forward_1x1",
             "conv2d_backward_input_1x1",
             "conv2d_backward_weight_1x1",

@@ -318,11 +318,13 @@ fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweigh
     let (entry, p) = (plan.entry, plan.params);
     super::split_into(gpu, enc, entry, dweight, p.splits, super::Epilogue::None, |enc, dst| {
         // The subgroup entry points also read x as vec4 (binding 5), the 16- and 32-channel ones
-        // dy as vec4 too (binding 6); the portable 3×3 one binds neither, the 1×1 ones both.
+        // dy as vec4 too (binding 6); the portable ones bind both.
         match entry {
-            "conv2d_backward_weight" => launch(gpu, enc, entry, &p, &[(1, x), (2, dy), (4, dst)], plan.workgroups),
-            // The 1×1 entries share one body (x and dy as scalars, or as vec4 when aligned).
-            "conv2d_backward_weight_1x1"
+            // The portable 3×3 and 1×1 entries: one body per kernel size for the scalar and the
+            // aligned form (x and dy as scalars, or as vec4 where W or H·W % 4 == 0).
+            "conv2d_backward_weight"
+            | "conv2d_backward_weight_aligned"
+            | "conv2d_backward_weight_1x1"
             | "conv2d_backward_weight_1x1_aligned"
             | "conv2d_backward_weight_subgroup16"
             | "conv2d_backward_weight_subgroup16_aligned" => {
@@ -386,7 +388,8 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
         let entry = if (g.h * g.w).is_multiple_of(PX) { "conv2d_backward_weight_1x1_aligned" } else { "conv2d_backward_weight_1x1" };
         (entry, p.o_blocks as u64 * g.c_in as u64, items, WG as u64, WG as u32)
     } else {
-        (OP, p.o_blocks as u64 * g.c_in as u64, (g.n * g.h * p.w_blocks as usize) as u64, WG as u64, WG as u32)
+        let entry = if g.w.is_multiple_of(4) { "conv2d_backward_weight_aligned" } else { OP };
+        (entry, p.o_blocks as u64 * g.c_in as u64, (g.n * g.h * p.w_blocks as usize) as u64, WG as u64, WG as u32)
     };
     let (splits, chunk) = super::plan_splits(gpu, base, items, per_step, max_splits);
     p.chunk = u32_of(OP, "items per split", chunk as usize)?;
