@@ -31,6 +31,21 @@ struct AdapterArgs {
     /// subgroups). `lungseg info` says which one auto picks.
     #[arg(long, env = "LUNGSEG_KERNELS", default_value = "auto", value_parser = parse_family)]
     kernels: KernelFamily,
+    /// Tuning: how many workgroups the split reductions (weight gradients, bias sums, batch-norm
+    /// statistics, split-K convolutions) aim for, instead of the kernel family's default (gpu
+    /// 2048, cpu 64); 1 never splits. Each setting is deterministic, but sums change order with
+    /// it (within the kernels' tolerances). Time settings with `lungseg bench --model M`.
+    #[arg(long, env = "LUNGSEG_REDUCTION_WORKGROUPS", value_parser = parse_reduction_workgroups)]
+    reduction_workgroups: Option<u64>,
+}
+
+fn parse_reduction_workgroups(s: &str) -> std::result::Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a whole number ≥ 1 (1 never splits a reduction; leave the option out for the kernel family's default)"
+        )),
+    }
 }
 
 fn parse_family(s: &str) -> std::result::Result<KernelFamily, String> {
@@ -42,7 +57,11 @@ impl AdapterArgs {
         GpuOptions { backend: self.backend.clone(), adapter: self.adapter.clone(), kernels: self.kernels }
     }
     fn gpu(&self) -> Result<Gpu> {
-        Gpu::headless(&self.options()).context("creating the GPU context")
+        let gpu = Gpu::headless(&self.options()).context("creating the GPU context")?;
+        if let Some(target) = self.reduction_workgroups {
+            gpu.set_reduction_workgroups(target);
+        }
+        Ok(gpu)
     }
 }
 
@@ -538,6 +557,7 @@ fn info(args: &AdapterArgs) -> Result<()> {
         args.kernels,
         KernelFamily::NAMES.replace(", ", "|")
     );
+    println!("split reductions aim at {} workgroups (tune with --reduction-workgroups N)", lungseg::kernels::reduction_target(&gpu));
     let l = gpu.limits();
     println!("limits:");
     println!("  max_buffer_size: {}", l.max_buffer_size);
@@ -782,6 +802,9 @@ fn run() -> Result<()> {
             Ok(())
         }
         // No arguments: the main job — the quick preset on the shipped real data.
-        None => run_train(&AdapterArgs { backend: None, adapter: None, kernels: KernelFamily::Auto }, &TrainArgs::default()),
+        None => run_train(
+            &AdapterArgs { backend: None, adapter: None, kernels: KernelFamily::Auto, reduction_workgroups: None },
+            &TrainArgs::default(),
+        ),
     }
 }

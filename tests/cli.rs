@@ -31,6 +31,8 @@ fn zero_counts_are_refused_before_anything_runs() {
     fails_with(&["train", "--fold", "5", "--folds", "5"], &["--fold 5"]);
     fails_with(&["bench", "--iters", "0"], &["--iters must be at least 1"]);
     fails_with(&["bench", "--model", "unet", "--steps", "0"], &["--steps"]);
+    fails_with(&["train", "--reduction-workgroups", "0"], &["--reduction-workgroups", "\"0\" is not a whole number ≥ 1"]);
+    fails_with(&["info", "--reduction-workgroups", "many"], &["--reduction-workgroups", "\"many\" is not a whole number ≥ 1"]);
 }
 
 #[test]
@@ -59,6 +61,11 @@ fn info_names_the_kernel_family() {
     let (code, text) = lungseg(&["info"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("kernel family: "), "{text}");
+    let (code, text) = lungseg(&["info", "--kernels", "gpu", "--reduction-workgroups", "777"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("split reductions aim at 777 workgroups"), "{text}");
+    let (_, text) = lungseg(&["info", "--kernels", "gpu"]);
+    assert!(text.contains("split reductions aim at 2048 workgroups"), "{text}");
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {
