@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
 # One prepared device check for a lent GPU machine (no network, minutes of device time): run it
 # from the repository root there, with the release binary built elsewhere and, where the machine
-# has no Vulkan loader, a folder holding a copy of libvulkan.so.1:
+# has no Vulkan loader, a folder holding either a copy of libvulkan.so.1 or Debian packages:
 #
-#     bash benches/gpu_check.sh [BINARY] [DIR_WITH_libvulkan.so.1] > $OUT/gpu_check.jsonl
+#     bash benches/gpu_check.sh [BINARY] [LOADER_DIR] [CV_SECONDS]
 #
-# Prints, in order of importance (so a run cut short by its time limit still reports the most):
-# the adapter and the family `auto` picks; selftest on every kernel family (correctness first);
-# the kernel benchmarks of the `gpu` family and of `cpu` for comparison (JSON rows with
-# workgroups); U-Net batch 2 and SegNet batch 4 training steps with --profile (each entry
-# point's share of a step); and, last, the paper preset's SegNet binary 5-fold cross-validation
-# timed. Every section is prefixed by a `# section` line; nothing stops at a failure.
+# On the lent NVIDIA machine a carried libvulkan.so.1 alone finds no adapter: NVIDIA's ICD
+# (libGLX_nvidia.so.0) needs the GL dispatch libraries as well. Carry Debian's packages instead —
+# here, `apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2` into
+# LOADER_DIR — and the script, run as root, unpacks every LOADER_DIR/*.deb into / first.
+#
+# Prints, in order of importance (so a run cut short still reports the most): the adapter and the
+# family `auto` picks; selftest of every kernel family (the `gpu` one at the paper's sizes too);
+# the kernel benchmarks of the `gpu` family and of `cpu`'s convolutions for comparison (JSON rows
+# with workgroups); U-Net batch 2 and SegNet batch 4 training steps with --profile (each entry
+# point's share of a step); and, last, the paper preset's SegNet binary 5-fold cross-validation,
+# timed, for at most CV_SECONDS (default 600; its per-epoch log says how far it got). Every
+# section is prefixed by a `# section (time)` line and has its own time limit; nothing stops at a
+# failure. Where $OUT is set (the lent machine's result folder) the cross-validation's logs are
+# packed into $OUT/cv_logs.tar.gz.
 set -u
 BIN="${1:-target/release/lungseg}"
 LOADER_DIR="${2:-}"
+CV_SECONDS="${3:-600}"
+if [ -n "$LOADER_DIR" ] && [ "$(id -u)" = 0 ] && ls "$LOADER_DIR"/*.deb >/dev/null 2>&1; then
+    for deb in "$LOADER_DIR"/*.deb; do dpkg -x "$deb" /; done
+    ldconfig
+fi
 if [ -n "$LOADER_DIR" ] && [ -e "$LOADER_DIR/libvulkan.so.1" ]; then
     export LD_LIBRARY_PATH="$LOADER_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
@@ -23,22 +36,32 @@ if [ -z "${VK_DRIVER_FILES:-}" ] && [ -e /usr/local/nvidia/share/vulkan/icd.d/nv
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 section() { echo "# $1 ($(date +%T))"; }
+# `timeout` so that a hung driver or a slow section cannot eat the whole lease.
+limit() { local s="$1"; shift; timeout --kill-after=5 "$s" "$@"; local rc=$?; [ "$rc" = 0 ] || echo "# exit status $rc"; }
 
 section "info"
-"$BIN" info
-for family in gpu cpu portable; do
+limit 30 "$BIN" info
+section "selftest --kernels gpu --paper-sizes"
+limit 120 "$BIN" selftest --kernels gpu --paper-sizes | grep -v ' pass$'
+for family in cpu portable; do
     section "selftest --kernels $family"
-    "$BIN" selftest --kernels "$family" --paper-sizes | tail -3
+    limit 60 "$BIN" selftest --kernels "$family" | grep -v ' pass$'
 done
-for family in gpu cpu; do
-    section "bench --kernels $family"
-    "$BIN" bench --kernels "$family" --iters 10
-done
+section "bench --kernels gpu"
+limit 90 "$BIN" bench --kernels gpu --no-check --iters 10
+section "bench --kernels cpu --only conv"
+limit 60 "$BIN" bench --kernels cpu --no-check --only conv --iters 10
 section "bench --model unet (batch 2) --profile"
-"$BIN" bench --kernels gpu --model unet --classes 2 --batch 2 --size 256 --steps 10 --profile
+limit 60 "$BIN" bench --kernels gpu --model unet --classes 2 --batch 2 --size 256 --steps 20 --profile
 section "bench --model segnet (batch 4) --profile"
-"$BIN" bench --kernels gpu --model segnet --classes 2 --batch 4 --size 256 --steps 10 --profile
-section "cv --preset paper --model segnet --task binary (5 folds x 160 epochs)"
+limit 60 "$BIN" bench --kernels gpu --model segnet --classes 2 --batch 4 --size 256 --steps 20 --profile
+section "cv --preset paper --model segnet --task binary (5 folds x 160 epochs, at most ${CV_SECONDS} s)"
 start=$(date +%s)
-"$BIN" cv --kernels gpu --preset paper --model segnet --task binary --class-weights sqrt-median --out /tmp/gpu-check-cv | tail -12
+limit "$CV_SECONDS" "$BIN" cv --kernels gpu --preset paper --model segnet --task binary \
+    --out /tmp/gpu-check-cv | tail -12
 echo "{\"cv_paper_segnet_binary_seconds\":$(( $(date +%s) - start ))}"
+for log in /tmp/gpu-check-cv/*/log.csv /tmp/gpu-check-cv/log.csv; do
+    [ -e "$log" ] && echo "$log: $(grep -c '^val' "$log") validation rows"
+done
+[ -n "${OUT:-}" ] && tar czf "$OUT/cv_logs.tar.gz" --exclude="*.safetensors" -C /tmp gpu-check-cv 2>/dev/null
+section "done"
