@@ -265,3 +265,23 @@ fn a_relocated_binary_reports_the_papers_numbers_from_any_directory() {
     assert!(text.contains("| infection | paper (Table 7) | 0.961 ± 0.033 | 0.923 ± 0.018 | 0.643 ± 0.058 |"), "{text}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// The paper-protocol cross-validation measured on an NVIDIA H200 ships in `results/` (run folders
+/// without checkpoints): it must keep rendering, with its numbers beside the paper's Table 7, as
+/// README's "On a discrete GPU" quotes them.
+#[test]
+fn the_shipped_h200_cross_validation_renders_beside_table_7() {
+    let run = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/h200/segnet-binary-paper");
+    let root = scratch("h200");
+    let text = lungseg::report::render(&[run.as_path()], &root).unwrap();
+    let t7 = section(&text, "## segnet binary: 5-fold cross-validation (paper preset)");
+    assert!(t7.contains("Trained on NVIDIA H200"), "{t7}");
+    assert_eq!(
+        row(t7, "| infection | lungseg"),
+        "| infection | lungseg | 0.941 ± 0.031 | 0.938 ± 0.012 | 0.675 ± 0.063 | 0.939 ± 0.019 | 0.812 ± 0.046 |"
+    );
+    assert_eq!(
+        row(t7, "| infection | paper"),
+        "| infection | paper (Table 7) | 0.947 ± 0.048 | 0.945 ± 0.015 | 0.703 ± 0.055 | 0.945 ± 0.019 | 0.829 ± 0.029 |"
+    );
+}
