@@ -221,10 +221,11 @@ fn conv2d_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
 // One workgroup per (8 output channels, 1 input channel, split); its 64 invocations stride over
 // the split's (n, row, 4-pixel block) items, each keeping 8 × 9 partial sums; the workgroup then
 // adds them up in workgroup memory in a fixed order (no float atomics).
-// Every loop over taps and channels has a constant trip count, so a GPU compiler unrolls it and
-// keeps the 72 sums in registers: with the kernel size read from Params (as this pass did before
-// it was 3×3-only) the sums were indexed at run time and lived in local memory — on an NVIDIA
-// H200 the pass ran at 1.6 TFLOP/s against the forward's 13.5.
+// The 72 sums are named variables updated by written-out statements, so no index into them is
+// computed at run time and a compiler keeps them in registers. As an array indexed in loops over
+// the kernel size (read from Params) and around the staging barriers, they lived in local
+// memory: on an NVIDIA H200 this pass ran at 1.6 TFLOP/s against the forward's 13.5, now at
+// 7.1–8.6 (README, "On a discrete GPU").
 var<workgroup> partial: array<f32, 2304>; // 64 invocations × 36 sums
 
 @compute @workgroup_size(64)
@@ -296,9 +297,8 @@ fn weight_grad_3x3(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, aligned: bool) {
     let split = rest / p.o_blocks;
     let in_range = split < p.splits; // uniform per workgroup; barriers below stay in uniform control flow
 
-    // The 72 sums: a{o}[ky][kx] for output channel ob·8 + o, tap (ky, kx). Named variables,
-    // not an array, so that no index into them is computed at run time (an array indexed in a
-    // loop lived in local memory on an NVIDIA driver).
+    // The 72 sums: a{o}[ky][kx] for output channel ob·8 + o, tap (ky, kx), every index a
+    // constant (see above).
     var a0 = mat3x3<f32>();
     var a1 = mat3x3<f32>();
     var a2 = mat3x3<f32>();
