@@ -3,7 +3,13 @@
 # from the repository root there, with the release binary built elsewhere and, where the machine
 # has no Vulkan loader, a folder holding either a copy of libvulkan.so.1 or Debian packages:
 #
-#     bash benches/gpu_check.sh [BINARY] [LOADER_DIR] [CV_SECONDS]
+#     bash benches/gpu_check.sh [BINARY] [LOADER_DIR] [CV_SECONDS] [CV_RUNS]
+#
+# CV_RUNS: the paper-preset cross-validations to run, as MODEL:TASK words (default
+# "segnet:binary"; all four: "segnet:binary unet:binary segnet:multi unet:multi"), one after
+# another within CV_SECONDS in all, into /tmp/gpu-check-cv/MODEL-TASK; one cut short keeps its
+# finished folds (`lungseg cv` skips them when rerun with the same --out). On the H200 SegNet
+# binary took 388 s (README, "On a discrete GPU"), so a 10-minute command holds one or two.
 #
 # On the lent NVIDIA machine a carried libvulkan.so.1 alone finds no adapter: NVIDIA's ICD
 # (libGLX_nvidia.so.0) needs the GL dispatch libraries as well. Carry Debian's packages instead —
@@ -14,15 +20,17 @@
 # family `auto` picks; selftest of every kernel family (the `gpu` one at the paper's sizes too);
 # the kernel benchmarks of the `gpu` family and of `cpu`'s convolutions for comparison (JSON rows
 # with workgroups); U-Net batch 2 and SegNet batch 4 training steps with --profile (each entry
-# point's share of a step); and, last, the paper preset's SegNet binary 5-fold cross-validation,
-# timed, for at most CV_SECONDS (default 600; its per-epoch log says how far it got). Every
+# point's share of a step); and, last, the paper preset's 5-fold cross-validations (CV_RUNS),
+# timed, for at most CV_SECONDS (default 600; their per-epoch logs say how far they got). Every
 # section is prefixed by a `# section (time)` line and has its own time limit; nothing stops at a
-# failure. Where $OUT is set (the lent machine's result folder) the cross-validation's logs are
-# packed into $OUT/cv_logs.tar.gz.
+# failure. Where $OUT is set (the lent machine's result folder) the cross-validations' run folders
+# without checkpoints are packed into $OUT/cv_logs.tar.gz (`lungseg report --runs DIR` renders
+# them beside the paper's Table 7).
 set -u
 BIN="${1:-target/release/lungseg}"
 LOADER_DIR="${2:-}"
 CV_SECONDS="${3:-600}"
+CV_RUNS="${4:-segnet:binary}"
 if [ -n "$LOADER_DIR" ] && [ "$(id -u)" = 0 ] && ls "$LOADER_DIR"/*.deb >/dev/null 2>&1; then
     for deb in "$LOADER_DIR"/*.deb; do dpkg -x "$deb" /; done
     ldconfig
@@ -55,13 +63,26 @@ section "bench --model unet (batch 2) --profile"
 limit 60 "$BIN" bench --kernels gpu --model unet --classes 2 --batch 2 --size 256 --steps 20 --profile
 section "bench --model segnet (batch 4) --profile"
 limit 60 "$BIN" bench --kernels gpu --model segnet --classes 2 --batch 4 --size 256 --steps 20 --profile
-section "cv --preset paper --model segnet --task binary (5 folds x 160 epochs, at most ${CV_SECONDS} s)"
+section "cv --preset paper: ${CV_RUNS} (5 folds x 160 epochs each, at most ${CV_SECONDS} s in all)"
+rm -rf /tmp/gpu-check-cv && mkdir -p /tmp/gpu-check-cv
 start=$(date +%s)
-limit "$CV_SECONDS" "$BIN" cv --kernels gpu --preset paper --model segnet --task binary \
-    --out /tmp/gpu-check-cv | tail -12
-echo "{\"cv_paper_segnet_binary_seconds\":$(( $(date +%s) - start ))}"
-for log in /tmp/gpu-check-cv/*/log.csv /tmp/gpu-check-cv/log.csv; do
-    [ -e "$log" ] && echo "$log: $(grep -c '^val' "$log") validation rows"
+for run in $CV_RUNS; do
+    model="${run%%:*}"; task="${run##*:}"
+    left=$(( CV_SECONDS - ($(date +%s) - start) ))
+    [ "$left" -gt 0 ] || { echo "# no time left for $model $task"; continue; }
+    s=$(date +%s)
+    timeout --kill-after=5 "$left" "$BIN" cv --kernels gpu --preset paper --model "$model" --task "$task" \
+        --out "/tmp/gpu-check-cv/$model-$task" > "/tmp/gpu-check-cv/$model-$task.log" 2>&1
+    echo "{\"cv_paper\":\"$model-$task\",\"exit\":$?,\"seconds\":$(( $(date +%s) - s ))}"
+done
+echo "{\"cv_paper_all_seconds\":$(( $(date +%s) - start ))}"
+for run in $CV_RUNS; do
+    model="${run%%:*}"; task="${run##*:}"
+    echo "## $model $task"
+    grep -v '^epoch' "/tmp/gpu-check-cv/$model-$task.log" | tail -8
+    for log in "/tmp/gpu-check-cv/$model-$task"/fold*/log.csv; do
+        [ -e "$log" ] && echo "$log: $(grep -c '^val' "$log") validation rows"
+    done
 done
 [ -n "${OUT:-}" ] && tar czf "$OUT/cv_logs.tar.gz" --exclude="*.safetensors" -C /tmp gpu-check-cv 2>/dev/null
 section "done"
