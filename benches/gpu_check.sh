@@ -5,11 +5,15 @@
 #
 #     bash benches/gpu_check.sh [BINARY] [LOADER_DIR] [CV_SECONDS] [CV_RUNS]
 #
+# BUDGET (environment, default 570 s): the whole script stops its sections at this many seconds
+# from its start, so that under a lent machine's 600-second command limit the cross-validations'
+# summaries and packed logs still come back.
 # CV_RUNS: the paper-preset cross-validations to run, as MODEL:TASK words (default
 # "segnet:binary"; all four: "segnet:binary unet:binary segnet:multi unet:multi"), one after
-# another within CV_SECONDS in all, into /tmp/gpu-check-cv/MODEL-TASK; one cut short keeps its
-# finished folds (`lungseg cv` skips them when rerun with the same --out). On the H200 SegNet
-# binary took 388 s (README, "On a discrete GPU"), so a 10-minute command holds one or two.
+# another within CV_SECONDS in all (and within BUDGET), into /tmp/gpu-check-cv/MODEL-TASK and
+# packed after each one; one cut short keeps its finished folds (`lungseg cv` skips them when
+# rerun with the same --out on the same machine). On the H200 SegNet binary took 388 s (README,
+# "On a discrete GPU"): a 10-minute command holds one after the shorter sections.
 #
 # On the lent NVIDIA machine a carried libvulkan.so.1 alone finds no adapter: NVIDIA's ICD
 # (libGLX_nvidia.so.0) needs the GL dispatch libraries as well. Carry Debian's packages instead —
@@ -43,9 +47,20 @@ if [ -z "${VK_DRIVER_FILES:-}" ] && [ -e /usr/local/nvidia/share/vulkan/icd.d/nv
     export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+DEADLINE=$(( $(date +%s) + ${BUDGET:-570} ))
 section() { echo "# $1 ($(date +%T))"; }
-# `timeout` so that a hung driver or a slow section cannot eat the whole lease.
-limit() { local s="$1"; shift; timeout --kill-after=5 "$s" "$@"; local rc=$?; [ "$rc" = 0 ] || echo "# exit status $rc"; }
+left() { echo $(( DEADLINE - $(date +%s) )); }
+# `timeout` so that a hung driver or a slow section cannot eat the whole lease: each section gets
+# its own limit or what is left of BUDGET, whichever is less.
+limit() {
+    local s="$1"; shift
+    local l; l=$(left)
+    [ "$l" -lt "$s" ] && s="$l"
+    [ "$s" -gt 0 ] || { echo "# skipped: BUDGET spent"; return; }
+    timeout --kill-after=5 "$s" "$@"; local rc=$?; [ "$rc" = 0 ] || echo "# exit status $rc"
+}
+# The cross-validations' run folders without checkpoints, for `lungseg report`.
+pack() { [ -n "${OUT:-}" ] && [ -d /tmp/gpu-check-cv ] && tar czf "$OUT/cv_logs.tar.gz" --exclude="*.safetensors" -C /tmp gpu-check-cv 2>/dev/null; true; }
 
 section "info"
 limit 30 "$BIN" info
@@ -64,25 +79,32 @@ limit 60 "$BIN" bench --kernels gpu --model unet --classes 2 --batch 2 --size 25
 section "bench --model segnet (batch 4) --profile"
 limit 60 "$BIN" bench --kernels gpu --model segnet --classes 2 --batch 4 --size 256 --steps 20 --profile
 section "cv --preset paper: ${CV_RUNS} (5 folds x 160 epochs each, at most ${CV_SECONDS} s in all)"
-rm -rf /tmp/gpu-check-cv && mkdir -p /tmp/gpu-check-cv
+mkdir -p /tmp/gpu-check-cv
 start=$(date +%s)
 for run in $CV_RUNS; do
+    case "$run" in
+        unet:binary | unet:multi | segnet:binary | segnet:multi) ;;
+        *) echo "# CV_RUNS: \"$run\" is not MODEL:TASK (unet|segnet : binary|multi)"; continue ;;
+    esac
     model="${run%%:*}"; task="${run##*:}"
-    left=$(( CV_SECONDS - ($(date +%s) - start) ))
-    [ "$left" -gt 0 ] || { echo "# no time left for $model $task"; continue; }
+    budget=$(( CV_SECONDS - ($(date +%s) - start) ))
+    [ "$budget" -le "$(left)" ] || budget=$(left)
+    [ "$budget" -gt 0 ] || { echo "# no time left for $model $task"; continue; }
     s=$(date +%s)
-    timeout --kill-after=5 "$left" "$BIN" cv --kernels gpu --preset paper --model "$model" --task "$task" \
+    timeout --kill-after=5 "$budget" "$BIN" cv --kernels gpu --preset paper --model "$model" --task "$task" \
         --out "/tmp/gpu-check-cv/$model-$task" > "/tmp/gpu-check-cv/$model-$task.log" 2>&1
     echo "{\"cv_paper\":\"$model-$task\",\"exit\":$?,\"seconds\":$(( $(date +%s) - s ))}"
+    pack
 done
 echo "{\"cv_paper_all_seconds\":$(( $(date +%s) - start ))}"
 for run in $CV_RUNS; do
     model="${run%%:*}"; task="${run##*:}"
+    [ -e "/tmp/gpu-check-cv/$model-$task.log" ] || continue
     echo "## $model $task"
     grep -v '^epoch' "/tmp/gpu-check-cv/$model-$task.log" | tail -8
     for log in "/tmp/gpu-check-cv/$model-$task"/fold*/log.csv; do
         [ -e "$log" ] && echo "$log: $(grep -c '^val' "$log") validation rows"
     done
 done
-[ -n "${OUT:-}" ] && tar czf "$OUT/cv_logs.tar.gz" --exclude="*.safetensors" -C /tmp gpu-check-cv 2>/dev/null
+pack
 section "done"

@@ -42,8 +42,10 @@ const PX: u32 = 4u;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;
-// The 1×1 weight gradient's x and dy (the buffers at `src` and `weight`) read 4 floats at a time
-// where H·W % 4 == 0 (`conv2d_backward_weight_1x1_aligned`).
+// The weight gradients' x and dy (the buffers at `src` and `weight`) read 4 floats at a time: the
+// 1×1 one where H·W % 4 == 0 (`conv2d_backward_weight_1x1_aligned`), the 3×3 one where W % 4 == 0
+// (`conv2d_backward_weight_aligned`). The launcher binds both for every portable weight-gradient
+// entry, since the aligned and unaligned forms share one body.
 @group(0) @binding(5) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> dy4: array<vec4<f32>>;
 // Backward-input with `relu` = 2: the layer's input x, a ReLU's output, whose > 0 entries keep dx

@@ -32,8 +32,8 @@ struct AdapterArgs {
     #[arg(long, env = "LUNGSEG_KERNELS", default_value = "auto", value_parser = parse_family)]
     kernels: KernelFamily,
     /// Tuning: how many workgroups the split reductions (weight gradients, bias sums, batch-norm
-    /// statistics, split-K convolutions) aim for, instead of the kernel family's default (gpu
-    /// 2048, cpu 64); 1 never splits. Each setting is deterministic, but sums change order with
+    /// statistics, split-K convolutions) aim for, instead of the default (2048 on GPU layouts:
+    /// the gpu family, or portable on a GPU; 64 on CPU layouts); 1 never splits. Each setting is deterministic, but sums change order with
     /// it (within the kernels' tolerances). Time settings with `lungseg bench --model M`.
     #[arg(long, env = "LUNGSEG_REDUCTION_WORKGROUPS", value_parser = parse_reduction_workgroups)]
     reduction_workgroups: Option<u64>,
@@ -53,6 +53,22 @@ fn parse_family(s: &str) -> std::result::Result<KernelFamily, String> {
 }
 
 impl AdapterArgs {
+    /// The device options of the bare `lungseg` (no subcommand, so no flags): only what the
+    /// environment sets — LUNGSEG_BACKEND, LUNGSEG_ADAPTER, LUNGSEG_KERNELS,
+    /// LUNGSEG_REDUCTION_WORKGROUPS — checked as the flags would be.
+    fn from_env() -> Result<AdapterArgs> {
+        use clap::{Args, FromArgMatches};
+        // clap names the flag; say which variable fed it.
+        let explain = |e: clap::Error| {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+            anyhow::anyhow!(
+                "{first} (set through the environment: LUNGSEG_BACKEND, LUNGSEG_ADAPTER, LUNGSEG_KERNELS or LUNGSEG_REDUCTION_WORKGROUPS)"
+            )
+        };
+        let matches = AdapterArgs::augment_args(clap::Command::new("lungseg")).try_get_matches_from(["lungseg"]).map_err(explain)?;
+        AdapterArgs::from_arg_matches(&matches).map_err(explain)
+    }
     fn options(&self) -> GpuOptions {
         GpuOptions { backend: self.backend.clone(), adapter: self.adapter.clone(), kernels: self.kernels }
     }
@@ -802,9 +818,6 @@ fn run() -> Result<()> {
             Ok(())
         }
         // No arguments: the main job — the quick preset on the shipped real data.
-        None => run_train(
-            &AdapterArgs { backend: None, adapter: None, kernels: KernelFamily::Auto, reduction_workgroups: None },
-            &TrainArgs::default(),
-        ),
+        None => run_train(&AdapterArgs::from_env()?, &TrainArgs::default()),
     }
 }

@@ -7,6 +7,8 @@ fn lungseg(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_lungseg"))
         .args(args)
         .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
+        // The defaults these tests check, whatever the caller's environment tunes.
+        .env_remove("LUNGSEG_REDUCTION_WORKGROUPS")
         .output()
         .expect("the lungseg binary runs");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -196,4 +198,36 @@ fn augmentation_levers_out_of_range_are_refused() {
     fails_with(&["train", "--scale", "0.7"], &["--scale must be in [0, 0.5)"]);
     fails_with(&["train", "--intensity", "1"], &["--intensity must be in [0, 1)"]);
     fails_with(&["train", "--normalization", "hospital"], &["hospital", "zerocenter, per-image, lung or none"]);
+}
+
+/// The bare `lungseg` (the main job) takes no flags, so its device settings come from the
+/// environment alone: a bad one is refused before anything trains, naming the variables.
+#[test]
+fn the_bare_main_job_checks_the_environments_device_settings() {
+    for (var, value, needle) in [
+        ("LUNGSEG_KERNELS", "bogus", "unknown kernel family \"bogus\""),
+        ("LUNGSEG_REDUCTION_WORKGROUPS", "0", "\"0\" is not a whole number ≥ 1"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lungseg"))
+            .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
+            .env(var, value)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the lungseg binary runs");
+        // Were the setting ignored, the main job would train for minutes: stop it and fail.
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("waiting on lungseg").is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{var}={value}: the main job was still running after 60 s — the setting was ignored");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let out = child.wait_with_output().expect("lungseg's output");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!out.status.success(), "{var}={value}: exited 0:\n{text}");
+        assert!(text.contains(needle) && text.contains(var), "{var}={value}: expected {needle:?} and {var} in:\n{text}");
+    }
 }

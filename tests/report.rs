@@ -284,4 +284,5 @@ fn the_shipped_h200_cross_validation_renders_beside_table_7() {
         row(t7, "| infection | paper"),
         "| infection | paper (Table 7) | 0.947 ± 0.048 | 0.945 ± 0.015 | 0.703 ± 0.055 | 0.945 ± 0.019 | 0.829 ± 0.029 |"
     );
+    let _ = std::fs::remove_dir_all(&root);
 }

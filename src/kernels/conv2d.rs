@@ -388,6 +388,8 @@ pub fn backward_weight_plan(gpu: &Gpu, x: &Tensor, dy: &Tensor, dweight: &Tensor
         let entry = if (g.h * g.w).is_multiple_of(PX) { "conv2d_backward_weight_1x1_aligned" } else { "conv2d_backward_weight_1x1" };
         (entry, p.o_blocks as u64 * g.c_in as u64, items, WG as u64, WG as u32)
     } else {
+        // 3×3 only (geometry admits 1 or 3, and 1 took the branch above): the kernel writes 9 taps.
+        debug_assert_eq!(g.k, 3);
         let entry = if g.w.is_multiple_of(4) { "conv2d_backward_weight_aligned" } else { OP };
         (entry, p.o_blocks as u64 * g.c_in as u64, (g.n * g.h * p.w_blocks as usize) as u64, WG as u64, WG as u32)
     };

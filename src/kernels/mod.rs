@@ -57,10 +57,11 @@ pub const PARAMS: &[(&str, usize)] = &[
 
 /// The `Gpu` family splits every N·H·W reduction aiming at this many workgroups (where the
 /// reduction is long enough): enough to give each multiprocessor of a 100+-SM GPU several. On an
-/// NVIDIA H200 (132 SMs) a training step ran fastest at 1024 and slowest at 16384 (U-Net batch 2:
-/// 241, 214, 167 images/s at 1024, 2048, 4096): every split writes partials that a second pass
-/// reads back. 2048 keeps every pass of the paper's layers at ≥ 2,048 workgroups for GPUs with
-/// more, smaller multiprocessors; `--reduction-workgroups` tunes it per device.
+/// NVIDIA H200 (132 SMs) fewer splits trained faster — U-Net batch 2: 241, 214, 167, 88, 65
+/// images/s at 1024, 2048, 4096, 8192, 16384 — since every split writes partials that a second
+/// pass reads back. 2048 rather than the H200's best 1024 keeps every pass of the paper's layers
+/// at ≥ 2,048 workgroups (tested), which a GPU with more multiprocessors than the H200 needs to
+/// have work for all of them; `--reduction-workgroups` tunes it per device.
 pub const GPU_MIN_WORKGROUPS: u64 = 2048;
 /// The `Cpu` family's target: a few workgroups per CPU thread, so that threads stay balanced.
 const CPU_MIN_WORKGROUPS: u64 = 64;
