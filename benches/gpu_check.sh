@@ -49,13 +49,12 @@ fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 DEADLINE=$(( $(date +%s) + ${BUDGET:-570} ))
 section() { echo "# $1 ($(date +%T))"; }
-left() { echo $(( DEADLINE - $(date +%s) )); }
+# `within S`: S seconds, or what is left of BUDGET where that is less.
+within() { local l=$(( DEADLINE - $(date +%s) )); echo $(( $1 < l ? $1 : l )); }
 # `timeout` so that a hung driver or a slow section cannot eat the whole lease: each section gets
 # its own limit or what is left of BUDGET, whichever is less.
 limit() {
-    local s="$1"; shift
-    local l; l=$(left)
-    [ "$l" -lt "$s" ] && s="$l"
+    local s; s=$(within "$1"); shift
     [ "$s" -gt 0 ] || { echo "# skipped: BUDGET spent"; return; }
     timeout --kill-after=5 "$s" "$@"; local rc=$?; [ "$rc" = 0 ] || echo "# exit status $rc"
 }
@@ -87,8 +86,7 @@ for run in $CV_RUNS; do
         *) echo "# CV_RUNS: \"$run\" is not MODEL:TASK (unet|segnet : binary|multi)"; continue ;;
     esac
     model="${run%%:*}"; task="${run##*:}"
-    budget=$(( CV_SECONDS - ($(date +%s) - start) ))
-    [ "$budget" -le "$(left)" ] || budget=$(left)
+    budget=$(within $(( CV_SECONDS - ($(date +%s) - start) )))
     [ "$budget" -gt 0 ] || { echo "# no time left for $model $task"; continue; }
     s=$(date +%s)
     timeout --kill-after=5 "$budget" "$BIN" cv --kernels gpu --preset paper --model "$model" --task "$task" \

@@ -33,8 +33,9 @@ struct AdapterArgs {
     kernels: KernelFamily,
     /// Tuning: how many workgroups the split reductions (weight gradients, bias sums, batch-norm
     /// statistics, split-K convolutions) aim for, instead of the default (2048 on GPU layouts:
-    /// the gpu family, or portable on a GPU; 64 on CPU layouts); 1 never splits. Each setting is deterministic, but sums change order with
-    /// it (within the kernels' tolerances). Time settings with `lungseg bench --model M`.
+    /// the gpu family, or portable on a GPU; 64 on CPU layouts); 1 never splits. Each setting is
+    /// deterministic, but sums change order with it (within the kernels' tolerances). Time
+    /// settings with `lungseg bench --model M`.
     #[arg(long, env = "LUNGSEG_REDUCTION_WORKGROUPS", value_parser = parse_reduction_workgroups)]
     reduction_workgroups: Option<u64>,
 }

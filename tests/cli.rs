@@ -3,14 +3,18 @@
 
 use std::process::Command;
 
-fn lungseg(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lungseg"))
-        .args(args)
+/// The built binary with `args`, in the environment every test here runs it in.
+fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lungseg"));
+    cmd.args(args)
         .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
         // The defaults these tests check, whatever the caller's environment tunes.
-        .env_remove("LUNGSEG_REDUCTION_WORKGROUPS")
-        .output()
-        .expect("the lungseg binary runs");
+        .env_remove("LUNGSEG_REDUCTION_WORKGROUPS");
+    cmd
+}
+
+fn lungseg(args: &[&str]) -> (i32, String) {
+    let out = command(args).output().expect("the lungseg binary runs");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), text)
 }
@@ -208,8 +212,7 @@ fn the_bare_main_job_checks_the_environments_device_settings() {
         ("LUNGSEG_KERNELS", "bogus", "unknown kernel family \"bogus\""),
         ("LUNGSEG_REDUCTION_WORKGROUPS", "0", "\"0\" is not a whole number ≥ 1"),
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lungseg"))
-            .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
+        let mut child = command(&[])
             .env(var, value)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

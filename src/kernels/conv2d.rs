@@ -320,8 +320,9 @@ fn backward_weight(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, dy: &Tensor, dweigh
         // The subgroup entry points also read x as vec4 (binding 5), the 16- and 32-channel ones
         // dy as vec4 too (binding 6); the portable ones bind both.
         match entry {
-            // The portable 3×3 and 1×1 entries: one body per kernel size for the scalar and the
-            // aligned form (x and dy as scalars, or as vec4 where W or H·W % 4 == 0).
+            // The portable 3×3 and 1×1 entries (one body per kernel size for the scalar and the
+            // aligned form: x and dy as scalars, or as vec4 where W or H·W % 4 == 0) and the
+            // 16-channel subgroup ones.
             "conv2d_backward_weight"
             | "conv2d_backward_weight_aligned"
             | "conv2d_backward_weight_1x1"
