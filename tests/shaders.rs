@@ -173,3 +173,20 @@ fn written_out_weight_gradient_matches_its_generator() {
         "conv2d_backward_weight_subgroup32_aligned's loop body differs from tools/gen_weight_grad32.py's output"
     );
 }
+
+/// The written-out transposed-conv forward of the `cpu` family is what its generator writes.
+#[test]
+fn written_out_transposed_conv_forward_matches_its_generator() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/tools/gen_conv_transpose2d_forward16x2.py"))
+        .output()
+        .expect("python3 runs tools/gen_conv_transpose2d_forward16x2.py");
+    assert!(out.status.success(), "the generator failed: {}", String::from_utf8_lossy(&out.stderr));
+    let function = String::from_utf8(out.stdout).expect("UTF-8");
+    let shader = std::fs::read_to_string(format!("{root}/shaders/conv_transpose2d_subgroup.wgsl")).expect("the shader");
+    assert!(
+        shader.contains(function.trim_end()),
+        "conv_transpose2d_forward_subgroup16x2_aligned differs from tools/gen_conv_transpose2d_forward16x2.py's output"
+    );
+}

@@ -14,9 +14,9 @@ const CB: usize = 4;
 const CB_SUBGROUP: usize = 8;
 const PX: usize = 4;
 /// Channels per invocation of the `cpu` family's wide `_aligned` kernels (the numbers in their
-/// entry-point names): output channels of the forward pass, input channels of backward-input and
-/// of the weight gradient. Used where a layer has at least that many.
-const FORWARD_WIDE: usize = 32;
+/// entry-point names): output channels of the forward pass (of two input rows), input channels of
+/// backward-input and of the weight gradient. Used where a layer has at least that many.
+const FORWARD_WIDE: usize = 16;
 const BACKWARD_INPUT_WIDE: usize = 64;
 const WEIGHT_WIDE: usize = 64;
 
@@ -124,7 +124,9 @@ fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Opti
     let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
         (true, true) if wide(gpu, c_out, FORWARD_WIDE) => {
             p.blocks = c_out.div_ceil(FORWARD_WIDE) as u32;
-            "conv_transpose2d_forward_subgroup32_aligned"
+            // Two input rows per invocation: the tiles cover row pairs.
+            p.tiles = u32_of(OP, "tiles", (xs[2].div_ceil(2) * p.w_blocks as usize).div_ceil(WG))?;
+            "conv_transpose2d_forward_subgroup16x2_aligned"
         }
         (true, true) => "conv_transpose2d_forward_subgroup_aligned",
         (true, false) => "conv_transpose2d_forward_subgroup",
