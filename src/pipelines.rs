@@ -101,7 +101,7 @@ pub const SHADERS: &[ShaderSource] = &[
             "conv_transpose2d_backward_input_subgroup_aligned",
             "conv_transpose2d_backward_weight_subgroup_aligned",
             "conv_transpose2d_forward_subgroup16x2_aligned",
-            "conv_transpose2d_backward_input_subgroup64_aligned",
+            "conv_transpose2d_backward_input_subgroup32x2_aligned",
             "conv_transpose2d_backward_weight_subgroup64_aligned"
         ],
         true

@@ -179,9 +179,10 @@ pub const CONV_T_CASES: &[ConvTCase] = &[
     (3, 10, 9, 5, 8),
     (2, 16, 8, 1, 4),
     (2, 18, 17, 3, 8),
-    // The `cpu` family's wide kernels (≥ 16 output / ≥ 64 input channels, W % 4 == 0), with
-    // channel counts that leave their last block partial, odd input-channel counts (the forward's
-    // one-channel tail trip) and odd H (the forward's row pairs: a second row past the end).
+    // The `cpu` family's wide kernels (forward ≥ 16 output, backward-input ≥ 32 and weight
+    // gradient ≥ 64 input channels, W % 4 == 0), with channel counts that leave their last block
+    // partial, odd input-channel counts (the forward's one-channel tail trip) and odd H (the row
+    // pairs of forward and backward-input: a second row past the end).
     (2, 67, 37, 3, 8),
     (1, 130, 70, 2, 12),
     (2, 1, 16, 1, 4),

@@ -174,19 +174,20 @@ fn written_out_weight_gradient_matches_its_generator() {
     );
 }
 
-/// The written-out transposed-conv forward of the `cpu` family is what its generator writes.
+/// The written-out transposed-conv forward and backward-input of the `cpu` family are what their
+/// generator writes.
 #[test]
-fn written_out_transposed_conv_forward_matches_its_generator() {
+fn written_out_transposed_conv_kernels_match_their_generator() {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = std::process::Command::new("python3")
-        .arg(format!("{root}/tools/gen_conv_transpose2d_forward16x2.py"))
+        .arg(format!("{root}/tools/gen_conv_transpose2d_wide.py"))
         .output()
-        .expect("python3 runs tools/gen_conv_transpose2d_forward16x2.py");
+        .expect("python3 runs tools/gen_conv_transpose2d_wide.py");
     assert!(out.status.success(), "the generator failed: {}", String::from_utf8_lossy(&out.stderr));
     let function = String::from_utf8(out.stdout).expect("UTF-8");
     let shader = std::fs::read_to_string(format!("{root}/shaders/conv_transpose2d_subgroup.wgsl")).expect("the shader");
     assert!(
         shader.contains(function.trim_end()),
-        "conv_transpose2d_forward_subgroup16x2_aligned differs from tools/gen_conv_transpose2d_forward16x2.py's output"
+        "conv_transpose2d_forward_subgroup16x2_aligned / _backward_input_subgroup32x2_aligned differ from tools/gen_conv_transpose2d_wide.py's output"
     );
 }

@@ -14,10 +14,11 @@ const CB: usize = 4;
 const CB_SUBGROUP: usize = 8;
 const PX: usize = 4;
 /// Channels per invocation of the `cpu` family's wide `_aligned` kernels (the numbers in their
-/// entry-point names): output channels of the forward pass (of two input rows), input channels of
-/// backward-input and of the weight gradient. Used where a layer has at least that many.
+/// entry-point names): output channels of the forward pass and input channels of backward-input
+/// (both over two rows of the input plane), input channels of the weight gradient. Used where a
+/// layer has at least that many.
 const FORWARD_WIDE: usize = 16;
-const BACKWARD_INPUT_WIDE: usize = 64;
+const BACKWARD_INPUT_WIDE: usize = 32;
 const WEIGHT_WIDE: usize = 64;
 
 /// Whether the `cpu` family's wide kernels apply to a subgroup, W % 4 == 0 pass (the match arm
@@ -149,7 +150,9 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
     let entry = match (gpu.uses_subgroups(), xs[3].is_multiple_of(4)) {
         (true, true) if wide(gpu, xs[1], BACKWARD_INPUT_WIDE) => {
             p.blocks = xs[1].div_ceil(BACKWARD_INPUT_WIDE) as u32;
-            "conv_transpose2d_backward_input_subgroup64_aligned"
+            // Two dx rows per invocation: the tiles cover row pairs.
+            p.tiles = u32_of(OP, "tiles", (xs[2].div_ceil(2) * p.w_blocks as usize).div_ceil(WG))?;
+            "conv_transpose2d_backward_input_subgroup32x2_aligned"
         }
         (true, true) => "conv_transpose2d_backward_input_subgroup_aligned",
         (true, false) => "conv_transpose2d_backward_input_subgroup",
