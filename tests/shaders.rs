@@ -159,14 +159,8 @@ fn params_structs_match_rust_mirrors() {
 /// without the other fails here.
 #[test]
 fn written_out_weight_gradient_matches_its_generator() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new("python3")
-        .arg(format!("{root}/tools/gen_weight_grad32.py"))
-        .output()
-        .expect("python3 runs tools/gen_weight_grad32.py");
-    assert!(out.status.success(), "the generator failed: {}", String::from_utf8_lossy(&out.stderr));
-    let body = String::from_utf8(out.stdout).expect("UTF-8");
-    let shader = std::fs::read_to_string(format!("{root}/shaders/conv2d_subgroup.wgsl")).expect("the shader");
+    let body = generator_output("gen_weight_grad32.py");
+    let shader = shader_source("conv2d_subgroup.wgsl");
     let kernel = &shader[shader.find("fn conv2d_backward_weight_subgroup32_aligned").expect("the entry point")..];
     assert!(
         kernel.contains(body.trim_end()),
@@ -178,16 +172,25 @@ fn written_out_weight_gradient_matches_its_generator() {
 /// generator writes.
 #[test]
 fn written_out_transposed_conv_kernels_match_their_generator() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new("python3")
-        .arg(format!("{root}/tools/gen_conv_transpose2d_wide.py"))
-        .output()
-        .expect("python3 runs tools/gen_conv_transpose2d_wide.py");
-    assert!(out.status.success(), "the generator failed: {}", String::from_utf8_lossy(&out.stderr));
-    let function = String::from_utf8(out.stdout).expect("UTF-8");
-    let shader = std::fs::read_to_string(format!("{root}/shaders/conv_transpose2d_subgroup.wgsl")).expect("the shader");
+    let function = generator_output("gen_conv_transpose2d_wide.py");
+    let shader = shader_source("conv_transpose2d_subgroup.wgsl");
     assert!(
         shader.contains(function.trim_end()),
         "conv_transpose2d_forward_subgroup16x2_aligned / _backward_input_subgroup32x2_aligned differ from tools/gen_conv_transpose2d_wide.py's output"
     );
+}
+
+/// What `tools/SCRIPT` prints (the written-out kernels' generators).
+fn generator_output(script: &str) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/tools/{script}"))
+        .output()
+        .unwrap_or_else(|e| panic!("python3 runs tools/{script}: {e}"));
+    assert!(out.status.success(), "tools/{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+fn shader_source(file: &str) -> String {
+    std::fs::read_to_string(format!("{}/shaders/{file}", env!("CARGO_MANIFEST_DIR"))).expect("the shader")
 }

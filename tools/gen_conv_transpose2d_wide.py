@@ -49,6 +49,14 @@ def header(name, lines):
     ]
 
 
+def weight_lanes(kind, block, width, limit):
+    """The channels whose 4 taps invocation sid loads for its subgroup: block·width + 8q + sid."""
+    out = [f"    // Invocation sid loads the 4 taps of {kind} channels {block}·{width} + 8q + sid (q = 0..{width // 8 - 1})."]
+    for q in range(width // 8):
+        out.append(f"    let m{q} = min({block} * {width}u + {8 * q}u + sid % CB, {limit} - 1u);")
+    return out
+
+
 def loops(var, k, body):
     out = [f"    var {var} = first;"]
     if k > 1:
@@ -79,9 +87,7 @@ def forward(ob=16, k=2):
     ]
     o += header("conv_transpose2d_forward_subgroup16x2_aligned",
                 ["    let last = min(first + p.chunk, p.c_in);", "    let ob = b.cb;"])
-    o.append(f"    // Invocation sid loads the 4 taps of output channels ob·{ob} + 8q + sid (q = 0..{q_n - 1}).")
-    for q in range(q_n):
-        o.append(f"    let m{q} = min(ob * {ob}u + {8 * q}u + sid % CB, p.c_out - 1u);")
+    o += weight_lanes("output", "ob", ob, "p.c_out")
     # a{channel}_{tap}_{row}
     for c in range(ob):
         o.append(f"    let bias{c} = bias_of(split, min(ob * {ob}u + {c}u, p.c_out - 1u)); "
@@ -117,9 +123,7 @@ def backward_input(cw=32):
     ]
     o += header("conv_transpose2d_backward_input_subgroup32x2_aligned",
                 ["    let last = min(first + p.chunk, p.c_out);", "    let cb = b.cb;"])
-    o.append(f"    // Invocation sid loads the 4 taps of input channels cb·{cw} + 8q + sid (q = 0..{q_n - 1}).")
-    for q in range(q_n):
-        o.append(f"    let m{q} = min(cb * {cw}u + {8 * q}u + sid % CB, p.c_in - 1u);")
+    o += weight_lanes("input", "cb", cw, "p.c_in")
     # a{channel}_{row}
     for c in range(cw):
         o.append(f"    var a{c}_0 = vec4<f32>(0.0); var a{c}_1 = vec4<f32>(0.0);")
