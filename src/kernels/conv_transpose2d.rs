@@ -67,13 +67,19 @@ fn params(gpu: &Gpu, op: &'static str, x_shape: [usize; 4], weight: &Tensor, wri
         w: u32_of(op, "W", w)?,
         w_blocks: w_blocks as u32,
         blocks: writes.div_ceil(cb) as u32,
-        tiles: u32_of(op, "tiles", (h * w_blocks).div_ceil(WG))?,
+        tiles: tiles(op, h, w_blocks)?,
         has_bias: 0,
         c_blocks: c_in.div_ceil(cb) as u32,
         // Set by the pass: split-K of forward / backward-input, or the weight gradient's split.
         splits: 1,
         chunk: 0,
     })
+}
+
+/// Workgroups of WG invocations, one per 4-pixel block of `rows` rows (`p.tiles`): one row per
+/// invocation, or row pairs for the `cpu` family's two-row kernels.
+fn tiles(op: &'static str, rows: usize, w_blocks: usize) -> Result<u32> {
+    u32_of(op, "tiles", (rows * w_blocks).div_ceil(WG))
 }
 
 /// `y = conv_transpose2d(x, weight) + bias`.
@@ -126,7 +132,7 @@ fn forward(gpu: &Gpu, enc: &mut Encoder, x: &Tensor, weight: &Tensor, bias: Opti
         (true, true) if wide(gpu, c_out, FORWARD_WIDE) => {
             p.blocks = c_out.div_ceil(FORWARD_WIDE) as u32;
             // Two input rows per invocation: the tiles cover row pairs.
-            p.tiles = u32_of(OP, "tiles", (xs[2].div_ceil(2) * p.w_blocks as usize).div_ceil(WG))?;
+            p.tiles = tiles(OP, xs[2].div_ceil(2), p.w_blocks as usize)?;
             "conv_transpose2d_forward_subgroup16x2_aligned"
         }
         (true, true) => "conv_transpose2d_forward_subgroup_aligned",
@@ -151,7 +157,7 @@ fn backward_input(gpu: &Gpu, enc: &mut Encoder, dy: &Tensor, weight: &Tensor, dx
         (true, true) if wide(gpu, xs[1], BACKWARD_INPUT_WIDE) => {
             p.blocks = xs[1].div_ceil(BACKWARD_INPUT_WIDE) as u32;
             // Two dx rows per invocation: the tiles cover row pairs.
-            p.tiles = u32_of(OP, "tiles", (xs[2].div_ceil(2) * p.w_blocks as usize).div_ceil(WG))?;
+            p.tiles = tiles(OP, xs[2].div_ceil(2), p.w_blocks as usize)?;
             "conv_transpose2d_backward_input_subgroup32x2_aligned"
         }
         (true, true) => "conv_transpose2d_backward_input_subgroup_aligned",
