@@ -76,6 +76,42 @@ impl std::fmt::Display for Schedule {
     }
 }
 
+/// What chooses the best checkpoint (`best.safetensors`, the one evaluation and prediction use).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Selection {
+    /// The lowest validation loss (the paper's loss: weighted cross-entropy, + λ·soft Dice).
+    #[default]
+    Loss,
+    /// The highest foreground Dice of the validation split's argmax masks, smoothed over the
+    /// validations by an exponential moving average (0.9·previous + 0.1·new) as nnU-Net chooses
+    /// its `checkpoint_best`: the checkpoint is chosen by the score that is reported, and the
+    /// average keeps one lucky validation of a few slices from deciding it.
+    Dice,
+}
+
+/// nnU-Net's smoothing of the validation Dice that [`Selection::Dice`] maximises.
+pub const SELECTION_DICE_DECAY: f32 = 0.9;
+
+impl std::str::FromStr for Selection {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "loss" => Ok(Selection::Loss),
+            "dice" => Ok(Selection::Dice),
+            _ => Err(Error::InvalidArgument { op: "select", detail: format!("unknown checkpoint selection {s:?}: loss or dice") }),
+        }
+    }
+}
+
+impl std::fmt::Display for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Selection::Loss => "loss",
+            Selection::Dice => "dice",
+        })
+    }
+}
+
 impl std::fmt::Display for Preset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -167,6 +203,9 @@ pub struct TrainConfig {
     /// checkpoint and evaluation use (0: off, the paper — they use the trained weights).
     #[serde(default)]
     pub ema: f32,
+    /// What chooses `best.safetensors` (the paper: the lowest validation loss).
+    #[serde(with = "as_str", default)]
+    pub select: Selection,
 }
 
 fn default_class_weights() -> ClassWeighting {
@@ -201,6 +240,7 @@ pub struct Overrides {
     pub schedule: Option<Schedule>,
     pub warmup_epochs: Option<usize>,
     pub ema: Option<f32>,
+    pub select: Option<Selection>,
 }
 
 impl TrainConfig {
@@ -266,6 +306,7 @@ impl TrainConfig {
             schedule: Schedule::Step,
             warmup_epochs: 0,
             ema: 0.0,
+            select: Selection::Loss,
         }
     }
 
@@ -305,7 +346,8 @@ impl TrainConfig {
             dice_weight,
             schedule,
             warmup_epochs,
-            ema
+            ema,
+            select
         );
         if o.fold.is_some() {
             c.fold = o.fold;
@@ -335,7 +377,7 @@ impl TrainConfig {
             folds => "--folds", normalization => "--normalization", augment => "--no-augment", max_rotate_deg => "--rotate",
             max_scale => "--scale", intensity => "--intensity", final_bn_relu => "--final-bn-relu",
             class_weights => "--class-weights", dice_weight => "--dice-weight", schedule => "--schedule",
-            warmup_epochs => "--warmup-epochs", ema => "--ema");
+            warmup_epochs => "--warmup-epochs", ema => "--ema", select => "--select");
         if o.fold.is_some() && o.fold != self.fold {
             refused.push(format!("--fold (the run has {:?}, asked for {:?})", self.fold, o.fold));
         }

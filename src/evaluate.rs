@@ -177,10 +177,22 @@ fn split_indices<'a>(prep: &'a pipeline::Prepared, name: &str) -> Result<&'a [us
     }
 }
 
+/// One validation of a training run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Validation {
+    /// Mean loss, weighted by images.
+    pub loss: f32,
+    /// Pixel accuracy of the argmax.
+    pub accuracy: f32,
+    /// Foreground Dice of the argmax masks over the whole split (pooled counts per class, the
+    /// mean over classes 1..C−1 that are labelled or predicted anywhere in it; 1 when none is).
+    pub dice: f32,
+}
+
 #[cfg(not(target_arch = "wasm32"))]
-/// Mean loss (weighted by images) and pixel accuracy of `model` over `indices`, in inference mode:
-/// the validation of a training run.
-pub fn validation_loss(
+/// Mean loss (weighted by images), pixel accuracy and foreground Dice of `model` over `indices`,
+/// in inference mode: the validation of a training run.
+pub fn validate(
     gpu: &Gpu,
     model: &Model,
     pre: &Preprocessor,
@@ -188,8 +200,10 @@ pub fn validation_loss(
     indices: &[usize],
     batch: usize,
     weights: &crate::Tensor,
-) -> Result<(f32, f32)> {
+) -> Result<Validation> {
+    let c = model.config.classes;
     let (mut loss_sum, mut correct, mut total) = (0.0f64, 0u64, 0u64);
+    let mut confusion = vec![vec![0u64; c]; c];
     for chunk in indices.chunks(batch.max(1)) {
         let b: Vec<Slice> = chunk.iter().map(|&i| slices[i].clone()).collect();
         let (x, y) = pre.batch(gpu, &b)?;
@@ -197,11 +211,20 @@ pub fn validation_loss(
         loss_sum += l as f64 * chunk.len() as f64;
         let pred = step::predict_classes(gpu, &logits)?;
         for (p, s) in pred.chunks(pre.size * pre.size).zip(&b) {
-            correct += p.iter().zip(&s.labels).filter(|(a, b)| a == b).count() as u64;
+            for (&guess, &truth) in p.iter().zip(&s.labels) {
+                if (truth as usize) < c && (guess as usize) < c {
+                    confusion[truth as usize][guess as usize] += 1;
+                }
+                correct += (guess == truth) as u64;
+            }
             total += p.len() as u64;
         }
     }
-    Ok(((loss_sum / indices.len().max(1) as f64) as f32, correct as f32 / total.max(1) as f32))
+    Ok(Validation {
+        loss: (loss_sum / indices.len().max(1) as f64) as f32,
+        accuracy: correct as f32 / total.max(1) as f32,
+        dice: crate::metrics::foreground_dice(&confusion) as f32,
+    })
 }
 
 /// Flips of a square image used by test-time augmentation: identity, left-right, top-bottom and

@@ -160,6 +160,10 @@ struct TrainArgs {
     /// weights with this decay, e.g. 0.99 (default 0: off, the trained weights themselves)
     #[arg(long, value_name = "DECAY")]
     ema: Option<f32>,
+    /// What chooses the best checkpoint: loss (the lowest validation loss, the paper's) or dice
+    /// (the highest validation foreground Dice, smoothed over validations as nnU-Net does)
+    #[arg(long, value_name = "loss|dice")]
+    select: Option<lungseg::config::Selection>,
     /// Run folder (default runs/<model>-<task>-<preset>[-fold<k>]).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -197,6 +201,7 @@ impl TrainArgs {
             schedule: self.schedule,
             warmup_epochs: self.warmup_epochs,
             ema: self.ema,
+            select: self.select,
         }
     }
 
@@ -272,7 +277,7 @@ impl NetworkArgs {
 struct Bar {
     bar: indicatif::ProgressBar,
     per_epoch: u64,
-    last_val: Option<(f32, f32)>,
+    last_val: Option<lungseg::evaluate::Validation>,
 }
 
 impl train::Progress for Bar {
@@ -285,15 +290,15 @@ impl train::Progress for Bar {
         );
     }
     fn iteration(&mut self, epoch: usize, iteration: usize, loss: f32, accuracy: f32, lr: f32) {
-        let val = self.last_val.map_or(String::new(), |(l, a)| format!("  val loss {l:.4} acc {a:.3}"));
+        let val = self.last_val.map_or(String::new(), |v| format!("  val loss {:.4} acc {:.3} dice {:.3}", v.loss, v.accuracy, v.dice));
         self.bar.set_message(format!("epoch {} loss {loss:.4} acc {accuracy:.3} lr {lr:.2e}{val}", epoch + 1));
         self.bar.set_position(iteration as u64);
         if self.bar.is_hidden() && self.per_epoch > 0 && (iteration as u64).is_multiple_of(self.per_epoch) {
             println!("epoch {} (iteration {iteration}): loss {loss:.4} accuracy {accuracy:.3} lr {lr:.2e}{val}", epoch + 1);
         }
     }
-    fn validation(&mut self, _iteration: usize, loss: f32, accuracy: f32) {
-        self.last_val = Some((loss, accuracy));
+    fn validation(&mut self, _iteration: usize, v: &lungseg::evaluate::Validation) {
+        self.last_val = Some(*v);
     }
     fn message(&mut self, text: &str) {
         self.bar.println(text);
@@ -355,6 +360,9 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
     );
     if cfg.ema > 0.0 {
         println!("validation, best checkpoint and evaluation: moving average of the weights, decay {}", cfg.ema);
+    }
+    if cfg.select != lungseg::config::Selection::Loss {
+        println!("best checkpoint: the highest validation foreground Dice (moving average over validations)");
     }
     println!("run folder: {}", run_dir.display());
     let stop = stop_on_ctrl_c()?;

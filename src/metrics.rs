@@ -66,6 +66,19 @@ pub fn class_metrics(m: &[Vec<u64>], names: &[&str]) -> Vec<ClassMetrics> {
         .collect()
 }
 
+/// The mean Dice of the foreground classes 1..C−1 of a confusion matrix `m[truth][predicted]`
+/// (what a training run's validation reports and `--select dice` maximises). A class absent from
+/// both prediction and truth has no Dice and is left out of the mean; when every one is (nothing
+/// to find and nothing found), the score is 1.
+pub fn foreground_dice(m: &[Vec<u64>]) -> f64 {
+    let scores: Vec<f64> = class_metrics(m, &[]).iter().skip(1).filter_map(|k| k.dice).collect();
+    if scores.is_empty() {
+        1.0
+    } else {
+        scores.iter().sum::<f64>() / scores.len() as f64
+    }
+}
+
 /// Mean, standard deviation and variance (N − 1) of per-image accuracies.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {

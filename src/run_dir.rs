@@ -4,9 +4,11 @@
 //! ```text
 //! RUN_DIR/config.json       the TrainConfig
 //! RUN_DIR/split.json        slice names and indices of train / val / test
-//! RUN_DIR/log.csv           kind,epoch,iteration,loss,accuracy,lr (train and val rows)
+//! RUN_DIR/log.csv           kind,epoch,iteration,loss,accuracy,lr,dice (train and val rows; dice:
+//!                           the validation's foreground Dice, empty on train rows)
 //! RUN_DIR/last.safetensors  the resumable checkpoint (weights, Adam moments, state)
-//! RUN_DIR/best.safetensors  the weights with the lowest validation loss
+//! RUN_DIR/best.safetensors  the weights with the lowest validation loss (or, --select dice, the
+//!                           highest smoothed validation Dice)
 //! RUN_DIR/run.json          adapter, training seconds, sessions, epochs
 //! RUN_DIR/metrics.json      the paper's metrics on the test split (metrics-<split>.json others)
 //! ```
@@ -77,18 +79,23 @@ impl RunDir {
         match resume_at {
             Some(iteration) => {
                 let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading the training log", &path, e))?;
+                // A log written before the dice column existed gets it (empty) on its rows.
+                let upgrade = text.lines().next().is_some_and(|header| header.split(',').count() < LOG_HEADER.split(',').count());
                 let kept: String = text
                     .lines()
                     .enumerate()
                     .filter(|(i, line)| {
                         *i == 0 || line.split(',').nth(2).and_then(|it| it.parse::<usize>().ok()).is_some_and(|it| it <= iteration)
                     })
-                    .map(|(_, line)| format!("{line}\n"))
+                    .map(|(i, line)| match (upgrade, i) {
+                        (true, 0) => format!("{LOG_HEADER}\n"),
+                        (true, _) => format!("{line},\n"),
+                        (false, _) => format!("{line}\n"),
+                    })
                     .collect();
                 std::fs::write(&path, kept).map_err(|e| Error::io("rewriting the training log", &path, e))?;
             }
-            None => std::fs::write(&path, "kind,epoch,iteration,loss,accuracy,lr\n")
-                .map_err(|e| Error::io("creating the training log", &path, e))?,
+            None => std::fs::write(&path, format!("{LOG_HEADER}\n")).map_err(|e| Error::io("creating the training log", &path, e))?,
         }
         let file = std::fs::OpenOptions::new().append(true).open(&path).map_err(|e| Error::io("opening the training log", &path, e))?;
         Ok(Log { file, path })
@@ -102,6 +109,9 @@ impl RunDir {
     }
 }
 
+/// The columns of `log.csv`.
+pub const LOG_HEADER: &str = "kind,epoch,iteration,loss,accuracy,lr,dice";
+
 /// `log.csv`, open for appending.
 pub struct Log {
     file: std::fs::File,
@@ -110,8 +120,11 @@ pub struct Log {
 
 impl Log {
     /// One row: `kind` is `train` or `val`; `epoch` is 1-based.
-    pub fn row(&mut self, kind: &str, epoch: usize, iteration: usize, loss: f32, accuracy: f32, lr: f32) -> Result<()> {
-        writeln!(self.file, "{kind},{epoch},{iteration},{loss},{accuracy},{lr}")
+    /// One row; `dice` is the validation's foreground Dice (train rows: `None`, left empty).
+    #[allow(clippy::too_many_arguments)]
+    pub fn row(&mut self, kind: &str, epoch: usize, iteration: usize, loss: f32, accuracy: f32, lr: f32, dice: Option<f32>) -> Result<()> {
+        let dice = dice.map_or(String::new(), |d| d.to_string());
+        writeln!(self.file, "{kind},{epoch},{iteration},{loss},{accuracy},{lr},{dice}")
             .map_err(|e| Error::io("writing the training log", &self.path, e))
     }
 }

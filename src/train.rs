@@ -6,9 +6,10 @@
 //! iteration), so a resumed run continues exactly where an uninterrupted one would be.
 
 use crate::checkpoint::{self, Extra};
-pub use crate::config::{DataSource, Overrides, Preset, Schedule, TrainConfig};
+use crate::config::SELECTION_DICE_DECAY;
+pub use crate::config::{DataSource, Overrides, Preset, Schedule, Selection, TrainConfig};
 use crate::error::{Error, Result};
-use crate::evaluate;
+use crate::evaluate::{self, Validation};
 use crate::gpu::Gpu;
 use crate::models::Model;
 use crate::pipeline::{self, Prepared};
@@ -29,13 +30,45 @@ pub struct RunState {
     pub batch_in_epoch: usize,
     pub iteration: usize,
     pub best_val_loss: Option<f32>,
+    /// With `--select dice`: the highest smoothed validation Dice so far (the best checkpoint's).
+    #[serde(default)]
+    pub best_val_dice: Option<f32>,
+    /// With `--select dice`: the moving average of the validation Dice after the last validation
+    /// (kept in the checkpoint, so a resume continues it exactly).
+    #[serde(default)]
+    pub val_dice_average: Option<f32>,
+}
+
+impl RunState {
+    /// Takes in one validation; true when it makes the model the best so far by `select`.
+    fn improves(&mut self, select: Selection, v: &Validation) -> bool {
+        match select {
+            Selection::Loss => {
+                let better = self.best_val_loss.is_none_or(|b| v.loss < b);
+                if better {
+                    self.best_val_loss = Some(v.loss);
+                }
+                better
+            }
+            Selection::Dice => {
+                let d = SELECTION_DICE_DECAY;
+                let average = self.val_dice_average.map_or(v.dice, |a| d * a + (1.0 - d) * v.dice);
+                self.val_dice_average = Some(average);
+                let better = self.best_val_dice.is_none_or(|b| average > b);
+                if better {
+                    self.best_val_dice = Some(average);
+                }
+                better
+            }
+        }
+    }
 }
 
 /// Progress reports of a training run.
 pub trait Progress {
     fn start(&mut self, _total_iterations: u64, _per_epoch: u64) {}
     fn iteration(&mut self, _epoch: usize, _iteration: usize, _loss: f32, _accuracy: f32, _lr: f32) {}
-    fn validation(&mut self, _iteration: usize, _loss: f32, _accuracy: f32) {}
+    fn validation(&mut self, _iteration: usize, _validation: &Validation) {}
     fn message(&mut self, _text: &str) {}
     fn finish(&mut self) {}
 }
@@ -190,17 +223,16 @@ pub fn train(
                 }
                 state.iteration += 1;
                 state.batch_in_epoch += 1;
-                log.row("train", epoch + 1, state.iteration, stats.loss, stats.accuracy, lr)?;
+                log.row("train", epoch + 1, state.iteration, stats.loss, stats.accuracy, lr, None)?;
                 progress.iteration(epoch, state.iteration, stats.loss, stats.accuracy, lr);
                 if state.iteration % cfg.val_every == 0 && !prep.split.val.is_empty() {
                     // With --ema, validation and the best checkpoint see the averaged weights
                     // (swapped in, not copied).
                     model.with_average(|model| {
-                        let (vl, va) = evaluate::validation_loss(gpu, model, &pre, &prep.slices, &prep.split.val, cfg.batch, &weights)?;
-                        log.row("val", epoch + 1, state.iteration, vl, va, lr)?;
-                        progress.validation(state.iteration, vl, va);
-                        if state.best_val_loss.is_none_or(|b| vl < b) {
-                            state.best_val_loss = Some(vl);
+                        let v = evaluate::validate(gpu, model, &pre, &prep.slices, &prep.split.val, cfg.batch, &weights)?;
+                        log.row("val", epoch + 1, state.iteration, v.loss, v.accuracy, lr, Some(v.dice))?;
+                        progress.validation(state.iteration, &v);
+                        if state.improves(cfg.select, &v) {
                             save(model, &state, &best)?;
                         }
                         Ok(())

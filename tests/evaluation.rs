@@ -1,7 +1,7 @@
 //! The paper's metrics on hand-computed confusion matrices, including a class absent from both
 //! prediction and truth.
 
-use lungseg::metrics::{class_metrics, summarize};
+use lungseg::metrics::{class_metrics, foreground_dice, summarize};
 
 #[test]
 fn metrics_on_a_hand_computed_confusion_matrix() {
@@ -35,6 +35,19 @@ fn a_class_absent_from_prediction_and_truth_is_null_not_zero_or_one() {
     assert_eq!(c[1].sensitivity, Some(0.0));
     assert_eq!(c[1].dice, Some(0.0));
     assert_eq!(c[1].precision, None, "no positive predictions: precision undefined");
+}
+
+#[test]
+fn the_validation_dice_averages_the_foreground_classes_that_exist() {
+    // Binary: the infection class's Dice, 2·30 / (2·30 + 5 + 10); the background does not count.
+    assert!((foreground_dice(&[vec![55, 5], vec![10, 30]]) - 60.0 / 75.0).abs() < 1e-12);
+    // Four classes: class 3 neither labelled nor predicted is left out of the mean; class 2
+    // labelled and never found counts as 0.
+    let m = vec![vec![80, 2, 0, 0], vec![2, 8, 0, 0], vec![3, 1, 0, 0], vec![0, 0, 0, 0]];
+    assert!((foreground_dice(&m) - (16.0 / 21.0 + 0.0) / 2.0).abs() < 1e-12);
+    // Nothing to find and nothing found: 1; something predicted where nothing is: 0.
+    assert_eq!(foreground_dice(&[vec![100, 0], vec![0, 0]]), 1.0);
+    assert_eq!(foreground_dice(&[vec![90, 10], vec![0, 0]]), 0.0);
 }
 
 #[test]

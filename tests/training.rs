@@ -3,12 +3,12 @@
 //! baseline, and prediction writes masks, overlays and severity figures.
 
 mod common;
-use lungseg::config::Overrides;
+use lungseg::config::{Overrides, SELECTION_DICE_DECAY};
 use lungseg::data::Task;
 use lungseg::evaluate::{evaluate_run, load_model};
 use lungseg::models::Arch;
 use lungseg::run_dir::{read_json, RunRecord};
-use lungseg::train::{self, Preset, Progress, Quiet, TrainConfig};
+use lungseg::train::{self, Preset, Progress, Quiet, Selection, TrainConfig};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -202,6 +202,80 @@ fn a_resume_refuses_what_cannot_change_and_applies_what_can() {
     assert!(err.contains("resume"), "{err}");
     let out = train::train(&gpu, &more, &dir, true, &AtomicBool::new(false), &mut Quiet).unwrap();
     assert_eq!(out.state.epoch, 3);
+}
+
+/// The validation rows of `log.csv`: (iteration, foreground Dice).
+fn validation_dice(log: &str) -> Vec<(usize, f32)> {
+    log.lines()
+        .filter(|l| l.starts_with("val,"))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[2].parse().unwrap(), f[6].parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn select_dice_keeps_the_model_with_the_best_smoothed_validation_dice_and_resumes_exactly() {
+    let gpu = common::gpu();
+    let cfg = TrainConfig { epochs: 3, val_every: 3, select: Selection::Dice, ..tiny(Arch::SegNet) };
+    let (a, b) = (tmp("select-whole"), tmp("select-resumed"));
+    let never = AtomicBool::new(false);
+    let whole = train::train(&gpu, &cfg, &a, false, &never, &mut Quiet).unwrap();
+    let log = std::fs::read_to_string(a.join("log.csv")).unwrap();
+    assert!(log.starts_with("kind,epoch,iteration,loss,accuracy,lr,dice\n"), "{log}");
+    // The best checkpoint is the one where nnU-Net's moving average of the logged Dice peaked
+    // (the first peak: a later equal average does not replace it).
+    let dice = validation_dice(&log);
+    assert_eq!(dice.len(), 9, "27 iterations, a validation every 3");
+    let (mut average, mut best) = (None::<f32>, (0usize, f32::NEG_INFINITY));
+    for &(iteration, d) in &dice {
+        assert!((0.0..=1.0).contains(&d), "{d}");
+        let a = average.map_or(d, |a| SELECTION_DICE_DECAY * a + (1.0 - SELECTION_DICE_DECAY) * d);
+        average = Some(a);
+        if a > best.1 {
+            best = (iteration, a);
+        }
+    }
+    let kept = train::stored_state(&lungseg::checkpoint::Loaded::open(&a.join("best.safetensors")).unwrap()).unwrap();
+    assert_eq!((kept.iteration, kept.best_val_dice), (best.0, Some(best.1)), "{dice:?}");
+    assert_eq!(whole.state.val_dice_average, average);
+    assert_eq!(whole.state.best_val_loss, None, "--select dice does not track the loss");
+    // Interrupted after the second validation and resumed: the same average, the same best model.
+    let flag = Arc::new(AtomicBool::new(false));
+    train::train(&gpu, &cfg, &b, false, &flag, &mut StopAt(7, flag.clone())).unwrap();
+    let resumed = train::train(&gpu, &cfg, &b, true, &never, &mut Quiet).unwrap();
+    assert_eq!(resumed.state, whole.state);
+    let (ba, bb) = (
+        lungseg::checkpoint::Loaded::open(&a.join("best.safetensors")).unwrap(),
+        lungseg::checkpoint::Loaded::open(&b.join("best.safetensors")).unwrap(),
+    );
+    assert_eq!(train::stored_state(&bb).unwrap(), kept);
+    for e in &load_model(&gpu, &a, None).unwrap().model.params.entries {
+        assert_eq!(ba.tensor(&e.name).unwrap(), bb.tensor(&e.name).unwrap(), "{} of the best model differs after resume", e.name);
+    }
+    assert_eq!(std::fs::read_to_string(b.join("log.csv")).unwrap(), log);
+    // --select is part of what a resume cannot change.
+    let err = train::resume_config(&b, &cfg, &Overrides { select: Some(Selection::Loss), ..Default::default() }).unwrap_err().to_string();
+    assert!(err.contains("--select"), "{err}");
+}
+
+#[test]
+fn a_log_written_before_the_dice_column_gets_it_on_resume() {
+    let gpu = common::gpu();
+    let cfg = TrainConfig { epochs: 2, ..tiny(Arch::UNet) };
+    let dir = tmp("old-log");
+    let never = AtomicBool::new(false);
+    train::train(&gpu, &TrainConfig { epochs: 1, ..cfg.clone() }, &dir, false, &never, &mut Quiet).unwrap();
+    // Rewrite the log as an older lungseg wrote it: six columns.
+    let log = std::fs::read_to_string(dir.join("log.csv")).unwrap();
+    let old: String = log.lines().map(|l| format!("{}\n", l.rsplit_once(',').unwrap().0)).collect();
+    std::fs::write(dir.join("log.csv"), &old).unwrap();
+    train::train(&gpu, &cfg, &dir, true, &never, &mut Quiet).unwrap();
+    let log = std::fs::read_to_string(dir.join("log.csv")).unwrap();
+    assert!(log.lines().all(|l| l.split(',').count() == 7), "{log}");
+    assert!(log.lines().filter(|l| l.starts_with("val,")).last().unwrap().split(',').nth(6).unwrap().parse::<f32>().is_ok());
+    lungseg::figures::read_log(&dir.join("log.csv")).unwrap();
 }
 
 #[test]
