@@ -1,13 +1,17 @@
 // prelude: log_softmax (shaders/prelude/log_softmax.wgsl: logit_index, log_sum_exp)
-// Soft Dice loss over the whole batch ("batch Dice", nnU-Net's batch_dice = True) from logits
-// (N, C, H, W) and labels (N, H, W) as u32 class indices. With p = softmax over C per pixel and
-// sums over every pixel i of the batch:
+// Soft Dice loss — or its Tversky generalisation — over the whole batch ("batch Dice", nnU-Net's
+// batch_dice = True) from logits (N, C, H, W) and labels (N, H, W) as u32 class indices. With
+// p = softmax over C per pixel and sums over every pixel i of the batch:
 //     I_c = Σ_i p_ic·[y_i = c],   P_c = Σ_i p_ic,   G_c = Σ_i [y_i = c]
-//     dice_c = (2·I_c + ε) / (P_c + G_c + ε)          (ε = p.eps, 1 pixel: see src/kernels/dice.rs)
+//     den_c = 2α·P_c + 2β·G_c + 2(1 − α − β)·I_c + ε
+//     dice_c = (2·I_c + ε) / den_c                    (ε = p.eps, 1 pixel: see src/kernels/dice.rs)
 //     loss = 1 − (1/K)·Σ_{c ∈ S} dice_c               (S = every class, or 1..C−1 without class 0; K = |S|)
-// A class absent from the batch (G_c = 0) scores ε / (P_c + ε): 1 when nothing is predicted there,
-// falling as probability mass is put on it. Backward (exact, through the softmax):
-//     g_ic = dloss/dp_ic = −[c ∈ S]·(2·[y_i = c] − dice_c) / (K·(P_c + G_c + ε))
+// α = β = ½ (what training uses unless told) is the Dice, den_c = P_c + G_c + ε, computed in the
+// same operations to the bit; otherwise it is the Tversky index (I + ε/2) / (I + α·FP + β·FN + ε/2)
+// with FP = P − I and FN = G − I: α weighs false positives, β false negatives.
+// A class absent from the batch (G_c = 0) scores ε / (2α·P_c + ε): 1 when nothing is predicted
+// there, falling as probability mass is put on it. Backward (exact, through the softmax):
+//     g_ic = dloss/dp_ic = −[c ∈ S]·(2·[y_i = c] − dice_c·(2α + 2(1 − α − β)·[y_i = c])) / (K·den_c)
 //     dloss/dz_ik = p_ik·(g_ik − Σ_c p_ic·g_ic)
 // A label ≥ C marks an ignored pixel (as in cross_entropy.wgsl): it adds nothing to any sum and its
 // gradient is zero; the host API rejects such labels first.
@@ -27,6 +31,10 @@ struct Params {
     accumulate: u32,      // dice_backward: 1 = dlogits += weight·grad, 0 = dlogits = weight·grad
     weight: f32,          // dice_backward: scale of the gradient (λ of cross_entropy + λ·dice)
     eps: f32,             // ε, the smoothing
+    alpha: f32,           // α, the weight of false positives (½: the Dice)
+    beta: f32,            // β, the weight of false negatives (½: the Dice)
+    _pad0: u32,           // to a 16-byte multiple (uniform buffers)
+    _pad1: u32,
 }
 
 const WG: u32 = 256u;
@@ -43,6 +51,12 @@ var<workgroup> tree_i: array<f32, 256>;
 var<workgroup> tree_p: array<f32, 256>;
 var<workgroup> tree_g: array<f32, 256>;
 
+
+// den_c = 2α·P + 2β·G + 2(1 − α − β)·I + ε; with α = β = ½ every product is exact (1·P, 1·G,
+// 0·I) and the sum is P + G + ε, the Dice's.
+fn denominator(i: f32, pc: f32, g: f32) -> f32 {
+    return 2.0 * p.alpha * pc + 2.0 * p.beta * g + 2.0 * (1.0 - p.alpha - p.beta) * i + p.eps;
+}
 
 fn prob(pixel: u32, c: u32, lse: vec2<f32>) -> f32 {
     return exp(logits[logit_index(pixel, c)] - lse.x - lse.y);
@@ -116,7 +130,7 @@ fn dice_finish(@builtin(local_invocation_index) lid: u32) {
             value[1u + p.c + c] = tree_i[0];
             value[1u + 2u * p.c + c] = tree_p[0];
             value[1u + 3u * p.c + c] = tree_g[0];
-            value[1u + c] = (2.0 * tree_i[0] + p.eps) / (tree_p[0] + tree_g[0] + p.eps);
+            value[1u + c] = (2.0 * tree_i[0] + p.eps) / denominator(tree_i[0], tree_p[0], tree_g[0]);
         }
     }
     if (lid == 0u) {
@@ -128,14 +142,17 @@ fn dice_finish(@builtin(local_invocation_index) lid: u32) {
     }
 }
 
-// dloss/dp_ic for a pixel labelled y (0 for classes outside S).
+// dloss/dp_ic for a pixel labelled y (0 for classes outside S). With α = β = ½ the factor of
+// dice_c is exactly 1 and the I term of the denominator exactly 0: the Dice's gradient to the bit.
 fn grad_prob(c: u32, y: u32) -> f32 {
     if (c < p.first_class) {
         return 0.0;
     }
     let k = f32(p.c - p.first_class);
-    let den = value[1u + 2u * p.c + c] + value[1u + 3u * p.c + c] + p.eps;
-    return -(select(0.0, 2.0, c == y) - value[1u + c]) / (k * den);
+    let den = denominator(value[1u + p.c + c], value[1u + 2u * p.c + c], value[1u + 3u * p.c + c]);
+    let hit = c == y;
+    let dden = 2.0 * p.alpha + select(0.0, 2.0 * (1.0 - p.alpha - p.beta), hit);
+    return -(select(0.0, 2.0, hit) - value[1u + c] * dden) / (k * den);
 }
 
 @compute @workgroup_size(256)

@@ -206,6 +206,10 @@ pub struct TrainConfig {
     /// What chooses `best.safetensors` (the paper: the lowest validation loss).
     #[serde(with = "as_str", default)]
     pub select: Selection,
+    /// Tversky weights (α of false positives, β of false negatives) of the overlap term whose
+    /// weight is `dice_weight`; (½, ½), the default, is the soft Dice.
+    #[serde(default = "default_tversky")]
+    pub tversky: (f32, f32),
 }
 
 fn default_class_weights() -> ClassWeighting {
@@ -213,6 +217,9 @@ fn default_class_weights() -> ClassWeighting {
 }
 fn default_checkpoint_every() -> usize {
     1
+}
+fn default_tversky() -> (f32, f32) {
+    (0.5, 0.5)
 }
 
 /// Changes to a preset: what the command line's flags (or an application) set. `None` keeps the
@@ -241,6 +248,7 @@ pub struct Overrides {
     pub warmup_epochs: Option<usize>,
     pub ema: Option<f32>,
     pub select: Option<Selection>,
+    pub tversky: Option<(f32, f32)>,
 }
 
 impl TrainConfig {
@@ -307,6 +315,7 @@ impl TrainConfig {
             warmup_epochs: 0,
             ema: 0.0,
             select: Selection::Loss,
+            tversky: default_tversky(),
         }
     }
 
@@ -347,7 +356,8 @@ impl TrainConfig {
             schedule,
             warmup_epochs,
             ema,
-            select
+            select,
+            tversky
         );
         if o.fold.is_some() {
             c.fold = o.fold;
@@ -377,7 +387,7 @@ impl TrainConfig {
             folds => "--folds", normalization => "--normalization", augment => "--no-augment", max_rotate_deg => "--rotate",
             max_scale => "--scale", intensity => "--intensity", final_bn_relu => "--final-bn-relu",
             class_weights => "--class-weights", dice_weight => "--dice-weight", schedule => "--schedule",
-            warmup_epochs => "--warmup-epochs", ema => "--ema", select => "--select");
+            warmup_epochs => "--warmup-epochs", ema => "--ema", select => "--select", tversky => "--tversky");
         if o.fold.is_some() && o.fold != self.fold {
             refused.push(format!("--fold (the run has {:?}, asked for {:?})", self.fold, o.fold));
         }
@@ -450,6 +460,15 @@ impl TrainConfig {
         if !(self.dice_weight.is_finite() && self.dice_weight >= 0.0) {
             return bad(format!("--dice-weight must be a finite number ≥ 0, got {}", self.dice_weight));
         }
+        if let Err(e) = self.loss().overlap.validate("--tversky") {
+            return bad(e.to_string());
+        }
+        if self.tversky != default_tversky() && self.dice_weight == 0.0 {
+            return bad(format!(
+                "--tversky {} {} weighs the overlap term, which --dice-weight 0 turns off; give it a weight > 0",
+                self.tversky.0, self.tversky.1
+            ));
+        }
         if !(self.ema.is_finite() && (0.0..1.0).contains(&self.ema)) {
             return bad(format!("--ema must be a decay in [0, 1) (0: off), got {}", self.ema));
         }
@@ -502,7 +521,11 @@ impl TrainConfig {
 
     /// The loss of a training step.
     pub fn loss(&self) -> crate::step::LossConfig {
-        crate::step::LossConfig::with_dice(self.dice_weight)
+        let (alpha, beta) = self.tversky;
+        crate::step::LossConfig {
+            overlap: crate::kernels::dice::Overlap::tversky(alpha, beta, false),
+            ..crate::step::LossConfig::with_dice(self.dice_weight)
+        }
     }
 
     /// The default run folder name: `<model>-<task>-<preset>[-fold<k>]`.

@@ -457,13 +457,13 @@ pub async fn cross_entropy(
     Ok((l[0], l[1], down4(gpu, &d).await?))
 }
 
-/// Soft Dice over the batch on host arrays ([`kernels::dice`]): `(loss, dice_c per class,
-/// dlogits)`. Labels must be < C.
+/// Soft Dice (or Tversky) over the batch on host arrays ([`kernels::dice`]): `(loss, score per
+/// class, dlogits)`. Labels must be < C.
 pub async fn soft_dice(
     gpu: &Gpu,
     logits: &Array4<f32>,
     labels: &Array3<u32>,
-    include_background: bool,
+    overlap: kernels::dice::Overlap,
 ) -> Result<(f32, Array1<f32>, Array4<f32>)> {
     const OP: &str = "soft_dice_loss";
     let c = logits.dim().1;
@@ -472,8 +472,8 @@ pub async fn soft_dice(
     let value = poisoned(gpu, OP, &[kernels::dice::value_len(c)], DType::F32)?;
     let d = poisoned(gpu, OP, logits.shape(), DType::F32)?;
     run(gpu, OP, |e| {
-        kernels::dice::soft_dice_forward(gpu, e, &lt, &yt, include_background, &value)?;
-        kernels::dice::soft_dice_backward(gpu, e, &lt, &yt, include_background, &value, 1.0, &d, false)
+        kernels::dice::soft_dice_forward(gpu, e, &lt, &yt, overlap, &value)?;
+        kernels::dice::soft_dice_backward(gpu, e, &lt, &yt, overlap, &value, 1.0, &d, false)
     })?;
     let v = gpu.download_f32_async(&value).await?;
     Ok((v[0], Array1::from_vec(v[1..1 + c].to_vec()), down4(gpu, &d).await?))
@@ -485,7 +485,7 @@ pub async fn soft_dice_backward_into(
     gpu: &Gpu,
     logits: &Array4<f32>,
     labels: &Array3<u32>,
-    include_background: bool,
+    overlap: kernels::dice::Overlap,
     weight: f32,
     into: &Array4<f32>,
 ) -> Result<Array4<f32>> {
@@ -498,8 +498,8 @@ pub async fn soft_dice_backward_into(
     let (lt, yt, dt) = (up(gpu, OP, logits)?, up_u32(gpu, OP, labels)?, up(gpu, OP, into)?);
     let value = poisoned(gpu, OP, &[kernels::dice::value_len(c)], DType::F32)?;
     run(gpu, OP, |e| {
-        kernels::dice::soft_dice_forward(gpu, e, &lt, &yt, include_background, &value)?;
-        kernels::dice::soft_dice_backward(gpu, e, &lt, &yt, include_background, &value, weight, &dt, true)
+        kernels::dice::soft_dice_forward(gpu, e, &lt, &yt, overlap, &value)?;
+        kernels::dice::soft_dice_backward(gpu, e, &lt, &yt, overlap, &value, weight, &dt, true)
     })?;
     down4(gpu, &dt).await
 }

@@ -164,6 +164,11 @@ struct TrainArgs {
     /// (the highest validation foreground Dice, smoothed over validations as nnU-Net does)
     #[arg(long, value_name = "loss|dice")]
     select: Option<lungseg::config::Selection>,
+    /// Make the overlap term (weight --dice-weight) a Tversky loss: ALPHA weighs false positives,
+    /// BETA false negatives (default 0.5 0.5: the soft Dice; ALPHA > BETA penalises
+    /// over-segmentation more)
+    #[arg(long, num_args = 2, value_names = ["ALPHA", "BETA"])]
+    tversky: Option<Vec<f32>>,
     /// Run folder (default runs/<model>-<task>-<preset>[-fold<k>]).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -202,6 +207,7 @@ impl TrainArgs {
             warmup_epochs: self.warmup_epochs,
             ema: self.ema,
             select: self.select,
+            tversky: self.tversky.as_ref().map(|t| (t[0], t[1])),
         }
     }
 
@@ -354,7 +360,11 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
     println!(
         "loss: weighted cross-entropy ({} class weights){}; learning rate: {}{}",
         cfg.class_weights,
-        if cfg.dice_weight > 0.0 { format!(" + {} × soft Dice", cfg.dice_weight) } else { String::new() },
+        match (cfg.dice_weight > 0.0, cfg.tversky) {
+            (false, _) => String::new(),
+            (true, (a, b)) if (a, b) == (0.5, 0.5) => format!(" + {} × soft Dice", cfg.dice_weight),
+            (true, (a, b)) => format!(" + {} × Tversky (α {a}, β {b})", cfg.dice_weight),
+        },
         cfg.schedule,
         if cfg.warmup_epochs > 0 { format!(", {} warm-up epochs", cfg.warmup_epochs) } else { String::new() }
     );

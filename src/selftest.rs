@@ -6,6 +6,7 @@ use crate::check::{compare, compare_sums, tolerance, CheckRow, Tolerance};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::host;
+use crate::kernels::dice::Overlap;
 use crate::reference as r;
 use crate::rng::Rng;
 use ndarray::{Array, Array1, Array4, Dimension};
@@ -469,30 +470,38 @@ fn row_scaled<D: Dimension>(op: &str, entry: &str, got: &Array<f32, D>, want: &A
     crate::check::compare_scaled(op, entry, got.shape(), &g, &w, tolerance(entry))
 }
 
-/// One soft Dice check: logits shape (N, C, H, W), whether class 0 counts in the mean, and a class
-/// removed from the labels (an empty-class batch: G_c = 0).
-pub type DiceCase = ((usize, usize, usize, usize), bool, Option<u32>);
+/// One soft Dice check: logits shape (N, C, H, W), the overlap score (Dice or Tversky weights, and
+/// whether class 0 counts in the mean), and a class removed from the labels (an empty-class batch:
+/// G_c = 0).
+pub type DiceCase = ((usize, usize, usize, usize), Overlap, Option<u32>);
 
 /// Hostile soft Dice shapes: odd H and W, pixel counts that are not multiples of the 256-pixel
 /// workgroup, batch > 1, C = 2 and 4, both background settings, a single pixel, one class (with
 /// background: the loss is 0 and the gradient 0), empty classes (a foreground class absent from
 /// the batch, and the only foreground class absent), and 2 × 200 × 200 = 80,000 pixels (more than
-/// 65,536: 313 partial sums in the finish pass).
+/// 65,536: 313 partial sums in the finish pass); Tversky weights on either side of the Dice, one
+/// pair not summing to 1, one that ignores false negatives, with and without empty classes.
 pub const DICE_CASES: &[DiceCase] = &[
-    ((2, 2, 7, 9), false, None),
-    ((3, 4, 16, 17), true, None),
-    ((3, 4, 16, 17), false, Some(2)),
-    ((2, 2, 33, 5), false, Some(1)),
-    ((2, 2, 33, 5), true, Some(1)),
-    ((1, 2, 1, 1), false, None),
-    ((1, 1, 2, 2), true, None),
-    ((2, 4, 13, 11), false, None),
-    ((2, 2, 200, 200), false, None),
+    ((2, 2, 7, 9), Overlap::dice(false), None),
+    ((3, 4, 16, 17), Overlap::dice(true), None),
+    ((3, 4, 16, 17), Overlap::dice(false), Some(2)),
+    ((2, 2, 33, 5), Overlap::dice(false), Some(1)),
+    ((2, 2, 33, 5), Overlap::dice(true), Some(1)),
+    ((1, 2, 1, 1), Overlap::dice(false), None),
+    ((1, 1, 2, 2), Overlap::dice(true), None),
+    ((2, 4, 13, 11), Overlap::dice(false), None),
+    ((2, 2, 200, 200), Overlap::dice(false), None),
+    ((2, 2, 33, 5), Overlap::tversky(0.7, 0.3, false), None),
+    ((3, 4, 16, 17), Overlap::tversky(0.3, 0.7, false), Some(2)),
+    ((2, 4, 13, 11), Overlap::tversky(0.2, 0.5, true), None),
+    ((2, 2, 7, 9), Overlap::tversky(1.0, 0.0, false), Some(1)),
 ];
 
-/// Soft Dice over the batch: the loss, every class's Dice, the logits gradient, and the
-/// accumulating backward (`into + λ·gradient`, how the tape adds it to the cross-entropy's).
-pub async fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), include_background, empty): DiceCase) -> Result<Vec<CheckRow>> {
+/// Soft Dice (or Tversky) over the batch: the loss, every class's score, the logits gradient, and
+/// the accumulating backward (`into + λ·gradient`, how the tape adds it to the cross-entropy's).
+pub async fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), overlap, empty): DiceCase) -> Result<Vec<CheckRow>> {
+    let include_background = overlap.include_background;
+    let (alpha, beta) = (overlap.alpha as f64, overlap.beta as f64);
     let mut rng = Rng::new(seed);
     // Bands of exact-zero logits (every class 0: a uniform softmax) and ties, at a realistic spread.
     let logits = hostile4(&mut rng, (n, c, h, w)).mapv(|v| 3.0 * v);
@@ -507,14 +516,14 @@ pub async fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), include_background, 
     });
     let l64 = to_f64(&logits);
     let eps = crate::kernels::dice::SMOOTH as f64;
-    let (want_loss, want_dice) = r::dice::soft_dice_loss(l64.view(), labels.view(), include_background, eps);
-    let want_d = r::dice::soft_dice_backward(l64.view(), labels.view(), include_background, eps);
+    let (want_loss, want_dice) = r::dice::tversky_loss(l64.view(), labels.view(), include_background, alpha, beta, eps);
+    let want_d = r::dice::tversky_backward(l64.view(), labels.view(), include_background, alpha, beta, eps);
     // A prior gradient (the cross-entropy's, in training) of the same scale as the Dice gradient.
     let scale = want_d.iter().fold(0.0f64, |m, v| m.max(v.abs())) as f32;
     let into = hostile4(&mut rng, (n, c, h, w)).mapv(|v| scale * v);
     let weight = 0.7f32;
-    let (loss, dice, d) = host::soft_dice(gpu, &logits, &labels, include_background).await?;
-    let acc = host::soft_dice_backward_into(gpu, &logits, &labels, include_background, weight, &into).await?;
+    let (loss, dice, d) = host::soft_dice(gpu, &logits, &labels, overlap).await?;
+    let acc = host::soft_dice_backward_into(gpu, &logits, &labels, overlap, weight, &into).await?;
     let want_acc = to_f64(&into) + &want_d * weight as f64;
     let op = "soft_dice";
     let mut rows = vec![
@@ -524,8 +533,9 @@ pub async fn soft_dice(gpu: &Gpu, seed: u64, ((n, c, h, w), include_background, 
         row_scaled(op, "soft_dice_backward", &acc, &want_acc),
     ];
     let what = format!(
-        "{:?}{}{}",
+        "{:?}{}{}{}",
         [n, c, h, w],
+        if overlap == Overlap::dice(include_background) { String::new() } else { format!(" tversky {} {}", overlap.alpha, overlap.beta) },
         if include_background { " bg" } else { "" },
         empty.map(|e| format!(" no {e}")).unwrap_or_default()
     );
@@ -797,7 +807,7 @@ pub async fn paper_sizes(gpu: &Gpu) -> Result<Vec<CheckRow>> {
     rows.extend(dropout(gpu, 5, big, 0.5).await?);
     rows.extend(concat(gpu, 6, (2, 32, 256, 256)).await?);
     rows.extend(cross_entropy(gpu, 7, (2, 4, 256, 256)).await?);
-    rows.extend(soft_dice(gpu, 10, ((2, 4, 256, 256), false, None)).await?);
+    rows.extend(soft_dice(gpu, 10, ((2, 4, 256, 256), Overlap::dice(false), None)).await?);
     rows.extend(metrics(gpu, 8, (2, 4, 256, 256)).await?);
 
     // SegNet's 64 → 64 3×3 convolution at 256×256, and U-Net's final 1×1 convolution 32 → 4 in full.

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
+use crate::kernels::dice::Overlap;
 use crate::models::Model;
 use crate::tape::{Mode, Tape};
 use crate::tensor::Tensor;
@@ -24,22 +25,30 @@ pub struct StepConfig {
 ///
 /// A separate struct rather than a field of [`StepConfig`], so that existing `StepConfig { .. }`
 /// literals keep compiling; [`train_step_stats_with`] takes both.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LossConfig {
     /// λ ≥ 0, the weight of the soft Dice term.
     pub dice_weight: f32,
-    /// Whether the Dice mean includes class 0 (default `false`: the foreground classes only, as
-    /// nnU-Net; see [`crate::kernels::dice`]).
-    pub dice_include_background: bool,
+    /// The overlap score of that term and whether its mean includes class 0 (default: the Dice
+    /// of the foreground classes only, as nnU-Net; Tversky weights α, β trade false positives
+    /// against false negatives; see [`crate::kernels::dice`]).
+    pub overlap: Overlap,
+}
+
+impl Default for LossConfig {
+    /// The cross-entropy alone (λ = 0).
+    fn default() -> Self {
+        Self::with_dice(0.0)
+    }
 }
 
 impl LossConfig {
     /// Cross-entropy plus `dice_weight` times the foreground soft Dice.
     pub fn with_dice(dice_weight: f32) -> Self {
-        Self { dice_weight, dice_include_background: false }
+        Self { dice_weight, overlap: Overlap::dice(false) }
     }
 
-    /// An error unless `dice_weight` is finite and ≥ 0.
+    /// An error unless `dice_weight` is finite and ≥ 0 and the overlap's weights are valid.
     pub fn validate(&self) -> Result<()> {
         if !(self.dice_weight.is_finite() && self.dice_weight >= 0.0) {
             return Err(Error::InvalidArgument {
@@ -47,7 +56,7 @@ impl LossConfig {
                 detail: format!("the soft Dice weight must be a finite number ≥ 0, got {}", self.dice_weight),
             });
         }
-        Ok(())
+        self.overlap.validate("training loss")
     }
 }
 
@@ -130,7 +139,7 @@ pub fn record_train_step(
     let x = tape.input(images.clone());
     let logits = model.forward(&mut tape, x)?;
     let loss = tape.cross_entropy(logits, labels, class_weights)?;
-    let dice = if loss_cfg.dice_weight > 0.0 { Some(tape.soft_dice(logits, labels, loss_cfg.dice_include_background)?) } else { None };
+    let dice = if loss_cfg.dice_weight > 0.0 { Some(tape.soft_dice(logits, labels, loss_cfg.overlap)?) } else { None };
     let counts = if read { Some(confusion(gpu, &mut tape, logits, labels)?) } else { None };
     tape.backward_sum(Some(&loss), dice.as_ref().map(|d| (d, loss_cfg.dice_weight)), &model.params)?;
     model.params.adam(gpu, tape.encoder(), cfg.lr, cfg.l2)?;

@@ -114,7 +114,7 @@ pub struct Loss {
 pub struct DiceLoss {
     logits: Var,
     labels: Tensor,
-    include_background: bool,
+    overlap: kernels::dice::Overlap,
     /// `[loss, dice_c (C), I_c (C), P_c (C), G_c (C)]` on the GPU.
     pub value: Tensor,
 }
@@ -427,15 +427,16 @@ impl<'g> Tape<'g> {
         Ok(Loss { logits, labels: labels.clone(), class_weights: class_weights.clone(), value })
     }
 
-    /// Soft Dice over the batch of `logits` (N, C, H, W) against u32 `labels` (N, H, W), averaged
-    /// over every class or, without `include_background`, over classes 1..C−1. Its gradient is
+    /// Soft Dice (or, with other weights in `overlap`, Tversky) over the batch of `logits`
+    /// (N, C, H, W) against u32 `labels` (N, H, W), averaged over every class or, without
+    /// `overlap.include_background`, over classes 1..C−1. Its gradient is
     /// taken by [`Tape::backward_sum`] (alone or added to a cross-entropy's).
-    pub fn soft_dice(&mut self, logits: Var, labels: &Tensor, include_background: bool) -> Result<DiceLoss> {
+    pub fn soft_dice(&mut self, logits: Var, labels: &Tensor, overlap: kernels::dice::Overlap) -> Result<DiceLoss> {
         let lt = self.get("soft_dice_forward", logits)?;
         let c = lt.shape().get(1).copied().unwrap_or(0);
         let value = self.gpu.tensor("soft_dice_loss", &[kernels::dice::value_len(c)], DType::F32)?;
-        kernels::dice::soft_dice_forward(self.gpu, self.encoder(), &lt, labels, include_background, &value)?;
-        Ok(DiceLoss { logits, labels: labels.clone(), include_background, value })
+        kernels::dice::soft_dice_forward(self.gpu, self.encoder(), &lt, labels, overlap, &value)?;
+        Ok(DiceLoss { logits, labels: labels.clone(), overlap, value })
     }
 
     /// Records the whole backward pass from `loss`, writing parameter gradients into `params`'
@@ -495,17 +496,7 @@ impl<'g> Tape<'g> {
         if let Some((d, weight)) = dice {
             let gpu = self.gpu;
             let accumulate = loss.is_some();
-            kernels::dice::soft_dice_backward(
-                gpu,
-                self.encoder(),
-                &lt,
-                &d.labels,
-                d.include_background,
-                &d.value,
-                weight,
-                &dlogits,
-                accumulate,
-            )?;
+            kernels::dice::soft_dice_backward(gpu, self.encoder(), &lt, &d.labels, d.overlap, &d.value, weight, &dlogits, accumulate)?;
         }
         Ok((logits, dlogits))
     }

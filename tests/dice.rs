@@ -5,7 +5,7 @@
 //! cross-entropy + λ·Dice is the sum of each alone; and the training step's Dice option.
 
 mod common;
-use lungseg::kernels::dice::{self as kd, SMOOTH};
+use lungseg::kernels::dice::{self as kd, Overlap, SMOOTH};
 use lungseg::models::{Arch, Model, ModelConfig};
 use lungseg::reference::{dice as r, numeric_gradient};
 use lungseg::rng::Rng;
@@ -33,7 +33,7 @@ fn soft_dice_known_values() {
     let logits = Array4::<f32>::zeros((1, 2, 1, 2));
     let labels = Array3::from_shape_vec((1, 1, 2), vec![0u32, 1]).unwrap();
     for bg in [false, true] {
-        let (loss, dice, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, bg)).unwrap();
+        let (loss, dice, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::dice(bg))).unwrap();
         assert!((loss - 1.0 / 3.0).abs() < 1e-6, "bg {bg}: {loss}");
         assert!(dice.iter().all(|d| (d - 2.0 / 3.0).abs() < 1e-6), "{dice}");
     }
@@ -41,13 +41,13 @@ fn soft_dice_known_values() {
     // (foreground only). Class 0: I = 1, P = 1, G = 2 → (2 + 1)/(3 + 1) = ¾; with background the
     // loss is 1 − (¾ + ½)/2 = ⅜.
     let labels = Array3::from_shape_vec((1, 1, 2), vec![0u32, 0]).unwrap();
-    let (loss, dice, d) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap();
+    let (loss, dice, d) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::dice(false))).unwrap();
     assert!((loss - 0.5).abs() < 1e-6 && (dice[1] - 0.5).abs() < 1e-6 && (dice[0] - 0.75).abs() < 1e-6, "{loss} {dice}");
     // dloss/dp_1 = −(0 − ½)/(1·2) = ¼ per pixel; dloss/dz_1 = p_1·(¼ − ½·¼) = ⅛·½ = 1/16, dz_0 = −1/16.
     for j in 0..2 {
         assert!((d[[0, 1, 0, j]] - 0.0625).abs() < 1e-7 && (d[[0, 0, 0, j]] + 0.0625).abs() < 1e-7, "{d}");
     }
-    let (loss, _, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, true)).unwrap();
+    let (loss, _, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::dice(true))).unwrap();
     assert!((loss - 0.375).abs() < 1e-6, "{loss}");
 }
 
@@ -59,7 +59,7 @@ fn empty_class_batches() {
     let logits = hostile4(&mut rng, shape).mapv(|v| 2.0 * v);
     // Classes 2 and 3 absent from the whole batch.
     let labels = Array3::from_shape_fn((2, 9, 13), |_| rng.below(2) as u32);
-    let (loss, dice, d) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap();
+    let (loss, dice, d) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::dice(false))).unwrap();
     let (_, p, g) = r::soft_dice_sums(to_f64(&logits).view(), labels.view());
     for c in [2, 3] {
         assert_eq!(g[c], 0.0);
@@ -79,7 +79,7 @@ fn empty_class_batches() {
     // foreground at all (logits −30 there) scores ≈ 1, i.e. loss ≈ 0.
     let mut sure = Array4::<f32>::zeros((1, 2, 4, 4));
     sure.index_axis_mut(ndarray::Axis(1), 1).fill(-30.0);
-    let (loss, _, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &sure, &Array3::zeros((1, 4, 4)), false)).unwrap();
+    let (loss, _, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &sure, &Array3::zeros((1, 4, 4)), Overlap::dice(false))).unwrap();
     assert!(loss.abs() < 1e-6, "{loss}");
 }
 
@@ -104,13 +104,71 @@ fn soft_dice_reference_backward_matches_finite_differences() {
 }
 
 #[test]
+fn tversky_reference_backward_matches_finite_differences_and_its_dice_is_the_textbook_dice() {
+    let logits = Array4::from_shape_fn((2, 3, 3, 2), |(a, b, c, d)| ((a * 18 + b * 6 + c * 2 + d) as f64 * 1.37).cos() * 2.0);
+    let all = Array3::from_shape_fn((2, 3, 2), |(a, b, c)| ((a + b + 2 * c) % 3) as u32);
+    let empty = all.mapv(|y| y % 2);
+    for (name, labels) in [("all", &all), ("empty", &empty)] {
+        for (alpha, beta, bg) in [(0.7, 0.3, false), (0.3, 0.7, true), (0.2, 0.5, false), (1.0, 0.0, false)] {
+            let num = numeric_gradient(&logits, common::H, |z| r::tversky_loss(z.view(), labels.view(), bg, alpha, beta, EPS).0);
+            common::assert_fd(
+                &format!("tversky dlogits ({name}, α {alpha}, β {beta}, bg {bg})"),
+                &num,
+                &r::tversky_backward(logits.view(), labels.view(), bg, alpha, beta, EPS),
+            );
+        }
+        // α = β = ½: the Dice, (2I + ε)/(P + G + ε), written here from the sums.
+        let (i, p, g) = r::soft_dice_sums(logits.view(), labels.view());
+        let (_, scores) = r::soft_dice_loss(logits.view(), labels.view(), true, EPS);
+        for c in 0..3 {
+            let dice = (2.0 * i[c] + EPS) / (p[c] + g[c] + EPS);
+            assert!((scores[c] - dice).abs() < 1e-14, "{name} class {c}: {} vs {dice}", scores[c]);
+        }
+    }
+}
+
+#[test]
+fn tversky_known_values_and_the_dice_weights_are_the_dice_to_the_bit() {
+    let gpu = common::gpu();
+    // Two pixels, two classes, logits 0 (p = ½), labels [0, 1]: for each class I = ½, P = 1,
+    // G = 1, so FP = FN = ½ and T = (½ + ½)/(½ + α/2 + β/2 + ½) = 1/(1 + (α + β)/2): with
+    // α = 0.8, β = 0.2, ⅔ (α + β = 1 keeps the Dice's value when FP = FN); loss ⅓.
+    let logits = Array4::<f32>::zeros((1, 2, 1, 2));
+    let labels = Array3::from_shape_vec((1, 1, 2), vec![0u32, 1]).unwrap();
+    let (loss, _, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::tversky(0.8, 0.2, false))).unwrap();
+    assert!((loss - 1.0 / 3.0).abs() < 1e-6, "{loss}");
+    // An empty foreground class (labels [0, 0]): I = 0, P = 1, G = 0, FP = 1 → T = ε/2 / (α + ε/2):
+    // α = 0.8 → 0.5 / 1.3; α weighs the false positives, β (no false negatives here) nothing.
+    let empty = Array3::from_shape_vec((1, 1, 2), vec![0u32, 0]).unwrap();
+    for beta in [0.2f32, 0.9] {
+        let (_, t, _) = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &empty, Overlap::tversky(0.8, beta, false))).unwrap();
+        assert!((t[1] as f64 - 0.5 / 1.3).abs() < 1e-6, "β {beta}: {t}");
+    }
+    // The Dice weights through the Tversky path give the Dice's bits (forward and backward), on a
+    // hostile batch: the default training loss did not change.
+    let mut rng = Rng::new(23);
+    let logits = hostile4(&mut rng, (2, 4, 19, 21)).mapv(|v| 3.0 * v);
+    let labels = Array3::from_shape_fn((2, 19, 21), |_| rng.below(4) as u32);
+    let (a, b) = (
+        lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::dice(false))).unwrap(),
+        lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::tversky(0.5, 0.5, false))).unwrap(),
+    );
+    assert_eq!(a.0.to_bits(), b.0.to_bits());
+    assert!(a.2.iter().zip(b.2.iter()).all(|(x, y)| x.to_bits() == y.to_bits()));
+    // Unlike the Dice, a Tversky weighting moves the gradient: more weight on false positives
+    // pushes the logits of predicted-but-absent classes down harder.
+    let c = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::tversky(0.7, 0.3, false))).unwrap();
+    assert!(c.2 != a.2);
+}
+
+#[test]
 fn soft_dice_is_bit_identical_across_runs() {
     let gpu = common::gpu();
     let mut rng = Rng::new(17);
     let logits = hostile4(&mut rng, (2, 4, 120, 130)).mapv(|v| 3.0 * v);
     let labels = Array3::from_shape_fn((2, 120, 130), |_| rng.below(4) as u32);
-    let first = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap();
-    let second = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap();
+    let first = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::dice(false))).unwrap();
+    let second = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::dice(false))).unwrap();
     assert_eq!(first.0.to_bits(), second.0.to_bits());
     assert_eq!(first.1, second.1);
     assert!(first.2.iter().zip(second.2.iter()).all(|(a, b)| a.to_bits() == b.to_bits()), "gradients differ between runs");
@@ -121,7 +179,7 @@ fn labels_outside_the_classes_are_rejected_by_the_host_api_and_ignored_by_the_ke
     let gpu = common::gpu();
     let logits = Array4::<f32>::zeros((1, 2, 2, 2));
     let labels = Array3::from_shape_vec((1, 2, 2), vec![0u32, 1, 7, 0]).unwrap();
-    let err = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, false)).unwrap_err().to_string();
+    let err = lungseg::block_on(lungseg::host::soft_dice(&gpu, &logits, &labels, Overlap::dice(false))).unwrap_err().to_string();
     assert!(err.contains("label 7") && err.contains("C = 2") && err.contains("soft_dice_loss"), "{err}");
 
     // The kernels themselves (as cross_entropy.wgsl): such a pixel adds nothing and gets a zero gradient.
@@ -135,8 +193,8 @@ fn labels_outside_the_classes_are_rejected_by_the_host_api_and_ignored_by_the_ke
     let value = gpu.full("value", &[kd::value_len(3)], f32::NAN).unwrap();
     let d = gpu.full("d", &[2, 3, 5, 7], f32::NAN).unwrap();
     let mut enc = gpu.encoder("dice");
-    kd::soft_dice_forward(&gpu, &mut enc, &lt, &yt, false, &value).unwrap();
-    kd::soft_dice_backward(&gpu, &mut enc, &lt, &yt, false, &value, 1.0, &d, false).unwrap();
+    kd::soft_dice_forward(&gpu, &mut enc, &lt, &yt, Overlap::dice(false), &value).unwrap();
+    kd::soft_dice_backward(&gpu, &mut enc, &lt, &yt, Overlap::dice(false), &value, 1.0, &d, false).unwrap();
     gpu.submit(enc);
     let v = gpu.download_f32(&value).unwrap();
     let got = Array4::from_shape_vec((2, 3, 5, 7), gpu.download_f32(&d).unwrap()).unwrap();
@@ -161,7 +219,7 @@ fn bad_shapes_and_arguments_are_typed_errors() {
     let d = gpu.zeros("d", &[2, 3, 4, 5]).unwrap();
     let fwd = |l: &lungseg::Tensor, y: &lungseg::Tensor, v: &lungseg::Tensor, bg: bool| {
         let mut enc = gpu.encoder("dice");
-        kd::soft_dice_forward(&gpu, &mut enc, l, y, bg, v).unwrap_err()
+        kd::soft_dice_forward(&gpu, &mut enc, l, y, Overlap::dice(bg), v).unwrap_err()
     };
     // Wrong rank of the logits.
     let flat = gpu.zeros("flat", &[2, 3, 20]).unwrap();
@@ -197,16 +255,28 @@ fn bad_shapes_and_arguments_are_typed_errors() {
     assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("value must have shape [13]"), "{e}");
     let mut enc = gpu.encoder("dice");
     let bad_d = gpu.zeros("d", &[2, 3, 5, 4]).unwrap();
-    let e = kd::soft_dice_backward(&gpu, &mut enc, &logits, &labels, false, &value, 1.0, &bad_d, false).unwrap_err();
+    let e = kd::soft_dice_backward(&gpu, &mut enc, &logits, &labels, Overlap::dice(false), &value, 1.0, &bad_d, false).unwrap_err();
     assert!(matches!(e, Error::Shape { op: "soft_dice_backward", .. }), "{e}");
-    let e = kd::soft_dice_backward(&gpu, &mut enc, &logits, &labels, false, &value, f32::NAN, &d, false).unwrap_err();
+    let e = kd::soft_dice_backward(&gpu, &mut enc, &logits, &labels, Overlap::dice(false), &value, f32::NAN, &d, false).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument { op: "soft_dice_backward", .. }), "{e}");
     // The tape and the step refuse what the kernels refuse, and a negative Dice weight.
     let mut tape = Tape::new(&gpu, Mode::Train, 0);
     let v = tape.input(flat);
-    assert!(matches!(tape.soft_dice(v, &labels, false), Err(Error::Shape { .. })));
+    assert!(matches!(tape.soft_dice(v, &labels, Overlap::dice(false)), Err(Error::Shape { .. })));
     assert!(LossConfig::with_dice(-1.0).validate().is_err() && LossConfig::with_dice(f32::INFINITY).validate().is_err());
     assert!(LossConfig::default().validate().is_ok() && LossConfig::with_dice(0.5).validate().is_ok());
+    // Tversky weights: negative, not finite, or both 0 (a constant score) are refused, naming them.
+    for (a, b) in [(-0.1, 0.5), (0.5, f32::NAN), (0.0, 0.0)] {
+        let e = fwd_with(&gpu, &logits, &labels, &value, Overlap::tversky(a, b, false));
+        assert!(matches!(e, Error::InvalidArgument { op: "soft_dice_loss", .. }) && e.to_string().contains("Tversky"), "{e}");
+        let cfg = LossConfig { overlap: Overlap::tversky(a, b, false), ..LossConfig::with_dice(1.0) };
+        assert!(cfg.validate().unwrap_err().to_string().contains("α"));
+    }
+}
+
+fn fwd_with(gpu: &lungseg::Gpu, l: &lungseg::Tensor, y: &lungseg::Tensor, v: &lungseg::Tensor, overlap: Overlap) -> Error {
+    let mut enc = gpu.encoder("dice");
+    kd::soft_dice_forward(gpu, &mut enc, l, y, overlap, v).unwrap_err()
 }
 
 /// (CE only, Dice only, CE + λ·Dice) logits gradients from one tape.
@@ -218,7 +288,7 @@ fn three_gradients(gpu: &lungseg::Gpu, logits: &Array4<f32>, labels: &Array3<u32
     let mut tape = Tape::new(gpu, Mode::Train, 0);
     let z = tape.input_with_grad(lt);
     let ce = tape.cross_entropy(z, &yt, &wt).unwrap();
-    let dice = tape.soft_dice(z, &yt, false).unwrap();
+    let dice = tape.soft_dice(z, &yt, Overlap::dice(false)).unwrap();
     let (_, g_ce) = tape.loss_gradient(Some(&ce), None).unwrap();
     let (_, g_dice) = tape.loss_gradient(None, Some((&dice, 1.0))).unwrap();
     let (_, g_sum) = tape.loss_gradient(Some(&ce), Some((&dice, lambda))).unwrap();
@@ -318,7 +388,7 @@ fn dice_value_layout() {
     let yt = gpu.upload_u32("labels", labels.as_slice().unwrap(), &[2, 6, 5]).unwrap();
     let value = gpu.full("value", &[kd::value_len(3)], f32::NAN).unwrap();
     let mut enc = gpu.encoder("dice");
-    kd::soft_dice_forward(&gpu, &mut enc, &lt, &yt, true, &value).unwrap();
+    kd::soft_dice_forward(&gpu, &mut enc, &lt, &yt, Overlap::dice(true), &value).unwrap();
     gpu.submit(enc);
     let v = gpu.download_f32(&value).unwrap();
     let (i, p, g) = r::soft_dice_sums(to_f64(&logits).view(), labels.view());

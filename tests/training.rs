@@ -301,6 +301,8 @@ fn the_configuration_is_typed_and_reads_files_written_before_it_was() {
         (TrainConfig { fold: Some(5), ..cfg.clone() }, "--fold"),
         (TrainConfig { size: 30, ..cfg.clone() }, "multiple"),
         (TrainConfig { window: (400.0, -1000.0), ..cfg.clone() }, "window"),
+        (TrainConfig { tversky: (-0.1, 0.5), ..cfg.clone() }, "--tversky"),
+        (TrainConfig { tversky: (0.7, 0.3), dice_weight: 0.0, ..cfg.clone() }, "--dice-weight 0"),
     ] {
         let err = c.validate().expect_err("invalid").to_string();
         assert!(err.contains(flag), "{flag}: {err}");

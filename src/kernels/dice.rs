@@ -1,13 +1,19 @@
-//! Launchers for `shaders/dice.wgsl`: the soft Dice loss of softmax probabilities, over the whole
-//! batch, with its exact backward pass through the softmax.
+//! Launchers for `shaders/dice.wgsl`: the soft Dice loss of softmax probabilities — or its Tversky
+//! generalisation — over the whole batch, with its exact backward pass through the softmax.
 //!
 //! Definition (sums over every pixel i of the batch, p = softmax over the C classes per pixel):
 //!
 //! ```text
 //! I_c = Σ_i p_ic·[y_i = c]    P_c = Σ_i p_ic    G_c = Σ_i [y_i = c]
-//! dice_c = (2·I_c + ε) / (P_c + G_c + ε)
+//! dice_c = (2·I_c + ε) / (2α·P_c + 2β·G_c + 2(1 − α − β)·I_c + ε)
 //! loss = 1 − (1/K)·Σ_{c ∈ S} dice_c
 //! ```
+//!
+//! * **Dice or Tversky** ([`Overlap`]). α = β = ½ is the soft Dice, (2I + ε) / (P + G + ε), to the
+//!   bit. Other weights give the Tversky index (Salehi et al., 2017), (I + ε/2) / (I + α·FP + β·FN
+//!   + ε/2) with the soft false positives FP = P − I and false negatives FN = G − I: α > β
+//!   penalises over-segmentation more, β > α under-segmentation. Any α, β ≥ 0 with α + β > 0 keep
+//!   the denominator ≥ 2·I + ε > 0 (I ≤ P and I ≤ G).
 //!
 //! * **Batch Dice.** The sums run over the whole batch, not per image (nnU-Net's `batch_dice`):
 //!   a slice with no lesion does not produce a Dice of its own that is 0 or 1 at the whim of a
@@ -21,9 +27,9 @@
 //!   does (`do_bg = False`): in lung CT the background is most of every slice, its Dice is ≈ 1
 //!   from the first iterations, and averaging it in only dilutes the foreground signal. With
 //!   `true` every class counts (K = C). Excluding it needs C ≥ 2.
-//! * **Empty classes** (G_c = 0 in the batch): kept in the mean with dice_c = ε / (P_c + ε) —
-//!   1 when the network puts no probability there, 1/(1 + P_c) otherwise — so an absent class
-//!   penalises false positives and rewards predicting nothing, smoothly.
+//! * **Empty classes** (G_c = 0 in the batch): kept in the mean with dice_c = ε / (2α·P_c + ε) —
+//!   1 when the network puts no probability there, 1/(1 + P_c) otherwise (the Dice) — so an absent
+//!   class penalises false positives and rewards predicting nothing, smoothly.
 //! * **Ignored pixels.** A label ≥ C is ignored by the kernels (no contribution to any sum, zero
 //!   gradient), as in [`super::cross_entropy`]; the host API ([`crate::host::soft_dice`]) rejects
 //!   such labels with an error. A batch with every pixel ignored has loss 0 and gradient 0.
@@ -59,6 +65,47 @@ pub struct DiceParams {
     pub accumulate: u32,
     pub weight: f32,
     pub eps: f32,
+    pub alpha: f32,
+    pub beta: f32,
+    pub _pad: [u32; 2],
+}
+
+/// The overlap score the loss averages, and over which classes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Overlap {
+    /// Average over every class (K = C) instead of the foreground classes 1..C−1.
+    pub include_background: bool,
+    /// α, the weight of the soft false positives (½: the Dice).
+    pub alpha: f32,
+    /// β, the weight of the soft false negatives (½: the Dice).
+    pub beta: f32,
+}
+
+impl Overlap {
+    /// The soft Dice (α = β = ½).
+    pub const fn dice(include_background: bool) -> Self {
+        Self { include_background, alpha: 0.5, beta: 0.5 }
+    }
+
+    /// The Tversky index with false-positive weight `alpha` and false-negative weight `beta`.
+    pub const fn tversky(alpha: f32, beta: f32, include_background: bool) -> Self {
+        Self { include_background, alpha, beta }
+    }
+
+    /// An error unless α and β are finite, ≥ 0 and not both 0 (the score would be the constant 1).
+    pub fn validate(&self, op: &'static str) -> Result<()> {
+        let ok = |v: f32| v.is_finite() && v >= 0.0;
+        if !(ok(self.alpha) && ok(self.beta) && self.alpha + self.beta > 0.0) {
+            return Err(Error::InvalidArgument {
+                op,
+                detail: format!(
+                    "the Tversky weights must be finite and ≥ 0, not both 0 (α = β = 0.5 is the Dice); got α = {}, β = {}",
+                    self.alpha, self.beta
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Number of values of the forward pass's output: `[loss, dice_c (C), I_c (C), P_c (C), G_c (C)]`.
@@ -66,7 +113,9 @@ pub fn value_len(classes: usize) -> usize {
     1 + 4 * classes
 }
 
-fn params(op: &'static str, logits: &Tensor, labels: &Tensor, include_background: bool) -> Result<DiceParams> {
+fn params(op: &'static str, logits: &Tensor, labels: &Tensor, overlap: Overlap) -> Result<DiceParams> {
+    overlap.validate(op)?;
+    let include_background = overlap.include_background;
     let [n, c, h, w] = nchw(op, "logits", logits)?;
     expect_shape(op, "labels", labels, &[n, h, w])?;
     if labels.dtype() != DType::U32 {
@@ -96,20 +145,16 @@ fn params(op: &'static str, logits: &Tensor, labels: &Tensor, include_background
         accumulate: 0,
         weight: 1.0,
         eps: SMOOTH,
+        alpha: overlap.alpha,
+        beta: overlap.beta,
+        _pad: [0; 2],
     })
 }
 
 /// Writes `value = [loss, dice_c, I_c, P_c, G_c]` ([`value_len`] values). Nothing is read back.
-pub fn soft_dice_forward(
-    gpu: &Gpu,
-    enc: &mut Encoder,
-    logits: &Tensor,
-    labels: &Tensor,
-    include_background: bool,
-    value: &Tensor,
-) -> Result<()> {
+pub fn soft_dice_forward(gpu: &Gpu, enc: &mut Encoder, logits: &Tensor, labels: &Tensor, overlap: Overlap, value: &Tensor) -> Result<()> {
     const OP: &str = "soft_dice_loss";
-    let p = params(OP, logits, labels, include_background)?;
+    let p = params(OP, logits, labels, overlap)?;
     expect_shape(OP, "value", value, &[value_len(p.c as usize)])?;
     // Scratch for per-workgroup sums; pooled, so steady-state training allocates nothing.
     let partial = gpu.tensor(OP, &[3 * p.c as usize * p.partials as usize], DType::F32)?;
@@ -119,21 +164,21 @@ pub fn soft_dice_forward(
 
 /// `dlogits = weight · dloss/dlogits`, or with `accumulate`, `dlogits += weight · dloss/dlogits`
 /// (how the tape adds λ·Dice to the cross-entropy's gradient in place). `value` must hold the
-/// forward pass's output for the same logits, labels and `include_background`.
+/// forward pass's output for the same logits, labels and `overlap`.
 #[allow(clippy::too_many_arguments)]
 pub fn soft_dice_backward(
     gpu: &Gpu,
     enc: &mut Encoder,
     logits: &Tensor,
     labels: &Tensor,
-    include_background: bool,
+    overlap: Overlap,
     value: &Tensor,
     weight: f32,
     dlogits: &Tensor,
     accumulate: bool,
 ) -> Result<()> {
     const OP: &str = "soft_dice_backward";
-    let mut p = params(OP, logits, labels, include_background)?;
+    let mut p = params(OP, logits, labels, overlap)?;
     expect_shape(OP, "value", value, &[value_len(p.c as usize)])?;
     expect_shape(OP, "dlogits", dlogits, logits.shape())?;
     if !weight.is_finite() {
