@@ -10,10 +10,10 @@
 //! ```
 //!
 //! * **Dice or Tversky** ([`Overlap`]). α = β = ½ is the soft Dice, (2I + ε) / (P + G + ε), to the
-//!   bit. Other weights give the Tversky index (Salehi et al., 2017), (I + ε/2) / (I + α·FP + β·FN
-//!   + ε/2) with the soft false positives FP = P − I and false negatives FN = G − I: α > β
-//!   penalises over-segmentation more, β > α under-segmentation. Any α, β ≥ 0 with α + β > 0 keep
-//!   the denominator ≥ 2·I + ε > 0 (I ≤ P and I ≤ G).
+//!   bit. Other weights give the Tversky index (Salehi et al., 2017),
+//!   (I + ε/2) / (I + α·FP + β·FN + ε/2), with the soft false positives FP = P − I and false
+//!   negatives FN = G − I: α > β penalises over-segmentation more, β > α under-segmentation. Any
+//!   α, β ≥ 0 with α + β > 0 keep the denominator ≥ 2·I + ε > 0 (I ≤ P and I ≤ G).
 //!
 //! * **Batch Dice.** The sums run over the whole batch, not per image (nnU-Net's `batch_dice`):
 //!   a slice with no lesion does not produce a Dice of its own that is 0 or 1 at the whim of a
