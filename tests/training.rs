@@ -274,7 +274,7 @@ fn a_log_written_before_the_dice_column_gets_it_on_resume() {
     train::train(&gpu, &cfg, &dir, true, &never, &mut Quiet).unwrap();
     let log = std::fs::read_to_string(dir.join("log.csv")).unwrap();
     assert!(log.lines().all(|l| l.split(',').count() == 7), "{log}");
-    assert!(log.lines().filter(|l| l.starts_with("val,")).next_back().unwrap().split(',').nth(6).unwrap().parse::<f32>().is_ok());
+    assert!(log.lines().rfind(|l| l.starts_with("val,")).unwrap().split(',').nth(6).unwrap().parse::<f32>().is_ok());
     lungseg::figures::read_log(&dir.join("log.csv")).unwrap();
 }
 
