@@ -210,6 +210,11 @@ pub struct TrainConfig {
     /// weight is `dice_weight`; (½, ½), the default, is the soft Dice.
     #[serde(default = "default_tversky")]
     pub tversky: (f32, f32),
+    /// Keep the weights of the last this many validations (`RUN_DIR/snapshots/`) and let the run
+    /// predict with the mean of their probabilities — a snapshot ensemble over the end of
+    /// training (0: off; the run predicts with `best.safetensors`).
+    #[serde(default)]
+    pub snapshots: usize,
 }
 
 fn default_class_weights() -> ClassWeighting {
@@ -249,6 +254,7 @@ pub struct Overrides {
     pub ema: Option<f32>,
     pub select: Option<Selection>,
     pub tversky: Option<(f32, f32)>,
+    pub snapshots: Option<usize>,
 }
 
 impl TrainConfig {
@@ -316,6 +322,7 @@ impl TrainConfig {
             ema: 0.0,
             select: Selection::Loss,
             tversky: default_tversky(),
+            snapshots: 0,
         }
     }
 
@@ -357,7 +364,8 @@ impl TrainConfig {
             warmup_epochs,
             ema,
             select,
-            tversky
+            tversky,
+            snapshots
         );
         if o.fold.is_some() {
             c.fold = o.fold;
@@ -387,7 +395,7 @@ impl TrainConfig {
             folds => "--folds", normalization => "--normalization", augment => "--no-augment", max_rotate_deg => "--rotate",
             max_scale => "--scale", intensity => "--intensity", final_bn_relu => "--final-bn-relu",
             class_weights => "--class-weights", dice_weight => "--dice-weight", schedule => "--schedule",
-            warmup_epochs => "--warmup-epochs", ema => "--ema", select => "--select", tversky => "--tversky");
+            warmup_epochs => "--warmup-epochs", ema => "--ema", select => "--select", tversky => "--tversky", snapshots => "--snapshots");
         if o.fold.is_some() && o.fold != self.fold {
             refused.push(format!("--fold (the run has {:?}, asked for {:?})", self.fold, o.fold));
         }

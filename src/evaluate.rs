@@ -114,9 +114,17 @@ pub fn model_from_checkpoint(gpu: &Gpu, ck: &checkpoint::Loaded, fallback: Optio
 /// Evaluates a run on one split (`test`, `val` or `train`) with its best checkpoint: the paper's
 /// metrics, written to `RUN_DIR/metrics.json` (`metrics-<split>.json` for other splits).
 pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
-    let t = load_model(gpu, run_dir, None)?;
-    let prep = pipeline::prepare(&t.cfg)?;
-    let report = evaluate_slices(gpu, &t, &prep.slices, split_indices(&prep, split_name)?, split_name)?;
+    let mut members = run_members(gpu, run_dir, None)?;
+    let report = if members.len() == 1 {
+        let t = members.remove(0);
+        let prep = pipeline::prepare(&t.cfg)?;
+        evaluate_slices(gpu, &t, &prep.slices, split_indices(&prep, split_name)?, split_name)?
+    } else {
+        // --snapshots: the mean probabilities of the run's last validations' weights.
+        let e = Ensemble::of(members, false)?;
+        let prep = pipeline::prepare(e.cfg())?;
+        evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?
+    };
     write_json(&RunDir::new(run_dir).metrics(split_name), &report)?;
     Ok(report)
 }
@@ -276,19 +284,28 @@ impl Ensemble {
         Self::of(members, tta)
     }
 
-    /// The models of one path: a run folder's or file's one, or a cross-validation's folds.
+    /// The models of one path: a file's one, a run folder's ([`run_members`]), or a
+    /// cross-validation's folds' (each fold's as a run folder's).
     fn members_of(gpu: &Gpu, path: &Path, fallback: Option<&TrainConfig>) -> Result<Vec<Trained>> {
         let folds = cv_fold_dirs(path)?;
         if folds.is_empty() {
-            return Ok(vec![load_model(gpu, path, fallback)?]);
+            return run_members(gpu, path, fallback);
         }
-        folds.iter().map(|f| load_model(gpu, f, fallback)).collect()
+        let mut members = Vec::new();
+        for f in &folds {
+            members.extend(run_members(gpu, f, fallback)?);
+        }
+        Ok(members)
     }
 
-    /// The best checkpoints of several run folders as one ensemble — networks of different
-    /// architectures or recipes trained on the same split, say (`eval --run A --run B`).
+    /// The models of several run folders as one ensemble — networks of different architectures
+    /// or recipes trained on the same split, say (`eval --run A --run B`).
     pub fn of_runs(gpu: &Gpu, runs: &[PathBuf], tta: bool) -> Result<Self> {
-        Self::of(runs.iter().map(|r| load_model(gpu, r, None)).collect::<Result<Vec<_>>>()?, tta)
+        let mut members = Vec::new();
+        for r in runs {
+            members.extend(run_members(gpu, r, None)?);
+        }
+        Self::of(members, tta)
     }
 
     /// `members` as one ensemble, once they agree on the task and the input size.
@@ -404,6 +421,23 @@ impl Ensemble {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+/// The models a run predicts with: its `best.safetensors`, or — trained with `--snapshots K` —
+/// the weights of its last K validations (`snapshots/`, in iteration order), whose probabilities
+/// an [`Ensemble`] averages. A checkpoint file is its one model.
+pub fn run_members(gpu: &Gpu, checkpoint_or_run: &Path, fallback: Option<&TrainConfig>) -> Result<Vec<Trained>> {
+    let best = load_model(gpu, checkpoint_or_run, fallback)?;
+    if !checkpoint_or_run.is_dir() || best.cfg.snapshots == 0 {
+        return Ok(vec![best]);
+    }
+    let files = RunDir::new(checkpoint_or_run).snapshot_files()?;
+    if files.is_empty() {
+        // No validation ran (an empty validation split): the best checkpoint is the final weights.
+        return Ok(vec![best]);
+    }
+    files.iter().map(|f| load_model(gpu, f, fallback)).collect()
+}
+
 /// The most probable class of every pixel of probabilities laid out (N, C, plane) — the first on
 /// ties — as (N, plane).
 pub fn argmax_planes(probs: &[f32], c: usize, plane: usize) -> Vec<u32> {
@@ -432,17 +466,19 @@ pub fn cv_fold_dirs(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(folds.into_iter().map(|(_, f)| f).collect())
 }
 
-/// TTA and calibration score one run on its own splits: an ensemble of a cross-validation's folds
-/// would be scored on a test split the other folds trained on.
-fn one_model(e: &Ensemble, run_dir: &Path) -> Result<()> {
-    if e.members.len() > 1 {
+/// TTA and calibration score one run (its one model, or its snapshots) on its own splits: an
+/// ensemble of a cross-validation's folds would be scored on a test split the other folds trained
+/// on.
+fn one_run(run_dir: &Path) -> Result<()> {
+    let folds = cv_fold_dirs(run_dir)?;
+    if !folds.is_empty() {
         return Err(Error::InvalidArgument {
             op: "eval",
             detail: format!(
                 "{} is a cross-validation folder ({} folds): each fold is scored on its own test split \
                  (lungseg eval --run {} scores them all), not as an ensemble whose other folds trained on it",
                 run_dir.display(),
-                e.members.len(),
+                folds.len(),
                 run_dir.display()
             ),
         });
@@ -464,7 +500,7 @@ pub fn evaluate_ensemble(gpu: &Gpu, e: &Ensemble, slices: &[Slice], indices: &[u
 /// (`metrics-<split>-tta.json`).
 pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
     let e = Ensemble::load(gpu, run_dir, None, true)?;
-    one_model(&e, run_dir)?;
+    one_run(run_dir)?;
     let prep = pipeline::prepare(e.cfg())?;
     let report = evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?;
     let name = if split_name == "test" { crate::run_dir::metrics_file(true, false) } else { format!("metrics-{split_name}-tta.json") };
@@ -479,7 +515,7 @@ pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<R
 /// (`metrics-tta-calibrated.json`). The test split is never seen by the fit.
 pub fn evaluate_run_calibrated(gpu: &Gpu, run_dir: &Path, tta: bool) -> Result<(crate::calibration::Calibration, Report)> {
     let mut e = Ensemble::load(gpu, run_dir, None, tta)?;
-    one_model(&e, run_dir)?;
+    one_run(run_dir)?;
     let prep = pipeline::prepare(e.cfg())?;
     let cal = calibrate(gpu, &mut e, &prep, run_dir)?;
     let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
@@ -527,8 +563,8 @@ pub fn evaluate_runs(
 ) -> Result<(Option<crate::calibration::Calibration>, Report)> {
     let mut e = Ensemble::of_runs(gpu, runs, tta)?;
     let prep = pipeline::prepare(e.cfg())?;
-    for (m, run) in e.members.iter().zip(runs).skip(1) {
-        let other = pipeline::prepare(&m.cfg)?;
+    for run in runs.iter().skip(1) {
+        let other = pipeline::prepare(&load_model(gpu, run, None)?.cfg)?;
         let same = other.slices.len() == prep.slices.len()
             && other.split.val == prep.split.val
             && other.split.test == prep.split.test

@@ -169,6 +169,11 @@ struct TrainArgs {
     /// over-segmentation more)
     #[arg(long, num_args = 2, value_names = ["ALPHA", "BETA"])]
     tversky: Option<Vec<f32>>,
+    /// Keep the weights of the last K validations (RUN_DIR/snapshots/) and predict with the mean
+    /// of their probabilities: a snapshot ensemble over the end of training (default 0: the best
+    /// checkpoint alone)
+    #[arg(long, value_name = "K")]
+    snapshots: Option<usize>,
     /// Run folder (default runs/<model>-<task>-<preset>[-fold<k>]).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -208,6 +213,7 @@ impl TrainArgs {
             ema: self.ema,
             select: self.select,
             tversky: self.tversky.as_ref().map(|t| (t[0], t[1])),
+            snapshots: self.snapshots,
         }
     }
 
@@ -370,6 +376,12 @@ fn run_train(adapter: &AdapterArgs, args: &TrainArgs) -> Result<()> {
     );
     if cfg.ema > 0.0 {
         println!("validation, best checkpoint and evaluation: moving average of the weights, decay {}", cfg.ema);
+    }
+    if cfg.snapshots > 0 {
+        println!(
+            "predictions: the mean of the last {} validations' weights (snapshots/, every {} iterations)",
+            cfg.snapshots, cfg.val_every
+        );
     }
     if cfg.select != lungseg::config::Selection::Loss {
         println!("best checkpoint: the highest validation foreground Dice (moving average over validations)");

@@ -9,6 +9,8 @@
 //! RUN_DIR/last.safetensors  the resumable checkpoint (weights, Adam moments, state)
 //! RUN_DIR/best.safetensors  the weights with the lowest validation loss (or, --select dice, the
 //!                           highest smoothed validation Dice)
+//! RUN_DIR/snapshots/        with --snapshots K: iter-NNNNNNN.safetensors, the weights of the last
+//!                           K validations (the run predicts with their mean probabilities)
 //! RUN_DIR/run.json          adapter, training seconds, sessions, epochs
 //! RUN_DIR/metrics.json      the paper's metrics on the test split (metrics-<split>.json others)
 //! ```
@@ -65,6 +67,28 @@ impl RunDir {
     }
     pub fn record(&self) -> PathBuf {
         self.root.join("run.json")
+    }
+    /// The folder of `--snapshots`: the weights of the last validations.
+    pub fn snapshots(&self) -> PathBuf {
+        self.root.join("snapshots")
+    }
+    /// The snapshot taken at the validation after `iteration`.
+    pub fn snapshot(&self, iteration: usize) -> PathBuf {
+        self.snapshots().join(format!("iter-{iteration:07}.safetensors"))
+    }
+    /// The snapshots present, in iteration order (none when the folder does not exist).
+    pub fn snapshot_files(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.snapshots();
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io("listing the snapshots", &dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("iter-") && n.ends_with(".safetensors")))
+            .collect();
+        files.sort();
+        Ok(files)
     }
     /// `metrics.json` for the test split, `metrics-<split>.json` for the others.
     pub fn metrics(&self, split: &str) -> PathBuf {

@@ -170,6 +170,10 @@ pub fn train(
         progress.message(&format!("resuming at epoch {}, batch {}, iteration {}", state.epoch + 1, state.batch_in_epoch, state.iteration));
     }
     let mut log = dir.open_log(resume.then_some(state.iteration))?;
+    if !resume && dir.snapshots().exists() {
+        // A new run in an old run's folder: its snapshots are not this run's.
+        std::fs::remove_dir_all(dir.snapshots()).map_err(|e| Error::io("removing an earlier run's snapshots", &dir.snapshots(), e))?;
+    }
     let weights = gpu.upload_f32("class weights", &prep.class_weights, &[prep.class_weights.len()])?;
     let per_epoch = prep.split.train.len().div_ceil(cfg.batch);
     progress.start((cfg.epochs * per_epoch) as u64, per_epoch as u64);
@@ -234,6 +238,28 @@ pub fn train(
                         progress.validation(state.iteration, &v);
                         if state.improves(cfg.select, &v) {
                             save(model, &state, &best)?;
+                        }
+                        if cfg.snapshots > 0 {
+                            // A ring of the last K validations' weights. A resume replays the
+                            // iterations after its checkpoint exactly, so it rewrites the same
+                            // files and drops the same ones (already gone after a crash: fine).
+                            std::fs::create_dir_all(dir.snapshots())
+                                .map_err(|e| Error::io("creating the snapshot folder", &dir.snapshots(), e))?;
+                            checkpoint::save_weights(
+                                gpu,
+                                &model.params,
+                                &checkpoint_extra(cfg, &prep, &state)?,
+                                &dir.snapshot(state.iteration),
+                            )?;
+                            if let Some(old) = state.iteration.checked_sub(cfg.snapshots * cfg.val_every).filter(|&it| it > 0) {
+                                let path = dir.snapshot(old);
+                                match std::fs::remove_file(&path) {
+                                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                                        return Err(Error::io("removing an old snapshot", &path, e))
+                                    }
+                                    _ => {}
+                                }
+                            }
                         }
                         Ok(())
                     })?;

@@ -188,3 +188,73 @@ fn ensembles_and_test_time_augmentation() {
     let e = calibrated.set_calibration(&push(vec![0.0; 4], false, "0123")).unwrap_err().to_string();
     assert!(e.contains("another model") && e.contains("best.safetensors"), "{e}");
 }
+
+/// `--snapshots K`: the run keeps the weights of its last K validations, predicts with the mean of
+/// their probabilities (and its metrics say so), and a resumed run ends with the same snapshots.
+#[test]
+fn a_run_with_snapshots_predicts_with_its_last_validations() {
+    use std::sync::Arc;
+    let gpu = common::gpu();
+    // 70 training slices in batches of 8: 9 iterations an epoch, 18 in two; a validation every 3.
+    let cfg = TrainConfig {
+        size: 32,
+        width: 4,
+        epochs: 2,
+        batch: 8,
+        val_every: 3,
+        snapshots: 3,
+        ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Binary)
+    };
+    let run = tmp("snapshots");
+    // A stale file from an earlier run in the same folder is not this run's.
+    std::fs::create_dir_all(run.join("snapshots")).unwrap();
+    std::fs::write(run.join("snapshots/iter-0000099.safetensors"), b"stale").unwrap();
+    train::train(&gpu, &cfg, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let dir = lungseg::run_dir::RunDir::new(&run);
+    let files = dir.snapshot_files().unwrap();
+    assert_eq!(files, [12, 15, 18].map(|it| dir.snapshot(it)), "the last three validations, in order");
+
+    // The run's members are those three; its metrics are their ensemble's, not the best model's.
+    let e = Ensemble::load(&gpu, &run, None, false).unwrap();
+    assert_eq!(e.members.len(), 3);
+    let prep = lungseg::pipeline::prepare(&cfg).unwrap();
+    let by_hand = Ensemble::load_all(&gpu, &files, None, false).unwrap();
+    let want = lungseg::evaluate::evaluate_ensemble(&gpu, &by_hand, &prep.slices, &prep.split.test, "test").unwrap();
+    let got = lungseg::evaluate::evaluate_run(&gpu, &run, "test").unwrap();
+    assert_eq!(got.confusion, want.confusion);
+    let images: Vec<&[f32]> = prep.slices[..2].iter().map(|s| s.image.as_slice()).collect();
+    let mean = e.probabilities(&gpu, &images).unwrap();
+    let each: Vec<Vec<f32>> =
+        files.iter().map(|f| Ensemble::load(&gpu, f, None, false).unwrap().probabilities(&gpu, &images).unwrap()).collect();
+    assert!(each[0] != each[2], "the snapshots are different weights");
+    let worst = (0..mean.len()).map(|i| (mean[i] - (each[0][i] + each[1][i] + each[2][i]) / 3.0).abs()).fold(0f32, f32::max);
+    assert!(worst < 1e-6, "the run's probabilities are the snapshots' mean (off by {worst})");
+
+    // Interrupted mid-way and resumed: the same three snapshots, weight for weight.
+    let cut = tmp("snapshots-resumed");
+    let flag = Arc::new(AtomicBool::new(false));
+    train::train(&gpu, &cfg, &cut, false, &flag, &mut StopAt(10, flag.clone())).unwrap();
+    train::train(&gpu, &cfg, &cut, true, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let resumed = lungseg::run_dir::RunDir::new(&cut).snapshot_files().unwrap();
+    assert_eq!(
+        resumed.iter().map(|f| f.file_name().unwrap().to_owned()).collect::<Vec<_>>(),
+        files.iter().map(|f| f.file_name().unwrap().to_owned()).collect::<Vec<_>>()
+    );
+    let model = &e.members[0].model;
+    for (a, b) in files.iter().zip(&resumed) {
+        let (a, b) = (lungseg::checkpoint::Loaded::open(a).unwrap(), lungseg::checkpoint::Loaded::open(b).unwrap());
+        for p in &model.params.entries {
+            assert_eq!(a.tensor(&p.name).unwrap(), b.tensor(&p.name).unwrap(), "{} differs after resume", p.name);
+        }
+    }
+}
+
+/// Sets the stop flag at a given iteration.
+struct StopAt(usize, std::sync::Arc<AtomicBool>);
+impl lungseg::train::Progress for StopAt {
+    fn iteration(&mut self, _e: usize, iteration: usize, _l: f32, _a: f32, _lr: f32) {
+        if iteration == self.0 {
+            self.1.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
