@@ -421,7 +421,6 @@ impl Ensemble {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// The models a run predicts with: its `best.safetensors`, or — trained with `--snapshots K` —
 /// the weights of its last K validations (`snapshots/`, in iteration order), whose probabilities
 /// an [`Ensemble`] averages. A checkpoint file is its one model.
