@@ -7,8 +7,8 @@ use lungseg::data::Task;
 use lungseg::kernels::ema::warmup_decay;
 use lungseg::models::{Arch, Model};
 use lungseg::selftest;
-use lungseg::train::{self, Preset, Progress, Quiet, TrainConfig};
-use std::sync::atomic::{AtomicBool, Ordering};
+use lungseg::train::{self, Preset, Quiet, TrainConfig};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 #[test]
@@ -103,15 +103,6 @@ fn segnet_average_follows_every_optimizer_step_including_running_statistics() {
     average_follows_steps(Arch::SegNet);
 }
 
-struct StopAt(usize, Arc<AtomicBool>);
-impl Progress for StopAt {
-    fn iteration(&mut self, _e: usize, iteration: usize, _l: f32, _a: f32, _lr: f32) {
-        if iteration == self.0 {
-            self.1.store(true, Ordering::SeqCst);
-        }
-    }
-}
-
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("lungseg-test-ema-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -134,7 +125,7 @@ fn a_run_with_ema_resumes_bit_identically_and_keeps_the_average_as_its_best_mode
     let never = AtomicBool::new(false);
     let whole = train::train(&gpu, &cfg, &a, false, &never, &mut Quiet).unwrap();
     let flag = Arc::new(AtomicBool::new(false));
-    let cut = train::train(&gpu, &cfg, &b, false, &flag, &mut StopAt(4, flag.clone())).unwrap();
+    let cut = train::train(&gpu, &cfg, &b, false, &flag, &mut common::StopAt(4, flag.clone())).unwrap();
     assert!(cut.interrupted);
     let resumed = train::train(&gpu, &cfg, &b, true, &never, &mut Quiet).unwrap();
     assert_eq!(resumed.state, whole.state);

@@ -233,7 +233,7 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
     // Interrupted mid-way and resumed: the same three snapshots, weight for weight.
     let cut = tmp("snapshots-resumed");
     let flag = Arc::new(AtomicBool::new(false));
-    train::train(&gpu, &cfg, &cut, false, &flag, &mut StopAt(10, flag.clone())).unwrap();
+    train::train(&gpu, &cfg, &cut, false, &flag, &mut common::StopAt(10, flag.clone())).unwrap();
     train::train(&gpu, &cfg, &cut, true, &AtomicBool::new(false), &mut Quiet).unwrap();
     let resumed = lungseg::run_dir::RunDir::new(&cut).snapshot_files().unwrap();
     assert_eq!(
@@ -245,16 +245,6 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
         let (a, b) = (lungseg::checkpoint::Loaded::open(a).unwrap(), lungseg::checkpoint::Loaded::open(b).unwrap());
         for p in &model.params.entries {
             assert_eq!(a.tensor(&p.name).unwrap(), b.tensor(&p.name).unwrap(), "{} differs after resume", p.name);
-        }
-    }
-}
-
-/// Sets the stop flag at a given iteration.
-struct StopAt(usize, std::sync::Arc<AtomicBool>);
-impl lungseg::train::Progress for StopAt {
-    fn iteration(&mut self, _e: usize, iteration: usize, _l: f32, _a: f32, _lr: f32) {
-        if iteration == self.0 {
-            self.1.store(true, std::sync::atomic::Ordering::SeqCst);
         }
     }
 }

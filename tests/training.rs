@@ -8,9 +8,9 @@ use lungseg::data::Task;
 use lungseg::evaluate::{evaluate_run, load_model};
 use lungseg::models::Arch;
 use lungseg::run_dir::{read_json, RunRecord};
-use lungseg::train::{self, Preset, Progress, Quiet, Selection, TrainConfig};
+use lungseg::train::{self, Preset, Quiet, Selection, TrainConfig};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 fn tmp(name: &str) -> PathBuf {
@@ -21,16 +21,6 @@ fn tmp(name: &str) -> PathBuf {
 
 fn tiny(arch: Arch) -> TrainConfig {
     TrainConfig { size: 32, width: 4, epochs: 2, batch: 8, val_every: 5, ..TrainConfig::preset(Preset::Quick, arch, Task::Binary) }
-}
-
-/// Sets the stop flag at a given iteration.
-struct StopAt(usize, Arc<AtomicBool>);
-impl Progress for StopAt {
-    fn iteration(&mut self, _e: usize, iteration: usize, _l: f32, _a: f32, _lr: f32) {
-        if iteration == self.0 {
-            self.1.store(true, Ordering::SeqCst);
-        }
-    }
 }
 
 #[test]
@@ -44,7 +34,7 @@ fn resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one() {
         assert!(!whole.interrupted);
         // Interrupt mid-epoch (iteration 4 of 9 + 9), then resume.
         let flag = Arc::new(AtomicBool::new(false));
-        let cut = train::train(&gpu, &cfg, &b, false, &flag, &mut StopAt(4, flag.clone())).unwrap();
+        let cut = train::train(&gpu, &cfg, &b, false, &flag, &mut common::StopAt(4, flag.clone())).unwrap();
         assert!(cut.interrupted && cut.state.iteration == 4);
         let resumed = train::train(&gpu, &cfg, &b, true, &never, &mut Quiet).unwrap();
         assert_eq!(resumed.state, whole.state);
@@ -243,7 +233,7 @@ fn select_dice_keeps_the_model_with_the_best_smoothed_validation_dice_and_resume
     assert_eq!(whole.state.best_val_loss, None, "--select dice does not track the loss");
     // Interrupted after the second validation and resumed: the same average, the same best model.
     let flag = Arc::new(AtomicBool::new(false));
-    train::train(&gpu, &cfg, &b, false, &flag, &mut StopAt(7, flag.clone())).unwrap();
+    train::train(&gpu, &cfg, &b, false, &flag, &mut common::StopAt(7, flag.clone())).unwrap();
     let resumed = train::train(&gpu, &cfg, &b, true, &never, &mut Quiet).unwrap();
     assert_eq!(resumed.state, whole.state);
     let (ba, bb) = (

@@ -60,3 +60,13 @@ pub fn expect_subgroups(gpu: &Gpu, shader: &str) {
         println!("note: {} has no subgroups of >= 8; shaders/{shader}.wgsl is not exercised here", gpu.adapter_name());
     }
 }
+
+/// Training progress that sets a stop flag at a given iteration: an interrupted run, to resume.
+pub struct StopAt(pub usize, pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+impl lungseg::train::Progress for StopAt {
+    fn iteration(&mut self, _e: usize, iteration: usize, _l: f32, _a: f32, _lr: f32) {
+        if iteration == self.0 {
+            self.1.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
