@@ -298,16 +298,6 @@ impl Ensemble {
         Ok(members)
     }
 
-    /// The models of several run folders as one ensemble — networks of different architectures
-    /// or recipes trained on the same split, say (`eval --run A --run B`).
-    pub fn of_runs(gpu: &Gpu, runs: &[PathBuf], tta: bool) -> Result<Self> {
-        let mut members = Vec::new();
-        for r in runs {
-            members.extend(run_members(gpu, r, None)?);
-        }
-        Self::of(members, tta)
-    }
-
     /// `members` as one ensemble, once they agree on the task and the input size.
     fn of(members: Vec<Trained>, tta: bool) -> Result<Self> {
         let Some(first) = members.first() else {
@@ -425,14 +415,14 @@ impl Ensemble {
 /// the weights of its last K validations (`snapshots/`, in iteration order), whose probabilities
 /// an [`Ensemble`] averages. A checkpoint file is its one model.
 pub fn run_members(gpu: &Gpu, checkpoint_or_run: &Path, fallback: Option<&TrainConfig>) -> Result<Vec<Trained>> {
-    let best = load_model(gpu, checkpoint_or_run, fallback)?;
-    if !checkpoint_or_run.is_dir() || best.cfg.snapshots == 0 {
-        return Ok(vec![best]);
-    }
-    let files = RunDir::new(checkpoint_or_run).snapshot_files()?;
+    // Whether the run keeps snapshots is in its config.json; a run folder without a readable one
+    // (say, a best.safetensors copied into a folder) is its best checkpoint, as before snapshots.
+    let dir = RunDir::new(checkpoint_or_run);
+    let keeps = checkpoint_or_run.is_dir() && crate::run_dir::read_json::<TrainConfig>(&dir.config()).is_ok_and(|c| c.snapshots > 0);
+    let files = if keeps { dir.snapshot_files()? } else { Vec::new() };
     if files.is_empty() {
-        // No validation ran (an empty validation split): the best checkpoint is the final weights.
-        return Ok(vec![best]);
+        // No snapshots, or no validation ran (an empty validation split): the best checkpoint.
+        return Ok(vec![load_model(gpu, checkpoint_or_run, fallback)?]);
     }
     files.iter().map(|f| load_model(gpu, f, fallback)).collect()
 }
@@ -549,7 +539,7 @@ fn calibrate(gpu: &Gpu, e: &mut Ensemble, prep: &pipeline::Prepared, what: &Path
 
 #[cfg(not(target_arch = "wasm32"))]
 /// Several runs trained on one split — different networks or recipes on the same fold, say —
-/// scored as one ensemble (the mean of their softmax, [`Ensemble::of_runs`]) on that split's test
+/// scored as one ensemble (the mean of their softmax, each run's models as [`run_members`]) on that split's test
 /// images, with or without flip TTA, and with `calibrate` after decision offsets fitted on the
 /// shared validation split. Every run must have been trained on the same slices with the same
 /// validation and test images (otherwise one member's training images would be scored). Writes
@@ -560,10 +550,10 @@ pub fn evaluate_runs(
     tta: bool,
     calibrate_offsets: bool,
 ) -> Result<(Option<crate::calibration::Calibration>, Report)> {
-    let mut e = Ensemble::of_runs(gpu, runs, tta)?;
-    let prep = pipeline::prepare(e.cfg())?;
-    for run in runs.iter().skip(1) {
-        let other = pipeline::prepare(&load_model(gpu, run, None)?.cfg)?;
+    let groups = runs.iter().map(|r| run_members(gpu, r, None)).collect::<Result<Vec<_>>>()?;
+    let prep = pipeline::prepare(&groups[0][0].cfg)?;
+    for (group, run) in groups.iter().zip(runs).skip(1) {
+        let other = pipeline::prepare(&group[0].cfg)?;
         let same = other.slices.len() == prep.slices.len()
             && other.split.val == prep.split.val
             && other.split.test == prep.split.test
@@ -582,6 +572,7 @@ pub fn evaluate_runs(
             });
         }
     }
+    let mut e = Ensemble::of(groups.into_iter().flatten().collect(), tta)?;
     let cal = if calibrate_offsets { Some(calibrate(gpu, &mut e, &prep, &runs[0])?) } else { None };
     let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
     Ok((cal, report))

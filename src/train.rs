@@ -174,6 +174,9 @@ pub fn train(
         // A new run in an old run's folder: its snapshots are not this run's.
         std::fs::remove_dir_all(dir.snapshots()).map_err(|e| Error::io("removing an earlier run's snapshots", &dir.snapshots(), e))?;
     }
+    if cfg.snapshots > 0 {
+        std::fs::create_dir_all(dir.snapshots()).map_err(|e| Error::io("creating the snapshot folder", &dir.snapshots(), e))?;
+    }
     let weights = gpu.upload_f32("class weights", &prep.class_weights, &[prep.class_weights.len()])?;
     let per_epoch = prep.split.train.len().div_ceil(cfg.batch);
     progress.start((cfg.epochs * per_epoch) as u64, per_epoch as u64);
@@ -243,8 +246,6 @@ pub fn train(
                             // A ring of the last K validations' weights. A resume replays the
                             // iterations after its checkpoint exactly, so it rewrites the same
                             // files and drops the same ones (already gone after a crash: fine).
-                            std::fs::create_dir_all(dir.snapshots())
-                                .map_err(|e| Error::io("creating the snapshot folder", &dir.snapshots(), e))?;
                             checkpoint::save_weights(
                                 gpu,
                                 &model.params,
