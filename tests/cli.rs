@@ -1,6 +1,7 @@
 //! The command line on bad input, through the built binary: a clear message on stderr and a
 //! non-zero exit — never a Rust panic, never a silent success.
 
+mod common;
 use std::process::Command;
 
 /// The built binary with `args`, in the environment every test here runs it in.
@@ -47,7 +48,7 @@ fn report_on_a_missing_or_foreign_folder_is_an_error() {
         &["report", "--runs", "/nonexistent/lungseg-run", "--out", "/tmp/lungseg-cli-test-report.md"],
         &["/nonexistent/lungseg-run", "no such folder"],
     );
-    let empty = std::env::temp_dir().join(format!("lungseg-cli-empty-{}", std::process::id()));
+    let empty = tmp("empty");
     std::fs::create_dir_all(&empty).unwrap();
     fails_with(
         &["report", "--runs", empty.to_str().unwrap(), "--out", "/tmp/lungseg-cli-test-report.md"],
@@ -74,10 +75,8 @@ fn info_names_the_kernel_family() {
     assert!(text.contains("split reductions aim at 2048 workgroups"), "{text}");
 }
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("lungseg-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> common::Scratch {
+    common::scratch("cli", name)
 }
 
 #[test]

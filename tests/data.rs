@@ -1,13 +1,14 @@
 //! Data readers: the shipped NIfTI mask volume agrees with the PNG masks; median-frequency
 //! weights on a known case; splits; every bad-input case gives an error naming the file.
 
+mod common;
 use lungseg::data::{self, ClassWeighting, Gray8, Slice, Task};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lungseg-test-data-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
+/// A fresh, empty folder for this test's files (removed when the test ends).
+fn tmp(name: &str) -> common::Scratch {
+    let d = common::scratch("data", name);
+    std::fs::create_dir_all(&*d).unwrap();
     d
 }
 
@@ -324,4 +325,15 @@ fn lung_normalisation_standardises_the_lung_pixels() {
     let sd = (lung.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / lung.len() as f64).sqrt();
     assert!(mean.abs() < 1e-5 && (sd - 1.0).abs() < 1e-4, "lung mean {mean}, sd {sd}");
     assert_eq!("lung".parse::<data::Normalization>().unwrap(), data::Normalization::Lung);
+}
+
+/// The tests' scratch folders (tests/common: `Scratch`) go away with the test, files and all.
+#[test]
+fn test_scratch_folders_are_removed_when_dropped() {
+    let d = tmp("scratch");
+    std::fs::write(d.join("file"), b"x").unwrap();
+    let root = d.parent().unwrap().to_path_buf();
+    assert!(root.join("scratch/file").exists());
+    drop(d);
+    assert!(!root.exists(), "{} was left behind", root.display());
 }

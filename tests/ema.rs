@@ -103,10 +103,8 @@ fn segnet_average_follows_every_optimizer_step_including_running_statistics() {
     average_follows_steps(Arch::SegNet);
 }
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("lungseg-test-ema-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> common::Scratch {
+    common::scratch("ema", name)
 }
 
 #[test]

@@ -9,10 +9,8 @@ use lungseg::models::Arch;
 use lungseg::train::{self, Preset, Quiet, TrainConfig};
 use std::sync::atomic::AtomicBool;
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("lungseg-test-ensemble-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> common::Scratch {
+    common::scratch("ensemble", name)
 }
 
 fn flip_lr(data: &[f32], s: usize) -> Vec<f32> {
@@ -78,13 +76,13 @@ fn ensembles_and_test_time_augmentation() {
     // Several checkpoints: every model of each averaged — here the run and the two-fold folder of
     // its copies, three identical members, so the same masks as the run alone.
     let both = tmp("predicted-both");
-    let rows_both = lungseg::predict::predict_with(&gpu, &[run.clone(), cv.clone()], &input, &both, &opts).unwrap();
+    let rows_both = lungseg::predict::predict_with(&gpu, &[run.to_path_buf(), cv.to_path_buf()], &input, &both, &opts).unwrap();
     assert_eq!(
         rows_both.iter().map(|r| r.class_pixels.clone()).collect::<Vec<_>>(),
         rows.iter().map(|r| r.class_pixels.clone()).collect::<Vec<_>>()
     );
     assert_eq!(std::fs::read(both.join("i045_mask.png")).unwrap(), std::fs::read(out.join("i045_mask.png")).unwrap());
-    assert_eq!(Ensemble::load_all(&gpu, &[run.clone(), cv.clone()], None, false).unwrap().members.len(), 3);
+    assert_eq!(Ensemble::load_all(&gpu, &[run.to_path_buf(), cv.to_path_buf()], None, false).unwrap().members.len(), 3);
     let r = lungseg::evaluate::evaluate_run_tta(&gpu, &run, "test").unwrap();
     assert_eq!(r.n_images, 18);
     assert!(run.join("metrics-tta.json").exists());
@@ -129,7 +127,7 @@ fn ensembles_and_test_time_augmentation() {
     // the mean of identical probabilities is those probabilities, so the fit finds the same
     // offsets), and write their summary and each fold's offsets to the output folder.
     let ens_out = tmp("cv-ensemble");
-    let ens = lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cv.clone(), cv.clone()], &ens_out, false, true).unwrap();
+    let ens = lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cv.to_path_buf(), cv.to_path_buf()], &ens_out, false, true).unwrap();
     assert_eq!((ens.model.as_str(), ens.folds.len()), ("segnet+segnet", 2));
     assert_eq!(ens.folds[0].confusion, both.folds[0].confusion);
     assert_eq!(ens.folds[1].confusion, both.folds[1].confusion);
@@ -140,12 +138,12 @@ fn ensembles_and_test_time_augmentation() {
     std::fs::create_dir_all(&copy).unwrap();
     std::fs::copy(run.join("best.safetensors"), copy.join("best.safetensors")).unwrap();
     let alone = lungseg::evaluate::evaluate_run(&gpu, &run, "test").unwrap();
-    let (none, pair) = lungseg::evaluate::evaluate_runs(&gpu, &[run.clone(), copy.clone()], false, false).unwrap();
+    let (none, pair) = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), copy.to_path_buf()], false, false).unwrap();
     assert!(none.is_none());
     assert_eq!(pair.confusion, alone.confusion);
     let other = tmp("run-seed2");
     train::train(&gpu, &TrainConfig { seed: 2, ..cfg.clone() }, &other, false, &AtomicBool::new(false), &mut Quiet).unwrap();
-    let e = lungseg::evaluate::evaluate_runs(&gpu, &[run.clone(), other.clone()], false, false).err().unwrap().to_string();
+    let e = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), other.to_path_buf()], false, false).err().unwrap().to_string();
     assert!(e.contains("not trained on the same split") && e.contains("run-seed2"), "{e}");
 
     // A fold short of the configuration's count, and TTA / calibration of the folds as one

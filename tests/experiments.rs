@@ -19,8 +19,7 @@ fn five_fold_cross_validation_tests_every_image_once_and_resumes() {
         val_every: 100,
         ..TrainConfig::preset(Preset::Quick, Arch::UNet, Task::Binary)
     };
-    let out = std::env::temp_dir().join(format!("lungseg-test-cv-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = common::scratch("cv", "cv");
     let report = experiments::cross_validate(&gpu, &cfg, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().expect("not stopped");
     assert_eq!(report.folds.len(), 5);
     let mut tested = Vec::new();

@@ -17,8 +17,7 @@ fn figures_of_a_short_run() {
         val_every: 3,
         ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Multi)
     };
-    let run = std::env::temp_dir().join(format!("lungseg-test-figures-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&run);
+    let run = common::scratch("figures", "run");
     train::train(&gpu, &cfg, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
     let out = run.join("figures");
     let files = lungseg::figures::write_figures(&gpu, &run, &out).unwrap();

@@ -1,8 +1,9 @@
 //! The report generator on a tiny synthetic set of runs, and the paper's transcribed tables
 //! (assets/paper_tables.json, built into lungseg) beside lungseg's numbers.
 
+mod common;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn metrics(dice: f64) -> Value {
     json!({"model": "segnet", "task": "binary", "split": "test", "n_images": 18,
@@ -26,10 +27,9 @@ fn write(path: &Path, value: &Value) {
 }
 
 /// A fresh scratch folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("lungseg-test-report-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).unwrap();
+fn scratch(name: &str) -> common::Scratch {
+    let root = common::scratch("report", name);
+    std::fs::create_dir_all(&*root).unwrap();
     root
 }
 

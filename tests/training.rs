@@ -9,14 +9,11 @@ use lungseg::evaluate::{evaluate_run, load_model};
 use lungseg::models::Arch;
 use lungseg::run_dir::{read_json, RunRecord};
 use lungseg::train::{self, Preset, Quiet, Selection, TrainConfig};
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lungseg-test-train-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> common::Scratch {
+    common::scratch("train", name)
 }
 
 fn tiny(arch: Arch) -> TrainConfig {

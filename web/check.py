@@ -47,12 +47,12 @@ def read_npy_f32(path):
 
 
 def native_probabilities(lungseg, slice_no):
-    out = tempfile.mkdtemp(prefix="lungseg-native-")
     image = os.path.join(ROOT, "assets", "medseg", "im", "256", f"i{slice_no:03d}.png")
     model = os.path.join(ROOT, "assets", "model", "unet-multi-quick.safetensors")
-    subprocess.run([lungseg, "predict", "--checkpoint", model, "--input", image, "--output", out, "--probabilities"],
-                   check=True, stdout=subprocess.DEVNULL)
-    return read_npy_f32(os.path.join(out, f"i{slice_no:03d}_prob.npy"))
+    with tempfile.TemporaryDirectory(prefix="lungseg-native-") as out:
+        subprocess.run([lungseg, "predict", "--checkpoint", model, "--input", image, "--output", out, "--probabilities"],
+                       check=True, stdout=subprocess.DEVNULL)
+        return read_npy_f32(os.path.join(out, f"i{slice_no:03d}_prob.npy"))
 
 
 def native_selftest_rows(lungseg):

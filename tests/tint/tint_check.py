@@ -66,17 +66,17 @@ def main():
     if not sources:
         print(f"no .wgsl files in {shader_dir}")
         return 1
-    root = tempfile.mkdtemp(prefix="lungseg-tint-")
-    with open(os.path.join(root, "index.html"), "w") as f:
-        f.write(PAGE % json.dumps(sources))
-    try:
-        with Browser(root) as browser:
-            browser.open("index.html")
-            text = browser.wait_for(
-                "document.title == 'done' && document.getElementById('out').textContent", timeout=timeout)
-    except BrowserError as e:
-        print(e)
-        return 1
+    with tempfile.TemporaryDirectory(prefix="lungseg-tint-") as root:
+        with open(os.path.join(root, "index.html"), "w") as f:
+            f.write(PAGE % json.dumps(sources))
+        try:
+            with Browser(root) as browser:
+                browser.open("index.html")
+                text = browser.wait_for(
+                    "document.title == 'done' && document.getElementById('out').textContent", timeout=timeout)
+        except BrowserError as e:
+            print(e)
+            return 1
     results = [json.loads(line) for line in text.splitlines() if line.strip()]
     for r in results:
         print(json.dumps(r))
