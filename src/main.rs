@@ -537,7 +537,8 @@ enum Command {
         /// A run folder (uses best.safetensors) or a checkpoint file.
         #[arg(long)]
         checkpoint: PathBuf,
-        /// Output .safetensors file.
+        /// Output: a .safetensors file (one checkpoint: a run's best), or a new folder (a run's
+        /// model as prediction uses it: the best checkpoint and, with --snapshots, its snapshots).
         #[arg(long)]
         out: PathBuf,
     },
@@ -777,8 +778,24 @@ fn run() -> Result<()> {
         }
         Some(Command::Export { adapter, checkpoint, out }) => {
             let gpu = adapter.gpu()?;
-            let file = train::export_weights(&gpu, &checkpoint, &out)?;
-            println!("weights written to {} ({} bytes)", file.display(), std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0));
+            let size = |f: &std::path::Path| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+            if out.extension().is_some_and(|e| e == "safetensors") {
+                let file = train::export_weights(&gpu, &checkpoint, &out)?;
+                println!("weights written to {} ({} bytes)", file.display(), size(&file));
+                let snapshots = lungseg::run_dir::RunDir::new(&checkpoint).snapshot_files().unwrap_or_default();
+                if checkpoint.is_dir() && !snapshots.is_empty() {
+                    println!(
+                        "note: {} predicts with the mean of its {} snapshots; this file is its best checkpoint alone. \
+                         Export to a folder (--out DIR) to keep them",
+                        checkpoint.display(),
+                        snapshots.len()
+                    );
+                }
+            } else {
+                let files = train::export_model(&gpu, &checkpoint, &out)?;
+                let bytes: u64 = files.iter().map(|f| size(f)).sum();
+                println!("model written to {} ({} files, {bytes} bytes)", out.display(), files.len());
+            }
             Ok(())
         }
         Some(Command::Eval { adapter, run: runs, split, tta, calibrate, out }) => {

@@ -13,7 +13,7 @@ use crate::evaluate::{self, Validation};
 use crate::gpu::Gpu;
 use crate::models::Model;
 use crate::pipeline::{self, Prepared};
-use crate::run_dir::{write_json, RunDir};
+use crate::run_dir::{read_json, write_json, RunDir};
 use crate::step::{self, StepConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -320,4 +320,41 @@ pub fn export_weights(gpu: &Gpu, checkpoint_or_run: &Path, out: &Path) -> Result
     }
     checkpoint::save_weights(gpu, &t.model.params, &Extra { tensors, metadata }, out)?;
     Ok(out.to_path_buf())
+}
+
+/// Writes a run's model as a folder — `config.json`, `best.safetensors` and, for a run that keeps
+/// snapshots (`--snapshots K`), `snapshots/` — every checkpoint as [`export_weights`] writes it.
+/// It is the run as prediction sees it, without optimizer state, logs or the last checkpoint:
+/// `lungseg predict --checkpoint OUT` (and `eval`, ensembles) use the mean of the snapshots exactly
+/// as for the run itself, where a single exported file holds the best checkpoint alone. `out`
+/// must not exist yet or be empty, so nothing is overwritten. Returns the files written.
+pub fn export_model(gpu: &Gpu, run: &Path, out: &Path) -> Result<Vec<PathBuf>> {
+    let from = RunDir::new(run);
+    if !run.is_dir() || !from.best().exists() {
+        return Err(Error::InvalidArgument {
+            op: "export",
+            detail: format!(
+                "{}: a model folder is exported from a run folder with a best.safetensors; for a checkpoint file, give --out FILE.safetensors",
+                run.display()
+            ),
+        });
+    }
+    if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(Error::InvalidArgument {
+            op: "export",
+            detail: format!("{} exists and is not empty; export into a new folder", out.display()),
+        });
+    }
+    let config: TrainConfig = read_json(&from.config())?;
+    let to = RunDir::new(out);
+    let snapshots = if config.snapshots > 0 { from.snapshot_files()? } else { Vec::new() };
+    std::fs::create_dir_all(if snapshots.is_empty() { out.to_path_buf() } else { to.snapshots() })
+        .map_err(|e| Error::io("creating the export folder", out, e))?;
+    write_json(&to.config(), &config)?;
+    let mut written = vec![to.config(), export_weights(gpu, &from.best(), &to.best())?];
+    for f in &snapshots {
+        let name = f.file_name().expect("snapshot files have names");
+        written.push(export_weights(gpu, f, &to.snapshots().join(name))?);
+    }
+    Ok(written)
 }

@@ -135,6 +135,26 @@ fn a_run_resumes_only_with_what_may_change_and_exports_weights_that_predict() {
     let (code, text) = lungseg(&["predict", "--checkpoint", w, "--input", input.to_str().unwrap(), "--output", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{text}");
     assert!(out.join("i045_mask.png").exists() && out.join("severity.csv").exists(), "{text}");
+    // A folder export is the run as prediction sees it; it never overwrites, and needs a run.
+    let folder = run.join("model");
+    let (code, text) = lungseg(&["export", "--checkpoint", r, "--out", folder.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("model written to") && folder.join("best.safetensors").exists() && folder.join("config.json").exists(), "{text}");
+    fails_with(&["export", "--checkpoint", r, "--out", folder.to_str().unwrap()], &["not empty", "new folder"]);
+    fails_with(
+        &["export", "--checkpoint", w, "--out", run.join("from-file").to_str().unwrap()],
+        &[w, "run folder", "--out FILE.safetensors"],
+    );
+    let (code, text) = lungseg(&[
+        "predict",
+        "--checkpoint",
+        folder.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
     // The exported file cannot resume a run.
     let resumed = tmp("resume-from-weights");
     std::fs::create_dir_all(&resumed).unwrap();

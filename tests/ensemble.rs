@@ -228,6 +228,24 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
     let worst = (0..mean.len()).map(|i| (mean[i] - (each[0][i] + each[1][i] + each[2][i]) / 3.0).abs()).fold(0f32, f32::max);
     assert!(worst < 1e-6, "the run's probabilities are the snapshots' mean (off by {worst})");
 
+    // Exported as a model folder, the run predicts the same, bit for bit, from weights-only files;
+    // exported as one file, it is the best checkpoint alone.
+    let exported = tmp("snapshots-exported");
+    let written = train::export_model(&gpu, &run, &exported).unwrap();
+    assert_eq!(written.len(), 2 + 3, "config.json, best.safetensors and the three snapshots");
+    let from_export = Ensemble::load(&gpu, &exported, None, false).unwrap();
+    assert_eq!(from_export.members.len(), 3);
+    assert!(from_export.probabilities(&gpu, &images).unwrap() == mean, "the exported folder predicts as the run");
+    for f in written.iter().filter(|f| f.extension().is_some_and(|e| e == "safetensors")) {
+        let ck = lungseg::checkpoint::Loaded::open(f).unwrap();
+        assert!(ck.tensor("optimizer.step").is_err() && !ck.metadata().contains_key("state"), "{} is weights only", f.display());
+    }
+    let again = train::export_model(&gpu, &run, &exported).err().expect("an export never overwrites").to_string();
+    assert!(again.contains("not empty"), "{again}");
+    let one = tmp("snapshots-best.safetensors");
+    train::export_weights(&gpu, &run, &one).unwrap();
+    assert_eq!(Ensemble::load(&gpu, &one, None, false).unwrap().members.len(), 1);
+
     // Interrupted mid-way and resumed: the same three snapshots, weight for weight.
     let cut = tmp("snapshots-resumed");
     let flag = Arc::new(AtomicBool::new(false));
