@@ -154,18 +154,23 @@ pub fn write_figures(gpu: &Gpu, run_dir: &Path, out: &Path) -> Result<Vec<std::p
     written.push(p);
 
     // Ground truth beside prediction for the test images, where the run's weights are here (a run
-    // copied back without its checkpoints still gets the figures above).
+    // copied back without its checkpoints still gets the figures above). The prediction is the
+    // run's as `eval` scores it: its best checkpoint, or with `--snapshots` their mean.
     if !RunDir::new(run_dir).best().exists() {
         return Ok(written);
     }
-    let trained = evaluate::load_model(gpu, run_dir, None)?;
+    let ensemble = evaluate::Ensemble::load(gpu, run_dir, None, false)?;
     let dir = out.join("test_overlays");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the overlays folder", &dir, e))?;
     for &i in &prep.split.test {
         let s = &prep.slices[i];
-        let x = trained.preprocessor.image(&s.image, h, w);
-        let xt = gpu.upload_f32("figures", &x, &[1, 1, h, w])?;
-        let pred = step::predict_classes(gpu, &step::infer(gpu, &trained.model, &xt)?)?;
+        let pred = if let [trained] = &ensemble.members[..] {
+            let x = trained.preprocessor.image(&s.image, h, w);
+            let xt = gpu.upload_f32("figures", &x, &[1, 1, h, w])?;
+            step::predict_classes(gpu, &step::infer(gpu, &trained.model, &xt)?)?
+        } else {
+            ensemble.classes(gpu, &[&s.image])?
+        };
         let (tw, img) =
             side_by_side(h, w, &[crate::predict::overlay(&s.image, &s.labels, task), crate::predict::overlay(&s.image, &pred, task)]);
         let p = dir.join(format!("{}_truth_vs_prediction.png", s.name));

@@ -49,3 +49,50 @@ fn figures_of_a_short_run() {
     let files = lungseg::figures::write_figures(&gpu, &run, &run.join("figures-no-weights")).unwrap();
     assert_eq!(files.len(), 4, "{files:?}");
 }
+
+/// A run trained with `--snapshots` is drawn as `eval` scores it: the overlays show the mean of its
+/// snapshots' predictions, not its best checkpoint's.
+#[test]
+fn overlays_of_a_snapshot_run_show_its_ensemble() {
+    let gpu = common::gpu();
+    let cfg = TrainConfig {
+        size: 32,
+        width: 4,
+        epochs: 2,
+        batch: 8,
+        val_every: 3,
+        snapshots: 3,
+        ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Binary)
+    };
+    let run = common::scratch("figures", "snapshots");
+    train::train(&gpu, &cfg, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let out = run.join("figures");
+    lungseg::figures::write_figures(&gpu, &run, &out).unwrap();
+
+    let prep = lungseg::pipeline::prepare(&cfg).unwrap();
+    let ensemble = lungseg::evaluate::Ensemble::load(&gpu, &run, None, false).unwrap();
+    let best = lungseg::evaluate::Ensemble::load(&gpu, &lungseg::run_dir::RunDir::new(&run).best(), None, false).unwrap();
+    assert_eq!((ensemble.members.len(), best.members.len()), (3, 1));
+    // A test image where the snapshots' mean and the best checkpoint disagree somewhere.
+    let (s, pred) = prep
+        .split
+        .test
+        .iter()
+        .map(|&i| &prep.slices[i])
+        .map(|s| (s, ensemble.classes(&gpu, &[&s.image]).unwrap(), best.classes(&gpu, &[&s.image]).unwrap()))
+        .find(|(_, e, b)| e != b)
+        .map(|(s, e, _)| (s, e))
+        .expect("on some test image the ensemble's mask differs from the best checkpoint's");
+    let path = out.join(format!("test_overlays/{}_truth_vs_prediction.png", s.name));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).read_info().unwrap();
+    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut rgb).unwrap();
+    let (w, total) = (32, info.width as usize);
+    assert_eq!((total, info.height), (2 * w + 4, 32), "truth | 4-pixel gap | prediction");
+    let right: Vec<u8> = (0..32).flat_map(|r| rgb[(r * total + w + 4) * 3..(r * total + 2 * w + 4) * 3].to_vec()).collect();
+    assert!(
+        right == lungseg::predict::overlay(&s.image, &pred, Task::Binary),
+        "{}: the prediction panel is the ensemble's",
+        path.display()
+    );
+}
