@@ -240,7 +240,7 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
         let ck = lungseg::checkpoint::Loaded::open(f).unwrap();
         assert!(ck.tensor("optimizer.step").is_err() && !ck.metadata().contains_key("state"), "{} is weights only", f.display());
     }
-    let again = train::export_model(&gpu, &run, &exported).err().expect("an export never overwrites").to_string();
+    let again = train::export_model(&gpu, &run, &exported).expect_err("an export never overwrites").to_string();
     assert!(again.contains("not empty"), "{again}");
     let one = tmp("snapshots-best.safetensors");
     train::export_weights(&gpu, &run, &one).unwrap();
