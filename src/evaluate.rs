@@ -415,11 +415,7 @@ impl Ensemble {
 /// the weights of its last K validations (`snapshots/`, in iteration order), whose probabilities
 /// an [`Ensemble`] averages. A checkpoint file is its one model.
 pub fn run_members(gpu: &Gpu, checkpoint_or_run: &Path, fallback: Option<&TrainConfig>) -> Result<Vec<Trained>> {
-    // Whether the run keeps snapshots is in its config.json; a run folder without a readable one
-    // (say, a best.safetensors copied into a folder) is its best checkpoint, as before snapshots.
-    let dir = RunDir::new(checkpoint_or_run);
-    let keeps = checkpoint_or_run.is_dir() && crate::run_dir::read_json::<TrainConfig>(&dir.config()).is_ok_and(|c| c.snapshots > 0);
-    let files = if keeps { dir.snapshot_files()? } else { Vec::new() };
+    let files = if checkpoint_or_run.is_dir() { RunDir::new(checkpoint_or_run).kept_snapshots()? } else { Vec::new() };
     if files.is_empty() {
         // No snapshots, or no validation ran (an empty validation split): the best checkpoint.
         return Ok(vec![load_model(gpu, checkpoint_or_run, fallback)?]);

@@ -779,10 +779,10 @@ fn run() -> Result<()> {
         Some(Command::Export { adapter, checkpoint, out }) => {
             let gpu = adapter.gpu()?;
             let size = |f: &std::path::Path| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-            if out.extension().is_some_and(|e| e == "safetensors") {
+            if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors")) {
                 let file = train::export_weights(&gpu, &checkpoint, &out)?;
                 println!("weights written to {} ({} bytes)", file.display(), size(&file));
-                let snapshots = lungseg::run_dir::RunDir::new(&checkpoint).snapshot_files().unwrap_or_default();
+                let snapshots = lungseg::run_dir::RunDir::new(&checkpoint).kept_snapshots().unwrap_or_default();
                 if checkpoint.is_dir() && !snapshots.is_empty() {
                     println!(
                         "note: {} predicts with the mean of its {} snapshots; this file is its best checkpoint alone. \

@@ -90,6 +90,17 @@ impl RunDir {
         files.sort();
         Ok(files)
     }
+    /// The snapshots the run predicts with: those present when its `config.json` says it keeps
+    /// them (`--snapshots K`). None otherwise — a folder without a readable `config.json` (a best
+    /// checkpoint copied into a folder, say) is its best checkpoint, and a leftover `snapshots/`
+    /// of a run that keeps none is not its own.
+    pub fn kept_snapshots(&self) -> Result<Vec<PathBuf>> {
+        match read_json::<crate::config::TrainConfig>(&self.config()) {
+            Ok(c) if c.snapshots > 0 => self.snapshot_files(),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// `metrics.json` for the test split, `metrics-<split>.json` for the others.
     pub fn metrics(&self, split: &str) -> PathBuf {
         self.root.join(if split == "test" { "metrics.json".to_string() } else { format!("metrics-{split}.json") })

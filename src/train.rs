@@ -322,39 +322,72 @@ pub fn export_weights(gpu: &Gpu, checkpoint_or_run: &Path, out: &Path) -> Result
     Ok(out.to_path_buf())
 }
 
-/// Writes a run's model as a folder — `config.json`, `best.safetensors` and, for a run that keeps
-/// snapshots (`--snapshots K`), `snapshots/` — every checkpoint as [`export_weights`] writes it.
-/// It is the run as prediction sees it, without optimizer state, logs or the last checkpoint:
-/// `lungseg predict --checkpoint OUT` (and `eval`, ensembles) use the mean of the snapshots exactly
-/// as for the run itself, where a single exported file holds the best checkpoint alone. `out`
-/// must not exist yet or be empty, so nothing is overwritten. Returns the files written.
+/// Writes a run's model as a folder — `config.json`, `split.json`, `best.safetensors` and, for a
+/// run that keeps snapshots (`--snapshots K`), `snapshots/` — every checkpoint as
+/// [`export_weights`] writes it. It is the run as prediction and `eval` see it, without optimizer
+/// state, logs or the last checkpoint: `lungseg predict --checkpoint OUT` uses the mean of the
+/// snapshots exactly as for the run itself, where a single exported file holds the best
+/// checkpoint alone. `out` must not exist yet or be an empty folder, so nothing is overwritten; the
+/// folder is written under a temporary name and renamed when complete, so a failed export leaves
+/// nothing behind. Returns the files written (at their final paths).
 pub fn export_model(gpu: &Gpu, run: &Path, out: &Path) -> Result<Vec<PathBuf>> {
+    let bad = |detail: String| Error::InvalidArgument { op: "export", detail };
     let from = RunDir::new(run);
+    if !evaluate::cv_fold_dirs(run)?.is_empty() {
+        return Err(bad(format!("{} is a cross-validation folder; export one fold's run folder (foldK) at a time", run.display())));
+    }
     if !run.is_dir() || !from.best().exists() {
-        return Err(Error::InvalidArgument {
-            op: "export",
-            detail: format!(
-                "{}: a model folder is exported from a run folder with a best.safetensors; for a checkpoint file, give --out FILE.safetensors",
-                run.display()
-            ),
-        });
+        return Err(bad(format!(
+            "{}: a model folder is exported from a run folder with a best.safetensors; for a checkpoint file, give --out FILE.safetensors",
+            run.display()
+        )));
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(bad(format!("{} exists and is not a folder", out.display())));
     }
     if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
-        return Err(Error::InvalidArgument {
-            op: "export",
-            detail: format!("{} exists and is not empty; export into a new folder", out.display()),
-        });
+        return Err(bad(format!("{} exists and is not empty; export into a new folder", out.display())));
     }
-    let config: TrainConfig = read_json(&from.config())?;
+    // The configuration: the run's config.json, else (a folder holding only a best checkpoint) the
+    // one stored in the checkpoint — such a folder predicts with its best checkpoint alone.
+    let (config, snapshots) = match read_json::<TrainConfig>(&from.config()) {
+        Ok(c) => (c, from.kept_snapshots()?),
+        Err(_) => (evaluate::load_model(gpu, &from.best(), None)?.cfg, Vec::new()),
+    };
+    let name = out.file_name().ok_or_else(|| bad(format!("{}: not a folder name", out.display())))?;
+    let partial = out.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let write_all = |to: &RunDir| -> Result<()> {
+        std::fs::create_dir_all(to.snapshots()).map_err(|e| Error::io("creating the export folder", &to.snapshots(), e))?;
+        write_json(&to.config(), &config)?;
+        if from.split().exists() {
+            std::fs::copy(from.split(), to.split()).map_err(|e| Error::io("copying the split", &from.split(), e))?;
+        }
+        export_weights(gpu, &from.best(), &to.best())?;
+        for f in &snapshots {
+            export_weights(gpu, f, &to.snapshots().join(f.file_name().expect("snapshot files have names")))?;
+        }
+        if snapshots.is_empty() {
+            std::fs::remove_dir(to.snapshots()).map_err(|e| Error::io("removing an empty folder", &to.snapshots(), e))?;
+        }
+        Ok(())
+    };
+    let _ = std::fs::remove_dir_all(&partial);
+    let done = write_all(&RunDir::new(&partial)).and_then(|()| {
+        if out.is_dir() {
+            std::fs::remove_dir(out).map_err(|e| Error::io("replacing the empty export folder", out, e))?;
+        }
+        std::fs::rename(&partial, out).map_err(|e| Error::io("moving the finished export into place", out, e))
+    });
+    if let Err(e) = done {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e);
+    }
     let to = RunDir::new(out);
-    let snapshots = if config.snapshots > 0 { from.snapshot_files()? } else { Vec::new() };
-    std::fs::create_dir_all(if snapshots.is_empty() { out.to_path_buf() } else { to.snapshots() })
-        .map_err(|e| Error::io("creating the export folder", out, e))?;
-    write_json(&to.config(), &config)?;
-    let mut written = vec![to.config(), export_weights(gpu, &from.best(), &to.best())?];
-    for f in &snapshots {
-        let name = f.file_name().expect("snapshot files have names");
-        written.push(export_weights(gpu, f, &to.snapshots().join(name))?);
+    let mut written = vec![to.config()];
+    if from.split().exists() {
+        written.push(to.split());
     }
+    written.push(to.best());
+    written.extend(snapshots.iter().map(|f| to.snapshots().join(f.file_name().expect("snapshot files have names"))));
     Ok(written)
 }

@@ -44,6 +44,13 @@ fn ensembles_and_test_time_augmentation() {
     assert_eq!((one.members.len(), two.members.len()), (1, 2));
     let p1 = one.probabilities(&gpu, &images).unwrap();
     assert!(p1 == two.probabilities(&gpu, &images).unwrap(), "an ensemble of identical models must predict as one");
+    // Exported, a cross-validation folder is refused (one fold at a time), and a folder holding
+    // only a best checkpoint (no config.json) is exported with the configuration stored in it.
+    let e = train::export_model(&gpu, &cv, &tmp("cv-export")).expect_err("a cross-validation folder").to_string();
+    assert!(e.contains("cross-validation folder") && e.contains("fold"), "{e}");
+    let bare = tmp("bare-export");
+    assert_eq!(train::export_model(&gpu, &cv.join("fold0"), &bare).unwrap(), [bare.join("config.json"), bare.join("best.safetensors")]);
+    assert!(Ensemble::load(&gpu, &bare, None, false).unwrap().probabilities(&gpu, &images).unwrap() == p1);
     // Probabilities sum to 1 per pixel.
     let plane = 32 * 32;
     for n in 0..3 {
@@ -232,7 +239,7 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
     // exported as one file, it is the best checkpoint alone.
     let exported = tmp("snapshots-exported");
     let written = train::export_model(&gpu, &run, &exported).unwrap();
-    assert_eq!(written.len(), 2 + 3, "config.json, best.safetensors and the three snapshots");
+    assert_eq!(written.len(), 3 + 3, "config.json, split.json, best.safetensors and the three snapshots");
     let from_export = Ensemble::load(&gpu, &exported, None, false).unwrap();
     assert_eq!(from_export.members.len(), 3);
     assert!(from_export.probabilities(&gpu, &images).unwrap() == mean, "the exported folder predicts as the run");
@@ -245,6 +252,20 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
     let one = tmp("snapshots-best.safetensors");
     train::export_weights(&gpu, &run, &one).unwrap();
     assert_eq!(Ensemble::load(&gpu, &one, None, false).unwrap().members.len(), 1);
+    let err = train::export_model(&gpu, &run, &one).expect_err("a file is not a folder").to_string();
+    assert!(err.contains("not a folder"), "{err}");
+    // An empty folder may receive the export; a failed export (a damaged snapshot) leaves nothing.
+    let empty = tmp("snapshots-into-empty");
+    std::fs::create_dir_all(&*empty).unwrap();
+    assert_eq!(train::export_model(&gpu, &run, &empty).unwrap().len(), 3 + 3);
+    let damaged = tmp("snapshots-damaged");
+    copy_dir(&run, &damaged);
+    std::fs::write(&files.iter().map(|f| damaged.join("snapshots").join(f.file_name().unwrap())).last().unwrap(), b"torn").unwrap();
+    let failed = tmp("snapshots-failed-export");
+    let err = train::export_model(&gpu, &damaged, &failed).expect_err("a damaged snapshot fails the export").to_string();
+    assert!(err.contains("iter-0000018"), "names the file: {err}");
+    let left: Vec<_> = std::fs::read_dir(failed.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "a failed export leaves nothing behind: {left:?}");
 
     // Interrupted mid-way and resumed: the same three snapshots, weight for weight.
     let cut = tmp("snapshots-resumed");
@@ -261,6 +282,18 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
         let (a, b) = (lungseg::checkpoint::Loaded::open(a).unwrap(), lungseg::checkpoint::Loaded::open(b).unwrap());
         for p in &model.params.entries {
             assert_eq!(a.tensor(&p.name).unwrap(), b.tensor(&p.name).unwrap(), "{} differs after resume", p.name);
+        }
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
         }
     }
 }

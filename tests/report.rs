@@ -263,7 +263,6 @@ fn a_relocated_binary_reports_the_papers_numbers_from_any_directory() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(cwd.join("report.md")).unwrap();
     assert!(text.contains("| infection | paper (Table 7) | 0.961 ± 0.033 | 0.923 ± 0.018 | 0.643 ± 0.058 |"), "{text}");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// The paper-protocol cross-validation measured on an NVIDIA H200 ships in `results/` (run folders
@@ -284,5 +283,4 @@ fn the_shipped_h200_cross_validation_renders_beside_table_7() {
         row(t7, "| infection | paper"),
         "| infection | paper (Table 7) | 0.947 ± 0.048 | 0.945 ± 0.015 | 0.703 ± 0.055 | 0.945 ± 0.019 | 0.829 ± 0.029 |"
     );
-    let _ = std::fs::remove_dir_all(&root);
 }
