@@ -821,7 +821,7 @@ fn conv2d_backward_input_subgroup16_aligned(@builtin(workgroup_id) wid: vec3<u32
 // The same convolution with 32 output channels × 4 rows × 4 pixels per invocation, for the `cpu`
 // family where a layer writes at least 32 channels and W % 4 == 0 (every real layer): 6 loaded
 // input rows serve 4 output rows, and each invocation loads the weights of 4 of the 32 channels,
-// so a loaded value feeds 2.3× the FMAs of `conv_block16` (1.25–1.4× faster on lavapipe, README
+// so a loaded value feeds 2.3× the FMAs of `conv_block16` (1.25–1.4× faster on lavapipe, docs/performance.md
 // "Kernel benchmarks"; 64 channels or 6 rows were no faster and compile slower). `p.o_blocks`
 // counts blocks of 32, `p.tiles` blocks of 4 rows. Weights come packed (`conv2d_pack_weights`,
 // 3 vec4 loads per channel pair), halo pixels by shuffle (`load_row32`), and outputs leave as

@@ -735,7 +735,7 @@ fn conv_transpose2d_backward_weight_subgroup_aligned(@builtin(workgroup_id) wid:
 // loaded value: with 8 channels per invocation they ran at half the 3×3 convolution's rate. Each
 // invocation here covers many more channels of its block (forward 16 output channels and
 // backward-input 32 input channels, both of two rows; weight gradient 64 input channels), which multiplies the
-// FMAs per load by 4–8 (measured 1.3–2× faster each; README "Kernel benchmarks"). Accumulators this many do not
+// FMAs per load by 4–8 (measured 1.3–2× faster each; docs/performance.md "Kernel benchmarks"). Accumulators this many do not
 // fit a GPU thread's registers, so the `gpu` family keeps the 8-channel kernels above. The bodies
 // are written out because `subgroupBroadcast` takes a constant lane and the accumulators must be
 // indexed by constants to stay out of memory.
