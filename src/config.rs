@@ -30,7 +30,7 @@ pub enum DataSource {
 pub enum Preset {
     /// The paper's setting: 256×256, full width, 160 epochs, the best runs' learning rate and batch.
     Paper,
-    /// Reduced size / width / epochs, ~10 minutes on lavapipe on 2 cores.
+    /// Reduced size / width / epochs, ~10–15 minutes on lavapipe on 2 cores.
     Quick,
 }
 
