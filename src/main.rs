@@ -90,7 +90,7 @@ struct TrainArgs {
     /// binary (default: infected or not) or multi (C0..C3).
     #[arg(long)]
     task: Option<Task>,
-    /// quick (default; about 10 minutes on a 2-core CPU through lavapipe) or paper (the paper's setting).
+    /// quick (default; about 10–15 minutes on a 2-core CPU through lavapipe) or paper (the paper's setting).
     #[arg(long)]
     preset: Option<Preset>,
     /// Folder of PNG slices (the paper's im/256 + mask/multi/256 layout, or images/ + masks/).
