@@ -783,7 +783,7 @@ fn run() -> Result<()> {
                 let file = train::export_weights(&gpu, &checkpoint, &out)?;
                 println!("weights written to {} ({} bytes)", file.display(), size(&file));
                 let snapshots = lungseg::run_dir::RunDir::new(&checkpoint).kept_snapshots().unwrap_or_default();
-                if checkpoint.is_dir() && !snapshots.is_empty() {
+                if !snapshots.is_empty() {
                     println!(
                         "note: {} predicts with the mean of its {} snapshots; this file is its best checkpoint alone. \
                          Export to a folder (--out DIR) to keep them",

@@ -356,38 +356,33 @@ pub fn export_model(gpu: &Gpu, run: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     };
     let name = out.file_name().ok_or_else(|| bad(format!("{}: not a folder name", out.display())))?;
     let partial = out.with_file_name(format!(".{}.partial", name.to_string_lossy()));
-    let write_all = |to: &RunDir| -> Result<()> {
-        std::fs::create_dir_all(to.snapshots()).map_err(|e| Error::io("creating the export folder", &to.snapshots(), e))?;
+    // Every file goes into `partial`; its paths are returned relative to it.
+    let write_all = || -> Result<Vec<PathBuf>> {
+        let to = RunDir::new(&partial);
+        let folder = if snapshots.is_empty() { to.root.clone() } else { to.snapshots() };
+        std::fs::create_dir_all(&folder).map_err(|e| Error::io("creating the export folder", &folder, e))?;
         write_json(&to.config(), &config)?;
+        let mut written = vec![to.config()];
         if from.split().exists() {
             std::fs::copy(from.split(), to.split()).map_err(|e| Error::io("copying the split", &from.split(), e))?;
+            written.push(to.split());
         }
-        export_weights(gpu, &from.best(), &to.best())?;
+        written.push(export_weights(gpu, &from.best(), &to.best())?);
         for f in &snapshots {
-            export_weights(gpu, f, &to.snapshots().join(f.file_name().expect("snapshot files have names")))?;
+            written.push(export_weights(gpu, f, &to.snapshots().join(f.file_name().expect("snapshot files have names")))?);
         }
-        if snapshots.is_empty() {
-            std::fs::remove_dir(to.snapshots()).map_err(|e| Error::io("removing an empty folder", &to.snapshots(), e))?;
-        }
-        Ok(())
+        Ok(written.iter().map(|f| f.strip_prefix(&partial).expect("written under the partial folder").to_path_buf()).collect())
     };
     let _ = std::fs::remove_dir_all(&partial);
-    let done = write_all(&RunDir::new(&partial)).and_then(|()| {
+    let done = write_all().and_then(|written| {
         if out.is_dir() {
             std::fs::remove_dir(out).map_err(|e| Error::io("replacing the empty export folder", out, e))?;
         }
-        std::fs::rename(&partial, out).map_err(|e| Error::io("moving the finished export into place", out, e))
+        std::fs::rename(&partial, out).map_err(|e| Error::io("moving the finished export into place", out, e))?;
+        Ok(written.iter().map(|f| out.join(f)).collect())
     });
-    if let Err(e) = done {
+    if done.is_err() {
         let _ = std::fs::remove_dir_all(&partial);
-        return Err(e);
     }
-    let to = RunDir::new(out);
-    let mut written = vec![to.config()];
-    if from.split().exists() {
-        written.push(to.split());
-    }
-    written.push(to.best());
-    written.extend(snapshots.iter().map(|f| to.snapshots().join(f.file_name().expect("snapshot files have names"))));
-    Ok(written)
+    done
 }
