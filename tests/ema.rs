@@ -110,14 +110,7 @@ fn tmp(name: &str) -> common::Scratch {
 #[test]
 fn a_run_with_ema_resumes_bit_identically_and_keeps_the_average_as_its_best_model() {
     let gpu = common::gpu();
-    let base = TrainConfig {
-        size: 32,
-        width: 4,
-        epochs: 2,
-        batch: 8,
-        val_every: 5,
-        ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Binary)
-    };
+    let base = TrainConfig { val_every: 5, ..common::tiny(Arch::SegNet, Task::Binary) };
     let cfg = TrainConfig { ema: 0.9, ..base.clone() };
     let (a, b, plain) = (tmp("whole"), tmp("resumed"), tmp("plain"));
     let never = AtomicBool::new(false);

@@ -6,7 +6,7 @@ mod common;
 use lungseg::data::Task;
 use lungseg::evaluate::Ensemble;
 use lungseg::models::Arch;
-use lungseg::train::{self, Preset, Quiet, TrainConfig};
+use lungseg::train::{self, Quiet, TrainConfig};
 use std::sync::atomic::AtomicBool;
 
 fn tmp(name: &str) -> common::Scratch {
@@ -20,14 +20,7 @@ fn flip_lr(data: &[f32], s: usize) -> Vec<f32> {
 #[test]
 fn ensembles_and_test_time_augmentation() {
     let gpu = common::gpu();
-    let cfg = TrainConfig {
-        size: 32,
-        width: 4,
-        epochs: 1,
-        batch: 8,
-        val_every: 5,
-        ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Multi)
-    };
+    let cfg = TrainConfig { epochs: 1, val_every: 5, ..common::tiny(Arch::SegNet, Task::Multi) };
     let run = tmp("run");
     train::train(&gpu, &cfg, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
     let slices = lungseg::pipeline::prepare(&cfg).unwrap().slices;
@@ -201,15 +194,7 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
     use std::sync::Arc;
     let gpu = common::gpu();
     // 70 training slices in batches of 8: 9 iterations an epoch, 18 in two; a validation every 3.
-    let cfg = TrainConfig {
-        size: 32,
-        width: 4,
-        epochs: 2,
-        batch: 8,
-        val_every: 3,
-        snapshots: 3,
-        ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Binary)
-    };
+    let cfg = TrainConfig { val_every: 3, snapshots: 3, ..common::tiny(Arch::SegNet, Task::Binary) };
     let run = tmp("snapshots");
     // A stale file from an earlier run in the same folder is not this run's.
     std::fs::create_dir_all(run.join("snapshots")).unwrap();

@@ -5,20 +5,13 @@ mod common;
 use lungseg::data::Task;
 use lungseg::experiments;
 use lungseg::models::Arch;
-use lungseg::train::{Preset, Quiet, TrainConfig};
+use lungseg::train::{Quiet, TrainConfig};
 use std::sync::atomic::AtomicBool;
 
 #[test]
 fn five_fold_cross_validation_tests_every_image_once_and_resumes() {
     let gpu = common::gpu();
-    let cfg = TrainConfig {
-        size: 32,
-        width: 4,
-        epochs: 1,
-        batch: 8,
-        val_every: 100,
-        ..TrainConfig::preset(Preset::Quick, Arch::UNet, Task::Binary)
-    };
+    let cfg = TrainConfig { epochs: 1, val_every: 100, ..common::tiny(Arch::UNet, Task::Binary) };
     let out = common::scratch("cv", "cv");
     let report = experiments::cross_validate(&gpu, &cfg, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().expect("not stopped");
     assert_eq!(report.folds.len(), 5);

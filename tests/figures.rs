@@ -3,20 +3,13 @@
 mod common;
 use lungseg::data::Task;
 use lungseg::models::Arch;
-use lungseg::train::{self, Preset, Quiet, TrainConfig};
+use lungseg::train::{self, Quiet, TrainConfig};
 use std::sync::atomic::AtomicBool;
 
 #[test]
 fn figures_of_a_short_run() {
     let gpu = common::gpu();
-    let cfg = TrainConfig {
-        size: 32,
-        width: 4,
-        epochs: 2,
-        batch: 8,
-        val_every: 3,
-        ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Multi)
-    };
+    let cfg = TrainConfig { val_every: 3, ..common::tiny(Arch::SegNet, Task::Multi) };
     let run = common::scratch("figures", "run");
     train::train(&gpu, &cfg, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
     let out = run.join("figures");
@@ -55,15 +48,7 @@ fn figures_of_a_short_run() {
 #[test]
 fn overlays_of_a_snapshot_run_show_its_ensemble() {
     let gpu = common::gpu();
-    let cfg = TrainConfig {
-        size: 32,
-        width: 4,
-        epochs: 2,
-        batch: 8,
-        val_every: 3,
-        snapshots: 3,
-        ..TrainConfig::preset(Preset::Quick, Arch::SegNet, Task::Binary)
-    };
+    let cfg = TrainConfig { val_every: 3, snapshots: 3, ..common::tiny(Arch::SegNet, Task::Binary) };
     let run = common::scratch("figures", "snapshots");
     train::train(&gpu, &cfg, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
     let out = run.join("figures");

@@ -17,7 +17,7 @@ fn tmp(name: &str) -> common::Scratch {
 }
 
 fn tiny(arch: Arch) -> TrainConfig {
-    TrainConfig { size: 32, width: 4, epochs: 2, batch: 8, val_every: 5, ..TrainConfig::preset(Preset::Quick, arch, Task::Binary) }
+    TrainConfig { val_every: 5, ..common::tiny(arch, Task::Binary) }
 }
 
 #[test]

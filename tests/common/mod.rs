@@ -102,3 +102,10 @@ impl AsRef<std::path::Path> for Scratch {
         &self.path
     }
 }
+
+/// The tests' tiny training shape on the quick preset's recipe: 32×32 slices, width 4, two epochs in
+/// batches of 8 (70 training slices: 9 iterations an epoch). Each test sets what it varies.
+pub fn tiny(arch: lungseg::models::Arch, task: lungseg::data::Task) -> lungseg::train::TrainConfig {
+    use lungseg::train::{Preset, TrainConfig};
+    TrainConfig { size: 32, width: 4, epochs: 2, batch: 8, ..TrainConfig::preset(Preset::Quick, arch, task) }
+}
