@@ -4,7 +4,7 @@
 
 use crate::checkpoint;
 use crate::config::TrainConfig;
-use crate::data::Slice;
+use crate::data::{Slice, Task};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::metrics::{class_metrics, summarize, Report};
@@ -298,23 +298,29 @@ impl Ensemble {
         Ok(members)
     }
 
-    /// `members` as one ensemble, once they agree on the task and the input size.
+    /// `members` as one ensemble, once they agree on the input size and the intensity window. They
+    /// predict one task, or 4-class and binary networks mixed: a binary member then votes on
+    /// background against infection, and its infection probability is shared among C1–C3 as the
+    /// 4-class members' mean shares it ([`Ensemble::probabilities`]).
     fn of(members: Vec<Trained>, tta: bool) -> Result<Self> {
         let Some(first) = members.first() else {
             return Err(Error::InvalidArgument { op: "ensemble", detail: "no checkpoints or run folders given".into() });
         };
         for m in &members[1..] {
-            if m.cfg.size != first.cfg.size || m.cfg.task != first.cfg.task {
+            if m.cfg.size != first.cfg.size || m.cfg.window != first.cfg.window {
                 return Err(Error::InvalidArgument {
                     op: "ensemble",
                     detail: format!(
-                        "{} is a {} network at {}², {} a {} network at {}²: an ensemble's members must agree",
+                        "{} is a {} network at {}² with the intensity window {:?} HU, {} a {} network at {}² with {:?} HU: \
+                         an ensemble's members must see the same input",
                         m.file.display(),
                         m.cfg.task,
                         m.cfg.size,
+                        m.cfg.window,
                         first.file.display(),
                         first.cfg.task,
-                        first.cfg.size
+                        first.cfg.size,
+                        first.cfg.window
                     ),
                 });
             }
@@ -322,13 +328,19 @@ impl Ensemble {
         Ok(Self { members, tta, offsets: Vec::new() })
     }
 
-    /// The shared configuration (the first member's): size, task, window.
+    /// The ensemble's configuration: the first member's that predicts the ensemble's classes (a
+    /// 4-class member's when binary ones are mixed in). Its size, task and window are every
+    /// member's input and output.
     pub fn cfg(&self) -> &TrainConfig {
-        &self.members[0].cfg
+        let multi = self.members.iter().find(|m| m.cfg.task == Task::Multi);
+        &multi.unwrap_or(&self.members[0]).cfg
     }
 
     /// Per-pixel class probabilities (N, C, S, S) of `images` (each S × S, values in [0, 1]):
-    /// the mean over members (and flips) of each one's softmax, computed on the GPU.
+    /// the mean over members (and flips) of each one's softmax, computed on the GPU. A binary
+    /// member of a 4-class ensemble counts as one member whose background probability is its
+    /// own and whose infection probability is split among C1–C3 in the proportions of the
+    /// 4-class members' mean (evenly where they give infection no probability at all).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn probabilities(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<f32>> {
         crate::block_on(self.probabilities_async(gpu, images))
@@ -336,24 +348,45 @@ impl Ensemble {
 
     /// [`Ensemble::probabilities`], awaiting each read-back (the browser's path).
     pub async fn probabilities_async(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<f32>> {
-        let (s, c) = (self.cfg().size, self.cfg().task.classes());
+        let (s, task) = (self.cfg().size, self.cfg().task);
+        let (c, plane) = (task.classes(), s * s);
         let flips: &[(bool, bool)] = if self.tta { &FLIPS } else { &FLIPS[..1] };
-        let mut sum = vec![0f64; images.len() * c * s * s];
+        // The summed softmax of the members that predict the ensemble's classes, and of the
+        // binary members mixed into a 4-class ensemble.
+        let mut sum = vec![0f64; images.len() * c * plane];
+        let mut binary = vec![0f64; if c > 2 { images.len() * 2 * plane } else { 0 }];
+        let (mut n_main, mut n_binary) = (0usize, 0usize);
         for m in &self.members {
+            let (acc, n) = if m.cfg.task == task { (&mut sum, &mut n_main) } else { (&mut binary, &mut n_binary) };
             for &(ud, lr) in flips {
-                let mut x = Vec::with_capacity(images.len() * s * s);
+                let mut x = Vec::with_capacity(images.len() * plane);
                 for im in images {
                     x.extend(m.preprocessor.image(&flip(im, s, ud, lr), s, s));
                 }
                 let xt = gpu.upload_f32("ensemble input", &x, &[images.len(), 1, s, s])?;
                 let probs = gpu.download_f32_async(&step::probabilities(gpu, &step::infer(gpu, &m.model, &xt)?)?).await?;
-                for (acc, v) in sum.iter_mut().zip(flip(&probs, s, ud, lr)) {
-                    *acc += v as f64;
+                for (a, v) in acc.iter_mut().zip(flip(&probs, s, ud, lr)) {
+                    *a += v as f64;
+                }
+                *n += 1;
+            }
+        }
+        let total = (n_main + n_binary) as f64;
+        if n_binary == 0 {
+            return Ok(sum.into_iter().map(|v| (v / total) as f32).collect());
+        }
+        let mut out = vec![0f32; sum.len()];
+        for ((q, b), o) in sum.chunks(c * plane).zip(binary.chunks(2 * plane)).zip(out.chunks_mut(c * plane)) {
+            for p in 0..plane {
+                let infection: f64 = (1..c).map(|k| q[k * plane + p]).sum();
+                o[p] = ((q[p] + b[p]) / total) as f32;
+                for k in 1..c {
+                    let share = if infection > 0.0 { q[k * plane + p] / infection } else { 1.0 / (c - 1) as f64 };
+                    o[k * plane + p] = ((q[k * plane + p] + b[plane + p] * share) / total) as f32;
                 }
             }
         }
-        let n = (self.members.len() * flips.len()) as f64;
-        Ok(sum.into_iter().map(|v| (v / n) as f32).collect())
+        Ok(out)
     }
 
     /// The predicted class of every pixel (N, S, S): the most probable, the first on ties (after
@@ -538,8 +571,10 @@ fn calibrate(gpu: &Gpu, e: &mut Ensemble, prep: &pipeline::Prepared, what: &Path
 /// scored as one ensemble (the mean of their softmax, each run's models as [`run_members`]) on that split's test
 /// images, with or without flip TTA, and with `calibrate` after decision offsets fitted on the
 /// shared validation split. Every run must have been trained on the same slices with the same
-/// validation and test images (otherwise one member's training images would be scored). Writes
-/// nothing; returns the offsets when calibrated.
+/// validation and test images (otherwise one member's training images would be scored). Binary
+/// runs may join 4-class ones (their labels are the 4-class labels merged): they vote on
+/// background against infection ([`Ensemble::probabilities`]) and the 4-class metrics are
+/// reported. Writes nothing; returns the offsets when calibrated.
 pub fn evaluate_runs(
     gpu: &Gpu,
     runs: &[PathBuf],
@@ -547,13 +582,20 @@ pub fn evaluate_runs(
     calibrate_offsets: bool,
 ) -> Result<(Option<crate::calibration::Calibration>, Report)> {
     let groups = runs.iter().map(|r| run_members(gpu, r, None)).collect::<Result<Vec<_>>>()?;
-    let prep = pipeline::prepare(&groups[0][0].cfg)?;
-    for (group, run) in groups.iter().zip(runs).skip(1) {
-        let other = pipeline::prepare(&group[0].cfg)?;
+    let configs: Vec<TrainConfig> = groups.iter().map(|g| g[0].cfg.clone()).collect();
+    let mut e = Ensemble::of(groups.into_iter().flatten().collect(), tta)?;
+    let prep = pipeline::prepare(e.cfg())?;
+    let main = &runs[configs.iter().position(|c| c.task == e.cfg().task).unwrap_or(0)];
+    for (cfg, run) in configs.iter().zip(runs) {
+        let other = pipeline::prepare(cfg)?;
+        // A binary run's labels are the 4-class labels with C1–C3 merged.
+        let same_label = |a: u32, b: u32| if cfg.task == e.cfg().task { a == b } else { (a != 0) == (b != 0) };
         let same = other.slices.len() == prep.slices.len()
             && other.split.val == prep.split.val
             && other.split.test == prep.split.test
-            && other.slices.iter().zip(&prep.slices).all(|(a, b)| a.name == b.name && a.labels == b.labels);
+            && other.slices.iter().zip(&prep.slices).all(|(a, b)| {
+                a.name == b.name && a.labels.len() == b.labels.len() && a.labels.iter().zip(&b.labels).all(|(&x, &y)| same_label(x, y))
+            });
         if !same {
             return Err(Error::InvalidArgument {
                 op: "ensemble",
@@ -561,15 +603,14 @@ pub fn evaluate_runs(
                     "{} and {} were not trained on the same split (data, seed, fold and size must agree: \
                      {} / {} test images); an ensemble is scored only on images none of its members trained on",
                     run.display(),
-                    runs[0].display(),
+                    main.display(),
                     other.split.test.len(),
                     prep.split.test.len()
                 ),
             });
         }
     }
-    let mut e = Ensemble::of(groups.into_iter().flatten().collect(), tta)?;
-    let cal = if calibrate_offsets { Some(calibrate(gpu, &mut e, &prep, &runs[0])?) } else { None };
+    let cal = if calibrate_offsets { Some(calibrate(gpu, &mut e, &prep, main)?) } else { None };
     let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
     Ok((cal, report))
 }

@@ -3,6 +3,7 @@
 //! Each run lives in its own folder; a run whose `metrics.json` exists is skipped, so an
 //! interrupted protocol picks up where it stopped.
 
+use crate::data::Task;
 use crate::error::{Error, Result};
 use crate::evaluate;
 use crate::gpu::Gpu;
@@ -161,8 +162,8 @@ pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<
     write_cv_report(cfg.model.to_string(), &cfg, reports, &dir.join(crate::run_dir::cv_file(tta, calibrate)))
 }
 
-/// Several finished cross-validations of one task on the same folds (same data, seed and fold
-/// count; different networks or recipes), scored fold by fold as ensembles: fold k's test images
+/// Several finished cross-validations on the same folds (same data, seed and fold count;
+/// different networks or recipes, of one task or 4-class with binary ones mixed in), scored fold by fold as ensembles: fold k's test images
 /// by the mean softmax of every cross-validation's fold-k model ([`evaluate::evaluate_runs`]),
 /// none of which trained on them — unlike an ensemble of one cross-validation's folds. With
 /// `calibrate`, the decision offsets are fitted on fold k's validation images. Writes
@@ -175,24 +176,27 @@ pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, 
     for d in dirs {
         all.push(finished_folds(d)?);
     }
-    let (first_folds, cfg) = &all[0];
-    for ((folds, c), d) in all.iter().zip(dirs).skip(1) {
-        if folds.len() != first_folds.len() || c.task != cfg.task {
+    // The report's configuration: a 4-class one where binary cross-validations are mixed in.
+    let (first_folds, cfg) = all.iter().find(|(_, c)| c.task == Task::Multi).unwrap_or(&all[0]);
+    for ((folds, _), d) in all.iter().zip(dirs) {
+        if folds.len() != first_folds.len() {
             return Err(Error::InvalidArgument {
                 op: "ensemble",
                 detail: format!(
-                    "{} is a {}-fold {} cross-validation, {} a {}-fold {} one: an ensemble's cross-validations must agree",
+                    "{} is a {}-fold cross-validation, {} a {}-fold one: an ensemble's cross-validations must agree",
                     d.display(),
                     folds.len(),
-                    c.task,
                     dirs[0].display(),
-                    first_folds.len(),
-                    cfg.task
+                    all[0].0.len(),
                 ),
             });
         }
     }
-    let name = all.iter().map(|(_, c)| c.model.to_string()).collect::<Vec<_>>().join("+");
+    let name = all
+        .iter()
+        .map(|(_, c)| if c.task == cfg.task { c.model.to_string() } else { format!("{} {}", c.model, c.task) })
+        .collect::<Vec<_>>()
+        .join("+");
     let mut reports = Vec::new();
     for k in 0..first_folds.len() {
         let runs: Vec<PathBuf> = all.iter().map(|(folds, _)| folds[k].clone()).collect();

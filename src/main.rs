@@ -477,7 +477,9 @@ enum Command {
         /// Run folder, or a cross-validation folder (every fold is scored). Given more than once,
         /// the runs are scored as one ensemble (the mean of their probabilities): run folders
         /// trained on the same split, or cross-validation folders on the same folds, fold by fold
-        /// (fold k's test images by every fold-k model, none of which trained on them).
+        /// (fold k's test images by every fold-k model, none of which trained on them). Binary runs
+        /// may join 4-class ones: they vote on background against infection, and their infection
+        /// probability goes to C1–C3 in the 4-class models' proportions.
         #[arg(long, required = true)]
         run: Vec<PathBuf>,
         /// Where an ensemble of cross-validations writes its cv*.json and fold offsets (default:
@@ -503,7 +505,8 @@ enum Command {
         adapter: AdapterArgs,
         /// A run folder (uses best.safetensors), a checkpoint file, or a cross-validation folder
         /// (the fold models' probabilities are averaged); given more than once, every model of
-        /// every one is averaged (an ensemble `eval --run A --run B` scored). Default: the shipped
+        /// every one is averaged (an ensemble `eval --run A --run B` scored; binary models in a
+        /// 4-class ensemble vote on background against infection). Default: the shipped
         /// 4-class U-Net (assets/model/, see assets/README.md).
         #[arg(long)]
         checkpoint: Vec<PathBuf>,

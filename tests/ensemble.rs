@@ -282,3 +282,87 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A binary run in a 4-class ensemble (`eval --run MULTI --run BINARY`, `predict --checkpoint …`):
+/// it votes on background against infection and hands its infection probability to C1–C3 in the
+/// 4-class members' proportions; the ensemble predicts and is scored as a 4-class one.
+#[test]
+fn a_binary_run_votes_on_infection_in_a_four_class_ensemble() {
+    let gpu = common::gpu();
+    let train_tiny = |cfg: TrainConfig, name: &str| {
+        let run = tmp(name);
+        train::train(&gpu, &TrainConfig { epochs: 1, ..cfg }, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
+        run
+    };
+    let multi = train_tiny(common::tiny(Arch::SegNet, Task::Multi), "mixed-multi");
+    let binary = train_tiny(common::tiny(Arch::UNet, Task::Binary), "mixed-binary");
+    let prep = lungseg::pipeline::prepare(&common::tiny(Arch::SegNet, Task::Multi)).unwrap();
+    let images: Vec<&[f32]> = prep.slices[..3].iter().map(|s| s.image.as_slice()).collect();
+    let q = Ensemble::load(&gpu, &multi, None, false).unwrap().probabilities(&gpu, &images).unwrap();
+    let b = Ensemble::load(&gpu, &binary, None, false).unwrap().probabilities(&gpu, &images).unwrap();
+
+    // The binary run first: the ensemble is still the 4-class one.
+    let mixed = Ensemble::load_all(&gpu, &[binary.to_path_buf(), multi.to_path_buf()], None, false).unwrap();
+    assert_eq!(mixed.cfg().task, Task::Multi);
+    let p = mixed.probabilities(&gpu, &images).unwrap();
+    let plane = 32 * 32;
+    assert_eq!(p.len(), 3 * 4 * plane);
+    let mut worst = 0f64;
+    for n in 0..3 {
+        let (q, b) = (&q[n * 4 * plane..][..4 * plane], &b[n * 2 * plane..][..2 * plane]);
+        for px in 0..plane {
+            let infection: f64 = (1..4).map(|k| q[k * plane + px] as f64).sum();
+            let mut sum = 0f64;
+            for k in 0..4 {
+                let qk = q[k * plane + px] as f64;
+                let binary_vote = if k == 0 { b[px] as f64 } else { b[plane + px] as f64 * qk / infection };
+                let got = p[(n * 4 + k) * plane + px] as f64;
+                worst = worst.max((got - (qk + binary_vote) / 2.0).abs());
+                sum += got;
+            }
+            assert!((sum - 1.0).abs() < 1e-5, "probabilities of pixel {px} sum to {sum}");
+        }
+    }
+    assert!(worst < 1e-6, "the mixed ensemble's probabilities are the members' votes averaged (off by {worst})");
+    assert!(p != q, "the binary run changes the prediction");
+
+    // Scored on the shared test split as a 4-class ensemble.
+    let (_, report) = lungseg::evaluate::evaluate_runs(&gpu, &[binary.to_path_buf(), multi.to_path_buf()], false, false).unwrap();
+    assert_eq!((report.task.as_str(), report.classes.len(), report.n_images), ("multi", 4, prep.split.test.len()));
+    assert_eq!(report.confusion.iter().flatten().sum::<u64>(), (prep.split.test.len() * plane) as u64);
+    // A binary run on another split, or that saw another intensity window, is refused.
+    let other = train_tiny(TrainConfig { seed: 2, ..common::tiny(Arch::UNet, Task::Binary) }, "mixed-binary-seed2");
+    let e = lungseg::evaluate::evaluate_runs(&gpu, &[multi.to_path_buf(), other.to_path_buf()], false, false).unwrap_err().to_string();
+    assert!(e.contains("not trained on the same split") && e.contains("mixed-binary-seed2"), "{e}");
+    let window = train_tiny(TrainConfig { window: (-1000.0, 400.0), ..common::tiny(Arch::UNet, Task::Binary) }, "mixed-binary-window");
+    let e = Ensemble::load_all(&gpu, &[multi.to_path_buf(), window.to_path_buf()], None, false).err().unwrap().to_string();
+    assert!(e.contains("intensity window") && e.contains("mixed-binary-window"), "{e}");
+
+    // Cross-validations fold by fold: a 4-class one and a binary one (two folds each, holding
+    // these runs) — named for both, scored as 4-class ensembles fold by fold.
+    let cvs: Vec<common::Scratch> = [(&multi, "mixed-cv-multi"), (&binary, "mixed-cv-binary")]
+        .iter()
+        .map(|(run, name)| {
+            let cv = tmp(name);
+            let mut c: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+            c["folds"] = serde_json::json!(2);
+            for k in 0..2 {
+                let fold = cv.join(format!("fold{k}"));
+                std::fs::create_dir_all(&fold).unwrap();
+                c["fold"] = serde_json::json!(k);
+                std::fs::write(fold.join("config.json"), c.to_string()).unwrap();
+                for f in ["best.safetensors", "last.safetensors"] {
+                    std::fs::copy(run.join(f), fold.join(f)).unwrap();
+                }
+            }
+            cv
+        })
+        .collect();
+    let out = tmp("mixed-cv-out");
+    let r = lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cvs[1].to_path_buf(), cvs[0].to_path_buf()], &out, false, false).unwrap();
+    assert_eq!((r.model.as_str(), r.folds.len()), ("unet binary+segnet", 2));
+    for f in &r.folds {
+        assert_eq!(f.classes.len(), 4);
+        assert_eq!(f.confusion.iter().flatten().sum::<u64>(), (f.n_images * plane) as u64);
+    }
+}
