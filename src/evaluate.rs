@@ -121,7 +121,7 @@ pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Repor
         evaluate_slices(gpu, &t, &prep.slices, split_indices(&prep, split_name)?, split_name)?
     } else {
         // --snapshots: the mean probabilities of the run's last validations' weights.
-        let e = Ensemble::of(members, false)?;
+        let e = Ensemble::of(vec![members], false)?;
         let prep = pipeline::prepare(e.cfg())?;
         evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?
     };
@@ -258,6 +258,11 @@ fn flip(data: &[f32], s: usize, ud: bool, lr: bool) -> Vec<f32> {
 /// predicts by default) — with or without flip test-time augmentation.
 pub struct Ensemble {
     pub members: Vec<Trained>,
+    /// Which source each member came from — a path given to [`Ensemble::load_all`]: a run
+    /// folder (its snapshots), a cross-validation folder (its folds), a checkpoint file. Every
+    /// source counts once in the mean, its members equally within it, so a run that keeps ten
+    /// snapshots weighs what a run with one best checkpoint weighs.
+    pub sources: Vec<usize>,
     /// Average over the four flips of each image (4× the inference work).
     pub tta: bool,
     /// Per-class decision offsets added to the log-probabilities before the argmax
@@ -270,18 +275,19 @@ impl Ensemble {
     /// `fold*/best.safetensors`, in fold order). Every member must predict the same classes at the
     /// same input size.
     pub fn load(gpu: &Gpu, path: &Path, fallback: Option<&TrainConfig>, tta: bool) -> Result<Self> {
-        Self::of(Self::members_of(gpu, path, fallback)?, tta)
+        Self::of(vec![Self::members_of(gpu, path, fallback)?], tta)
     }
 
-    /// Every model of several paths (each as [`Ensemble::load`] takes it) as one ensemble: say two
-    /// cross-validations of different networks, their ten fold models averaged
-    /// (`predict --checkpoint A --checkpoint B`).
+    /// One model alone (a checkpoint loaded from bytes, say).
+    pub fn one(model: Trained) -> Self {
+        Self { members: vec![model], sources: vec![0], tta: false, offsets: Vec::new() }
+    }
+
+    /// Every model of several paths (each as [`Ensemble::load`] takes it) as one ensemble, each
+    /// path counting once: say two cross-validations of different networks, each one's five fold
+    /// models averaged, then the two averages (`predict --checkpoint A --checkpoint B`).
     pub fn load_all(gpu: &Gpu, paths: &[PathBuf], fallback: Option<&TrainConfig>, tta: bool) -> Result<Self> {
-        let mut members = Vec::new();
-        for p in paths {
-            members.extend(Self::members_of(gpu, p, fallback)?);
-        }
-        Self::of(members, tta)
+        Self::of(paths.iter().map(|p| Self::members_of(gpu, p, fallback)).collect::<Result<_>>()?, tta)
     }
 
     /// The models of one path: a file's one, a run folder's ([`run_members`]), or a
@@ -298,11 +304,14 @@ impl Ensemble {
         Ok(members)
     }
 
-    /// `members` as one ensemble, once they agree on the input size and the intensity window. They
+    /// The members of `sources` (each source's models: a run's snapshots, a cross-validation's
+    /// folds) as one ensemble, once they agree on the input size and the intensity window. They
     /// predict one task, or 4-class and binary networks mixed: a binary member then votes on
     /// background against infection, and its infection probability is shared among C1–C3 as the
     /// 4-class members' mean shares it ([`Ensemble::probabilities`]).
-    fn of(members: Vec<Trained>, tta: bool) -> Result<Self> {
+    fn of(sources: Vec<Vec<Trained>>, tta: bool) -> Result<Self> {
+        let source_of: Vec<usize> = sources.iter().enumerate().flat_map(|(i, m)| std::iter::repeat_n(i, m.len())).collect();
+        let members: Vec<Trained> = sources.into_iter().flatten().collect();
         let Some(first) = members.first() else {
             return Err(Error::InvalidArgument { op: "ensemble", detail: "no checkpoints or run folders given".into() });
         };
@@ -325,7 +334,7 @@ impl Ensemble {
                 });
             }
         }
-        Ok(Self { members, tta, offsets: Vec::new() })
+        Ok(Self { members, sources: source_of, tta, offsets: Vec::new() })
     }
 
     /// The ensemble's configuration: the first member's that predicts the ensemble's classes (a
@@ -336,11 +345,11 @@ impl Ensemble {
         &multi.unwrap_or(&self.members[0]).cfg
     }
 
-    /// Per-pixel class probabilities (N, C, S, S) of `images` (each S × S, values in [0, 1]):
-    /// the mean over members (and flips) of each one's softmax, computed on the GPU. A binary
-    /// member of a 4-class ensemble counts as one member whose background probability is its
-    /// own and whose infection probability is split among C1–C3 in the proportions of the
-    /// 4-class members' mean (evenly where they give infection no probability at all).
+    /// Per-pixel class probabilities (N, C, S, S) of `images` (each S × S, values in [0, 1]),
+    /// computed on the GPU: each source's mean softmax over its members (and flips), then the mean
+    /// over sources. A binary source of a 4-class ensemble counts as one source whose background
+    /// probability is its own and whose infection probability is split among C1–C3 in the
+    /// proportions of the 4-class sources' mean (evenly where they give infection no probability).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn probabilities(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<f32>> {
         crate::block_on(self.probabilities_async(gpu, images))
@@ -351,38 +360,54 @@ impl Ensemble {
         let (s, task) = (self.cfg().size, self.cfg().task);
         let (c, plane) = (task.classes(), s * s);
         let flips: &[(bool, bool)] = if self.tta { &FLIPS } else { &FLIPS[..1] };
-        // The summed softmax of the members that predict the ensemble's classes, and of the
-        // binary members mixed into a 4-class ensemble.
-        let mut sum = vec![0f64; images.len() * c * plane];
-        let mut binary = vec![0f64; if c > 2 { images.len() * 2 * plane } else { 0 }];
-        let (mut n_main, mut n_binary) = (0usize, 0usize);
-        for m in &self.members {
-            let (acc, n) = if m.cfg.task == task { (&mut sum, &mut n_main) } else { (&mut binary, &mut n_binary) };
+        // Each source's summed softmax and how many predictions it sums.
+        let n_sources = self.sources.iter().max().map_or(0, |&m| m + 1);
+        let mut sums: Vec<(Vec<f64>, usize)> = vec![(Vec::new(), 0); n_sources];
+        for (m, &source) in self.members.iter().zip(&self.sources) {
+            let (acc, n) = &mut sums[source];
             for &(ud, lr) in flips {
                 let mut x = Vec::with_capacity(images.len() * plane);
                 for im in images {
                     x.extend(m.preprocessor.image(&flip(im, s, ud, lr), s, s));
                 }
                 let xt = gpu.upload_f32("ensemble input", &x, &[images.len(), 1, s, s])?;
-                let probs = gpu.download_f32_async(&step::probabilities(gpu, &step::infer(gpu, &m.model, &xt)?)?).await?;
-                for (a, v) in acc.iter_mut().zip(flip(&probs, s, ud, lr)) {
+                let probs = flip(&gpu.download_f32_async(&step::probabilities(gpu, &step::infer(gpu, &m.model, &xt)?)?).await?, s, ud, lr);
+                if acc.is_empty() {
+                    acc.resize(probs.len(), 0.0);
+                }
+                for (a, v) in acc.iter_mut().zip(probs) {
                     *a += v as f64;
                 }
                 *n += 1;
             }
         }
-        let total = (n_main + n_binary) as f64;
-        if n_binary == 0 {
-            return Ok(sum.into_iter().map(|v| (v / total) as f32).collect());
+        // The sum of the sources' means: over the sources of the ensemble's task, and over the
+        // binary sources mixed into a 4-class ensemble.
+        let task_of =
+            |source: usize| self.members[self.sources.iter().position(|&x| x == source).expect("every source has members")].cfg.task;
+        let sum_of_means = |want: Task, len: usize| {
+            let mut total = vec![0f64; len];
+            for (acc, n) in sums.iter().enumerate().filter(|(i, _)| task_of(*i) == want).map(|(_, s)| s) {
+                for (t, a) in total.iter_mut().zip(acc) {
+                    *t += a / *n as f64;
+                }
+            }
+            total
+        };
+        let q = sum_of_means(task, images.len() * c * plane);
+        let n = n_sources as f64;
+        if (0..n_sources).all(|i| task_of(i) == task) {
+            return Ok(q.into_iter().map(|v| (v / n) as f32).collect());
         }
-        let mut out = vec![0f32; sum.len()];
-        for ((q, b), o) in sum.chunks(c * plane).zip(binary.chunks(2 * plane)).zip(out.chunks_mut(c * plane)) {
+        let b = sum_of_means(Task::Binary, images.len() * 2 * plane);
+        let mut out = vec![0f32; q.len()];
+        for ((q, b), o) in q.chunks(c * plane).zip(b.chunks(2 * plane)).zip(out.chunks_mut(c * plane)) {
             for p in 0..plane {
                 let infection: f64 = (1..c).map(|k| q[k * plane + p]).sum();
-                o[p] = ((q[p] + b[p]) / total) as f32;
+                o[p] = ((q[p] + b[p]) / n) as f32;
                 for k in 1..c {
                     let share = if infection > 0.0 { q[k * plane + p] / infection } else { 1.0 / (c - 1) as f64 };
-                    o[k * plane + p] = ((q[k * plane + p] + b[plane + p] * share) / total) as f32;
+                    o[k * plane + p] = ((q[k * plane + p] + b[plane + p] * share) / n) as f32;
                 }
             }
         }
@@ -583,7 +608,7 @@ pub fn evaluate_runs(
 ) -> Result<(Option<crate::calibration::Calibration>, Report)> {
     let groups = runs.iter().map(|r| run_members(gpu, r, None)).collect::<Result<Vec<_>>>()?;
     let configs: Vec<TrainConfig> = groups.iter().map(|g| g[0].cfg.clone()).collect();
-    let mut e = Ensemble::of(groups.into_iter().flatten().collect(), tta)?;
+    let mut e = Ensemble::of(groups, tta)?;
     let prep = pipeline::prepare(e.cfg())?;
     let main = &runs[configs.iter().position(|c| c.task == e.cfg().task).unwrap_or(0)];
     for (cfg, run) in configs.iter().zip(runs) {

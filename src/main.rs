@@ -475,7 +475,8 @@ enum Command {
         #[command(flatten)]
         adapter: AdapterArgs,
         /// Run folder, or a cross-validation folder (every fold is scored). Given more than once,
-        /// the runs are scored as one ensemble (the mean of their probabilities): run folders
+        /// the runs are scored as one ensemble (the mean of their probabilities, each run counting
+        /// once): run folders
         /// trained on the same split, or cross-validation folders on the same folds, fold by fold
         /// (fold k's test images by every fold-k model, none of which trained on them). Binary runs
         /// may join 4-class ones: they vote on background against infection, and their infection
@@ -503,10 +504,11 @@ enum Command {
     Predict {
         #[command(flatten)]
         adapter: AdapterArgs,
-        /// A run folder (uses best.safetensors), a checkpoint file, or a cross-validation folder
-        /// (the fold models' probabilities are averaged); given more than once, every model of
-        /// every one is averaged (an ensemble `eval --run A --run B` scored; binary models in a
-        /// 4-class ensemble vote on background against infection). Default: the shipped
+        /// A run folder (its best.safetensors, or with --snapshots its snapshots' mean), a
+        /// checkpoint file, or a cross-validation folder (the fold models' probabilities are
+        /// averaged); given more than once, their probabilities are averaged, each counting once
+        /// (an ensemble `eval --run A --run B` scored; binary models in a 4-class ensemble vote
+        /// on background against infection). Default: the shipped
         /// 4-class U-Net (assets/model/, see assets/README.md).
         #[arg(long)]
         checkpoint: Vec<PathBuf>,

@@ -219,6 +219,12 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
     assert!(each[0] != each[2], "the snapshots are different weights");
     let worst = (0..mean.len()).map(|i| (mean[i] - (each[0][i] + each[1][i] + each[2][i]) / 3.0).abs()).fold(0f32, f32::max);
     assert!(worst < 1e-6, "the run's probabilities are the snapshots' mean (off by {worst})");
+    // Beside another source, the run counts once (its snapshots a third each), not three times.
+    let beside = Ensemble::load_all(&gpu, &[run.to_path_buf(), files[0].clone()], None, false).unwrap();
+    assert_eq!((beside.members.len(), beside.sources.as_slice()), (4, &[0, 0, 0, 1][..]));
+    let p = beside.probabilities(&gpu, &images).unwrap();
+    let worst = (0..p.len()).map(|i| (p[i] - (mean[i] + each[0][i]) / 2.0).abs()).fold(0f32, f32::max);
+    assert!(worst < 1e-6, "each source counts once (off by {worst})");
 
     // Exported as a model folder, the run predicts the same, bit for bit, from weights-only files;
     // exported as one file, it is the best checkpoint alone.

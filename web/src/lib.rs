@@ -138,7 +138,7 @@ impl Engine {
         let ck = lungseg::checkpoint::Loaded::from_bytes(bytes, Path::new(&name)).map_err(js_err)?;
         let trained = lungseg::evaluate::model_from_checkpoint(&self.inner.gpu, &ck, None).map_err(js_err)?;
         let cfg = serde_json::to_value(&trained.cfg).map_err(|e| JsError::new(&e.to_string()))?;
-        *self.inner.model.borrow_mut() = Some(Rc::new(Ensemble { members: vec![trained], tta: false, offsets: Vec::new() }));
+        *self.inner.model.borrow_mut() = Some(Rc::new(Ensemble::one(trained)));
         Ok(serde_json::json!({"config": cfg, "classes": model_classes(&self.inner)?}).to_string())
     }
 
