@@ -111,8 +111,10 @@ pub fn model_from_checkpoint(gpu: &Gpu, ck: &checkpoint::Loaded, fallback: Optio
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-/// Evaluates a run on one split (`test`, `val` or `train`) with its best checkpoint: the paper's
-/// metrics, written to `RUN_DIR/metrics.json` (`metrics-<split>.json` for other splits).
+/// Evaluates a run on one split (`test`, `val` or `train`) with its best checkpoint (or its
+/// snapshots' mean): the paper's metrics, written to `RUN_DIR/metrics.json`
+/// (`metrics-<split>.json` for other splits). A checkpoint file is scored alone on the split its
+/// configuration names, written beside it ([`scored_output`]).
 pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Report> {
     let mut members = run_members(gpu, run_dir, None)?;
     let report = if members.len() == 1 {
@@ -125,8 +127,21 @@ pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Repor
         let prep = pipeline::prepare(e.cfg())?;
         evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?
     };
-    write_json(&RunDir::new(run_dir).metrics(split_name), &report)?;
+    write_json(&scored_output(run_dir, &crate::run_dir::split_metrics_file(split_name)), &report)?;
     Ok(report)
+}
+
+/// Where `eval` writes its file `name` (`metrics.json`, `calibration.json`, …) for `run`: in the
+/// run folder, or — a checkpoint file scored alone (a snapshot run's `best.safetensors`, a
+/// `last.safetensors`) — beside the file, named for it: `RUN/best.safetensors` →
+/// `RUN/metrics-best.json`, so the run's own metrics stay its own.
+pub fn scored_output(run: &Path, name: &str) -> PathBuf {
+    if run.is_dir() {
+        return run.join(name);
+    }
+    let stem = run.file_stem().map_or_else(|| "checkpoint".into(), |s| s.to_string_lossy().into_owned());
+    let base = name.strip_suffix(".json").unwrap_or(name);
+    run.parent().unwrap_or(Path::new("")).join(format!("{base}-{stem}.json"))
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -547,7 +562,7 @@ pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<R
     let prep = pipeline::prepare(e.cfg())?;
     let report = evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?;
     let name = if split_name == "test" { crate::run_dir::metrics_file(true, false) } else { format!("metrics-{split_name}-tta.json") };
-    write_json(&RunDir::new(run_dir).root.join(name), &report)?;
+    write_json(&scored_output(run_dir, &name), &report)?;
     Ok(report)
 }
 
@@ -562,9 +577,8 @@ pub fn evaluate_run_calibrated(gpu: &Gpu, run_dir: &Path, tta: bool) -> Result<(
     let prep = pipeline::prepare(e.cfg())?;
     let cal = calibrate(gpu, &mut e, &prep, run_dir)?;
     let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
-    let root = &RunDir::new(run_dir).root;
-    write_json(&root.join(crate::run_dir::calibration_file(tta)), &cal)?;
-    write_json(&root.join(crate::run_dir::metrics_file(tta, true)), &report)?;
+    write_json(&scored_output(run_dir, &crate::run_dir::calibration_file(tta)), &cal)?;
+    write_json(&scored_output(run_dir, &crate::run_dir::metrics_file(tta, true)), &report)?;
     Ok((cal, report))
 }
 

@@ -474,7 +474,9 @@ enum Command {
     Eval {
         #[command(flatten)]
         adapter: AdapterArgs,
-        /// Run folder, or a cross-validation folder (every fold is scored). Given more than once,
+        /// Run folder, a cross-validation folder (every fold is scored), or a checkpoint file
+        /// (scored alone on its run's split: RUN/best.safetensors writes RUN/metrics-best.json,
+        /// so a snapshot run's best checkpoint can be compared with it). Given more than once,
         /// the runs are scored as one ensemble (the mean of their probabilities, each run counting
         /// once): run folders
         /// trained on the same split, or cross-validation folders on the same folds, fold by fold

@@ -103,7 +103,7 @@ impl RunDir {
 
     /// `metrics.json` for the test split, `metrics-<split>.json` for the others.
     pub fn metrics(&self, split: &str) -> PathBuf {
-        self.root.join(if split == "test" { "metrics.json".to_string() } else { format!("metrics-{split}.json") })
+        self.root.join(split_metrics_file(split))
     }
 
     /// Opens `log.csv` for appending: a new log (header only), or on resume the existing one
@@ -176,6 +176,16 @@ pub struct RunRecord {
     pub sessions: usize,
     /// Epochs finished.
     pub epochs: usize,
+}
+
+/// The file `eval` writes a split's plain metrics to: `metrics.json` for the test split,
+/// `metrics-<split>.json` for the others.
+pub fn split_metrics_file(split: &str) -> String {
+    if split == "test" {
+        "metrics.json".into()
+    } else {
+        format!("metrics-{split}.json")
+    }
 }
 
 /// The file a run's metrics go to for a scoring variant: `metrics.json`, `metrics-tta.json`,

@@ -212,6 +212,22 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
     let want = lungseg::evaluate::evaluate_ensemble(&gpu, &by_hand, &prep.slices, &prep.split.test, "test").unwrap();
     let got = lungseg::evaluate::evaluate_run(&gpu, &run, "test").unwrap();
     assert_eq!(got.confusion, want.confusion);
+    // Its best checkpoint scored alone (eval --run RUN/best.safetensors), on the run's split, is
+    // written beside it and leaves the run's own metrics alone.
+    let metrics = std::fs::read(run.join("metrics.json")).unwrap();
+    let best = lungseg::evaluate::evaluate_run(&gpu, &dir.best(), "test").unwrap();
+    let alone = Ensemble::load(&gpu, &dir.best(), None, false).unwrap();
+    assert_eq!(
+        best.confusion,
+        lungseg::evaluate::evaluate_ensemble(&gpu, &alone, &prep.slices, &prep.split.test, "test").unwrap().confusion
+    );
+    assert_ne!(best.confusion, got.confusion, "the best checkpoint alone is not the snapshots' mean");
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("metrics-best.json")).unwrap()).unwrap();
+    assert_eq!(written["confusion"], serde_json::json!(best.confusion));
+    assert_eq!(std::fs::read(run.join("metrics.json")).unwrap(), metrics);
+    let (_, calibrated) = lungseg::evaluate::evaluate_run_calibrated(&gpu, &dir.best(), false).unwrap();
+    assert_eq!(calibrated.n_images, prep.split.test.len());
+    assert!(run.join("calibration-best.json").exists() && run.join("metrics-calibrated-best.json").exists());
     let images: Vec<&[f32]> = prep.slices[..2].iter().map(|s| s.image.as_slice()).collect();
     let mean = e.probabilities(&gpu, &images).unwrap();
     let each: Vec<Vec<f32>> =
