@@ -44,11 +44,16 @@ impl std::fmt::Display for Calibration {
 
 /// A fingerprint of model checkpoint files (FNV-1a, 64 bits, over their bytes in order), to
 /// tie a calibration to the model it was fitted on whatever folder the files are moved to.
-pub fn fingerprint(files: &[&Path]) -> Result<String> {
+/// `sources[i]` is the ensemble source of `files[i]` ([`crate::evaluate::Ensemble::sources`]):
+/// with more than one source their boundaries are hashed too, since the same files grouped
+/// otherwise are weighted otherwise (one source: the files' bytes alone, as before sources were).
+pub fn fingerprint(files: &[&Path], sources: &[usize]) -> Result<String> {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for f in files {
+    let grouped = sources.iter().any(|&s| s != sources[0]);
+    for (i, f) in files.iter().enumerate() {
         let bytes = std::fs::read(f).map_err(|e| Error::io("reading a checkpoint to fingerprint it", f, e))?;
-        for b in bytes.iter().chain(&[0xff]) {
+        let boundary: &[u8] = if grouped && i > 0 && sources[i] != sources[i - 1] { &[0xfe] } else { &[] };
+        for b in boundary.iter().chain(&bytes).chain(&[0xff]) {
             h ^= *b as u64;
             h = h.wrapping_mul(0x100_0000_01b3);
         }

@@ -287,8 +287,8 @@ pub struct Ensemble {
 
 impl Ensemble {
     /// Loads `path`: a run folder, a checkpoint file, or a cross-validation folder (its
-    /// `fold*/best.safetensors`, in fold order). Every member must predict the same classes at the
-    /// same input size.
+    /// `fold*/best.safetensors`, in fold order) — one source. Every member must see the same
+    /// input (size and intensity window) and predict the same classes.
     pub fn load(gpu: &Gpu, path: &Path, fallback: Option<&TrainConfig>, tta: bool) -> Result<Self> {
         Self::of(vec![Self::members_of(gpu, path, fallback)?], tta)
     }
@@ -325,6 +325,24 @@ impl Ensemble {
     /// background against infection, and its infection probability is shared among C1–C3 as the
     /// 4-class members' mean shares it ([`Ensemble::probabilities`]).
     fn of(sources: Vec<Vec<Trained>>, tta: bool) -> Result<Self> {
+        for (i, source) in sources.iter().enumerate() {
+            // One task within a source: its members' probabilities are summed channel for channel.
+            let Some(head) = source.first() else {
+                return Err(Error::InvalidArgument { op: "ensemble", detail: format!("source {} of the ensemble holds no model", i + 1) });
+            };
+            if let Some(m) = source.iter().find(|m| m.cfg.task != head.cfg.task) {
+                return Err(Error::InvalidArgument {
+                    op: "ensemble",
+                    detail: format!(
+                        "{} is a {} network, {} a {} one, in one source: a run or cross-validation predicts one task",
+                        m.file.display(),
+                        m.cfg.task,
+                        head.file.display(),
+                        head.cfg.task
+                    ),
+                });
+            }
+        }
         let source_of: Vec<usize> = sources.iter().enumerate().flat_map(|(i, m)| std::iter::repeat_n(i, m.len())).collect();
         let members: Vec<Trained> = sources.into_iter().flatten().collect();
         let Some(first) = members.first() else {
@@ -442,10 +460,10 @@ impl Ensemble {
         crate::calibration::decide(probs, c, plane, &self.offsets)
     }
 
-    /// [`crate::calibration::fingerprint`] of the members' checkpoint files.
+    /// [`crate::calibration::fingerprint`] of the members' checkpoint files and sources.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn fingerprint(&self) -> Result<String> {
-        crate::calibration::fingerprint(&self.members.iter().map(|m| m.file.as_path()).collect::<Vec<_>>())
+        crate::calibration::fingerprint(&self.members.iter().map(|m| m.file.as_path()).collect::<Vec<_>>(), &self.sources)
     }
 
     /// Uses the decision offsets of a calibration file (`calibration.json` from `eval
@@ -607,7 +625,7 @@ fn calibrate(gpu: &Gpu, e: &mut Ensemble, prep: &pipeline::Prepared, what: &Path
 
 #[cfg(not(target_arch = "wasm32"))]
 /// Several runs trained on one split — different networks or recipes on the same fold, say —
-/// scored as one ensemble (the mean of their softmax, each run's models as [`run_members`]) on that split's test
+/// scored as one ensemble (the mean of their softmax, each run counting once with its models as [`run_members`]) on that split's test
 /// images, with or without flip TTA, and with `calibrate` after decision offsets fitted on the
 /// shared validation split. Every run must have been trained on the same slices with the same
 /// validation and test images (otherwise one member's training images would be scored). Binary
@@ -624,8 +642,9 @@ pub fn evaluate_runs(
     let configs: Vec<TrainConfig> = groups.iter().map(|g| g[0].cfg.clone()).collect();
     let mut e = Ensemble::of(groups, tta)?;
     let prep = pipeline::prepare(e.cfg())?;
-    let main = &runs[configs.iter().position(|c| c.task == e.cfg().task).unwrap_or(0)];
-    for (cfg, run) in configs.iter().zip(runs) {
+    let main_index = configs.iter().position(|c| c.task == e.cfg().task).unwrap_or(0);
+    let main = &runs[main_index];
+    for (cfg, run) in configs.iter().zip(runs).enumerate().filter(|(i, _)| *i != main_index).map(|(_, r)| r) {
         let other = pipeline::prepare(cfg)?;
         // A binary run's labels are the 4-class labels with C1–C3 merged.
         let same_label = |a: u32, b: u32| if cfg.task == e.cfg().task { a == b } else { (a != 0) == (b != 0) };

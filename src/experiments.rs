@@ -177,7 +177,8 @@ pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, 
         all.push(finished_folds(d)?);
     }
     // The report's configuration: a 4-class one where binary cross-validations are mixed in.
-    let (first_folds, cfg) = all.iter().find(|(_, c)| c.task == Task::Multi).unwrap_or(&all[0]);
+    let main = all.iter().position(|(_, c)| c.task == Task::Multi).unwrap_or(0);
+    let (first_folds, cfg) = &all[main];
     for ((folds, _), d) in all.iter().zip(dirs) {
         if folds.len() != first_folds.len() {
             return Err(Error::InvalidArgument {
@@ -186,8 +187,8 @@ pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, 
                     "{} is a {}-fold cross-validation, {} a {}-fold one: an ensemble's cross-validations must agree",
                     d.display(),
                     folds.len(),
-                    dirs[0].display(),
-                    all[0].0.len(),
+                    dirs[main].display(),
+                    first_folds.len(),
                 ),
             });
         }

@@ -144,8 +144,9 @@ pub fn predict(gpu: &Gpu, checkpoint: &Path, input: &Path, output: &Path, opts: 
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-/// [`predict`] with the probabilities of every model of several checkpoints averaged
-/// ([`Ensemble::load_all`]: run folders, files or cross-validation folders, one task and size).
+/// [`predict`] with the probabilities of several checkpoints averaged, each counting once
+/// ([`Ensemble::load_all`]: run folders, files or cross-validation folders of one size; binary
+/// ones in a 4-class ensemble vote on background against infection).
 pub fn predict_with(gpu: &Gpu, checkpoints: &[PathBuf], input: &Path, output: &Path, opts: &PredictOptions) -> Result<Vec<Severity>> {
     let mut models = Ensemble::load_all(gpu, checkpoints, opts.config.as_ref(), opts.tta)?;
     if let Some(file) = &opts.calibration {

@@ -73,8 +73,8 @@ fn ensembles_and_test_time_augmentation() {
     let rows = lungseg::predict::predict(&gpu, &cv, &input, &out, &opts).unwrap();
     assert_eq!(rows.len(), 1);
     assert!(out.join("i045_mask.png").exists());
-    // Several checkpoints: every model of each averaged — here the run and the two-fold folder of
-    // its copies, three identical members, so the same masks as the run alone.
+    // Several checkpoints averaged, each counting once — here the run and the two-fold folder of
+    // its copies, identical models, so the same masks as the run alone.
     let both = tmp("predicted-both");
     let rows_both = lungseg::predict::predict_with(&gpu, &[run.to_path_buf(), cv.to_path_buf()], &input, &both, &opts).unwrap();
     assert_eq!(
@@ -241,6 +241,13 @@ fn a_run_with_snapshots_predicts_with_its_last_validations() {
     let p = beside.probabilities(&gpu, &images).unwrap();
     let worst = (0..p.len()).map(|i| (p[i] - (mean[i] + each[0][i]) / 2.0).abs()).fold(0f32, f32::max);
     assert!(worst < 1e-6, "each source counts once (off by {worst})");
+    // A calibration belongs to the grouping too: the same three files as three sources are
+    // weighted otherwise, so they fingerprint otherwise; as one source, as the run.
+    let as_files = Ensemble::load_all(&gpu, &files, None, false).unwrap();
+    assert_eq!(as_files.sources, [0, 1, 2]);
+    assert_ne!(as_files.fingerprint().unwrap(), e.fingerprint().unwrap());
+    let paths: Vec<&std::path::Path> = files.iter().map(|f| f.as_path()).collect();
+    assert_eq!(e.fingerprint().unwrap(), lungseg::calibration::fingerprint(&paths, &[0, 0, 0]).unwrap());
 
     // Exported as a model folder, the run predicts the same, bit for bit, from weights-only files;
     // exported as one file, it is the best checkpoint alone.
@@ -316,7 +323,9 @@ fn a_binary_run_votes_on_infection_in_a_four_class_ensemble() {
         train::train(&gpu, &TrainConfig { epochs: 1, ..cfg }, &run, false, &AtomicBool::new(false), &mut Quiet).unwrap();
         run
     };
-    let multi = train_tiny(common::tiny(Arch::SegNet, Task::Multi), "mixed-multi");
+    // The 4-class run keeps 3 snapshots (one epoch of 9 iterations, a validation every 3): a
+    // source of three members, weighing what the binary run's one model weighs.
+    let multi = train_tiny(TrainConfig { val_every: 3, snapshots: 3, ..common::tiny(Arch::SegNet, Task::Multi) }, "mixed-multi");
     let binary = train_tiny(common::tiny(Arch::UNet, Task::Binary), "mixed-binary");
     let prep = lungseg::pipeline::prepare(&common::tiny(Arch::SegNet, Task::Multi)).unwrap();
     let images: Vec<&[f32]> = prep.slices[..3].iter().map(|s| s.image.as_slice()).collect();
@@ -325,7 +334,7 @@ fn a_binary_run_votes_on_infection_in_a_four_class_ensemble() {
 
     // The binary run first: the ensemble is still the 4-class one.
     let mixed = Ensemble::load_all(&gpu, &[binary.to_path_buf(), multi.to_path_buf()], None, false).unwrap();
-    assert_eq!(mixed.cfg().task, Task::Multi);
+    assert_eq!((mixed.cfg().task, mixed.sources.as_slice()), (Task::Multi, &[0, 1, 1, 1][..]));
     let p = mixed.probabilities(&gpu, &images).unwrap();
     let plane = 32 * 32;
     assert_eq!(p.len(), 3 * 4 * plane);
@@ -354,37 +363,30 @@ fn a_binary_run_votes_on_infection_in_a_four_class_ensemble() {
     assert_eq!(report.confusion.iter().flatten().sum::<u64>(), (prep.split.test.len() * plane) as u64);
     // A binary run on another split, or that saw another intensity window, is refused.
     let other = train_tiny(TrainConfig { seed: 2, ..common::tiny(Arch::UNet, Task::Binary) }, "mixed-binary-seed2");
-    let e = lungseg::evaluate::evaluate_runs(&gpu, &[multi.to_path_buf(), other.to_path_buf()], false, false).unwrap_err().to_string();
-    assert!(e.contains("not trained on the same split") && e.contains("mixed-binary-seed2"), "{e}");
+    let e = lungseg::evaluate::evaluate_runs(&gpu, &[other.to_path_buf(), multi.to_path_buf()], false, false).unwrap_err().to_string();
+    assert!(e.contains("not trained on the same split") && e.contains("mixed-binary-seed2") && e.contains("mixed-multi"), "{e}");
     let window = train_tiny(TrainConfig { window: (-1000.0, 400.0), ..common::tiny(Arch::UNet, Task::Binary) }, "mixed-binary-window");
     let e = Ensemble::load_all(&gpu, &[multi.to_path_buf(), window.to_path_buf()], None, false).err().unwrap().to_string();
     assert!(e.contains("intensity window") && e.contains("mixed-binary-window"), "{e}");
 
-    // Cross-validations fold by fold: a 4-class one and a binary one (two folds each, holding
-    // these runs) — named for both, scored as 4-class ensembles fold by fold.
-    let cvs: Vec<common::Scratch> = [(&multi, "mixed-cv-multi"), (&binary, "mixed-cv-binary")]
-        .iter()
-        .map(|(run, name)| {
-            let cv = tmp(name);
-            let mut c: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
-            c["folds"] = serde_json::json!(2);
-            for k in 0..2 {
-                let fold = cv.join(format!("fold{k}"));
-                std::fs::create_dir_all(&fold).unwrap();
-                c["fold"] = serde_json::json!(k);
-                std::fs::write(fold.join("config.json"), c.to_string()).unwrap();
-                for f in ["best.safetensors", "last.safetensors"] {
-                    std::fs::copy(run.join(f), fold.join(f)).unwrap();
-                }
-            }
-            cv
-        })
-        .collect();
+    // Cross-validations fold by fold: a 4-class one and a binary one (two folds, trained), named
+    // for both, each fold scored as the ensemble of the two fold-k runs on fold k's test images.
+    let cv = |cfg: TrainConfig, name: &str| {
+        let dir = tmp(name);
+        let cfg = TrainConfig { epochs: 1, ..cfg };
+        lungseg::experiments::cross_validate(&gpu, &cfg, 2, &dir, &AtomicBool::new(false), &mut Quiet).unwrap().unwrap();
+        dir
+    };
+    let (cv_multi, cv_binary) =
+        (cv(common::tiny(Arch::SegNet, Task::Multi), "mixed-cv-multi"), cv(common::tiny(Arch::UNet, Task::Binary), "mixed-cv-binary"));
     let out = tmp("mixed-cv-out");
-    let r = lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cvs[1].to_path_buf(), cvs[0].to_path_buf()], &out, false, false).unwrap();
-    assert_eq!((r.model.as_str(), r.folds.len()), ("unet binary+segnet", 2));
-    for f in &r.folds {
-        assert_eq!(f.classes.len(), 4);
-        assert_eq!(f.confusion.iter().flatten().sum::<u64>(), (f.n_images * plane) as u64);
+    let r =
+        lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cv_binary.to_path_buf(), cv_multi.to_path_buf()], &out, false, false).unwrap();
+    assert_eq!((r.model.as_str(), r.task.as_str(), r.folds.len()), ("unet binary+segnet", "multi", 2));
+    for (k, fold) in r.folds.iter().enumerate() {
+        let runs = [cv_binary.join(format!("fold{k}")), cv_multi.join(format!("fold{k}"))];
+        let (_, alone) = lungseg::evaluate::evaluate_runs(&gpu, &runs, false, false).unwrap();
+        assert_eq!((fold.classes.len(), fold.n_images, &fold.confusion), (4, 50, &alone.confusion), "fold {k}");
     }
+    assert_ne!(r.folds[0].confusion, r.folds[1].confusion, "each fold is scored on its own test images");
 }
