@@ -64,14 +64,23 @@ pub fn summarize_folds(folds: &[Report]) -> BTreeMap<String, BTreeMap<String, Me
     out
 }
 
-/// Trains and evaluates one run unless its `metrics.json` already exists.
+/// Trains and evaluates one run, or continues it: a run that finished (its `metrics.json`
+/// exists) is only evaluated again, unless `cfg` asks for more epochs than its last checkpoint
+/// holds — then it resumes and trains them, as `train --resume RUN --epochs E` does.
 fn run_once(gpu: &Gpu, cfg: &TrainConfig, dir: &Path, stop: &AtomicBool, progress: &mut dyn Progress) -> Result<Option<Report>> {
     let run = RunDir::new(dir);
-    if run.metrics("test").exists() {
-        progress.message(&format!("{}: finished earlier, evaluating its best checkpoint again", dir.display()));
+    let trained_epochs = match run.last().exists() {
+        true => Some(train::stored_state(&crate::checkpoint::Loaded::open(&run.last())?)?.epoch),
+        false => None,
+    };
+    if run.metrics("test").exists() && trained_epochs.is_none_or(|e| e >= cfg.epochs) {
+        progress.message(&format!("{}: finished earlier, evaluating it again", dir.display()));
         return evaluate::evaluate_run(gpu, dir, "test").map(Some);
     }
-    let resume = run.last().exists();
+    if let Some(e) = trained_epochs.filter(|&e| e < cfg.epochs && run.metrics("test").exists()) {
+        progress.message(&format!("{}: finished {e} epochs earlier, continuing to {}", dir.display(), cfg.epochs));
+    }
+    let resume = trained_epochs.is_some();
     let outcome = train::train(gpu, cfg, dir, resume, stop, progress)?;
     if outcome.interrupted {
         return Ok(None);

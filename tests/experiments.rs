@@ -38,6 +38,22 @@ fn five_fold_cross_validation_tests_every_image_once_and_resumes() {
     let again = experiments::cross_validate(&gpu, &cfg, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().unwrap();
     assert_eq!(again.summary, report.summary);
     println!("rerun took {:?}", t0.elapsed());
+
+    // Asked for more epochs, the finished folds continue — each exactly as if it had been trained
+    // for two epochs from the start (fold 0 checked weight for weight).
+    let longer = TrainConfig { epochs: 2, ..cfg.clone() };
+    experiments::cross_validate(&gpu, &longer, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().unwrap();
+    let straight = common::scratch("cv", "fold0-two-epochs");
+    lungseg::train::train(&gpu, &TrainConfig { fold: Some(0), folds: 5, ..longer }, &straight, false, &AtomicBool::new(false), &mut Quiet)
+        .unwrap();
+    let open = |dir: &std::path::Path| lungseg::checkpoint::Loaded::open(&dir.join("last.safetensors")).unwrap();
+    let (continued, straight) = (open(&out.join("fold0")), open(&straight));
+    assert_eq!(lungseg::train::stored_state(&continued).unwrap().epoch, 2);
+    for name in ["enc1.conv1.weight", "final.weight", "optimizer.v.final.weight"] {
+        assert_eq!(continued.tensor(name).unwrap(), straight.tensor(name).unwrap(), "{name}");
+    }
+    let epochs = |k: usize| lungseg::train::stored_state(&open(&out.join(format!("fold{k}")))).unwrap().epoch;
+    assert!((0..5).all(|k| epochs(k) == 2), "every fold continued");
 }
 
 #[test]
