@@ -124,12 +124,24 @@ pub fn train(
         let stored: TrainConfig = crate::run_dir::read_json(&dir.config())?;
         let allowed = TrainConfig { epochs: cfg.epochs, checkpoint_every: cfg.checkpoint_every, ..stored.clone() };
         if &allowed != cfg {
+            // Name each field that differs, as stored and as asked (a `cv` rerun with other
+            // flags, or a library caller, reaches this without `TrainConfig::resumed`).
+            let (have, want) = (serde_json::to_value(&allowed).unwrap_or_default(), serde_json::to_value(cfg).unwrap_or_default());
+            let fields: Vec<String> = match (have.as_object(), want.as_object()) {
+                (Some(h), Some(w)) => h
+                    .iter()
+                    .filter(|(k, v)| w.get(*k) != Some(v))
+                    .map(|(k, v)| format!("{k} (the run has {v}, asked for {})", w[k]))
+                    .collect(),
+                _ => Vec::new(),
+            };
             return Err(Error::InvalidArgument {
                 op: "resume",
                 detail: format!(
-                    "{}: the configuration differs from the run's beyond epochs and checkpoint interval; \
-                     build it with TrainConfig::resumed (it names what cannot change)",
-                    dir.config().display()
+                    "{}: a resumed run keeps the configuration its finished epochs were trained with; these differ: {}. \
+                     Only the epochs and the checkpoint interval may change: continue it with the run's own flags, or start a new run",
+                    dir.config().display(),
+                    fields.join("; ")
                 ),
             });
         }

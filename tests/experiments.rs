@@ -54,6 +54,10 @@ fn five_fold_cross_validation_tests_every_image_once_and_resumes() {
     }
     let epochs = |k: usize| lungseg::train::stored_state(&open(&out.join(format!("fold{k}")))).unwrap().epoch;
     assert!((0..5).all(|k| epochs(k) == 2), "every fold continued");
+    // Continued with another recipe, a fold is refused, naming what differs.
+    let other = TrainConfig { epochs: 3, lr: 1e-3, ..cfg.clone() };
+    let e = experiments::cross_validate(&gpu, &other, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap_err().to_string();
+    assert!(e.contains("fold0") && e.contains("lr (the run has 0.00") && e.contains("asked for 0.001"), "{e}");
 }
 
 #[test]
