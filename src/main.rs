@@ -170,8 +170,8 @@ struct TrainArgs {
     #[arg(long, num_args = 2, value_names = ["ALPHA", "BETA"])]
     tversky: Option<Vec<f32>>,
     /// Keep the weights of the last K validations (RUN_DIR/snapshots/) and predict with the mean
-    /// of their probabilities: a snapshot ensemble over the end of training (default 0: the best
-    /// checkpoint alone)
+    /// of their probabilities: a snapshot ensemble over the end of training (default: the
+    /// preset's — quick binary 10; otherwise 0, the best checkpoint alone)
     #[arg(long, value_name = "K")]
     snapshots: Option<usize>,
     /// Run folder (default runs/<model>-<task>-<preset>[-fold<k>]).
