@@ -393,11 +393,12 @@ impl Ensemble {
         let (s, task) = (self.cfg().size, self.cfg().task);
         let (c, plane) = (task.classes(), s * s);
         let flips: &[(bool, bool)] = if self.tta { &FLIPS } else { &FLIPS[..1] };
-        // Each source's summed softmax and how many predictions it sums.
+        // Each source's summed softmax, how many predictions it sums, and its task.
         let n_sources = self.sources.iter().max().map_or(0, |&m| m + 1);
-        let mut sums: Vec<(Vec<f64>, usize)> = vec![(Vec::new(), 0); n_sources];
+        let mut sums: Vec<(Vec<f64>, usize, Task)> = vec![(Vec::new(), 0, task); n_sources];
         for (m, &source) in self.members.iter().zip(&self.sources) {
-            let (acc, n) = &mut sums[source];
+            let (acc, n, source_task) = &mut sums[source];
+            *source_task = m.cfg.task;
             for &(ud, lr) in flips {
                 let mut x = Vec::with_capacity(images.len() * plane);
                 for im in images {
@@ -416,11 +417,9 @@ impl Ensemble {
         }
         // The sum of the sources' means: over the sources of the ensemble's task, and over the
         // binary sources mixed into a 4-class ensemble.
-        let task_of =
-            |source: usize| self.members[self.sources.iter().position(|&x| x == source).expect("every source has members")].cfg.task;
         let sum_of_means = |want: Task, len: usize| {
             let mut total = vec![0f64; len];
-            for (acc, n) in sums.iter().enumerate().filter(|(i, _)| task_of(*i) == want).map(|(_, s)| s) {
+            for (acc, n, _) in sums.iter().filter(|s| s.2 == want) {
                 for (t, a) in total.iter_mut().zip(acc) {
                     *t += a / *n as f64;
                 }
@@ -429,7 +428,7 @@ impl Ensemble {
         };
         let q = sum_of_means(task, images.len() * c * plane);
         let n = n_sources as f64;
-        if (0..n_sources).all(|i| task_of(i) == task) {
+        if sums.iter().all(|s| s.2 == task) {
             return Ok(q.into_iter().map(|v| (v / n) as f32).collect());
         }
         let b = sum_of_means(Task::Binary, images.len() * 2 * plane);
@@ -642,12 +641,14 @@ pub fn evaluate_runs(
     let configs: Vec<TrainConfig> = groups.iter().map(|g| g[0].cfg.clone()).collect();
     let mut e = Ensemble::of(groups, tta)?;
     let prep = pipeline::prepare(e.cfg())?;
-    let main_index = configs.iter().position(|c| c.task == e.cfg().task).unwrap_or(0);
+    let main_task = e.cfg().task;
+    let main_index = configs.iter().position(|c| c.task == main_task).unwrap_or(0);
     let main = &runs[main_index];
     for (cfg, run) in configs.iter().zip(runs).enumerate().filter(|(i, _)| *i != main_index).map(|(_, r)| r) {
         let other = pipeline::prepare(cfg)?;
         // A binary run's labels are the 4-class labels with C1–C3 merged.
-        let same_label = |a: u32, b: u32| if cfg.task == e.cfg().task { a == b } else { (a != 0) == (b != 0) };
+        let merged = cfg.task != main_task;
+        let same_label = |a: u32, b: u32| if merged { (a != 0) == (b != 0) } else { a == b };
         let same = other.slices.len() == prep.slices.len()
             && other.split.val == prep.split.val
             && other.split.test == prep.split.test

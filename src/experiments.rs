@@ -69,16 +69,16 @@ pub fn summarize_folds(folds: &[Report]) -> BTreeMap<String, BTreeMap<String, Me
 /// holds — then it resumes and trains them, as `train --resume RUN --epochs E` does.
 fn run_once(gpu: &Gpu, cfg: &TrainConfig, dir: &Path, stop: &AtomicBool, progress: &mut dyn Progress) -> Result<Option<Report>> {
     let run = RunDir::new(dir);
-    let trained_epochs = match run.last().exists() {
-        true => Some(train::stored_state(&crate::checkpoint::Loaded::open(&run.last())?)?.epoch),
-        false => None,
-    };
-    if run.metrics("test").exists() && trained_epochs.is_none_or(|e| e >= cfg.epochs) {
-        progress.message(&format!("{}: finished earlier, evaluating it again", dir.display()));
-        return evaluate::evaluate_run(gpu, dir, "test").map(Some);
-    }
-    if let Some(e) = trained_epochs.filter(|&e| e < cfg.epochs && run.metrics("test").exists()) {
-        progress.message(&format!("{}: finished {e} epochs earlier, continuing to {}", dir.display(), cfg.epochs));
+    let trained_epochs =
+        if run.last().exists() { Some(train::stored_state(&crate::checkpoint::Loaded::open(&run.last())?)?.epoch) } else { None };
+    if run.metrics("test").exists() {
+        match trained_epochs.filter(|&e| e < cfg.epochs) {
+            None => {
+                progress.message(&format!("{}: finished earlier, evaluating it again", dir.display()));
+                return evaluate::evaluate_run(gpu, dir, "test").map(Some);
+            }
+            Some(e) => progress.message(&format!("{}: finished {e} epochs earlier, continuing to {}", dir.display(), cfg.epochs)),
+        }
     }
     let resume = trained_epochs.is_some();
     let outcome = train::train(gpu, cfg, dir, resume, stop, progress)?;
