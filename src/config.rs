@@ -161,7 +161,14 @@ pub struct TrainConfig {
     /// Learning rate × `lr_drop` every `lr_drop_every` epochs (the paper: 0.95 every 12).
     pub lr_drop: f32,
     pub lr_drop_every: usize,
+    /// Seed of the initial weights, the epochs' shuffles and the augmentation draws — and of the
+    /// split, unless `split_seed` is set.
     pub seed: u64,
+    /// Seed of the split (the paper's 72/10/18 or the cross-validation's folds); `None`: `seed`.
+    /// Setting it apart lets runs of several seeds share one split — a seed ensemble, or a
+    /// repeated cross-validation on the same folds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_seed: Option<u64>,
     /// Cross-validation fold (0-based) of `folds`; `None`: the paper's 72/10/18 split.
     pub fold: Option<usize>,
     pub folds: usize,
@@ -238,6 +245,7 @@ pub struct Overrides {
     pub batch: Option<usize>,
     pub lr: Option<f32>,
     pub seed: Option<u64>,
+    pub split_seed: Option<u64>,
     pub fold: Option<usize>,
     pub folds: Option<usize>,
     pub normalization: Option<Normalization>,
@@ -297,6 +305,7 @@ impl TrainConfig {
             lr_drop: 0.95,
             lr_drop_every: 12,
             seed: 1,
+            split_seed: None,
             fold: None,
             folds: 5,
             normalization: Normalization::ZeroCenter,
@@ -335,6 +344,11 @@ impl TrainConfig {
                 _ => 0,
             },
         }
+    }
+
+    /// The seed of the split: `split_seed`, or `seed` when it is not set.
+    pub fn split_seed(&self) -> u64 {
+        self.split_seed.unwrap_or(self.seed)
     }
 
     /// The training augmentation this configuration draws (when `augment` is on).
@@ -381,6 +395,9 @@ impl TrainConfig {
         if o.fold.is_some() {
             c.fold = o.fold;
         }
+        if o.split_seed.is_some() {
+            c.split_seed = o.split_seed;
+        }
         c.validate()?;
         Ok(c)
     }
@@ -409,6 +426,11 @@ impl TrainConfig {
             warmup_epochs => "--warmup-epochs", ema => "--ema", select => "--select", tversky => "--tversky", snapshots => "--snapshots");
         if o.fold.is_some() && o.fold != self.fold {
             refused.push(format!("--fold (the run has {:?}, asked for {:?})", self.fold, o.fold));
+        }
+        if let Some(s) = o.split_seed {
+            if s != self.split_seed() {
+                refused.push(format!("--split-seed (the run has {}, asked for {s})", self.split_seed()));
+            }
         }
         if !refused.is_empty() {
             return Err(Error::InvalidArgument {

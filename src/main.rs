@@ -111,8 +111,14 @@ struct TrainArgs {
     /// Initial learning rate (× 0.95 every 12 epochs).
     #[arg(long)]
     lr: Option<f32>,
+    /// Seed of the initial weights, shuffles and augmentation — and of the split unless
+    /// --split-seed is given.
     #[arg(long)]
     seed: Option<u64>,
+    /// Seed of the split alone (default: --seed): runs of several --seed on one split or one
+    /// cross-validation's folds, for a seed ensemble (`eval --run A --run B`).
+    #[arg(long)]
+    split_seed: Option<u64>,
     /// Cross-validation fold (0-based) of --folds; without it, the paper's 72/10/18 split.
     #[arg(long)]
     fold: Option<usize>,
@@ -197,6 +203,7 @@ impl TrainArgs {
             batch: self.batch,
             lr: self.lr,
             seed: self.seed,
+            split_seed: self.split_seed,
             fold: self.fold,
             folds: self.folds,
             normalization: self.normalization,

@@ -30,8 +30,8 @@ pub fn load_slices(cfg: &TrainConfig) -> Result<Vec<Slice>> {
 /// The split a configuration uses.
 pub fn split_for(cfg: &TrainConfig, n: usize) -> Result<Split> {
     match cfg.fold {
-        Some(k) => data::kfold_split(n, cfg.folds, k, cfg.seed),
-        None => Ok(data::paper_split(n, cfg.seed)),
+        Some(k) => data::kfold_split(n, cfg.folds, k, cfg.split_seed()),
+        None => Ok(data::paper_split(n, cfg.split_seed())),
     }
 }
 

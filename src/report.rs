@@ -187,6 +187,9 @@ fn recipe(dirs: &[std::path::PathBuf]) -> Option<String> {
         augmentation(&cfg),
         cfg["seed"]
     );
+    if let Some(split_seed) = cfg["split_seed"].as_u64() {
+        let _ = write!(line, " Split seed {split_seed}.");
+    }
     let dice = cfg["dice_weight"].as_f64().unwrap_or(0.0);
     if dice > 0.0 {
         let _ = write!(line, " Loss: cross-entropy + {dice} × soft Dice.");

@@ -145,6 +145,16 @@ fn ensembles_and_test_time_augmentation() {
     train::train(&gpu, &TrainConfig { seed: 2, ..cfg.clone() }, &other, false, &AtomicBool::new(false), &mut Quiet).unwrap();
     let e = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), other.to_path_buf()], false, false).err().unwrap().to_string();
     assert!(e.contains("not trained on the same split") && e.contains("run-seed2"), "{e}");
+    // Another initialisation on the same split (--seed 2 --split-seed 1) is a seed ensemble: the
+    // split is the run's, the weights are not.
+    let seed2 = tmp("run-seed2-split1");
+    let seed2_cfg = TrainConfig { seed: 2, split_seed: Some(cfg.seed), ..cfg.clone() };
+    train::train(&gpu, &seed2_cfg, &seed2, false, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let read = |p: std::path::PathBuf| std::fs::read(&p).unwrap();
+    assert_eq!(read(seed2.join("split.json")), read(run.join("split.json")));
+    assert_ne!(read(seed2.join("best.safetensors")), read(run.join("best.safetensors")));
+    let (_, seeds) = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), seed2.to_path_buf()], false, false).unwrap();
+    assert_eq!(seeds.confusion.iter().flatten().sum::<u64>(), alone.confusion.iter().flatten().sum::<u64>());
 
     // A fold short of the configuration's count, and TTA / calibration of the folds as one
     // ensemble (scored on a test split the other folds trained on), are refused.

@@ -179,6 +179,12 @@ fn a_resume_refuses_what_cannot_change_and_applies_what_can() {
     let same = Overrides { lr: Some(cfg.lr), batch: Some(cfg.batch), epochs: Some(3), ..Default::default() };
     let more = train::resume_config(&dir, &stored, &same).unwrap();
     assert_eq!(more, TrainConfig { epochs: 3, ..cfg.clone() });
+    // The split seed is the seed when not set apart: naming it is no change; another is refused.
+    let split = Overrides { split_seed: Some(cfg.seed), epochs: Some(3), ..Default::default() };
+    assert_eq!(train::resume_config(&dir, &stored, &split).unwrap(), more);
+    let other = Overrides { split_seed: Some(cfg.seed + 1), ..Default::default() };
+    let err = train::resume_config(&dir, &stored, &other).unwrap_err().to_string();
+    assert!(err.contains("--split-seed (the run has 1, asked for 2)"), "{err}");
     let err = train::resume_config(&dir, &stored, &Overrides { epochs: Some(1), ..Default::default() }).err().unwrap().to_string();
     assert!(err.contains("--epochs 1") && err.contains("2 epochs"), "{err}");
     // train() itself refuses a configuration that differs beyond what a resume may change.
