@@ -395,8 +395,10 @@ impl TrainConfig {
         if o.fold.is_some() {
             c.fold = o.fold;
         }
+        // A split seed equal to the seed is no split seed: `--seed 2 --split-seed 2` is `--seed 2`,
+        // so a rerun naming it continues the run instead of being refused as another one.
         if o.split_seed.is_some() {
-            c.split_seed = o.split_seed;
+            c.split_seed = o.split_seed.filter(|&s| s != c.seed);
         }
         c.validate()?;
         Ok(c)

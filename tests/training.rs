@@ -284,6 +284,15 @@ fn the_configuration_is_typed_and_reads_files_written_before_it_was() {
         "val_every":10,"window":[-1000.0,400.0]}"#;
     let c: TrainConfig = serde_json::from_str(old).unwrap();
     assert_eq!((c.model, c.task, c.class_weights, c.checkpoint_every), (Arch::UNet, Task::Multi, lungseg::data::ClassWeighting::Median, 1));
+    assert_eq!((c.split_seed, c.split_seed()), (None, 1), "the split follows the seed when no split seed is stored");
+    // A split seed equal to the seed is the configuration without one; another one is kept.
+    let with = |seed, split_seed| {
+        let o = Overrides { seed, split_seed, ..Default::default() };
+        TrainConfig::with_overrides(Preset::Quick, Arch::UNet, Task::Binary, &o).unwrap()
+    };
+    assert_eq!(with(Some(2), Some(2)), with(Some(2), None));
+    assert_eq!(with(None, Some(1)), with(None, None));
+    assert_eq!((with(Some(2), Some(1)).split_seed, with(Some(2), Some(1)).split_seed()), (Some(1), 1));
     let bad = old.replace(r#""model":"unet""#, r#""model":"resnet""#);
     let err = serde_json::from_str::<TrainConfig>(&bad).err().unwrap().to_string();
     assert!(err.contains("resnet"), "{err}");
