@@ -127,7 +127,7 @@ pub fn evaluate_run(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<Repor
         let prep = pipeline::prepare(e.cfg())?;
         evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?
     };
-    write_json(&scored_output(run_dir, &crate::run_dir::split_metrics_file(split_name)), &report)?;
+    write_json(&scored_output(run_dir, &crate::run_dir::metrics_file(split_name, false, false)), &report)?;
     Ok(report)
 }
 
@@ -578,8 +578,7 @@ pub fn evaluate_run_tta(gpu: &Gpu, run_dir: &Path, split_name: &str) -> Result<R
     one_run(run_dir)?;
     let prep = pipeline::prepare(e.cfg())?;
     let report = evaluate_ensemble(gpu, &e, &prep.slices, split_indices(&prep, split_name)?, split_name)?;
-    let name = if split_name == "test" { crate::run_dir::metrics_file(true, false) } else { format!("metrics-{split_name}-tta.json") };
-    write_json(&scored_output(run_dir, &name), &report)?;
+    write_json(&scored_output(run_dir, &crate::run_dir::metrics_file(split_name, true, false)), &report)?;
     Ok(report)
 }
 
@@ -595,7 +594,7 @@ pub fn evaluate_run_calibrated(gpu: &Gpu, run_dir: &Path, tta: bool) -> Result<(
     let cal = calibrate(gpu, &mut e, &prep, run_dir)?;
     let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
     write_json(&scored_output(run_dir, &crate::run_dir::calibration_file(tta)), &cal)?;
-    write_json(&scored_output(run_dir, &crate::run_dir::metrics_file(tta, true)), &report)?;
+    write_json(&scored_output(run_dir, &crate::run_dir::metrics_file("test", tta, true)), &report)?;
     Ok((cal, report))
 }
 

@@ -103,7 +103,7 @@ impl RunDir {
 
     /// `metrics.json` for the test split, `metrics-<split>.json` for the others.
     pub fn metrics(&self, split: &str) -> PathBuf {
-        self.root.join(split_metrics_file(split))
+        self.root.join(metrics_file(split, false, false))
     }
 
     /// Opens `log.csv` for appending: a new log (header only), or on resume the existing one
@@ -178,20 +178,16 @@ pub struct RunRecord {
     pub epochs: usize,
 }
 
-/// The file `eval` writes a split's plain metrics to: `metrics.json` for the test split,
-/// `metrics-<split>.json` for the others.
-pub fn split_metrics_file(split: &str) -> String {
-    if split == "test" {
-        "metrics.json".into()
-    } else {
-        format!("metrics-{split}.json")
-    }
-}
-
-/// The file a run's metrics go to for a scoring variant: `metrics.json`, `metrics-tta.json`,
-/// `metrics-calibrated.json` or `metrics-tta-calibrated.json` (test split).
-pub fn metrics_file(tta: bool, calibrated: bool) -> String {
-    format!("metrics{}{}.json", if tta { "-tta" } else { "" }, if calibrated { "-calibrated" } else { "" })
+/// The file a run's metrics on `split` go to for a scoring variant: `metrics.json`,
+/// `metrics-tta.json`, `metrics-calibrated.json` or `metrics-tta-calibrated.json` for the test
+/// split; `metrics-<split>….json` for the others.
+pub fn metrics_file(split: &str, tta: bool, calibrated: bool) -> String {
+    format!(
+        "metrics{}{}{}.json",
+        if split == "test" { String::new() } else { format!("-{split}") },
+        if tta { "-tta" } else { "" },
+        if calibrated { "-calibrated" } else { "" }
+    )
 }
 
 /// The file `eval --calibrate` writes a run's offsets to: `calibration.json` or `calibration-tta.json`.

@@ -86,6 +86,12 @@ fn ensembles_and_test_time_augmentation() {
     let r = lungseg::evaluate::evaluate_run_tta(&gpu, &run, "test").unwrap();
     assert_eq!(r.n_images, 18);
     assert!(run.join("metrics-tta.json").exists());
+    // Every scoring variant's file name, from one rule.
+    let names: Vec<String> = [("test", false, false), ("test", true, true), ("val", true, false), ("train", false, false)]
+        .iter()
+        .map(|&(s, t, c)| lungseg::run_dir::metrics_file(s, t, c))
+        .collect();
+    assert_eq!(names, ["metrics.json", "metrics-tta-calibrated.json", "metrics-val-tta.json", "metrics-train.json"]);
 
     // eval --calibrate: offsets fitted on the validation split, the test split scored with them;
     // "before" is the plain argmax on that split, and the fit never ends below it.
