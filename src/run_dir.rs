@@ -178,25 +178,27 @@ pub struct RunRecord {
     pub epochs: usize,
 }
 
+/// The suffix every file of a scoring variant carries: `-tta`, then `-calibrated` — one rule, so
+/// a run's metrics and its cross-validation's summary name a variant alike.
+fn variant(tta: bool, calibrated: bool) -> String {
+    format!("{}{}", if tta { "-tta" } else { "" }, if calibrated { "-calibrated" } else { "" })
+}
+
 /// The file a run's metrics on `split` go to for a scoring variant: `metrics.json`,
 /// `metrics-tta.json`, `metrics-calibrated.json` or `metrics-tta-calibrated.json` for the test
 /// split; `metrics-<split>….json` for the others.
 pub fn metrics_file(split: &str, tta: bool, calibrated: bool) -> String {
-    format!(
-        "metrics{}{}{}.json",
-        if split == "test" { String::new() } else { format!("-{split}") },
-        if tta { "-tta" } else { "" },
-        if calibrated { "-calibrated" } else { "" }
-    )
+    let split = if split == "test" { String::new() } else { format!("-{split}") };
+    format!("metrics{split}{}.json", variant(tta, calibrated))
 }
 
 /// The file `eval --calibrate` writes a run's offsets to: `calibration.json` or `calibration-tta.json`.
 pub fn calibration_file(tta: bool) -> String {
-    format!("calibration{}.json", if tta { "-tta" } else { "" })
+    format!("calibration{}.json", variant(tta, false))
 }
 
 /// The summary file of a cross-validation for a scoring variant: `cv.json`, `cv-tta.json`,
 /// `cv-calibrated.json` or `cv-tta-calibrated.json`.
 pub fn cv_file(tta: bool, calibrated: bool) -> String {
-    format!("cv{}{}.json", if tta { "-tta" } else { "" }, if calibrated { "-calibrated" } else { "" })
+    format!("cv{}.json", variant(tta, calibrated))
 }

@@ -92,6 +92,10 @@ fn ensembles_and_test_time_augmentation() {
         .map(|&(s, t, c)| lungseg::run_dir::metrics_file(s, t, c))
         .collect();
     assert_eq!(names, ["metrics.json", "metrics-tta-calibrated.json", "metrics-val-tta.json", "metrics-train.json"]);
+    assert_eq!(
+        [lungseg::run_dir::cv_file(true, true), lungseg::run_dir::cv_file(false, false), lungseg::run_dir::calibration_file(true)],
+        ["cv-tta-calibrated.json", "cv.json", "calibration-tta.json"]
+    );
 
     // eval --calibrate: offsets fitted on the validation split, the test split scored with them;
     // "before" is the plain argmax on that split, and the fit never ends below it.
