@@ -351,6 +351,13 @@ impl TrainConfig {
         self.split_seed.unwrap_or(self.seed)
     }
 
+    /// This configuration in the one form a run stores: a split seed equal to the seed is no
+    /// split seed (`--seed 2 --split-seed 2` is `--seed 2`), so two spellings of one run compare
+    /// equal and a rerun naming its split seed continues the run instead of being refused.
+    pub fn canonical(&self) -> Self {
+        Self { split_seed: self.split_seed.filter(|&s| s != self.seed), ..self.clone() }
+    }
+
     /// The training augmentation this configuration draws (when `augment` is on).
     pub fn augmentation(&self) -> crate::data::Augmentation {
         crate::data::Augmentation {
@@ -395,13 +402,11 @@ impl TrainConfig {
         if o.fold.is_some() {
             c.fold = o.fold;
         }
-        // A split seed equal to the seed is no split seed: `--seed 2 --split-seed 2` is `--seed 2`,
-        // so a rerun naming it continues the run instead of being refused as another one.
         if o.split_seed.is_some() {
-            c.split_seed = o.split_seed.filter(|&s| s != c.seed);
+            c.split_seed = o.split_seed;
         }
         c.validate()?;
-        Ok(c)
+        Ok(c.canonical())
     }
 
     /// This run's configuration for a resume with `o`: `epochs` (not below the epochs already

@@ -118,20 +118,27 @@ pub fn train(
     progress: &mut dyn Progress,
 ) -> Result<Outcome> {
     cfg.validate()?;
+    // Compared and stored in one form, however the caller spelled it (`TrainConfig::canonical`).
+    let cfg = &cfg.canonical();
     let started = std::time::Instant::now();
     let dir = RunDir::create(run_dir)?;
     if resume {
-        let stored: TrainConfig = crate::run_dir::read_json(&dir.config())?;
+        let stored: TrainConfig = crate::run_dir::read_json::<TrainConfig>(&dir.config())?.canonical();
         let allowed = TrainConfig { epochs: cfg.epochs, checkpoint_every: cfg.checkpoint_every, ..stored.clone() };
         if &allowed != cfg {
             // Name each field that differs, as stored and as asked (a `cv` rerun with other
             // flags, or a library caller, reaches this without `TrainConfig::resumed`).
             let (have, want) = (serde_json::to_value(&allowed).unwrap_or_default(), serde_json::to_value(cfg).unwrap_or_default());
+            // Over both sides' keys: a field left out when unset (`split_seed`) is in one only.
             let fields: Vec<String> = match (have.as_object(), want.as_object()) {
                 (Some(h), Some(w)) => h
-                    .iter()
-                    .filter(|(k, v)| w.get(*k) != Some(v))
-                    .map(|(k, v)| format!("{k} (the run has {v}, asked for {})", w[k]))
+                    .keys()
+                    .chain(w.keys().filter(|k| !h.contains_key(*k)))
+                    .filter(|k| h.get(*k) != w.get(*k))
+                    .map(|k| {
+                        let show = |v: Option<&serde_json::Value>| v.map_or("none".to_string(), |v| v.to_string());
+                        format!("{k} (the run has {}, asked for {})", show(h.get(k)), show(w.get(k)))
+                    })
                     .collect(),
                 _ => Vec::new(),
             };

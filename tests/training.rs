@@ -193,8 +193,24 @@ fn a_resume_refuses_what_cannot_change_and_applies_what_can() {
         .expect("train checks the resumed configuration")
         .to_string();
     assert!(err.contains("resume"), "{err}");
-    let out = train::train(&gpu, &more, &dir, true, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let err = train::train(
+        &gpu,
+        &TrainConfig { split_seed: Some(cfg.seed + 1), ..more.clone() },
+        &dir,
+        true,
+        &AtomicBool::new(false),
+        &mut Quiet,
+    )
+    .err()
+    .expect("another split seed is another run")
+    .to_string();
+    assert!(err.contains("split_seed (the run has none, asked for 2)"), "{err}");
+    // A library caller naming the split seed the run has (the seed) continues it, and the run
+    // keeps storing its configuration in one form.
+    let named = TrainConfig { split_seed: Some(cfg.seed), ..more.clone() };
+    let out = train::train(&gpu, &named, &dir, true, &AtomicBool::new(false), &mut Quiet).unwrap();
     assert_eq!(out.state.epoch, 3);
+    assert_eq!(read_json::<TrainConfig>(&dir.join("config.json")).unwrap(), more);
 }
 
 /// The validation rows of `log.csv`: (iteration, foreground Dice).
