@@ -283,6 +283,8 @@ pub struct Ensemble {
     /// Per-class decision offsets added to the log-probabilities before the argmax
     /// ([`crate::calibration`], `predict --calibration`); empty: the plain argmax.
     pub offsets: Vec<f32>,
+    /// The configuration whose size, window and task the ensemble predicts with ([`Ensemble::cfg`]).
+    cfg: TrainConfig,
 }
 
 impl Ensemble {
@@ -295,7 +297,8 @@ impl Ensemble {
 
     /// One model alone (a checkpoint loaded from bytes, say).
     pub fn one(model: Trained) -> Self {
-        Self { members: vec![model], sources: vec![0], tta: false, offsets: Vec::new() }
+        let cfg = model.cfg.clone();
+        Self { members: vec![model], sources: vec![0], tta: false, offsets: Vec::new(), cfg }
     }
 
     /// Every model of several paths (each as [`Ensemble::load`] takes it) as one ensemble, each
@@ -367,15 +370,44 @@ impl Ensemble {
                 });
             }
         }
-        Ok(Self { members, sources: source_of, tta, offsets: Vec::new() })
+        let multi = members.iter().find(|m| m.cfg.task == Task::Multi);
+        let cfg = multi.unwrap_or(first).cfg.clone();
+        Ok(Self { members, sources: source_of, tta, offsets: Vec::new(), cfg })
     }
 
     /// The ensemble's configuration: the first member's that predicts the ensemble's classes (a
-    /// 4-class member's when binary ones are mixed in). Its size, task and window are every
-    /// member's input and output.
+    /// 4-class member's when binary ones are mixed in, unless [`Ensemble::score_as`] chose the
+    /// binary task). Its size, task and window are every member's input and output.
     pub fn cfg(&self) -> &TrainConfig {
-        let multi = self.members.iter().find(|m| m.cfg.task == Task::Multi);
-        &multi.unwrap_or(&self.members[0]).cfg
+        &self.cfg
+    }
+
+    /// Predicts `task`'s classes: [`Task::Binary`] merges every 4-class member's C1–C3 into
+    /// infection, so 4-class networks vote in (or make up) a binary ensemble — the binary task's
+    /// labels are the 4-class labels merged the same way. [`Task::Multi`] needs a 4-class member
+    /// (a binary network cannot tell C1–C3 apart). Decision offsets are dropped when the task
+    /// changes: they were fitted for the other task's classes.
+    pub fn score_as(&mut self, task: Task) -> Result<()> {
+        if task == self.cfg.task {
+            return Ok(());
+        }
+        let cfg = match self.members.iter().find(|m| m.cfg.task == task) {
+            Some(m) => m.cfg.clone(),
+            None if task == Task::Binary => TrainConfig { task, ..self.cfg.clone() },
+            None => {
+                return Err(Error::InvalidArgument {
+                    op: "ensemble",
+                    detail: format!(
+                        "cannot score {} on the {task} task: every member is a {} network, which cannot tell C1–C3 apart",
+                        self.members.iter().map(|m| m.file.display().to_string()).collect::<Vec<_>>().join(", "),
+                        self.cfg.task
+                    ),
+                });
+            }
+        };
+        self.cfg = cfg;
+        self.offsets.clear();
+        Ok(())
     }
 
     /// Per-pixel class probabilities (N, C, S, S) of `images` (each S × S, values in [0, 1]),
@@ -383,6 +415,8 @@ impl Ensemble {
     /// over sources. A binary source of a 4-class ensemble counts as one source whose background
     /// probability is its own and whose infection probability is split among C1–C3 in the
     /// proportions of the 4-class sources' mean (evenly where they give infection no probability).
+    /// A 4-class source of a binary ensemble ([`Ensemble::score_as`]) gives infection the sum of
+    /// its C1–C3 probabilities.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn probabilities(&self, gpu: &Gpu, images: &[&[f32]]) -> Result<Vec<f32>> {
         crate::block_on(self.probabilities_async(gpu, images))
@@ -426,8 +460,22 @@ impl Ensemble {
             }
             total
         };
-        let q = sum_of_means(task, images.len() * c * plane);
         let n = n_sources as f64;
+        if task == Task::Binary && sums.iter().any(|s| s.2 != task) {
+            // 4-class sources scored as binary: their C1–C3 merged into infection.
+            let mut total = vec![0f64; images.len() * 2 * plane];
+            for (acc, k, source_task) in &sums {
+                let kc = source_task.classes();
+                for (q, t) in acc.chunks(kc * plane).zip(total.chunks_mut(2 * plane)) {
+                    for p in 0..plane {
+                        t[p] += q[p] / *k as f64;
+                        t[plane + p] += (1..kc).map(|j| q[j * plane + p]).sum::<f64>() / *k as f64;
+                    }
+                }
+            }
+            return Ok(total.into_iter().map(|v| (v / n) as f32).collect());
+        }
+        let q = sum_of_means(task, images.len() * c * plane);
         if sums.iter().all(|s| s.2 == task) {
             return Ok(q.into_iter().map(|v| (v / n) as f32).collect());
         }
@@ -621,24 +669,36 @@ fn calibrate(gpu: &Gpu, e: &mut Ensemble, prep: &pipeline::Prepared, what: &Path
     Ok(cal)
 }
 
+/// How an ensemble of runs is scored ([`evaluate_runs`], [`crate::experiments::evaluate_cv_ensemble`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scoring {
+    /// Average over the four flips of each image.
+    pub tta: bool,
+    /// Fit decision offsets on the shared validation split first, and score with them.
+    pub calibrate: bool,
+    /// Score on this task ([`Ensemble::score_as`]): `Some(Task::Binary)` merges the 4-class
+    /// members' C1–C3 into infection. `None`: the 4-class task when any member is a 4-class
+    /// network, the binary task otherwise.
+    pub task: Option<Task>,
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 /// Several runs trained on one split — different networks or recipes on the same fold, say —
 /// scored as one ensemble (the mean of their softmax, each run counting once with its models as [`run_members`]) on that split's test
-/// images, with or without flip TTA, and with `calibrate` after decision offsets fitted on the
-/// shared validation split. Every run must have been trained on the same slices with the same
+/// images, with or without flip TTA, and calibrated after decision offsets fitted on the
+/// shared validation split ([`Scoring`]). Every run must have been trained on the same slices with the same
 /// validation and test images (otherwise one member's training images would be scored). Binary
 /// runs may join 4-class ones (their labels are the 4-class labels merged): they vote on
 /// background against infection ([`Ensemble::probabilities`]) and the 4-class metrics are
-/// reported. Writes nothing; returns the offsets when calibrated.
-pub fn evaluate_runs(
-    gpu: &Gpu,
-    runs: &[PathBuf],
-    tta: bool,
-    calibrate_offsets: bool,
-) -> Result<(Option<crate::calibration::Calibration>, Report)> {
+/// reported — or, scored as binary, the 4-class runs vote on infection. Writes nothing; returns
+/// the offsets when calibrated.
+pub fn evaluate_runs(gpu: &Gpu, runs: &[PathBuf], scoring: &Scoring) -> Result<(Option<crate::calibration::Calibration>, Report)> {
     let groups = runs.iter().map(|r| run_members(gpu, r, None)).collect::<Result<Vec<_>>>()?;
     let configs: Vec<TrainConfig> = groups.iter().map(|g| g[0].cfg.clone()).collect();
-    let mut e = Ensemble::of(groups, tta)?;
+    let mut e = Ensemble::of(groups, scoring.tta)?;
+    if let Some(task) = scoring.task {
+        e.score_as(task)?;
+    }
     let prep = pipeline::prepare(e.cfg())?;
     let main_task = e.cfg().task;
     let main_index = configs.iter().position(|c| c.task == main_task).unwrap_or(0);
@@ -668,7 +728,7 @@ pub fn evaluate_runs(
             });
         }
     }
-    let cal = if calibrate_offsets { Some(calibrate(gpu, &mut e, &prep, main)?) } else { None };
+    let cal = if scoring.calibrate { Some(calibrate(gpu, &mut e, &prep, main)?) } else { None };
     let report = evaluate_ensemble(gpu, &e, &prep.slices, &prep.split.test, "test")?;
     Ok((cal, report))
 }

@@ -174,10 +174,11 @@ pub fn evaluate_cv(gpu: &Gpu, dir: &Path, tta: bool, calibrate: bool) -> Result<
 /// Several finished cross-validations on the same folds (same data, seed and fold count;
 /// different networks or recipes, of one task or 4-class with binary ones mixed in), scored fold by fold as ensembles: fold k's test images
 /// by the mean softmax of every cross-validation's fold-k model ([`evaluate::evaluate_runs`]),
-/// none of which trained on them — unlike an ensemble of one cross-validation's folds. With
-/// `calibrate`, the decision offsets are fitted on fold k's validation images. Writes
+/// none of which trained on them — unlike an ensemble of one cross-validation's folds. Scored
+/// as `scoring` says: calibrated, the decision offsets are fitted on fold k's validation images;
+/// on the binary task, 4-class cross-validations vote on infection. Writes
 /// `cv.json` (`cv-tta.json`, …) and each fold's offsets (`fold<k>/calibration*.json`) to `out`.
-pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, calibrate: bool) -> Result<CvReport> {
+pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, scoring: &evaluate::Scoring) -> Result<CvReport> {
     if dirs.is_empty() {
         return Err(Error::InvalidArgument { op: "ensemble", detail: "no cross-validation folders given".into() });
     }
@@ -185,9 +186,13 @@ pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, 
     for d in dirs {
         all.push(finished_folds(d)?);
     }
-    // The report's configuration: a 4-class one where binary cross-validations are mixed in.
-    let main = all.iter().position(|(_, c)| c.task == Task::Multi).unwrap_or(0);
-    let (first_folds, cfg) = &all[main];
+    // The report's configuration: a 4-class one where binary cross-validations are mixed in,
+    // unless the scoring names the task (4-class runs scored as binary).
+    let any_multi = all.iter().any(|(_, c)| c.task == Task::Multi);
+    let task = scoring.task.unwrap_or(if any_multi { Task::Multi } else { all[0].1.task });
+    let main = all.iter().position(|(_, c)| c.task == task).unwrap_or(0);
+    let (first_folds, main_cfg) = &all[main];
+    let cfg = &TrainConfig { task, ..main_cfg.clone() };
     for ((folds, _), d) in all.iter().zip(dirs) {
         if folds.len() != first_folds.len() {
             return Err(Error::InvalidArgument {
@@ -210,17 +215,17 @@ pub fn evaluate_cv_ensemble(gpu: &Gpu, dirs: &[PathBuf], out: &Path, tta: bool, 
     let mut reports = Vec::new();
     for k in 0..first_folds.len() {
         let runs: Vec<PathBuf> = all.iter().map(|(folds, _)| folds[k].clone()).collect();
-        let (cal, mut report) = evaluate::evaluate_runs(gpu, &runs, tta, calibrate)?;
+        let (cal, mut report) = evaluate::evaluate_runs(gpu, &runs, scoring)?;
         report.model = name.clone();
         if let Some(cal) = cal {
             let fold_dir = out.join(format!("fold{k}"));
             std::fs::create_dir_all(&fold_dir).map_err(|e| Error::io("creating a folder", &fold_dir, e))?;
-            write_json(&fold_dir.join(crate::run_dir::calibration_file(tta)), &cal)?;
+            write_json(&fold_dir.join(crate::run_dir::calibration_file(scoring.tta)), &cal)?;
         }
         reports.push(report);
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating a folder", out, e))?;
-    write_cv_report(name, cfg, reports, &out.join(crate::run_dir::cv_file(tta, calibrate)))
+    write_cv_report(name, cfg, reports, &out.join(crate::run_dir::cv_file(scoring.tta, scoring.calibrate)))
 }
 
 /// The paper's Table 2 grid for `arch`: (initial learning rate, mini-batch) of its nine runs.

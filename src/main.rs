@@ -508,6 +508,12 @@ enum Command {
         /// and metrics-calibrated.json; with --tta, the -tta variants).
         #[arg(long)]
         calibrate: bool,
+        /// Score on this task: binary merges each 4-class network's C1–C3 into infection, so
+        /// 4-class runs are scored on infection Dice, alone or voting with binary runs (as an
+        /// ensemble is: printed; cross-validations written under --out, default
+        /// runs/ensemble-NAME-binary). Default: 4-class when any run is a 4-class one.
+        #[arg(long)]
+        task: Option<Task>,
     },
     /// Segment new CT with a trained checkpoint: a PNG, a folder of PNGs, or a NIfTI volume.
     Predict {
@@ -812,11 +818,14 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Eval { adapter, run: runs, split, tta, calibrate, out }) => {
+        Some(Command::Eval { adapter, run: runs, split, tta, calibrate, out, task }) => {
             let gpu = adapter.gpu()?;
-            if runs.len() > 1 {
+            let scoring = lungseg::evaluate::Scoring { tta, calibrate, task };
+            if runs.len() > 1 || task.is_some() {
                 if split != "test" {
-                    anyhow::bail!("an ensemble of runs is scored on their shared test split; --split {split} does not apply");
+                    anyhow::bail!(
+                        "an ensemble of runs, or a run scored with --task, is scored on the test split; --split {split} does not apply"
+                    );
                 }
                 let cv: Vec<bool> =
                     runs.iter().map(|r| lungseg::evaluate::cv_fold_dirs(r).map(|f| !f.is_empty())).collect::<Result<_, _>>()?;
@@ -824,9 +833,10 @@ fn run() -> Result<()> {
                     let out = out.unwrap_or_else(|| {
                         let names: Vec<String> =
                             runs.iter().map(|r| r.file_name().map_or("run".into(), |n| n.to_string_lossy().into_owned())).collect();
-                        PathBuf::from("runs").join(format!("ensemble-{}", names.join("+")))
+                        let task = task.map_or(String::new(), |t| format!("-{t}"));
+                        PathBuf::from("runs").join(format!("ensemble-{}{task}", names.join("+")))
                     });
-                    let report = lungseg::experiments::evaluate_cv_ensemble(&gpu, &runs, &out, tta, calibrate)?;
+                    let report = lungseg::experiments::evaluate_cv_ensemble(&gpu, &runs, &out, &scoring)?;
                     print!("{}", lungseg::experiments::cv_table(&report));
                     println!("written to {}", out.display());
                     return Ok(());
@@ -840,7 +850,7 @@ fn run() -> Result<()> {
                 if out.is_some() {
                     anyhow::bail!("--out is for an ensemble of cross-validations; an ensemble of run folders is printed, not written");
                 }
-                let (cal, report) = lungseg::evaluate::evaluate_runs(&gpu, &runs, tta, calibrate)?;
+                let (cal, report) = lungseg::evaluate::evaluate_runs(&gpu, &runs, &scoring)?;
                 if let Some(cal) = cal {
                     println!("{cal}");
                 }

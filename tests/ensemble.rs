@@ -4,7 +4,7 @@
 
 mod common;
 use lungseg::data::Task;
-use lungseg::evaluate::Ensemble;
+use lungseg::evaluate::{Ensemble, Scoring};
 use lungseg::models::Arch;
 use lungseg::train::{self, Quiet, TrainConfig};
 use std::sync::atomic::AtomicBool;
@@ -137,7 +137,13 @@ fn ensembles_and_test_time_augmentation() {
     // the mean of identical probabilities is those probabilities, so the fit finds the same
     // offsets), and write their summary and each fold's offsets to the output folder.
     let ens_out = tmp("cv-ensemble");
-    let ens = lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cv.to_path_buf(), cv.to_path_buf()], &ens_out, false, true).unwrap();
+    let ens = lungseg::experiments::evaluate_cv_ensemble(
+        &gpu,
+        &[cv.to_path_buf(), cv.to_path_buf()],
+        &ens_out,
+        &Scoring { calibrate: true, ..Scoring::default() },
+    )
+    .unwrap();
     assert_eq!((ens.model.as_str(), ens.folds.len()), ("segnet+segnet", 2));
     assert_eq!(ens.folds[0].confusion, both.folds[0].confusion);
     assert_eq!(ens.folds[1].confusion, both.folds[1].confusion);
@@ -148,12 +154,13 @@ fn ensembles_and_test_time_augmentation() {
     std::fs::create_dir_all(&copy).unwrap();
     std::fs::copy(run.join("best.safetensors"), copy.join("best.safetensors")).unwrap();
     let alone = lungseg::evaluate::evaluate_run(&gpu, &run, "test").unwrap();
-    let (none, pair) = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), copy.to_path_buf()], false, false).unwrap();
+    let (none, pair) = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), copy.to_path_buf()], &Scoring::default()).unwrap();
     assert!(none.is_none());
     assert_eq!(pair.confusion, alone.confusion);
     let other = tmp("run-seed2");
     train::train(&gpu, &TrainConfig { seed: 2, ..cfg.clone() }, &other, false, &AtomicBool::new(false), &mut Quiet).unwrap();
-    let e = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), other.to_path_buf()], false, false).err().unwrap().to_string();
+    let e =
+        lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), other.to_path_buf()], &Scoring::default()).err().unwrap().to_string();
     assert!(e.contains("not trained on the same split") && e.contains("run-seed2"), "{e}");
     // Another initialisation on the same split (--seed 2 --split-seed 1) is a seed ensemble: the
     // split is the run's, the weights are not.
@@ -163,7 +170,7 @@ fn ensembles_and_test_time_augmentation() {
     let read = |p: std::path::PathBuf| std::fs::read(&p).unwrap();
     assert_eq!(read(seed2.join("split.json")), read(run.join("split.json")));
     assert_ne!(read(seed2.join("best.safetensors")), read(run.join("best.safetensors")));
-    let (_, seeds) = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), seed2.to_path_buf()], false, false).unwrap();
+    let (_, seeds) = lungseg::evaluate::evaluate_runs(&gpu, &[run.to_path_buf(), seed2.to_path_buf()], &Scoring::default()).unwrap();
     assert_eq!(seeds.confusion.iter().flatten().sum::<u64>(), alone.confusion.iter().flatten().sum::<u64>());
 
     // A fold short of the configuration's count, and TTA / calibration of the folds as one
@@ -334,9 +341,10 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 /// A binary run in a 4-class ensemble (`eval --run MULTI --run BINARY`, `predict --checkpoint …`):
 /// it votes on background against infection and hands its infection probability to C1–C3 in the
-/// 4-class members' proportions; the ensemble predicts and is scored as a 4-class one.
+/// 4-class members' proportions; the ensemble predicts and is scored as a 4-class one. Scored as
+/// binary (`eval --task binary`), the 4-class runs vote on infection with their C1–C3 merged.
 #[test]
-fn a_binary_run_votes_on_infection_in_a_four_class_ensemble() {
+fn binary_and_four_class_runs_vote_in_one_ensemble_on_either_task() {
     let gpu = common::gpu();
     let train_tiny = |cfg: TrainConfig, name: &str| {
         let run = tmp(name);
@@ -377,13 +385,46 @@ fn a_binary_run_votes_on_infection_in_a_four_class_ensemble() {
     assert!(worst < 1e-6, "the mixed ensemble's probabilities are the members' votes averaged (off by {worst})");
     assert!(p != q, "the binary run changes the prediction");
 
+    // Scored as binary: the 4-class run's C1–C3 merged into infection, then the votes averaged.
+    let mut as_binary = Ensemble::load_all(&gpu, &[multi.to_path_buf(), binary.to_path_buf()], None, false).unwrap();
+    as_binary.score_as(Task::Binary).unwrap();
+    assert_eq!(as_binary.cfg().task, Task::Binary);
+    let pb = as_binary.probabilities(&gpu, &images).unwrap();
+    assert_eq!(pb.len(), 3 * 2 * plane);
+    let mut worst = 0f64;
+    for n in 0..3 {
+        let (q, b) = (&q[n * 4 * plane..][..4 * plane], &b[n * 2 * plane..][..2 * plane]);
+        for px in 0..plane {
+            let merged = [q[px] as f64, (1..4).map(|k| q[k * plane + px] as f64).sum::<f64>()];
+            for k in 0..2 {
+                worst = worst.max((pb[(n * 2 + k) * plane + px] as f64 - (merged[k] + b[k * plane + px] as f64) / 2.0).abs());
+            }
+        }
+    }
+    assert!(worst < 1e-6, "scored as binary, the votes are the binary run's and the 4-class run's merged (off by {worst})");
+    // A 4-class run alone, scored as binary: on the binary labels (C1–C3 merged) of its test split.
+    let (_, alone) =
+        lungseg::evaluate::evaluate_runs(&gpu, &[multi.to_path_buf()], &Scoring { task: Some(Task::Binary), ..Scoring::default() })
+            .unwrap();
+    let infected = prep.split.test.iter().flat_map(|&i| &prep.slices[i].labels).filter(|&&l| l != 0).count() as u64;
+    assert_eq!((alone.task.as_str(), alone.classes.len()), ("binary", 2));
+    assert_eq!(
+        (alone.confusion[1].iter().sum::<u64>(), alone.confusion.iter().flatten().sum::<u64>()),
+        (infected, (prep.split.test.len() * plane) as u64)
+    );
+    // Binary networks cannot be scored on the 4-class task.
+    let mut binary_only = Ensemble::load(&gpu, &binary, None, false).unwrap();
+    let e = binary_only.score_as(Task::Multi).unwrap_err().to_string();
+    assert!(e.contains("cannot tell C1–C3 apart") && e.contains("mixed-binary"), "{e}");
+
     // Scored on the shared test split as a 4-class ensemble.
-    let (_, report) = lungseg::evaluate::evaluate_runs(&gpu, &[binary.to_path_buf(), multi.to_path_buf()], false, false).unwrap();
+    let (_, report) = lungseg::evaluate::evaluate_runs(&gpu, &[binary.to_path_buf(), multi.to_path_buf()], &Scoring::default()).unwrap();
     assert_eq!((report.task.as_str(), report.classes.len(), report.n_images), ("multi", 4, prep.split.test.len()));
     assert_eq!(report.confusion.iter().flatten().sum::<u64>(), (prep.split.test.len() * plane) as u64);
     // A binary run on another split, or that saw another intensity window, is refused.
     let other = train_tiny(TrainConfig { seed: 2, ..common::tiny(Arch::UNet, Task::Binary) }, "mixed-binary-seed2");
-    let e = lungseg::evaluate::evaluate_runs(&gpu, &[other.to_path_buf(), multi.to_path_buf()], false, false).unwrap_err().to_string();
+    let e =
+        lungseg::evaluate::evaluate_runs(&gpu, &[other.to_path_buf(), multi.to_path_buf()], &Scoring::default()).unwrap_err().to_string();
     assert!(e.contains("not trained on the same split") && e.contains("mixed-binary-seed2") && e.contains("mixed-multi"), "{e}");
     let window = train_tiny(TrainConfig { window: (-1000.0, 400.0), ..common::tiny(Arch::UNet, Task::Binary) }, "mixed-binary-window");
     let e = Ensemble::load_all(&gpu, &[multi.to_path_buf(), window.to_path_buf()], None, false).err().unwrap().to_string();
@@ -400,13 +441,22 @@ fn a_binary_run_votes_on_infection_in_a_four_class_ensemble() {
     let (cv_multi, cv_binary) =
         (cv(common::tiny(Arch::SegNet, Task::Multi), "mixed-cv-multi"), cv(common::tiny(Arch::UNet, Task::Binary), "mixed-cv-binary"));
     let out = tmp("mixed-cv-out");
-    let r =
-        lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cv_binary.to_path_buf(), cv_multi.to_path_buf()], &out, false, false).unwrap();
+    let r = lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cv_binary.to_path_buf(), cv_multi.to_path_buf()], &out, &Scoring::default())
+        .unwrap();
     assert_eq!((r.model.as_str(), r.task.as_str(), r.folds.len()), ("unet binary+segnet", "multi", 2));
     for (k, fold) in r.folds.iter().enumerate() {
         let runs = [cv_binary.join(format!("fold{k}")), cv_multi.join(format!("fold{k}"))];
-        let (_, alone) = lungseg::evaluate::evaluate_runs(&gpu, &runs, false, false).unwrap();
+        let (_, alone) = lungseg::evaluate::evaluate_runs(&gpu, &runs, &Scoring::default()).unwrap();
         assert_eq!((fold.classes.len(), fold.n_images, &fold.confusion), (4, 50, &alone.confusion), "fold {k}");
     }
     assert_ne!(r.folds[0].confusion, r.folds[1].confusion, "each fold is scored on its own test images");
+    // The same cross-validations scored as binary: the 4-class one votes on infection.
+    let as_binary = Scoring { task: Some(Task::Binary), ..Scoring::default() };
+    let r = lungseg::experiments::evaluate_cv_ensemble(&gpu, &[cv_multi.to_path_buf(), cv_binary.to_path_buf()], &out, &as_binary).unwrap();
+    assert_eq!((r.model.as_str(), r.task.as_str()), ("segnet multi+unet", "binary"));
+    for (k, fold) in r.folds.iter().enumerate() {
+        let runs = [cv_multi.join(format!("fold{k}")), cv_binary.join(format!("fold{k}"))];
+        let (_, alone) = lungseg::evaluate::evaluate_runs(&gpu, &runs, &as_binary).unwrap();
+        assert_eq!((fold.classes.len(), &fold.confusion), (2, &alone.confusion), "fold {k}");
+    }
 }
