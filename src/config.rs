@@ -25,6 +25,16 @@ pub enum DataSource {
     Nifti { image: PathBuf, mask: PathBuf, lungs: Option<PathBuf> },
 }
 
+impl std::fmt::Display for DataSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Shipped => write!(f, "the shipped slices"),
+            Self::Png { dir } => write!(f, "the PNG slices in {}", dir.display()),
+            Self::Nifti { image, mask, .. } => write!(f, "the NIfTI volumes {} and {}", image.display(), mask.display()),
+        }
+    }
+}
+
 /// Which preset, before overrides change it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
@@ -410,7 +420,8 @@ impl TrainConfig {
     }
 
     /// This run's configuration for a resume with `o`: `epochs` (not below the epochs already
-    /// finished, `done`) and `checkpoint_every` may change; any other override that differs from
+    /// finished, `done`) and `checkpoint_every` may change, and `data` may name another source of
+    /// the same slices (checked by [`crate::train::train`]); any other override that differs from
     /// the stored value is refused, naming each, because the finished epochs were computed with
     /// it (a different learning rate, batch, seed or size would make the resumed run neither the
     /// old run nor a new one).
@@ -426,7 +437,7 @@ impl TrainConfig {
                 })*
             };
         }
-        fixed!(data => "--data/--nifti", size => "--size", width => "--width", batch => "--batch", lr => "--lr", seed => "--seed",
+        fixed!(size => "--size", width => "--width", batch => "--batch", lr => "--lr", seed => "--seed",
             folds => "--folds", normalization => "--normalization", augment => "--no-augment", max_rotate_deg => "--rotate",
             max_scale => "--scale", intensity => "--intensity", final_bn_relu => "--final-bn-relu",
             class_weights => "--class-weights", dice_weight => "--dice-weight", schedule => "--schedule",
@@ -460,6 +471,11 @@ impl TrainConfig {
         }
         if let Some(k) = o.checkpoint_every {
             c.checkpoint_every = k;
+        }
+        // Another folder may hold the same slices (the data moved): `train` compares the slices'
+        // fingerprint with the one the run stored, and refuses other slices.
+        if let Some(d) = &o.data {
+            c.data = d.clone();
         }
         c.validate()?;
         Ok(c)

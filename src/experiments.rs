@@ -71,6 +71,11 @@ fn run_once(gpu: &Gpu, cfg: &TrainConfig, dir: &Path, stop: &AtomicBool, progres
     let run = RunDir::new(dir);
     let trained_epochs =
         if run.last().exists() { Some(train::stored_state(&crate::checkpoint::Loaded::open(&run.last())?)?.epoch) } else { None };
+    if trained_epochs.is_some() {
+        // A rerun with another recipe into a finished (or half-trained) fold would report the
+        // old run under the new flags: refused, naming what differs.
+        train::stored_config_for(&run, cfg)?;
+    }
     if run.metrics("test").exists() {
         match trained_epochs.filter(|&e| e < cfg.epochs) {
             None => {

@@ -27,6 +27,33 @@ pub fn load_slices(cfg: &TrainConfig) -> Result<Vec<Slice>> {
     Ok(raw.iter().map(|s| s.resized(cfg.size)).collect())
 }
 
+/// A fingerprint of slices as a network sees them (FNV-1a, 64 bits, over each slice's name, size,
+/// image values and labels, in order): a run stores it (`split.json`), so a resume from another
+/// folder holding the same slices — the data moved, or the shipped copy named with `--data` — is
+/// told apart from one holding other slices.
+pub fn data_fingerprint(slices: &[Slice]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    for s in slices {
+        eat(s.name.as_bytes());
+        eat(&[0xff]);
+        eat(&(s.height as u64).to_le_bytes());
+        eat(&(s.width as u64).to_le_bytes());
+        for v in &s.image {
+            eat(&v.to_bits().to_le_bytes());
+        }
+        for l in &s.labels {
+            eat(&l.to_le_bytes());
+        }
+    }
+    format!("{h:016x}")
+}
+
 /// The split a configuration uses.
 pub fn split_for(cfg: &TrainConfig, n: usize) -> Result<Split> {
     match cfg.fold {

@@ -104,6 +104,43 @@ fn to_json(v: &impl Serialize) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::InvalidArgument { op: "json", detail: e.to_string() })
 }
 
+/// The configuration stored in `dir` (canonical), once `cfg` is the same run: equal but for
+/// what a resume may change — the epochs, the checkpoint interval, and the data source (the
+/// slices are compared by content where they are loaded) — or an error naming each field that
+/// differs, as stored and as asked (a `cv` rerun with other flags, or a library caller, reaches
+/// this without [`TrainConfig::resumed`]).
+pub fn stored_config_for(dir: &RunDir, cfg: &TrainConfig) -> Result<TrainConfig> {
+    let cfg = &cfg.canonical();
+    let stored: TrainConfig = crate::run_dir::read_json::<TrainConfig>(&dir.config())?.canonical();
+    let allowed = TrainConfig { epochs: cfg.epochs, checkpoint_every: cfg.checkpoint_every, data: cfg.data.clone(), ..stored.clone() };
+    if &allowed == cfg {
+        return Ok(stored);
+    }
+    let (have, want) = (serde_json::to_value(&allowed).unwrap_or_default(), serde_json::to_value(cfg).unwrap_or_default());
+    // Over both sides' keys: a field left out when unset (`split_seed`) is in one only.
+    let fields: Vec<String> = match (have.as_object(), want.as_object()) {
+        (Some(h), Some(w)) => h
+            .keys()
+            .chain(w.keys().filter(|k| !h.contains_key(*k)))
+            .filter(|k| h.get(*k) != w.get(*k))
+            .map(|k| {
+                let show = |v: Option<&serde_json::Value>| v.map_or("none".to_string(), |v| v.to_string());
+                format!("{k} (the run has {}, asked for {})", show(h.get(k)), show(w.get(k)))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Err(Error::InvalidArgument {
+        op: "resume",
+        detail: format!(
+            "{}: a run keeps the configuration its finished epochs were trained with; these differ: {}. \
+             Only the epochs and the checkpoint interval may change: continue it with the run's own flags, or start a new run",
+            dir.config().display(),
+            fields.join("; ")
+        ),
+    })
+}
+
 /// Trains (or, with `resume`, continues) a run in `run_dir`. `stop` is polled after every
 /// iteration: when set, the run saves `last.safetensors` and returns with `interrupted`.
 ///
@@ -122,44 +159,48 @@ pub fn train(
     let cfg = &cfg.canonical();
     let started = std::time::Instant::now();
     let dir = RunDir::create(run_dir)?;
+    // The data source a resumed run was trained from, when this resume names another one.
+    let mut moved_from = None;
     if resume {
-        let stored: TrainConfig = crate::run_dir::read_json::<TrainConfig>(&dir.config())?.canonical();
-        let allowed = TrainConfig { epochs: cfg.epochs, checkpoint_every: cfg.checkpoint_every, ..stored.clone() };
-        if &allowed != cfg {
-            // Name each field that differs, as stored and as asked (a `cv` rerun with other
-            // flags, or a library caller, reaches this without `TrainConfig::resumed`).
-            let (have, want) = (serde_json::to_value(&allowed).unwrap_or_default(), serde_json::to_value(cfg).unwrap_or_default());
-            // Over both sides' keys: a field left out when unset (`split_seed`) is in one only.
-            let fields: Vec<String> = match (have.as_object(), want.as_object()) {
-                (Some(h), Some(w)) => h
-                    .keys()
-                    .chain(w.keys().filter(|k| !h.contains_key(*k)))
-                    .filter(|k| h.get(*k) != w.get(*k))
-                    .map(|k| {
-                        let show = |v: Option<&serde_json::Value>| v.map_or("none".to_string(), |v| v.to_string());
-                        format!("{k} (the run has {}, asked for {})", show(h.get(k)), show(w.get(k)))
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            return Err(Error::InvalidArgument {
-                op: "resume",
-                detail: format!(
-                    "{}: a resumed run keeps the configuration its finished epochs were trained with; these differ: {}. \
-                     Only the epochs and the checkpoint interval may change: continue it with the run's own flags, or start a new run",
-                    dir.config().display(),
-                    fields.join("; ")
-                ),
-            });
+        let stored = stored_config_for(&dir, cfg)?;
+        if stored.data != cfg.data {
+            moved_from = Some(stored.data);
         }
     }
     let prep = pipeline::prepare(cfg)?;
+    let fingerprint = pipeline::data_fingerprint(&prep.slices);
+    if let Some(old) = moved_from {
+        let split: serde_json::Value = crate::run_dir::read_json(&dir.split())?;
+        let refuse = |detail: String| Err(Error::InvalidArgument { op: "resume", detail: format!("{}: {detail}", dir.split().display()) });
+        match split["data_fingerprint"].as_str() {
+            Some(stored) if stored == fingerprint => {
+                progress.message(&format!("{}: the same slices as {old}, where the run began", cfg.data))
+            }
+            Some(stored) => {
+                return refuse(format!(
+                    "the run was trained on {old}; {} holds other slices (data fingerprint {fingerprint}, the run's {stored}). \
+                     A resumed run continues on the slices its finished epochs saw",
+                    cfg.data
+                ))
+            }
+            None => {
+                return refuse(format!(
+                    "the run was trained on {old} and stores no data fingerprint (it began before lungseg stored one), so \
+                     {} cannot be checked to hold the same slices; resume it with its own data source",
+                    cfg.data
+                ))
+            }
+        }
+    }
     let pre = prep.preprocessor(cfg);
     write_json(&dir.config(), cfg)?;
     let names = |idx: &[usize]| idx.iter().map(|&i| prep.slices[i].name.clone()).collect::<Vec<_>>();
     write_json(
         &dir.split(),
-        &serde_json::json!({"train": names(&prep.split.train), "val": names(&prep.split.val), "test": names(&prep.split.test), "indices": &prep.split}),
+        &serde_json::json!({
+            "train": names(&prep.split.train), "val": names(&prep.split.val), "test": names(&prep.split.test),
+            "indices": &prep.split, "data_fingerprint": fingerprint,
+        }),
     )?;
     progress.message(&format!(
         "{} images ({} train / {} val / {} test) at {}×{}; class weights ({}): {}",

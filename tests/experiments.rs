@@ -58,6 +58,11 @@ fn five_fold_cross_validation_tests_every_image_once_and_resumes() {
     let other = TrainConfig { epochs: 3, lr: 1e-3, ..cfg.clone() };
     let e = experiments::cross_validate(&gpu, &other, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap_err().to_string();
     assert!(e.contains("fold0") && e.contains("lr (the run has 0.00") && e.contains("asked for 0.001"), "{e}");
+    // A rerun with another recipe and no more epochs would re-evaluate the finished folds and
+    // report them under the new flags: refused too.
+    let relabelled = TrainConfig { epochs: 2, dice_weight: 3.0, ..cfg.clone() };
+    let e = experiments::cross_validate(&gpu, &relabelled, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap_err().to_string();
+    assert!(e.contains("fold0") && e.contains("dice_weight (the run has"), "{e}");
 }
 
 #[test]

@@ -213,6 +213,57 @@ fn a_resume_refuses_what_cannot_change_and_applies_what_can() {
     assert_eq!(read_json::<TrainConfig>(&dir.join("config.json")).unwrap(), more);
 }
 
+/// A run resumed from another folder of the same slices (the data moved, or the shipped copy named
+/// with `--data`) continues; a folder of other slices is refused, and so is a run that stored no
+/// fingerprint of its slices.
+#[test]
+fn a_resume_from_another_folder_checks_the_slices_by_content() {
+    use lungseg::config::DataSource;
+    let gpu = common::gpu();
+    let cfg = TrainConfig { epochs: 1, ..tiny(Arch::UNet) };
+    let dir = tmp("resume-moved");
+    train::train(&gpu, &cfg, &dir, false, &AtomicBool::new(false), &mut Quiet).unwrap();
+    let split: serde_json::Value = read_json(&dir.join("split.json")).unwrap();
+    let fingerprint = split["data_fingerprint"].as_str().expect("the run stores its slices' fingerprint").to_string();
+    // Copies of the shipped slices in the paper's layout; the second with one mask swapped.
+    let shipped = lungseg::data::find_shipped().unwrap();
+    let copy = |name: &str| {
+        let root = tmp(name);
+        for sub in ["im/256", "mask/multi/256"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+            for e in std::fs::read_dir(shipped.join(sub)).unwrap() {
+                let e = e.unwrap();
+                std::fs::copy(e.path(), root.join(sub).join(e.file_name())).unwrap();
+            }
+        }
+        root
+    };
+    let (moved_dir, other_dir) = (copy("moved-data"), copy("other-data"));
+    let (moved, other) = (moved_dir.to_path_buf(), other_dir.to_path_buf());
+    let masks = other.join("mask/multi/256");
+    std::fs::copy(masks.join("tr_mask_z002.png"), masks.join("tr_mask_z001.png")).unwrap();
+    let resume = |data: DataSource, epochs| {
+        train::train(&gpu, &TrainConfig { epochs, data, ..cfg.clone() }, &dir, true, &AtomicBool::new(false), &mut Quiet)
+    };
+    let e = resume(DataSource::Png { dir: other.clone() }, 2).err().expect("other slices are refused").to_string();
+    assert!(e.contains("holds other slices") && e.contains("other-data") && e.contains(&fingerprint), "{e}");
+    let out = resume(DataSource::Png { dir: moved.clone() }, 2).expect("the same slices from another folder");
+    assert_eq!(out.state.epoch, 2);
+    let stored: TrainConfig = read_json(&dir.join("config.json")).unwrap();
+    assert_eq!(stored.data, DataSource::Png { dir: moved.clone() }, "the run now reads its slices where they are");
+    // The CLI path accepts --data on resume and leaves the check to train().
+    let o = Overrides { data: Some(DataSource::Shipped), epochs: Some(3), ..Default::default() };
+    assert_eq!(train::resume_config(&dir, &stored, &o).unwrap().data, DataSource::Shipped);
+    // A run that stored no fingerprint (begun before lungseg stored one) cannot be checked.
+    let mut split: serde_json::Value = read_json(&dir.join("split.json")).unwrap();
+    split.as_object_mut().unwrap().remove("data_fingerprint");
+    std::fs::write(dir.join("split.json"), split.to_string()).unwrap();
+    let e = resume(DataSource::Shipped, 3).err().expect("no fingerprint to compare").to_string();
+    assert!(e.contains("stores no data fingerprint") && e.contains("moved-data"), "{e}");
+    // Its own data source needs no check.
+    assert_eq!(resume(DataSource::Png { dir: moved }, 3).unwrap().state.epoch, 3);
+}
+
 /// The validation rows of `log.csv`: (iteration, foreground Dice).
 fn validation_dice(log: &str) -> Vec<(usize, f32)> {
     log.lines()
