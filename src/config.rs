@@ -30,7 +30,13 @@ impl std::fmt::Display for DataSource {
         match self {
             Self::Shipped => write!(f, "the shipped slices"),
             Self::Png { dir } => write!(f, "the PNG slices in {}", dir.display()),
-            Self::Nifti { image, mask, .. } => write!(f, "the NIfTI volumes {} and {}", image.display(), mask.display()),
+            Self::Nifti { image, mask, lungs } => {
+                write!(f, "the NIfTI volumes {} and {}", image.display(), mask.display())?;
+                match lungs {
+                    Some(l) => write!(f, " with the lung mask {}", l.display()),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -455,7 +461,8 @@ impl TrainConfig {
                 op: "resume",
                 detail: format!(
                     "a resumed run keeps the configuration its finished epochs were trained with; these cannot change: {}. \
-                     Only --epochs and --checkpoint-every may; start a new run (--out) for the others",
+                     Only --epochs, --checkpoint-every and --data / --nifti (another copy of the same slices) may; \
+                     start a new run (--out) for the others",
                     refused.join("; ")
                 ),
             });

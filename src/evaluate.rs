@@ -551,14 +551,25 @@ impl Ensemble {
 
 /// The models a run predicts with: its `best.safetensors`, or — trained with `--snapshots K` —
 /// the weights of its last K validations (`snapshots/`, in iteration order), whose probabilities
-/// an [`Ensemble`] averages. A checkpoint file is its one model.
+/// an [`Ensemble`] averages. A checkpoint file is its one model. A run folder's slices are read
+/// where its `config.json` says: checkpoints written before a resume from another copy of the
+/// slices (the data moved) name the old place.
 pub fn run_members(gpu: &Gpu, checkpoint_or_run: &Path, fallback: Option<&TrainConfig>) -> Result<Vec<Trained>> {
-    let files = if checkpoint_or_run.is_dir() { RunDir::new(checkpoint_or_run).kept_snapshots()? } else { Vec::new() };
-    if files.is_empty() {
+    let run = RunDir::new(checkpoint_or_run);
+    let files = if checkpoint_or_run.is_dir() { run.kept_snapshots()? } else { Vec::new() };
+    let mut members = if files.is_empty() {
         // No snapshots, or no validation ran (an empty validation split): the best checkpoint.
-        return Ok(vec![load_model(gpu, checkpoint_or_run, fallback)?]);
+        vec![load_model(gpu, checkpoint_or_run, fallback)?]
+    } else {
+        files.iter().map(|f| load_model(gpu, f, fallback)).collect::<Result<Vec<_>>>()?
+    };
+    if checkpoint_or_run.is_dir() && run.config().is_file() {
+        let data = crate::run_dir::read_json::<TrainConfig>(&run.config())?.data;
+        for m in &mut members {
+            m.cfg.data = data.clone();
+        }
     }
-    files.iter().map(|f| load_model(gpu, f, fallback)).collect()
+    Ok(members)
 }
 
 /// The most probable class of every pixel of probabilities laid out (N, C, plane) — the first on

@@ -74,7 +74,14 @@ fn run_once(gpu: &Gpu, cfg: &TrainConfig, dir: &Path, stop: &AtomicBool, progres
     if trained_epochs.is_some() {
         // A rerun with another recipe into a finished (or half-trained) fold would report the
         // old run under the new flags: refused, naming what differs.
-        train::stored_config_for(&run, cfg)?;
+        let stored = train::stored_config_for(&run, cfg)?;
+        if stored.data != cfg.data {
+            // Another copy of the slices (the data moved): the same slices, or refused — then
+            // the fold reads them there, re-evaluated or continued.
+            let slices = crate::pipeline::load_slices(cfg)?;
+            train::check_slices(&run, &stored.data, &cfg.data, &crate::pipeline::data_fingerprint(&slices))?;
+            write_json(&run.config(), &TrainConfig { data: cfg.data.clone(), ..stored })?;
+        }
     }
     if run.metrics("test").exists() {
         match trained_epochs.filter(|&e| e < cfg.epochs) {

@@ -184,7 +184,8 @@ struct TrainArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Continue the run in this folder from its last checkpoint (only --epochs and
-    /// --checkpoint-every may change; other flags must match the run or be left out).
+    /// --checkpoint-every may change, and --data / --nifti may name another copy of the same
+    /// slices, checked by content; other flags must match the run or be left out).
     #[arg(long)]
     resume: Option<PathBuf>,
 }
@@ -511,7 +512,8 @@ enum Command {
         /// Score on this task: binary merges each 4-class network's C1–C3 into infection, so
         /// 4-class runs are scored on infection Dice, alone or voting with binary runs (as an
         /// ensemble is: printed; cross-validations written under --out, default
-        /// runs/ensemble-NAME-binary). Default: 4-class when any run is a 4-class one.
+        /// runs/ensemble-NAME-binary) — never into the runs' own metrics files, even when it
+        /// names their own task. Default: 4-class when any run is a 4-class one.
         #[arg(long)]
         task: Option<Task>,
     },

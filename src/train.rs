@@ -134,11 +134,37 @@ pub fn stored_config_for(dir: &RunDir, cfg: &TrainConfig) -> Result<TrainConfig>
         op: "resume",
         detail: format!(
             "{}: a run keeps the configuration its finished epochs were trained with; these differ: {}. \
-             Only the epochs and the checkpoint interval may change: continue it with the run's own flags, or start a new run",
+             Only the epochs, the checkpoint interval and the data source (another copy of the same slices) may change: \
+             continue it with the run's own flags, or start a new run (another --out)",
             dir.config().display(),
             fields.join("; ")
         ),
     })
+}
+
+/// Checks that slices of fingerprint `fingerprint` ([`pipeline::data_fingerprint`]), read from
+/// `now`, are the slices the run in `dir` was trained on from `stored`: the fingerprint its
+/// `split.json` keeps. A run that kept none (begun before lungseg stored one) is not checked on
+/// its own data source, and refused another, which cannot be compared.
+pub fn check_slices(dir: &RunDir, stored: &DataSource, now: &DataSource, fingerprint: &str) -> Result<()> {
+    let split: serde_json::Value = if dir.split().exists() { crate::run_dir::read_json(&dir.split())? } else { serde_json::Value::Null };
+    let refuse = |detail: String| Err(Error::InvalidArgument { op: "resume", detail: format!("{}: {detail}", dir.split().display()) });
+    match split["data_fingerprint"].as_str() {
+        Some(kept) if kept == fingerprint => Ok(()),
+        Some(kept) if stored == now => refuse(format!(
+            "the slices of {now} changed since the run was trained on them (data fingerprint {fingerprint}, the run's {kept}); \
+             a run continues only on the slices its finished epochs saw: restore them, or start a new run"
+        )),
+        Some(kept) => refuse(format!(
+            "the run was trained on {stored}, and {now} does not hold those slices (data fingerprint {fingerprint}, the \
+             run's {kept}); a run continues only on the slices its finished epochs saw"
+        )),
+        None if stored == now => Ok(()),
+        None => refuse(format!(
+            "the run was trained on {stored} and keeps no data fingerprint (it began before lungseg stored one), so {now} \
+             cannot be checked to hold the same slices; continue it with its own data source"
+        )),
+    }
 }
 
 /// Trains (or, with `resume`, continues) a run in `run_dir`. `stop` is polled after every
@@ -159,37 +185,13 @@ pub fn train(
     let cfg = &cfg.canonical();
     let started = std::time::Instant::now();
     let dir = RunDir::create(run_dir)?;
-    // The data source a resumed run was trained from, when this resume names another one.
-    let mut moved_from = None;
-    if resume {
-        let stored = stored_config_for(&dir, cfg)?;
-        if stored.data != cfg.data {
-            moved_from = Some(stored.data);
-        }
-    }
+    let stored_data = if resume { Some(stored_config_for(&dir, cfg)?.data) } else { None };
     let prep = pipeline::prepare(cfg)?;
     let fingerprint = pipeline::data_fingerprint(&prep.slices);
-    if let Some(old) = moved_from {
-        let split: serde_json::Value = crate::run_dir::read_json(&dir.split())?;
-        let refuse = |detail: String| Err(Error::InvalidArgument { op: "resume", detail: format!("{}: {detail}", dir.split().display()) });
-        match split["data_fingerprint"].as_str() {
-            Some(stored) if stored == fingerprint => {
-                progress.message(&format!("{}: the same slices as {old}, where the run began", cfg.data))
-            }
-            Some(stored) => {
-                return refuse(format!(
-                    "the run was trained on {old}; {} holds other slices (data fingerprint {fingerprint}, the run's {stored}). \
-                     A resumed run continues on the slices its finished epochs saw",
-                    cfg.data
-                ))
-            }
-            None => {
-                return refuse(format!(
-                    "the run was trained on {old} and stores no data fingerprint (it began before lungseg stored one), so \
-                     {} cannot be checked to hold the same slices; resume it with its own data source",
-                    cfg.data
-                ))
-            }
+    if let Some(stored) = &stored_data {
+        check_slices(&dir, stored, &cfg.data, &fingerprint)?;
+        if stored != &cfg.data {
+            progress.message(&format!("{}: the same slices as {stored}, where the run was trained until now", cfg.data));
         }
     }
     let pre = prep.preprocessor(cfg);

@@ -42,10 +42,17 @@ fn five_fold_cross_validation_tests_every_image_once_and_resumes() {
     // Asked for more epochs, the finished folds continue — each exactly as if it had been trained
     // for two epochs from the start (fold 0 checked weight for weight).
     let longer = TrainConfig { epochs: 2, ..cfg.clone() };
-    experiments::cross_validate(&gpu, &longer, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().unwrap();
+    let two = experiments::cross_validate(&gpu, &longer, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().unwrap();
     let straight = common::scratch("cv", "fold0-two-epochs");
-    lungseg::train::train(&gpu, &TrainConfig { fold: Some(0), folds: 5, ..longer }, &straight, false, &AtomicBool::new(false), &mut Quiet)
-        .unwrap();
+    lungseg::train::train(
+        &gpu,
+        &TrainConfig { fold: Some(0), folds: 5, ..longer.clone() },
+        &straight,
+        false,
+        &AtomicBool::new(false),
+        &mut Quiet,
+    )
+    .unwrap();
     let open = |dir: &std::path::Path| lungseg::checkpoint::Loaded::open(&dir.join("last.safetensors")).unwrap();
     let (continued, straight) = (open(&out.join("fold0")), open(&straight));
     assert_eq!(lungseg::train::stored_state(&continued).unwrap().epoch, 2);
@@ -63,6 +70,21 @@ fn five_fold_cross_validation_tests_every_image_once_and_resumes() {
     let relabelled = TrainConfig { epochs: 2, dice_weight: 3.0, ..cfg.clone() };
     let e = experiments::cross_validate(&gpu, &relabelled, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap_err().to_string();
     assert!(e.contains("fold0") && e.contains("dice_weight (the run has"), "{e}");
+    // Another copy of the same slices (the data moved): the finished folds are re-evaluated from
+    // it, and read from it from now on; a copy of other slices is refused.
+    let (copy, other) = (common::scratch("cv", "copy"), common::scratch("cv", "other"));
+    common::copy_shipped_slices(&copy);
+    let moved = TrainConfig { data: lungseg::config::DataSource::Png { dir: copy.to_path_buf() }, ..longer.clone() };
+    let again = experiments::cross_validate(&gpu, &moved, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap().unwrap();
+    assert_eq!(again.summary, two.summary);
+    let stored: TrainConfig = lungseg::run_dir::read_json(&out.join("fold3/config.json")).unwrap();
+    assert_eq!(stored.data, moved.data);
+    common::copy_shipped_slices(&other);
+    let masks = other.join("mask/multi/256");
+    std::fs::copy(masks.join("tr_mask_z002.png"), masks.join("tr_mask_z001.png")).unwrap();
+    let elsewhere = TrainConfig { data: lungseg::config::DataSource::Png { dir: other.to_path_buf() }, ..longer };
+    let e = experiments::cross_validate(&gpu, &elsewhere, 5, &out, &AtomicBool::new(false), &mut Quiet).unwrap_err().to_string();
+    assert!(e.contains("fold0") && e.contains("does not hold those slices"), "{e}");
 }
 
 #[test]

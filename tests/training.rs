@@ -214,54 +214,63 @@ fn a_resume_refuses_what_cannot_change_and_applies_what_can() {
 }
 
 /// A run resumed from another folder of the same slices (the data moved, or the shipped copy named
-/// with `--data`) continues; a folder of other slices is refused, and so is a run that stored no
-/// fingerprint of its slices.
+/// with `--data`) continues, and is evaluated there; a folder of other slices (one mask, or one
+/// image, swapped) is refused, so are slices changed in place, and a run that stored no
+/// fingerprint of its slices cannot move.
 #[test]
 fn a_resume_from_another_folder_checks_the_slices_by_content() {
     use lungseg::config::DataSource;
     let gpu = common::gpu();
-    let cfg = TrainConfig { epochs: 1, ..tiny(Arch::UNet) };
+    let (first_dir, moved, other) = (tmp("first-data"), tmp("moved-data"), tmp("other-data"));
+    let first = first_dir.to_path_buf();
+    common::copy_shipped_slices(&first);
+    let cfg = TrainConfig { epochs: 1, data: DataSource::Png { dir: first.clone() }, ..tiny(Arch::UNet) };
     let dir = tmp("resume-moved");
     train::train(&gpu, &cfg, &dir, false, &AtomicBool::new(false), &mut Quiet).unwrap();
     let split: serde_json::Value = read_json(&dir.join("split.json")).unwrap();
     let fingerprint = split["data_fingerprint"].as_str().expect("the run stores its slices' fingerprint").to_string();
-    // Copies of the shipped slices in the paper's layout; the second with one mask swapped.
-    let shipped = lungseg::data::find_shipped().unwrap();
-    let copy = |name: &str| {
-        let root = tmp(name);
-        for sub in ["im/256", "mask/multi/256"] {
-            std::fs::create_dir_all(root.join(sub)).unwrap();
-            for e in std::fs::read_dir(shipped.join(sub)).unwrap() {
-                let e = e.unwrap();
-                std::fs::copy(e.path(), root.join(sub).join(e.file_name())).unwrap();
-            }
-        }
-        root
-    };
-    let (moved_dir, other_dir) = (copy("moved-data"), copy("other-data"));
-    let (moved, other) = (moved_dir.to_path_buf(), other_dir.to_path_buf());
-    let masks = other.join("mask/multi/256");
-    std::fs::copy(masks.join("tr_mask_z002.png"), masks.join("tr_mask_z001.png")).unwrap();
-    let resume = |data: DataSource, epochs| {
+    let resume = |data: &std::path::Path, epochs| {
+        let data = DataSource::Png { dir: data.to_path_buf() };
         train::train(&gpu, &TrainConfig { epochs, data, ..cfg.clone() }, &dir, true, &AtomicBool::new(false), &mut Quiet)
     };
-    let e = resume(DataSource::Png { dir: other.clone() }, 2).err().expect("other slices are refused").to_string();
-    assert!(e.contains("holds other slices") && e.contains("other-data") && e.contains(&fingerprint), "{e}");
-    let out = resume(DataSource::Png { dir: moved.clone() }, 2).expect("the same slices from another folder");
+    // Other slices: one mask swapped, then one image swapped.
+    common::copy_shipped_slices(&other);
+    let swap = |sub: &str, from: &str, to: &str| std::fs::copy(other.join(sub).join(from), other.join(sub).join(to)).unwrap();
+    swap("mask/multi/256", "tr_mask_z002.png", "tr_mask_z001.png");
+    let e = resume(&other, 2).err().expect("other labels are refused").to_string();
+    assert!(e.contains("does not hold those slices") && e.contains("other-data") && e.contains(&fingerprint), "{e}");
+    common::copy_shipped_slices(&other);
+    swap("im/256", "i002.png", "i001.png");
+    let e = resume(&other, 2).err().expect("other images are refused").to_string();
+    assert!(e.contains("does not hold those slices"), "{e}");
+    // The data moved: the run continues from where it is now, and is evaluated there (its best
+    // checkpoint, written before the move, names the old folder).
+    std::fs::rename(&first, &*moved).unwrap();
+    let out = resume(&moved, 2).expect("the same slices from another folder");
     assert_eq!(out.state.epoch, 2);
     let stored: TrainConfig = read_json(&dir.join("config.json")).unwrap();
-    assert_eq!(stored.data, DataSource::Png { dir: moved.clone() }, "the run now reads its slices where they are");
+    assert_eq!(stored.data, DataSource::Png { dir: moved.to_path_buf() }, "the run now reads its slices where they are");
+    evaluate_run(&gpu, &dir, "test").expect("evaluated on the slices where they are now");
     // The CLI path accepts --data on resume and leaves the check to train().
     let o = Overrides { data: Some(DataSource::Shipped), epochs: Some(3), ..Default::default() };
     assert_eq!(train::resume_config(&dir, &stored, &o).unwrap().data, DataSource::Shipped);
-    // A run that stored no fingerprint (begun before lungseg stored one) cannot be checked.
+    // Slices changed in place are refused on the run's own source too.
+    let masks = moved.join("mask/multi/256");
+    let kept = std::fs::read(masks.join("tr_mask_z001.png")).unwrap();
+    std::fs::copy(masks.join("tr_mask_z002.png"), masks.join("tr_mask_z001.png")).unwrap();
+    let e = resume(&moved, 3).err().expect("changed slices are refused").to_string();
+    assert!(e.contains("changed since the run was trained on them"), "{e}");
+    std::fs::write(masks.join("tr_mask_z001.png"), kept).unwrap();
+    // A run that stored no fingerprint (begun before lungseg stored one) cannot move.
     let mut split: serde_json::Value = read_json(&dir.join("split.json")).unwrap();
     split.as_object_mut().unwrap().remove("data_fingerprint");
     std::fs::write(dir.join("split.json"), split.to_string()).unwrap();
-    let e = resume(DataSource::Shipped, 3).err().expect("no fingerprint to compare").to_string();
-    assert!(e.contains("stores no data fingerprint") && e.contains("moved-data"), "{e}");
-    // Its own data source needs no check.
-    assert_eq!(resume(DataSource::Png { dir: moved }, 3).unwrap().state.epoch, 3);
+    let shipped = TrainConfig { epochs: 3, data: DataSource::Shipped, ..cfg.clone() };
+    let e =
+        train::train(&gpu, &shipped, &dir, true, &AtomicBool::new(false), &mut Quiet).err().expect("no fingerprint to compare").to_string();
+    assert!(e.contains("keeps no data fingerprint") && e.contains("moved-data"), "{e}");
+    // Its own data source needs no fingerprint.
+    assert_eq!(resume(&moved, 3).unwrap().state.epoch, 3);
 }
 
 /// The validation rows of `log.csv`: (iteration, foreground Dice).

@@ -103,6 +103,19 @@ impl AsRef<std::path::Path> for Scratch {
     }
 }
 
+/// Copies the shipped slices (images and 4-class masks, the paper's layout) into `root`,
+/// overwriting what a previous copy left there.
+pub fn copy_shipped_slices(root: &std::path::Path) {
+    let shipped = lungseg::data::find_shipped().expect("the shipped slices");
+    for sub in ["im/256", "mask/multi/256"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+        for e in std::fs::read_dir(shipped.join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), root.join(sub).join(e.file_name())).unwrap();
+        }
+    }
+}
+
 /// The tests' tiny training shape on the quick preset's recipe: 32×32 slices, width 4, two epochs in
 /// batches of 8 (70 training slices: 9 iterations an epoch). Each test sets what it varies.
 pub fn tiny(arch: lungseg::models::Arch, task: lungseg::data::Task) -> lungseg::train::TrainConfig {
