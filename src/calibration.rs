@@ -48,17 +48,17 @@ impl std::fmt::Display for Calibration {
 /// with more than one source their boundaries are hashed too, since the same files grouped
 /// otherwise are weighted otherwise (one source: the files' bytes alone, as before sources were).
 pub fn fingerprint(files: &[&Path], sources: &[usize]) -> Result<String> {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = crate::fingerprint::Fnv1a::new();
     let grouped = sources.iter().any(|&s| s != sources[0]);
     for (i, f) in files.iter().enumerate() {
         let bytes = std::fs::read(f).map_err(|e| Error::io("reading a checkpoint to fingerprint it", f, e))?;
-        let boundary: &[u8] = if grouped && i > 0 && sources[i] != sources[i - 1] { &[0xfe] } else { &[] };
-        for b in boundary.iter().chain(&bytes).chain(&[0xff]) {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x100_0000_01b3);
+        if grouped && i > 0 && sources[i] != sources[i - 1] {
+            h.write(&[0xfe]);
         }
+        h.write(&bytes);
+        h.write(&[0xff]);
     }
-    Ok(format!("{h:016x}"))
+    Ok(h.hex())
 }
 
 /// Offsets are searched on this grid: −3 … 3 in steps of 1 / GRID_PER_UNIT = 0.1 (a probability

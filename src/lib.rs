@@ -90,6 +90,7 @@ pub mod evaluate;
 pub mod experiments;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod figures;
+pub mod fingerprint;
 pub mod metrics;
 pub mod models;
 pub mod params;

@@ -32,26 +32,20 @@ pub fn load_slices(cfg: &TrainConfig) -> Result<Vec<Slice>> {
 /// folder holding the same slices — the data moved, or the shipped copy named with `--data` — is
 /// told apart from one holding other slices.
 pub fn data_fingerprint(slices: &[Slice]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-    };
+    let mut h = crate::fingerprint::Fnv1a::new();
     for s in slices {
-        eat(s.name.as_bytes());
-        eat(&[0xff]);
-        eat(&(s.height as u64).to_le_bytes());
-        eat(&(s.width as u64).to_le_bytes());
+        h.write(s.name.as_bytes());
+        h.write(&[0xff]);
+        h.write(&(s.height as u64).to_le_bytes());
+        h.write(&(s.width as u64).to_le_bytes());
         for v in &s.image {
-            eat(&v.to_bits().to_le_bytes());
+            h.write(&v.to_bits().to_le_bytes());
         }
         for l in &s.labels {
-            eat(&l.to_le_bytes());
+            h.write(&l.to_le_bytes());
         }
     }
-    format!("{h:016x}")
+    h.hex()
 }
 
 /// The split a configuration uses.
