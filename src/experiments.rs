@@ -71,21 +71,19 @@ fn run_once(gpu: &Gpu, cfg: &TrainConfig, dir: &Path, stop: &AtomicBool, progres
     let run = RunDir::new(dir);
     let trained_epochs =
         if run.last().exists() { Some(train::stored_state(&crate::checkpoint::Loaded::open(&run.last())?)?.epoch) } else { None };
-    if trained_epochs.is_some() {
-        // A rerun with another recipe into a finished (or half-trained) fold would report the
-        // old run under the new flags: refused, naming what differs.
-        let stored = train::stored_config_for(&run, cfg)?;
-        if stored.data != cfg.data {
-            // Another copy of the slices (the data moved): the same slices, or refused — then
-            // the fold reads them there, re-evaluated or continued.
-            let slices = crate::pipeline::load_slices(cfg)?;
-            train::check_slices(&run, &stored.data, &cfg.data, &crate::pipeline::data_fingerprint(&slices))?;
-            write_json(&run.config(), &TrainConfig { data: cfg.data.clone(), ..stored })?;
-        }
-    }
+    // A rerun with another recipe into a finished (or half-trained) fold would report the old
+    // run under the new flags: refused, naming what differs.
+    let stored = if trained_epochs.is_some() { Some(train::stored_config_for(&run, cfg)?) } else { None };
     if run.metrics("test").exists() {
         match trained_epochs.filter(|&e| e < cfg.epochs) {
             None => {
+                if let Some(stored) = stored.filter(|s| s.data != cfg.data) {
+                    // Another copy of the slices (the data moved): the same slices, or refused;
+                    // the fold then reads them there. (A fold that trains on checks in `train`.)
+                    let slices = crate::pipeline::load_slices(cfg)?;
+                    train::check_slices(&run, &stored.data, &cfg.data, &crate::pipeline::data_fingerprint(&slices))?;
+                    write_json(&run.config(), &TrainConfig { data: cfg.data.clone(), ..stored })?;
+                }
                 progress.message(&format!("{}: finished earlier, evaluating it again", dir.display()));
                 return evaluate::evaluate_run(gpu, dir, "test").map(Some);
             }
